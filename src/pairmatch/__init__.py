@@ -1,0 +1,2 @@
+from pairmatch.problem import Problem
+from pairmatch.solvers import solve

@@ -1,0 +1,127 @@
+"""The pairs that are allowed at all, and how well each fits.
+
+A KD-tree over 3-D unit vectors finds, for every volunteer, the children within the
+policy's radius (a chord on the unit sphere is a monotone function of great-circle
+distance, so the query is exact); vectorised filters then apply the volunteer's own radius,
+availability, consent, county and forbidden pairs, and the fit of every surviving pair is
+computed over whole arrays. No Python code runs per pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from pairmatch.model.policy import Policy
+from pairmatch.model.vocab import ChildCategory
+from pairmatch.registry import CATEGORIES, EARTH_RADIUS_KM, Registry
+
+__all__ = ["Candidates", "find_candidates", "priorities", "great_circle_km", "chord_for_km"]
+
+
+def chord_for_km(km: np.ndarray | float) -> np.ndarray:
+    """Chord length on the unit sphere for a great-circle distance in km."""
+    return 2.0 * np.sin(np.minimum(np.asarray(km, float) / EARTH_RADIUS_KM, np.pi) / 2.0)
+
+
+def great_circle_km(a_xyz: np.ndarray, b_xyz: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km between rows of two unit-vector arrays (pairwise rows)."""
+    chord = np.linalg.norm(a_xyz - b_xyz, axis=1)
+    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Allowed pairs (edges) sorted by (child, volunteer), with their fit broken down.
+
+    ``score`` is the fit in integer units of ``policy.score_resolution``; it is what the
+    solvers optimise. ``reach`` counts, per child, the available volunteers in reach before
+    forbidden pairs were removed (used to explain why a child is unmatched).
+    """
+
+    child: np.ndarray
+    volunteer: np.ndarray
+    distance_km: np.ndarray
+    need_fit: np.ndarray
+    shared_tags: np.ndarray
+    fit: np.ndarray
+    score: np.ndarray
+    reach: np.ndarray
+    forbidden_removed: int
+
+    def __len__(self) -> int:
+        return len(self.child)
+
+
+def _pairs_within(registry: Registry, child_ok: np.ndarray, vol_ok: np.ndarray,
+                  radius_km: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """All (child, volunteer) index pairs closer than ``radius_km`` among the allowed rows."""
+    ci = np.flatnonzero(child_ok)
+    vi = np.flatnonzero(vol_ok)
+    if len(ci) == 0 or len(vi) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    tree_c = cKDTree(registry.child_xyz[ci])
+    tree_v = cKDTree(registry.volunteer_xyz[vi])
+    # a hair wider than the radius so that no boundary pair is lost to rounding; the exact
+    # distance filter that follows decides
+    chord = float(chord_for_km(radius_km)) * (1 + 1e-9) + 1e-12
+    hits = tree_c.sparse_distance_matrix(tree_v, chord, output_type="ndarray")
+    return ci[hits["i"].astype(np.int64)], vi[hits["j"].astype(np.int64)]
+
+
+def find_candidates(
+    registry: Registry,
+    policy: Policy,
+    forbidden: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Candidates:
+    """Every allowed pair and its fit; see :class:`pairmatch.Policy` for the formula."""
+    n, m = len(registry.children), len(registry.volunteers)
+    vol_ok = registry.available & (registry.capacity > 0)
+    c, v = _pairs_within(registry, registry.consent, vol_ok, policy.max_distance_km)
+
+    dist = great_circle_km(registry.child_xyz[c], registry.volunteer_xyz[v])
+    own = registry.radius_km[v]
+    limit = np.where(np.isnan(own), policy.max_distance_km, np.minimum(own, policy.max_distance_km))
+    keep = dist <= limit
+    if not policy.allow_cross_county:
+        keep &= registry.child_county[c] == registry.volunteer_county[v]
+    c, v, dist = c[keep], v[keep], dist[keep]
+
+    order = np.lexsort((v, c))
+    c, v, dist = c[order], v[order], dist[order]
+    reach = np.bincount(c, minlength=n).astype(np.int64)
+
+    removed = 0
+    if forbidden is not None and len(forbidden[0]):
+        key = c * max(m, 1) + v
+        banned = np.unique(forbidden[0] * max(m, 1) + forbidden[1])
+        allowed = ~np.isin(key, banned, assume_unique=False)
+        removed = int((~allowed).sum())
+        c, v, dist = c[allowed], v[allowed], dist[allowed]
+
+    weights = np.asarray(policy.need_weight_vector(), float)
+    need_fit = (registry.need[c] * registry.skill[v] * weights).sum(axis=1)
+    shared = np.bitwise_count(registry.interest_bits[c] & registry.speciality_bits[v])
+    shared_tags = shared.sum(axis=1).astype(np.int64)
+    fit = need_fit + policy.tag_bonus * shared_tags - policy.distance_penalty_per_km * dist
+    score = np.rint(fit / policy.score_resolution).astype(np.int64)
+    return Candidates(
+        child=c.astype(np.int64),
+        volunteer=v.astype(np.int64),
+        distance_km=dist,
+        need_fit=need_fit,
+        shared_tags=shared_tags,
+        fit=fit,
+        score=score,
+        reach=reach,
+        forbidden_removed=removed,
+    )
+
+
+def priorities(registry: Registry, policy: Policy) -> np.ndarray:
+    """Level-1 weight of every child: ``1 + need_priority_weight·total_need + category bonus``."""
+    bonus = np.array([policy.category_priority[ChildCategory(c)] for c in CATEGORIES], np.int64)
+    total_need = registry.need.sum(axis=1)
+    return 1 + policy.need_priority_weight * total_need + bonus[registry.category]

@@ -1,0 +1,32 @@
+"""Records, vocabulary and policy: what a county office knows, before any solving."""
+
+from pairmatch.model.policy import Policy
+from pairmatch.model.records import (
+    CHILD_COLUMNS,
+    VOLUNTEER_COLUMNS,
+    Child,
+    Jurisdiction,
+    Location,
+    Needs,
+    Skills,
+    Volunteer,
+)
+from pairmatch.model.tables import validate_children, validate_volunteers
+from pairmatch.model.vocab import NEEDS, ChildCategory, Gender
+
+__all__ = [
+    "CHILD_COLUMNS",
+    "VOLUNTEER_COLUMNS",
+    "NEEDS",
+    "Child",
+    "ChildCategory",
+    "Gender",
+    "Jurisdiction",
+    "Location",
+    "Needs",
+    "Policy",
+    "Skills",
+    "Volunteer",
+    "validate_children",
+    "validate_volunteers",
+]

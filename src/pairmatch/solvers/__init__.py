@@ -1,0 +1,137 @@
+"""Back ends behind one interface, and :func:`solve`, which picks one and runs it.
+
+``solver="auto"`` takes the first back end in :data:`BACKENDS` that can solve the problem
+exactly: exact min-cost flow when there are no side constraints, CP-SAT otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from pairmatch.errors import SolverUnavailableError
+from pairmatch.problem import Problem
+from pairmatch.solvers.base import Backend, CoreResult, Options, Solution, Status
+from pairmatch.solvers.cpsat import CpSatBackend
+from pairmatch.solvers.flow import FlowBackend
+
+__all__ = ["BACKENDS", "Backend", "Options", "Solution", "Status", "solve", "select_backend"]
+
+log = logging.getLogger("pairmatch")
+
+#: Back ends in order of preference for ``solver="auto"``.
+BACKENDS: dict[str, Backend] = {b.name: b for b in (FlowBackend(), CpSatBackend())}
+
+
+def select_backend(problem: Problem, solver: str | Backend = "auto") -> Backend:
+    """The back end ``solver`` names, checked against the problem; ``"auto"`` chooses."""
+    if isinstance(solver, Backend):
+        backend = solver
+    elif solver == "auto":
+        for backend in BACKENDS.values():
+            if backend.available() and backend.unsupported(problem) is None:
+                return backend
+        raise SolverUnavailableError("no available back end can solve this problem")
+    elif solver in BACKENDS:
+        backend = BACKENDS[solver]
+    else:
+        raise SolverUnavailableError(
+            f"unknown solver {solver!r}; use 'auto' or one of {', '.join(BACKENDS)}"
+        )
+    if not backend.available():
+        raise SolverUnavailableError(f"solver {backend.name!r} is not installed")
+    reason = backend.unsupported(problem)
+    if reason:
+        raise SolverUnavailableError(
+            f"solver {backend.name!r} cannot solve this problem exactly: {reason}; "
+            "use solver='auto' or 'cpsat'"
+        )
+    return backend
+
+
+def solve(
+    problem: Problem,
+    solver: str | Backend = "auto",
+    *,
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int = 0,
+) -> Solution:
+    """Solve a :class:`~pairmatch.Problem`; never modifies it.
+
+    Locked edges are fixed first (their children leave the problem and their volunteers'
+    capacities shrink); the rest goes to the back end. Conflicting locks make the result
+    ``INFEASIBLE`` with reasons, not an exception.
+
+    Examples
+    --------
+    >>> import numpy as np, pairmatch as pm
+    >>> value = np.array([[3.0, 1.0], [2.0, np.nan], [1.0, 1.0]])
+    >>> result = pm.solve(pm.Problem.from_matrices(value, capacity=[2, 1]))
+    >>> result.status.value, result.objective
+    ('OPTIMAL', 6.0)
+    """
+    options = Options(time_limit=time_limit, workers=workers, seed=seed)
+    backend = select_backend(problem, solver)
+    start = time.perf_counter()
+    fixed, rest, edge_map, reasons = _fix_locks(problem)
+    if reasons:
+        return Solution(problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, backend.name,
+                        tuple(reasons))  # fmt: skip
+    core: CoreResult = backend.solve(rest, options)
+    chosen = np.sort(np.concatenate((fixed, edge_map[core.chosen])))
+    if core.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        chosen = np.empty(0, np.int64)
+    locked_p = int(problem.priority[problem.child[fixed]].sum())
+    locked_s = int(problem.score[fixed].sum())
+    seconds = time.perf_counter() - start
+    log.debug("solved %r with %s in %.3fs: %s", problem, backend.name, seconds, core.status.value)
+    return Solution(
+        problem=problem,
+        chosen=chosen,
+        status=core.status,
+        priority_bound=core.priority_bound + locked_p,
+        score_bound=core.score_bound + locked_s,
+        solver=backend.name,
+        reasons=core.notes,
+        components=core.components,
+        timings={"solve": seconds},
+    )
+
+
+def _fix_locks(problem: Problem) -> tuple[np.ndarray, Problem, np.ndarray, list[str]]:
+    """Split locked edges off: (locked edges, residual problem, residual → original edge
+    index, reasons the locks cannot all hold)."""
+    locked = np.unique(problem.locked)
+    reasons: list[str] = []
+    if locked.size == 0:
+        return locked, problem, np.arange(problem.n_edges), reasons
+    lc = problem.child[locked]
+    twice = np.unique(lc[np.bincount(lc, minlength=problem.n_children)[lc] > 1])
+    if twice.size:
+        reasons.append(f"{twice.size} children have more than one locked pair")
+    used = np.bincount(problem.volunteer[locked], weights=problem.load[locked].astype(float),
+                       minlength=problem.n_volunteers).astype(np.int64)  # fmt: skip
+    over = np.flatnonzero(used > problem.capacity)
+    if over.size:
+        reasons.append(f"{over.size} volunteers have locked pairs beyond their capacity")
+    if reasons:
+        return locked, problem, np.arange(problem.n_edges), reasons
+    locked_child = np.zeros(problem.n_children, bool)
+    locked_child[lc] = True
+    keep = np.flatnonzero(~locked_child[problem.child])
+    rest = Problem(
+        n_children=problem.n_children,
+        n_volunteers=problem.n_volunteers,
+        child=problem.child[keep],
+        volunteer=problem.volunteer[keep],
+        score=problem.score[keep],
+        load=problem.load[keep],
+        capacity=problem.capacity - used,
+        priority=problem.priority,
+        must_pair=problem.must_pair & ~locked_child,
+        score_scale=problem.score_scale,
+    )
+    return locked, rest, keep, reasons

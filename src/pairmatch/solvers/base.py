@@ -1,0 +1,192 @@
+"""What every back end shares: options, status, the solution object and the interface."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from pairmatch.problem import Problem
+
+__all__ = ["Status", "Options", "Solution", "Backend", "CoreResult"]
+
+
+class Status(StrEnum):
+    """How good a solution is known to be."""
+
+    OPTIMAL = "OPTIMAL"
+    """Proven optimal on both objective levels."""
+    FEASIBLE = "FEASIBLE"
+    """Obeys every rule, but optimality was not proven (a time limit stopped the search)."""
+    INFEASIBLE = "INFEASIBLE"
+    """No pairing obeys every hard rule (see the result's reasons)."""
+    UNKNOWN = "UNKNOWN"
+    """The search stopped before finding any pairing that obeys every hard rule."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Solver options.
+
+    Attributes
+    ----------
+    time_limit:
+        Seconds for the whole search, or ``None`` for no limit. Exact flow is not
+        interrupted (it is fast and polynomial); the limit bounds CP-SAT search.
+    workers:
+        CP-SAT search workers; default ``min(8, cpu count)``. With more than one worker
+        pairmatch runs CP-SAT's deterministic interleaved search, so the same input and
+        seed still give the same pairs.
+    seed:
+        Random seed for the search.
+    """
+
+    time_limit: float | None = None
+    workers: int | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise ValueError(f"time_limit must be > 0 seconds or None, got {self.time_limit!r}")
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers must be >= 1 or None, got {self.workers!r}")
+
+    @property
+    def n_workers(self) -> int:
+        return self.workers if self.workers is not None else max(1, min(8, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class CoreResult:
+    """What a back end returns for a lock-free problem; :func:`pairmatch.solve` wraps it."""
+
+    chosen: np.ndarray
+    status: Status
+    priority_bound: int
+    score_bound: int
+    notes: tuple[str, ...] = ()
+    components: int = 0
+
+
+class Backend(ABC):
+    """One way of solving a :class:`~pairmatch.Problem`.
+
+    Subclasses name themselves, say which problems they cannot solve and why, and solve
+    lock-free problems (locked pairs are fixed before a back end is called).
+    """
+
+    name: ClassVar[str]
+
+    def available(self) -> bool:
+        """Whether the back end's library can be imported (checked lazily, never at import)."""
+        return True
+
+    @abstractmethod
+    def unsupported(self, problem: Problem) -> str | None:
+        """Why this back end cannot solve ``problem`` exactly, or ``None`` if it can."""
+
+    @abstractmethod
+    def solve(self, problem: Problem, options: Options) -> CoreResult:
+        """Solve a problem with no locked edges."""
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """The result of :func:`pairmatch.solve`: chosen edges, status, objective and bound.
+
+    Attributes
+    ----------
+    problem:
+        The problem solved (never modified).
+    chosen:
+        Indices of the chosen edges, ascending.
+    status:
+        :class:`Status`.
+    solver:
+        Name of the back end that produced it.
+    reasons:
+        Why the problem is infeasible, or notes on a partial result.
+    timings:
+        Seconds per phase.
+    """
+
+    problem: Problem
+    chosen: np.ndarray
+    status: Status
+    priority_bound: int
+    score_bound: int
+    solver: str
+    reasons: tuple[str, ...] = ()
+    components: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE)
+
+    @property
+    def priority_value(self) -> int:
+        """Level 1: total priority of the paired children."""
+        return int(self.problem.priority[self.problem.child[self.chosen]].sum())
+
+    @property
+    def score_value(self) -> int:
+        """Level 2 in integer score units."""
+        return int(self.problem.score[self.chosen].sum())
+
+    @property
+    def objective(self) -> float:
+        """Level 2 (total value / fit) in the user's units; NaN without a solution."""
+        if not self.has_solution:
+            return float("nan")
+        return self.score_value * self.problem.score_scale
+
+    @property
+    def bound(self) -> float:
+        """Best proven upper bound on :attr:`objective` given the level-1 optimum."""
+        if not self.has_solution:
+            return float("nan")
+        return self.score_bound * self.problem.score_scale
+
+    @property
+    def gap(self) -> float:
+        """Relative gap ``(bound - objective) / max(1, |objective|)``; 0 when proven optimal."""
+        if not self.has_solution:
+            return float("nan")
+        return abs(self.score_bound - self.score_value) / max(1.0, abs(float(self.score_value)))
+
+    @property
+    def n_paired(self) -> int:
+        return int(self.chosen.size)
+
+    @property
+    def assignment(self) -> np.ndarray:
+        """Volunteer index per child, ``-1`` where unpaired."""
+        out = np.full(self.problem.n_children, -1, np.int64)
+        out[self.problem.child[self.chosen]] = self.problem.volunteer[self.chosen]
+        return out
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """Chosen pairs: child, volunteer, value, load."""
+        p, e = self.problem, self.chosen
+        return pd.DataFrame(
+            {
+                "child": p.child[e],
+                "volunteer": p.volunteer[e],
+                "value": p.score[e] * p.score_scale,
+                "load": p.load[e],
+            }
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Solution(status={self.status.value}, solver={self.solver!r}, "
+            f"paired={self.n_paired}/{self.problem.n_children}, objective={self.objective:g}, "
+            f"bound={self.bound:g}, gap={self.gap:.3g})"
+        )

@@ -1,0 +1,185 @@
+"""CP-SAT (OR-Tools) for every feature: loads that differ per pair, must-pair rows, and
+whatever side constraints later issues add.
+
+The problem is split into connected components of the edge graph. A component in which no
+volunteer can be overloaded (the loads of all her candidate pairs fit her capacity) needs no
+search: every child takes its own best pair. Every other component gets its own model with
+one Boolean per edge, "at most one (or exactly one) pair per child" and "load within
+capacity per volunteer", solved lexicographically: first maximise the priority of the
+paired children; then, with that optimum fixed as a constraint and the first solution as a
+hint, maximise the score.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from pairmatch.problem import Problem
+from pairmatch.solvers.base import Backend, CoreResult, Options, Status
+
+__all__ = ["CpSatBackend"]
+
+
+def _groups(keys: np.ndarray) -> list[np.ndarray]:
+    """Positions of ``keys`` grouped by key value (keys ascending)."""
+    order = np.argsort(keys, kind="stable")
+    cuts = np.flatnonzero(np.diff(keys[order])) + 1
+    return np.split(order, cuts) if keys.size else []
+
+
+class _Component:
+    """One connected component: its edges, solved by search or by the shortcut."""
+
+    def __init__(self, problem: Problem, edges: np.ndarray) -> None:
+        self.p = problem
+        self.edges = edges
+
+    def conflict_free(self) -> bool:
+        p, e = self.p, self.edges
+        vol, inv = np.unique(p.volunteer[e], return_inverse=True)
+        total = np.bincount(inv, weights=p.load[e].astype(float))
+        return bool(np.all(total <= p.capacity[vol]))
+
+    def best_each(self) -> np.ndarray:
+        """Each child's own best edge (pairs only where that helps, or is required)."""
+        p, e = self.p, self.edges
+        # sort by child, then best score first, then lowest edge index
+        order = np.lexsort((e, -p.score[e], p.child[e]))
+        ranked = e[order]
+        first = np.ones(ranked.size, bool)
+        first[1:] = p.child[ranked[1:]] != p.child[ranked[:-1]]
+        best = ranked[first]
+        c = p.child[best]
+        wanted = p.must_pair[c] | (p.priority[c] > 0) | (p.score[best] > 0)
+        return best[wanted]
+
+
+class CpSatBackend(Backend):
+    """OR-Tools CP-SAT, one model per connected component, built from arrays."""
+
+    name = "cpsat"
+
+    def unsupported(self, problem: Problem) -> str | None:
+        return None
+
+    def solve(self, problem: Problem, options: Options) -> CoreResult:
+        start = time.perf_counter()
+        count, child_label, _ = problem.components()
+        edge_label = child_label[problem.child]
+        chosen: list[np.ndarray] = []
+        statuses: list[Status] = []
+        notes: list[str] = []
+        p_bound = s_bound = 0
+        # children with no edge at all: unpaired, which breaks a must-pair requirement
+        stranded = np.setdiff1d(np.flatnonzero(problem.must_pair), problem.child)
+        if stranded.size:
+            notes.append(f"{stranded.size} children must be paired but have no allowed pair")
+            statuses.append(Status.INFEASIBLE)
+        for edges in _groups(edge_label):
+            comp = _Component(problem, edges)
+            if comp.conflict_free():
+                best = comp.best_each()
+                chosen.append(best)
+                p_bound += int(problem.priority[problem.child[best]].sum())
+                s_bound += int(problem.score[best].sum())
+                statuses.append(Status.OPTIMAL)
+                continue
+            remaining = None
+            if options.time_limit is not None:
+                remaining = max(0.01, options.time_limit - (time.perf_counter() - start))
+            picked, status, pb, sb, note = self._search(problem, edges, options, remaining)
+            chosen.append(picked)
+            statuses.append(status)
+            p_bound += pb
+            s_bound += sb
+            if note:
+                notes.append(note)
+        status = _combine(statuses)
+        result = np.sort(np.concatenate(chosen)) if chosen else np.empty(0, np.int64)
+        if status is Status.INFEASIBLE or status is Status.UNKNOWN:
+            result = np.empty(0, np.int64)
+        return CoreResult(result, status, p_bound, s_bound, tuple(notes), count)
+
+    def _search(
+        self, problem: Problem, edges: np.ndarray, options: Options, time_limit: float | None
+    ) -> tuple[np.ndarray, Status, int, int, str | None]:
+        p = problem
+        model = cp_model.CpModel()
+        x = [model.new_bool_var("") for _ in range(edges.size)]
+        child = p.child[edges]
+        for group in _groups(child):
+            lits = [x[i] for i in group]
+            if p.must_pair[child[group[0]]]:
+                model.add_exactly_one(lits)
+            else:
+                model.add_at_most_one(lits)
+        vol = p.volunteer[edges]
+        load = p.load[edges]
+        for group in _groups(vol):
+            if load[group].sum() > p.capacity[vol[group[0]]]:
+                model.add(
+                    cp_model.LinearExpr.weighted_sum([x[i] for i in group], load[group].tolist())
+                    <= int(p.capacity[vol[group[0]]])
+                )
+        prio = p.priority[child]
+        score = p.score[edges]
+        solver = _solver(options, time_limit)
+        level1 = cp_model.LinearExpr.weighted_sum(x, prio.tolist())
+        started = time.perf_counter()
+        free_priority = bool(np.any(prio[~p.must_pair[child]] > 0))
+        if free_priority:
+            model.maximize(level1)
+            status = solver.solve(model)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return _no_solution(status)
+            values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
+            if status != cp_model.OPTIMAL:
+                pb = int(solver.best_objective_bound)
+                sb = int(np.maximum(score, 0).sum())
+                return edges[values], Status.FEASIBLE, pb, sb, None
+            best1 = int(round(solver.objective_value))
+            model.add(level1 >= best1)
+            for var, val in zip(x, values.tolist(), strict=True):
+                model.add_hint(var, val)
+            if time_limit is not None:
+                spent = time.perf_counter() - started
+                solver = _solver(options, max(0.01, time_limit - spent))
+        model.maximize(cp_model.LinearExpr.weighted_sum(x, score.tolist()))
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return _no_solution(status)
+        values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
+        picked = edges[values]
+        pb = int(p.priority[p.child[picked]].sum())
+        sb = int(solver.best_objective_bound)
+        final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
+        return picked, final, pb, sb, None
+
+
+def _solver(options: Options, time_limit: float | None) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.random_seed = int(options.seed)
+    params.num_workers = options.n_workers
+    if options.n_workers > 1:
+        params.interleave_search = True  # deterministic parallel search
+    if time_limit is not None:
+        params.max_time_in_seconds = float(time_limit)
+    return solver
+
+
+def _no_solution(status: int) -> tuple[np.ndarray, Status, int, int, str]:
+    if status == cp_model.INFEASIBLE:
+        note = "no pairing of this group of children obeys the capacities and must-pair rules"
+        return np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, note
+    return np.empty(0, np.int64), Status.UNKNOWN, 0, 0, "the search stopped before a solution"
+
+
+def _combine(statuses: list[Status]) -> Status:
+    for worst in (Status.INFEASIBLE, Status.UNKNOWN, Status.FEASIBLE):
+        if worst in statuses:
+            return worst
+    return Status.OPTIMAL
