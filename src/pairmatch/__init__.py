@@ -1,2 +1,83 @@
+"""pairmatch: pair volunteers (caring mothers, 爱心妈妈) with children who need care, as a
+constraint optimisation problem, and prove how good the pairing is.
+
+>>> import pairmatch as pm
+>>> children, volunteers = pm.synth.county(400, seed=1)
+>>> result = pm.match(children, volunteers, pm.Policy(max_distance_km=10))
+>>> result.status.value, result.gap
+('OPTIMAL', 0.0)
+>>> bool(pm.verify(result))
+True
+
+The public API is exactly what ``__all__`` lists.
+"""
+
+import logging
+
+from pairmatch import synth
+from pairmatch.candidates import Candidates
+from pairmatch.errors import (
+    InputIssue,
+    PairmatchError,
+    SolverError,
+    SolverUnavailableError,
+    ValidationError,
+)
+from pairmatch.io import read_children, read_volunteers
+from pairmatch.match import match
+from pairmatch.model import (
+    Child,
+    ChildCategory,
+    Gender,
+    Jurisdiction,
+    Location,
+    Needs,
+    Policy,
+    Skills,
+    Volunteer,
+)
 from pairmatch.problem import Problem
-from pairmatch.solvers import solve
+from pairmatch.reasons import Reason
+from pairmatch.result import Explanation, MatchResult, UnknownIdError
+from pairmatch.solvers import BACKENDS, Options, Solution, Status, solve
+from pairmatch.verify import Verification, VerificationError, verify
+
+logging.getLogger("pairmatch").addHandler(logging.NullHandler())
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKENDS",
+    "Candidates",
+    "Child",
+    "ChildCategory",
+    "Explanation",
+    "Gender",
+    "InputIssue",
+    "Jurisdiction",
+    "Location",
+    "MatchResult",
+    "Needs",
+    "Options",
+    "PairmatchError",
+    "Policy",
+    "Problem",
+    "Reason",
+    "Skills",
+    "Solution",
+    "SolverError",
+    "SolverUnavailableError",
+    "Status",
+    "UnknownIdError",
+    "ValidationError",
+    "Verification",
+    "VerificationError",
+    "Volunteer",
+    "__version__",
+    "match",
+    "read_children",
+    "read_volunteers",
+    "solve",
+    "synth",
+    "verify",
+]

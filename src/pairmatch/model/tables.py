@@ -207,10 +207,11 @@ def _validate(
         out[level] = values.to_numpy(object)
 
     if kind == "children":
-        cat = _text(df["category"]).str.lower().map(_CATEGORY_ALIASES)
+        codes = {alias: cat.value for alias, cat in _CATEGORY_ALIASES.items()}
+        cat = _text(df["category"]).str.lower().map(codes)
         bad = cat.isna().to_numpy(bool)
         c.rows(bad, "category", lambda i: f"{_show(df['category'].iat[i])} must be {CATEGORY_HELP}")
-        out["category"] = cat.map(lambda v: v.value if v is not None else "").to_numpy(object)
+        out["category"] = cat.fillna("").to_numpy(object)
         for k in NEEDS:
             out[f"need_{k}"] = _levels(c, df, f"need_{k}")
         out["interests"] = _tags(c, df, "interests") if "interests" in df else np.full(len(df), "")

@@ -1,0 +1,172 @@
+"""The main entry point: :func:`match`, from registers to a proven-optimal pairing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from pairmatch.candidates import Candidates, find_candidates, great_circle_km, priorities
+from pairmatch.io import Source, read_children, read_volunteers
+from pairmatch.model.policy import Policy
+from pairmatch.problem import Problem
+from pairmatch.registry import Registry
+from pairmatch.result import MatchResult
+from pairmatch.solvers import solve
+from pairmatch.solvers.base import Backend, Solution, Status
+
+__all__ = ["match"]
+
+log = logging.getLogger("pairmatch")
+
+
+def match(
+    children: Source,
+    volunteers: Source,
+    policy: Policy | None = None,
+    *,
+    forbidden: Any = None,
+    locked: Any = None,
+    solver: str | Backend = "auto",
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int = 0,
+) -> MatchResult:
+    """Pair volunteers with children: every child who can be paired is, the neediest first,
+    and among those pairings the one with the best total fit.
+
+    Parameters
+    ----------
+    children, volunteers:
+        The registers: DataFrames in the table form, paths to CSV/Excel/Parquet files, open
+        files, or lists of :class:`Child` / :class:`Volunteer` records.
+    policy:
+        Rules and weights (default :class:`Policy()`).
+    forbidden:
+        Pairs that must not be made: ``(child_id, volunteer_id)`` tuples or a DataFrame with
+        those columns.
+    locked:
+        Pairs that must be made (e.g. pairs that already work). A locked pair that breaks a
+        hard rule, or locks beyond a volunteer's capacity, make the result ``INFEASIBLE``
+        with the reasons in ``result.reasons``.
+    solver:
+        ``"auto"`` (exact min-cost flow when possible, else CP-SAT), ``"flow"`` or
+        ``"cpsat"``.
+    time_limit, workers, seed:
+        Search options (see :class:`pairmatch.solvers.Options`).
+
+    Returns
+    -------
+    MatchResult
+
+    Examples
+    --------
+    >>> import pairmatch as pm
+    >>> children, volunteers = pm.synth.county(300, seed=7)
+    >>> result = pm.match(children, volunteers, pm.Policy(max_distance_km=10))
+    >>> result.status.value
+    'OPTIMAL'
+    >>> len(result.pairs) + len(result.unmatched) == len(children)
+    True
+    """
+    policy = policy if policy is not None else Policy()
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    child_table = read_children(children)
+    volunteer_table = read_volunteers(volunteers)
+    registry = Registry.build(child_table, volunteer_table)
+    banned = registry.pair_indices(forbidden, "forbidden pairs")
+    fixed = registry.pair_indices(locked, "locked pairs")
+    timings["validate"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    candidates = find_candidates(registry, policy, banned)
+    prio = priorities(registry, policy)
+    timings["candidates"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    lock_edges, conflicts = _locked_edges(registry, policy, candidates, fixed, banned)
+    problem = Problem(
+        n_children=len(registry.children),
+        n_volunteers=len(registry.volunteers),
+        child=candidates.child,
+        volunteer=candidates.volunteer,
+        score=candidates.score,
+        capacity=registry.capacity,
+        priority=prio,
+        locked=lock_edges,
+        score_scale=policy.score_resolution,
+    )
+    timings["build"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if conflicts:
+        solution = Solution(problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, "none")
+    else:
+        solution = solve(problem, solver, time_limit=time_limit, workers=workers, seed=seed)
+    timings["solve"] = time.perf_counter() - t
+    banned_ids = frozenset(
+        zip(registry.child_ids[banned[0]], registry.volunteer_ids[banned[1]], strict=True)
+    )
+    result = MatchResult(
+        registry, policy, candidates, solution, prio, timings, tuple(conflicts), banned_ids
+    )
+    log.info(
+        "matched %d children, %d volunteers, %d candidate pairs: %s, %d paired",
+        len(registry.children), len(registry.volunteers), len(candidates),
+        solution.status.value, solution.n_paired,
+    )  # fmt: skip
+    return result
+
+
+def _locked_edges(
+    registry: Registry,
+    policy: Policy,
+    candidates: Candidates,
+    fixed: tuple[np.ndarray, np.ndarray],
+    banned: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, list[str]]:
+    """Candidate-edge indices of the locked pairs, and every way the locks break a rule."""
+    ci, vi = fixed
+    if ci.size == 0:
+        return np.empty(0, np.int64), []
+    m = max(len(registry.volunteers), 1)
+    keys = candidates.child * m + candidates.volunteer  # ascending: edges sorted (child, vol)
+    want = ci * m + vi
+    pos = np.searchsorted(keys, want)
+    found = (pos < keys.size) & (keys[np.minimum(pos, keys.size - 1)] == want)
+    conflicts = []
+    cids, vids = registry.child_ids, registry.volunteer_ids
+    banned_keys = set((banned[0] * m + banned[1]).tolist())
+    for k in np.flatnonzero(~found):
+        c, v = int(ci[k]), int(vi[k])
+        conflicts.append(
+            f"locked pair ({cids[c]}, {vids[v]}) breaks a hard rule: "
+            + "; ".join(_broken_rules(registry, policy, c, v, int(want[k]) in banned_keys))
+        )
+    return pos[found].astype(np.int64), conflicts
+
+
+def _broken_rules(registry: Registry, policy: Policy, c: int, v: int, banned: bool) -> list[str]:
+    vt = registry.volunteers
+    rules = []
+    if not registry.consent[c]:
+        rules.append("the guardian has not consented")
+    if not vt["eligible"].iat[v]:
+        rules.append("the volunteer is not eligible")
+    if not vt["active"].iat[v]:
+        rules.append("the volunteer is not active")
+    if registry.capacity[v] <= 0:
+        rules.append("the volunteer has no capacity")
+    if not policy.allow_cross_county and registry.child_county[c] != registry.volunteer_county[v]:
+        rules.append("they are in different counties")
+    d = float(great_circle_km(registry.child_xyz[c : c + 1], registry.volunteer_xyz[v : v + 1])[0])
+    own = registry.radius_km[v]
+    limit = policy.max_distance_km if np.isnan(own) else min(own, policy.max_distance_km)
+    if d > limit:
+        rules.append(f"they are {d:.1f} km apart, beyond the {limit:g} km limit")
+    if banned:
+        rules.append("the pair is also forbidden")
+    return rules or ["unknown"]

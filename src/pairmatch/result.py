@@ -1,0 +1,364 @@
+"""What users touch: :class:`MatchResult`, with pairs, unmatched children and reasons,
+explanations, a summary and the pairing ledger (结对台账)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pairmatch.candidates import Candidates
+from pairmatch.errors import PairmatchError
+from pairmatch.model.policy import Policy
+from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS
+from pairmatch.model.vocab import NEEDS
+from pairmatch.reasons import unmatched_reasons
+from pairmatch.registry import Registry
+from pairmatch.solvers.base import Solution, Status
+
+__all__ = ["MatchResult", "Explanation", "UnknownIdError"]
+
+_CHILD_CONTEXT = ("category", "province", "city", "county", "township", "village")
+
+
+class UnknownIdError(PairmatchError, KeyError):
+    """An id that is not in the register."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a child got the volunteer it got, or none; ``str()`` reads as text."""
+
+    child_id: str
+    data: dict[str, Any]
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.data)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, eq=False)
+class MatchResult:
+    """The outcome of :func:`pairmatch.match`.
+
+    Attributes
+    ----------
+    status:
+        :class:`~pairmatch.Status` (OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN).
+    objective:
+        Total fit of the pairs (level 2 of the objective).
+    bound:
+        Proven upper bound on ``objective`` given the level-1 optimum.
+    gap:
+        ``(bound - objective) / max(1, |objective|)``; 0 when proven optimal.
+    priority_paired:
+        Total priority of the paired children (level 1); ``priority_bound`` bounds it.
+    pairs:
+        One row per pair (see :attr:`pairs`).
+    unmatched:
+        One row per child not paired, with a reason code and a detail in words.
+    reasons:
+        Why the problem is infeasible, when it is.
+    """
+
+    registry: Registry
+    policy: Policy
+    candidates: Candidates
+    solution: Solution
+    priority: np.ndarray
+    timings: dict[str, float] = field(default_factory=dict)
+    conflicts: tuple[str, ...] = ()
+    forbidden_pairs: frozenset[tuple[str, str]] = frozenset()
+
+    # ---------------------------------------------------------------- headline figures
+    @property
+    def status(self) -> Status:
+        return self.solution.status
+
+    @property
+    def objective(self) -> float:
+        return self.solution.objective
+
+    @property
+    def bound(self) -> float:
+        return self.solution.bound
+
+    @property
+    def gap(self) -> float:
+        return self.solution.gap
+
+    @property
+    def priority_paired(self) -> int:
+        return self.solution.priority_value
+
+    @property
+    def priority_bound(self) -> int:
+        return self.solution.priority_bound
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.conflicts + self.solution.reasons
+
+    @property
+    def children(self) -> pd.DataFrame:
+        """The validated children register, as matched (sorted by id)."""
+        return self.registry.children
+
+    @property
+    def volunteers(self) -> pd.DataFrame:
+        """The validated volunteer register, as matched (sorted by id)."""
+        return self.registry.volunteers
+
+    @property
+    def n_paired(self) -> int:
+        return self.solution.n_paired
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """Sizes and timings of the run."""
+        return {
+            "children": len(self.registry.children),
+            "volunteers": len(self.registry.volunteers),
+            "candidate_pairs": len(self.candidates),
+            "components": self.solution.components,
+            "solver": self.solution.solver,
+            "paired": self.n_paired,
+            "timings_s": dict(self.timings),
+        }
+
+    # ---------------------------------------------------------------- tables
+    @cached_property
+    def _edges(self) -> np.ndarray:
+        """Candidate-edge index of each pair (pairs are problem edges = candidate edges)."""
+        return self.solution.chosen
+
+    @cached_property
+    def pairs(self) -> pd.DataFrame:
+        """One row per pair, sorted by child id.
+
+        Columns: ``child_id``, ``volunteer_id``, ``distance_km``, ``fit`` (the pair's score),
+        ``need_fit``, ``tag_bonus``, ``distance_penalty``, ``shared_tags``, ``priority``,
+        ``locked``, then the child's ``county``, ``township`` and the volunteer's township
+        as ``volunteer_township``.
+        """
+        e = self._edges
+        cand, reg, pol = self.candidates, self.registry, self.policy
+        c, v = cand.child[e], cand.volunteer[e]
+        locked = np.isin(e, self.solution.problem.locked)
+        return pd.DataFrame(
+            {
+                "child_id": reg.child_ids[c],
+                "volunteer_id": reg.volunteer_ids[v],
+                "distance_km": cand.distance_km[e],
+                "fit": cand.score[e] * pol.score_resolution,
+                "need_fit": cand.need_fit[e],
+                "tag_bonus": pol.tag_bonus * cand.shared_tags[e],
+                "distance_penalty": pol.distance_penalty_per_km * cand.distance_km[e],
+                "shared_tags": cand.shared_tags[e],
+                "priority": self.priority[c],
+                "locked": locked,
+                "county": reg.children["county"].to_numpy(object)[c],
+                "township": reg.children["township"].to_numpy(object)[c],
+                "volunteer_township": reg.volunteers["township"].to_numpy(object)[v],
+            }
+        )
+
+    @cached_property
+    def _unmatched_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        reg, sol = self.registry, self.solution
+        paired = self.candidates.child[self._edges]
+        used = np.bincount(self.candidates.volunteer[self._edges], minlength=len(reg.volunteers))
+        return unmatched_reasons(
+            reg,
+            self.policy,
+            self.candidates,
+            paired,
+            reg.capacity - used,
+            solved=sol.has_solution,
+            infeasible=sol.status is Status.INFEASIBLE,
+        )
+
+    @cached_property
+    def unmatched(self) -> pd.DataFrame:
+        """One row per child not paired: ``child_id``, ``reason`` (a code, see
+        :class:`~pairmatch.Reason`), ``detail`` (in words), ``priority``, ``county``,
+        ``township``."""
+        rows, reason, detail = self._unmatched_arrays
+        reg = self.registry
+        return pd.DataFrame(
+            {
+                "child_id": reg.child_ids[rows],
+                "reason": reason,
+                "detail": detail,
+                "priority": self.priority[rows],
+                "county": reg.children["county"].to_numpy(object)[rows],
+                "township": reg.children["township"].to_numpy(object)[rows],
+            }
+        )
+
+    def ledger(self, personal: bool = True) -> pd.DataFrame:
+        """The pairing ledger (结对台账): one row per child, paired or not, nothing left out.
+
+        Columns: ``child_id``, ``status`` (``paired``/``unmatched``), ``volunteer_id``,
+        ``distance_km``, ``fit``, ``reason``, ``detail``, ``priority``, the child's
+        category and jurisdiction, then every extra column the children table carried.
+        With ``personal=False`` the sensitive columns (name, id_number, address) are left out.
+        """
+        reg = self.registry
+        table = reg.children
+        out = pd.DataFrame({"child_id": table["id"].to_numpy(object)})
+        out["status"] = "unmatched"
+        out["volunteer_id"] = None
+        out["distance_km"] = np.nan
+        out["fit"] = np.nan
+        out["reason"] = ""
+        out["detail"] = ""
+        out["priority"] = self.priority
+        e = self._edges
+        c = self.candidates.child[e]
+        out.loc[c, "status"] = "paired"
+        out.loc[c, "volunteer_id"] = reg.volunteer_ids[self.candidates.volunteer[e]]
+        out.loc[c, "distance_km"] = self.candidates.distance_km[e]
+        out.loc[c, "fit"] = self.candidates.score[e] * self.policy.score_resolution
+        rows, reason, detail = self._unmatched_arrays
+        out.loc[rows, "reason"] = reason
+        out.loc[rows, "detail"] = detail
+        for col in _CHILD_CONTEXT:
+            out[col] = table[col].to_numpy(object)
+        core = {*CHILD_COLUMNS, "gender"}
+        for col in table.columns:
+            if col in core or col in out.columns:
+                continue
+            if col in SENSITIVE_COLUMNS and not personal:
+                continue
+            out[col] = table[col].to_numpy()
+        return out
+
+    def summary(self, by: str | list[str] = ("county", "township")) -> pd.DataFrame:  # type: ignore[assignment]
+        """Counts per jurisdiction: children, paired, share paired, mean distance, and
+        unmatched children by reason."""
+        keys = [by] if isinstance(by, str) else list(by)
+        led = self.ledger(personal=False)
+        grouped = led.groupby(keys, sort=True, dropna=False)
+        out = pd.DataFrame(
+            {
+                "children": grouped.size(),
+                "paired": grouped["status"].apply(lambda s: int((s == "paired").sum())),
+                "mean_distance_km": grouped["distance_km"].mean(),
+            }
+        )
+        out["paired_share"] = out["paired"] / out["children"]
+        reasons = led[led["status"] == "unmatched"].pivot_table(
+            index=keys, columns="reason", values="child_id", aggfunc="count", fill_value=0
+        )
+        out = out.join(reasons, how="left").fillna({c: 0 for c in reasons.columns})
+        for col in reasons.columns:
+            out[col] = out[col].astype(np.int64)
+        return out.reset_index()
+
+    # ---------------------------------------------------------------- explanation
+    def explain(self, child_id: str) -> Explanation:
+        """Why this child has this volunteer, or none: in words (``str()``) and as a dict."""
+        reg, cand, pol = self.registry, self.candidates, self.policy
+        index = pd.Index(reg.children["id"]).get_indexer([str(child_id)])[0]
+        if index < 0:
+            raise UnknownIdError(f"no child with id {str(child_id)!r} in this result")
+        c = int(index)
+        need = dict(zip(NEEDS, reg.need[c].tolist(), strict=True))
+        total_need = sum(need.values())
+        category = reg.children["category"].iat[c]
+        prio = int(self.priority[c])
+        data: dict[str, Any] = {
+            "child_id": str(child_id),
+            "priority": {
+                "total": prio,
+                "base": 1,
+                "need": pol.need_priority_weight * total_need,
+                "category": prio - 1 - pol.need_priority_weight * total_need,
+                "category_name": category,
+            },
+            "needs": need,
+            "candidates": int(np.count_nonzero(cand.child == c)),
+        }
+        pair = np.flatnonzero(cand.child[self._edges] == c)
+        if pair.size:
+            e = int(self._edges[pair[0]])
+            v = int(cand.volunteer[e])
+            own = np.flatnonzero(cand.child == c)
+            rank = 1 + int(np.count_nonzero(cand.score[own] > cand.score[e]))
+            skills = dict(zip(NEEDS, reg.skill[v].tolist(), strict=True))
+            per_need = {k: pol.need_weights[k] * need[k] * skills[k] for k in NEEDS}
+            data |= {
+                "status": "paired",
+                "volunteer_id": str(reg.volunteer_ids[v]),
+                "distance_km": float(cand.distance_km[e]),
+                "fit": {
+                    "total": float(cand.score[e] * pol.score_resolution),
+                    "need_x_skill": per_need,
+                    "shared_tags": int(cand.shared_tags[e]),
+                    "tag_bonus": float(pol.tag_bonus * cand.shared_tags[e]),
+                    "distance_penalty": float(pol.distance_penalty_per_km * cand.distance_km[e]),
+                },
+                "rank_among_candidates": rank,
+            }
+            parts = ", ".join(f"{k} {val:g}" for k, val in per_need.items() if val)
+            text = (
+                f"Child {child_id} (priority {prio}) is paired with volunteer "
+                f"{data['volunteer_id']}, {data['distance_km']:.1f} km away. Fit "
+                f"{data['fit']['total']:.2f} = need×skill ({parts or 'none'}) + tags "
+                f"{data['fit']['tag_bonus']:g} - distance {data['fit']['distance_penalty']:.2f}. "
+                f"This is candidate #{rank} of {data['candidates']} by fit; the pairing "
+                "maximises the total over all children."
+            )
+        else:
+            rows, reason, detail = self._unmatched_arrays
+            at = int(np.flatnonzero(rows == c)[0])
+            data |= {"status": "unmatched", "reason": reason[at], "detail": detail[at]}
+            text = f"Child {child_id} (priority {prio}) is not paired: {reason[at]} ({detail[at]})."
+        return Explanation(str(child_id), data, text)
+
+    # ---------------------------------------------------------------- output
+    def to_ledger(self, path: str | os.PathLike[str], *, personal: bool = True) -> Path:
+        """Write the ledger: ``.xlsx`` (sheets ledger, pairs, unmatched, summary, policy),
+        ``.csv`` (UTF-8 with BOM) or ``.parquet`` (the ledger table)."""
+        from pairmatch.io import _format_of, write_table
+
+        path = Path(path)
+        kind = _format_of(str(path))
+        ledger = self.ledger(personal=personal)
+        if kind != "excel":
+            return write_table(ledger, path)
+        policy = pd.DataFrame(
+            [(k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in
+             self.policy.model_dump(mode="json").items()]
+            + [("solver", self.solution.solver), ("status", self.status.value),
+               ("objective", self.objective), ("bound", self.bound), ("gap", self.gap)],
+            columns=["setting", "value"],
+        )  # fmt: skip
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for name, table in (("ledger", ledger), ("pairs", self.pairs),
+                                ("unmatched", self.unmatched), ("summary", self.summary()),
+                                ("policy", policy)):  # fmt: skip
+                table.to_excel(writer, sheet_name=name, index=False)
+                writer.sheets[name].freeze_panes = "A2"
+        return path
+
+    def __repr__(self) -> str:
+        n = len(self.registry.children)
+        return (
+            f"MatchResult(status={self.status.value}, paired={self.n_paired}/{n}, "
+            f"unmatched={n - self.n_paired}, objective={self.objective:.3f}, "
+            f"gap={self.gap:.3g}, solver={self.solution.solver!r})"
+        )

@@ -1,0 +1,236 @@
+"""An independent checker: does a result obey every hard rule it claims to?
+
+It re-derives everything from the registers themselves (never from the candidate arrays or
+the solver's model): distances with the haversine formula from the raw coordinates, tags
+from their text, capacities by counting. Tests call it on every result they produce.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pairmatch.errors import PairmatchError
+from pairmatch.model.vocab import NEEDS
+from pairmatch.registry import EARTH_RADIUS_KM
+from pairmatch.solvers.base import Solution, Status
+
+__all__ = ["verify", "Verification", "VerificationError", "haversine_km"]
+
+_KM_TOL = 1e-6
+
+
+class VerificationError(PairmatchError, AssertionError):
+    """A result broke a rule it must obey."""
+
+
+@dataclass
+class Verification:
+    """What :func:`verify` found. Truthy when nothing is wrong."""
+
+    violations: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def fail(self, rule: str, message: str) -> None:
+        self.violations.append(f"{rule}: {message}")
+
+    def raise_if_failed(self) -> Verification:
+        if self.violations:
+            shown = "\n  - ".join(self.violations[:30])
+            raise VerificationError(f"{len(self.violations)} violations:\n  - {shown}")
+        return self
+
+    def __repr__(self) -> str:
+        return f"Verification(ok={self.ok}, violations={len(self.violations)}, checks={len(self.checked)})"
+
+
+def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
+    """Great-circle distance (km) by the haversine formula, element-wise."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def verify(result: Any, *, children: Any = None, volunteers: Any = None) -> Verification:
+    """Check a :class:`~pairmatch.MatchResult` or a :class:`~pairmatch.solvers.Solution`.
+
+    Parameters
+    ----------
+    result:
+        What :func:`pairmatch.match` or :func:`pairmatch.solve` returned.
+    children, volunteers:
+        Optionally the registers as the user gave them; then the check also proves that
+        every child given is accounted for (paired or unmatched with a reason).
+
+    Examples
+    --------
+    >>> import pairmatch as pm
+    >>> result = pm.match(*pm.synth.county(200, seed=3))
+    >>> pm.verify(result).ok
+    True
+    """
+    if isinstance(result, Solution):
+        return _verify_solution(result)
+    from pairmatch.result import MatchResult
+
+    if not isinstance(result, MatchResult):
+        raise TypeError(f"verify() takes a MatchResult or Solution, got {type(result).__name__}")
+    report = _verify_solution(result.solution)
+    _verify_match(result, report, children, volunteers)
+    return report
+
+
+def _verify_solution(sol: Solution) -> Verification:
+    r = Verification()
+    p = sol.problem
+    e = np.asarray(sol.chosen, np.int64)
+    r.checked.append("edges")
+    if e.size and (e.min() < 0 or e.max() >= p.n_edges or np.unique(e).size != e.size):
+        r.fail("edges", "chosen edge indices are out of range or repeated")
+        return r
+    if not sol.has_solution:
+        if e.size:
+            r.fail("status", f"status {sol.status.value} but {e.size} edges chosen")
+        if sol.status is Status.INFEASIBLE and not sol.reasons:
+            r.fail("status", "INFEASIBLE without a reason")
+        return r
+    r.checked += ["one pair per child", "capacity", "must pair", "locked", "bound"]
+    per_child = np.bincount(p.child[e], minlength=p.n_children)
+    for c in np.flatnonzero(per_child > 1):
+        r.fail("one pair per child", f"child index {c} has {per_child[c]} pairs")
+    used = np.zeros(p.n_volunteers, np.int64)
+    np.add.at(used, p.volunteer[e], p.load[e])
+    for v in np.flatnonzero(used > p.capacity):
+        r.fail("capacity", f"volunteer index {v} uses {used[v]} of capacity {p.capacity[v]}")
+    for c in np.flatnonzero(p.must_pair & (per_child == 0)):
+        r.fail("must pair", f"child index {c} must be paired but is not")
+    missing = np.setdiff1d(p.locked, e)
+    if missing.size:
+        r.fail("locked", f"{missing.size} locked edges are not chosen")
+    value = int(p.score[e].sum())
+    prio = int(p.priority[p.child[e]].sum())
+    if sol.priority_bound < prio or sol.score_bound < value and sol.priority_bound == prio:
+        r.fail("bound", "a bound is below the value it bounds")
+    if sol.status is Status.OPTIMAL and (sol.priority_bound != prio or sol.score_bound != value):
+        r.fail("bound", "OPTIMAL but the bound differs from the objective")
+    return r
+
+
+def _tags(cell: Any) -> set[str]:
+    return {t for t in str(cell).split(";") if t} if isinstance(cell, str) else set()
+
+
+def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) -> None:
+    from pairmatch.io import read_children, read_volunteers
+
+    policy = result.policy
+    ct = result.children.set_index("id", drop=False)
+    vt = result.volunteers.set_index("id", drop=False)
+    pairs, unmatched = result.pairs, result.unmatched
+
+    r.checked.append("records accounted for")
+    given = [ct.index]
+    if children is not None:
+        given.append(pd.Index(read_children(children)["id"]))
+    if volunteers is not None and set(read_volunteers(volunteers)["id"]) != set(vt.index):
+        r.fail("records accounted for", "the volunteers matched differ from those given")
+    seen = pd.concat([pairs["child_id"], unmatched["child_id"]], ignore_index=True)
+    if seen.duplicated().any():
+        r.fail("records accounted for", f"{int(seen.duplicated().sum())} children listed twice")
+    for ids in given:
+        if set(seen) != set(ids) or len(seen) != len(ids):
+            r.fail("records accounted for", "paired + unmatched is not exactly the children given")
+    if (unmatched["reason"].astype(str) == "").any():
+        r.fail("records accounted for", "an unmatched child has no reason")
+
+    if not len(pairs):
+        _verify_unmatched(result, r, ct, vt)
+        return
+    r.checked += ["consent", "eligible", "active", "capacity", "county", "distance", "fit",
+                  "forbidden", "locked", "objective"]  # fmt: skip
+    c = ct.loc[pairs["child_id"]]
+    v = vt.loc[pairs["volunteer_id"]]
+    for rule, bad in (
+        ("consent", ~c["guardian_consent"].to_numpy(bool)),
+        ("eligible", ~v["eligible"].to_numpy(bool)),
+        ("active", ~v["active"].to_numpy(bool)),
+    ):
+        for i in np.flatnonzero(bad):
+            r.fail(rule, f"pair ({pairs['child_id'].iat[i]}, {pairs['volunteer_id'].iat[i]})")
+    load = pairs["volunteer_id"].value_counts()
+    over = load[load > vt.loc[load.index, "capacity"].to_numpy()]
+    for vid, k in over.items():
+        r.fail("capacity", f"volunteer {vid} has {k} children, capacity {vt.at[vid, 'capacity']}")
+    if not policy.allow_cross_county:
+        other = c["county"].to_numpy(object) != v["county"].to_numpy(object)
+        for i in np.flatnonzero(other):
+            r.fail("county", f"pair ({pairs['child_id'].iat[i]}, {pairs['volunteer_id'].iat[i]})")
+    d = haversine_km(c["lat"].to_numpy(float), c["lon"].to_numpy(float),
+                     v["lat"].to_numpy(float), v["lon"].to_numpy(float))  # fmt: skip
+    own = v["max_distance_km"].to_numpy(float)
+    limit = np.fmin(own, policy.max_distance_km)
+    for i in np.flatnonzero(d > limit + _KM_TOL):
+        r.fail("distance", f"pair {i} is {d[i]:.4f} km apart, limit {limit[i]:g}")
+    for i in np.flatnonzero(np.abs(d - pairs["distance_km"].to_numpy(float)) > 1e-3):
+        r.fail("distance", f"pair {i} reports {pairs['distance_km'].iat[i]:.4f} km, is {d[i]:.4f}")
+
+    need = c[[f"need_{k}" for k in NEEDS]].to_numpy(float)
+    skill = v[[f"skill_{k}" for k in NEEDS]].to_numpy(float)
+    weights = np.array([policy.need_weights[k] for k in NEEDS])
+    shared = np.array([len(_tags(a) & _tags(b)) for a, b in
+                       zip(c["interests"], v["specialities"], strict=True)])  # fmt: skip
+    fit = (need * skill * weights).sum(1) + policy.tag_bonus * shared - (
+        policy.distance_penalty_per_km * d
+    )
+    tol = policy.score_resolution / 2 + 1e-6
+    for i in np.flatnonzero(np.abs(fit - pairs["fit"].to_numpy(float)) > tol):
+        r.fail("fit", f"pair {i} reports fit {pairs['fit'].iat[i]:.4f}, is {fit[i]:.4f}")
+    if abs(pairs["fit"].sum() - result.objective) > 1e-6 * max(1.0, abs(result.objective)):
+        r.fail("objective", f"objective {result.objective} != sum of pair fits {pairs['fit'].sum()}")
+
+    made = set(zip(pairs["child_id"], pairs["volunteer_id"], strict=True))
+    reg = result.registry
+    p = result.solution.problem
+    for e in p.locked:
+        pair = (reg.child_ids[p.child[e]], reg.volunteer_ids[p.volunteer[e]])
+        if pair not in made:
+            r.fail("locked", f"locked pair {pair} is not made")
+    for pair in result.forbidden_pairs:
+        if pair in made:
+            r.fail("forbidden", f"forbidden pair {pair} is made")
+    _verify_unmatched(result, r, ct, vt)
+
+
+def _verify_unmatched(result: Any, r: Verification, ct: pd.DataFrame, vt: pd.DataFrame) -> None:
+    """Reasons must be true: no_consent exactly for children without consent, and
+    no_eligible_volunteer_in_reach only where a brute-force search finds nobody in reach."""
+    if not result.solution.has_solution:
+        return
+    r.checked.append("reasons")
+    policy = result.policy
+    um = result.unmatched
+    no_consent = set(ct.index[~ct["guardian_consent"].to_numpy(bool)])
+    said = set(um.loc[um["reason"] == "no_consent", "child_id"])
+    if said != no_consent:
+        r.fail("reasons", "no_consent is not given exactly for the children without consent")
+    pool = vt[vt["eligible"] & vt["active"] & (vt["capacity"] > 0)]
+    for cid in um.loc[um["reason"] == "no_eligible_volunteer_in_reach", "child_id"]:
+        child = ct.loc[cid]
+        cand = pool if policy.allow_cross_county else pool[pool["county"] == child["county"]]
+        d = haversine_km(child["lat"], child["lon"], cand["lat"].to_numpy(float),
+                         cand["lon"].to_numpy(float))  # fmt: skip
+        limit = np.fmin(cand["max_distance_km"].to_numpy(float), policy.max_distance_km)
+        if np.any(d <= limit - _KM_TOL):
+            r.fail("reasons", f"child {cid} is said to have no volunteer in reach, but has")
