@@ -355,6 +355,36 @@ class MatchResult:
                 writer.sheets[name].freeze_panes = "A2"
         return path
 
+    def report(self) -> str:
+        """A short plain-text summary (no personal data): paired, unmatched by reason,
+        distances, optimality and time."""
+        n = len(self.registry.children)
+        paired = self.n_paired
+        consent = int(self.registry.consent.sum())
+        lines = [
+            f"children {n:,}  volunteers {len(self.registry.volunteers):,}  "
+            f"candidate pairs {len(self.candidates):,}",
+            f"paired {paired:,} of {n:,} children ({paired / max(n, 1):.1%}); "
+            f"{consent:,} have guardian consent",
+        ]
+        counts = self.unmatched["reason"].value_counts()
+        if len(counts):
+            lines.append("unmatched by reason:")
+            lines += [f"  {reason:<32} {k:>7,}" for reason, k in counts.items()]
+        dist = self.pairs["distance_km"]
+        if len(dist):
+            lines.append(
+                f"distance km: mean {dist.mean():.2f}, 90th percentile {dist.quantile(0.9):.2f}, "
+                f"max {dist.max():.2f}"
+            )
+        lines.append(
+            f"status {self.status.value} by {self.solution.solver}; objective {self.objective:,.3f}, "
+            f"bound {self.bound:,.3f}, gap {self.gap:.3g}; "
+            f"time {sum(self.timings.values()):.2f} s"
+        )
+        lines += [f"note: {r}" for r in self.reasons]
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         n = len(self.registry.children)
         return (
