@@ -103,16 +103,15 @@ def match(
 
     t = time.perf_counter()
     if conflicts:
-        solution = Solution(problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, "none")
+        solution = Solution(problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, "none",
+                            reasons=tuple(conflicts))  # fmt: skip
     else:
         solution = solve(problem, solver, time_limit=time_limit, workers=workers, seed=seed)
     timings["solve"] = time.perf_counter() - t
     banned_ids = frozenset(
         zip(registry.child_ids[banned[0]], registry.volunteer_ids[banned[1]], strict=True)
     )
-    result = MatchResult(
-        registry, policy, candidates, solution, prio, timings, tuple(conflicts), banned_ids
-    )
+    result = MatchResult(registry, policy, candidates, solution, prio, timings, banned_ids)
     log.info(
         "matched %d children, %d volunteers, %d candidate pairs: %s, %d paired",
         len(registry.children), len(registry.volunteers), len(candidates),

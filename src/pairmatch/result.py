@@ -79,7 +79,6 @@ class MatchResult:
     solution: Solution
     priority: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
-    conflicts: tuple[str, ...] = ()
     forbidden_pairs: frozenset[tuple[str, str]] = frozenset()
 
     # ---------------------------------------------------------------- headline figures
@@ -109,7 +108,7 @@ class MatchResult:
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        return self.conflicts + self.solution.reasons
+        return self.solution.reasons
 
     @property
     def children(self) -> pd.DataFrame:

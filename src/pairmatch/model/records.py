@@ -235,6 +235,10 @@ class Volunteer(_Record):
         data = _nest_flat_row(data, "skill", "skills")
         if isinstance(data, dict):
             data["max_distance_km"] = _none_if_nan(data.get("max_distance_km"))
+            # a blank cell in an optional column takes the default, as in the table form
+            for name in ("capacity", "active", "specialities"):
+                if name in data and _none_if_nan(data[name]) is None:
+                    del data[name]
         return data
 
     def to_row(self) -> dict[str, Any]:

@@ -58,6 +58,7 @@ def solve(
     time_limit: float | None = None,
     workers: int | None = None,
     seed: int = 0,
+    deterministic: bool = True,
 ) -> Solution:
     """Solve a :class:`~pairmatch.Problem`; never modifies it.
 
@@ -73,7 +74,7 @@ def solve(
     >>> result.status.value, result.objective
     ('OPTIMAL', 6.0)
     """
-    options = Options(time_limit=time_limit, workers=workers, seed=seed)
+    options = Options(time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic)
     backend = select_backend(problem, solver)
     start = time.perf_counter()
     fixed, rest, edge_map, reasons = _fix_locks(problem)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -39,16 +38,20 @@ class Options:
         Seconds for the whole search, or ``None`` for no limit. Exact flow is not
         interrupted (it is fast and polynomial); the limit bounds CP-SAT search.
     workers:
-        CP-SAT search workers; default ``min(8, cpu count)``. With more than one worker
-        pairmatch runs CP-SAT's deterministic interleaved search, so the same input and
-        seed still give the same pairs.
+        CP-SAT search workers (default 1). One worker is deterministic and, on the small
+        component models pairmatch builds, usually fastest.
     seed:
         Random seed for the search.
+    deterministic:
+        With more than one worker, run CP-SAT's interleaved search, which gives the same
+        pairs for the same input and seed (default). ``False`` lets the parallel portfolio
+        race freely: often faster, but equally optimal pairings may differ between runs.
     """
 
     time_limit: float | None = None
     workers: int | None = None
     seed: int = 0
+    deterministic: bool = True
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not self.time_limit > 0:
@@ -58,7 +61,7 @@ class Options:
 
     @property
     def n_workers(self) -> int:
-        return self.workers if self.workers is not None else max(1, min(8, os.cpu_count() or 1))
+        return self.workers if self.workers is not None else 1
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,7 @@ def _solver(options: Options, time_limit: float | None) -> cp_model.CpSolver:
     params = solver.parameters
     params.random_seed = int(options.seed)
     params.num_workers = options.n_workers
-    if options.n_workers > 1:
+    if options.n_workers > 1 and options.deterministic:
         params.interleave_search = True  # deterministic parallel search
     if time_limit is not None:
         params.max_time_in_seconds = float(time_limit)

@@ -1,0 +1,97 @@
+"""Independent oracles for property tests: exhaustive search and maximum cardinality.
+
+Nothing here imports pairmatch's solvers; only the plain arrays of a ``pm.Problem`` are read.
+``brute_force`` is deliberately naive so that it is obviously correct.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
+
+__all__ = ["MAX_ASSIGNMENTS", "brute_force", "max_cardinality", "n_assignments"]
+
+#: Refuse to enumerate more assignments than this.
+MAX_ASSIGNMENTS = 200_000
+
+
+def _edges_of_children(problem) -> list[list[int]]:
+    """Edge indices of each child."""
+    out: list[list[int]] = [[] for _ in range(int(problem.n_children))]
+    for e, c in enumerate(np.asarray(problem.child).tolist()):
+        out[c].append(e)
+    return out
+
+
+def n_assignments(problem) -> int:
+    """How many assignments ``brute_force`` would enumerate: prod(1 + degree)."""
+    return math.prod(1 + len(edges) for edges in _edges_of_children(problem))
+
+
+def brute_force(problem) -> tuple[int, int] | None:
+    """The lexicographic optimum ``(priority total, score total)`` of ``problem`` found by
+    enumerating every assignment (each child: unpaired, or one of its own edges), or
+    ``None`` when no assignment obeys capacity (with loads), must-pair and locked edges."""
+    total = n_assignments(problem)
+    if total > MAX_ASSIGNMENTS:
+        raise ValueError(f"instance too large for brute force: {total} assignments")
+    child = [int(x) for x in problem.child]
+    volunteer = [int(x) for x in problem.volunteer]
+    score = [int(x) for x in problem.score]
+    load = [int(x) for x in problem.load]
+    capacity = [int(x) for x in problem.capacity]
+    priority = [int(x) for x in problem.priority]
+    must_pair = [bool(x) for x in problem.must_pair]
+    locked = {int(x) for x in problem.locked}
+
+    options = [[None, *edges] for edges in _edges_of_children(problem)]
+    best: tuple[int, int] | None = None
+    for assignment in itertools.product(*options):
+        chosen = [e for e in assignment if e is not None]
+        # must-pair children are paired
+        if any(must_pair[c] and assignment[c] is None for c in range(len(assignment))):
+            continue
+        # every locked edge is chosen
+        if not locked <= set(chosen):
+            continue
+        # loads within capacity
+        used = [0] * len(capacity)
+        for e in chosen:
+            used[volunteer[e]] += load[e]
+        if any(u > cap for u, cap in zip(used, capacity, strict=True)):
+            continue
+        value = (sum(priority[child[e]] for e in chosen), sum(score[e] for e in chosen))
+        if best is None or value > best:
+            best = value
+    return best
+
+
+def max_cardinality(problem) -> int:
+    """The largest number of children that can be paired at once (capacities respected,
+    scores and priorities ignored), for unit-load problems.
+
+    Each volunteer ``v`` is expanded into ``capacity[v]`` copies, each joined to every child
+    that has an edge to ``v``; the answer is a maximum bipartite matching of that graph.
+    """
+    load = np.asarray(problem.load)
+    if load.size and not np.all(load == 1):
+        raise ValueError("max_cardinality is only defined here for unit loads")
+    n = int(problem.n_children)
+    capacity = [int(x) for x in problem.capacity]
+    first_copy = np.concatenate(([0], np.cumsum(capacity))).astype(np.int64)
+    n_copies = int(first_copy[-1])
+    rows: list[int] = []
+    cols: list[int] = []
+    for c, v in zip(problem.child.tolist(), problem.volunteer.tolist(), strict=True):
+        for k in range(capacity[v]):
+            rows.append(c)
+            cols.append(int(first_copy[v]) + k)
+    if n == 0 or n_copies == 0 or not rows:
+        return 0
+    graph = csr_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(n, n_copies))
+    matching = maximum_bipartite_matching(graph, perm_type="column")
+    return int(np.count_nonzero(matching >= 0))

@@ -1,0 +1,364 @@
+"""Property-based tests: both back ends against an exhaustive oracle on small random problems,
+and invariances of :func:`pairmatch.match` on synthetic counties.
+
+The strategies only build valid instances; the oracle lives in ``tests/reference.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reference import brute_force, max_cardinality
+
+import pairmatch as pm
+
+FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def budget(examples: int) -> settings:
+    """Settings for one property: no deadline (CP-SAT timings vary) and a fixed budget."""
+    return settings(FAST, max_examples=examples)
+
+# ---------------------------------------------------------------------------- strategies
+
+UNIT, UNIFORM, ANY = "unit", "uniform", "any"
+
+
+@st.composite
+def problems(
+    draw: st.DrawFn,
+    *,
+    max_children: int = 6,
+    max_volunteers: int = 4,
+    loads: str = UNIT,
+    min_priority: int = 0,
+    max_priority: int = 3,
+    scores: tuple[int, int] = (-5, 20),
+    must_pair: bool = True,
+    locked: bool = True,
+) -> pm.Problem:
+    """A valid random problem: distinct (child, volunteer) edges in random order, integer
+    scores, loads >= 1 (all 1, one load per volunteer, or one per edge), capacities 0..3,
+    priorities, optional must-pair children and optional locked edges."""
+    n = draw(st.integers(0, max_children), label="n_children")
+    m = draw(st.integers(1, max_volunteers), label="n_volunteers")
+    density = draw(st.integers(1, 4), label="density (quarters)")
+    pairs = [
+        (c, v) for c in range(n) for v in range(m) if draw(st.integers(0, 3)) < density
+    ]
+    pairs = draw(st.permutations(pairs), label="edge order")
+    e = len(pairs)
+    child = np.array([c for c, _ in pairs], np.int64)
+    volunteer = np.array([v for _, v in pairs], np.int64)
+    score = draw(st.lists(st.integers(*scores), min_size=e, max_size=e), label="score")
+    if loads == UNIT:
+        load = [1] * e
+    elif loads == UNIFORM:
+        per_volunteer = draw(st.lists(st.integers(1, 3), min_size=m, max_size=m))
+        load = [per_volunteer[v] for v in volunteer.tolist()]
+    else:
+        load = draw(st.lists(st.integers(1, 3), min_size=e, max_size=e), label="load")
+    capacity = draw(st.lists(st.integers(0, 3), min_size=m, max_size=m), label="capacity")
+    priority = draw(
+        st.lists(st.integers(min_priority, max_priority), min_size=n, max_size=n),
+        label="priority",
+    )
+    must = [False] * n
+    if must_pair:
+        must = draw(st.lists(st.integers(0, 3).map(lambda k: k == 0), min_size=n, max_size=n))
+    lock: list[int] = []
+    if locked and e:
+        lock = draw(st.lists(st.integers(0, e - 1), max_size=2), label="locked")
+    return pm.Problem(
+        n_children=n,
+        n_volunteers=m,
+        child=child,
+        volunteer=volunteer,
+        score=np.array(score, np.int64),
+        load=np.array(load, np.int64),
+        capacity=np.array(capacity, np.int64),
+        priority=np.array(priority, np.int64),
+        must_pair=np.array(must, bool),
+        locked=np.array(lock, np.int64),
+    )
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def solve(problem: pm.Problem, solver: str, **kwargs) -> pm.Solution:
+    if solver == "cpsat":
+        kwargs.setdefault("workers", 1)
+    return pm.solve(problem, solver, **kwargs)
+
+
+def check_solution(sol: pm.Solution) -> None:
+    """What must hold for every solution, feasible or not."""
+    report = pm.verify(sol)
+    assert report.ok and bool(report), report.violations
+    p = sol.problem
+    chosen = np.asarray(sol.chosen)
+    assert np.all(np.diff(chosen) > 0), "chosen edges must be ascending and distinct"
+    assert sol.n_paired == chosen.size
+    if sol.status is pm.Status.INFEASIBLE:
+        assert sol.reasons, "INFEASIBLE without reasons"
+        assert chosen.size == 0
+        return
+    assert sol.status in (pm.Status.OPTIMAL, pm.Status.FEASIBLE)
+    expected = np.full(p.n_children, -1)
+    expected[p.child[chosen]] = p.volunteer[chosen]
+    np.testing.assert_array_equal(sol.assignment, expected)
+    assert set(p.locked.tolist()) <= set(chosen.tolist())
+    assert sol.objective == sol.score_value * p.score_scale
+
+
+def check_against_oracle(sol: pm.Solution, best: tuple[int, int] | None) -> None:
+    check_solution(sol)
+    if best is None:
+        assert sol.status is pm.Status.INFEASIBLE, sol
+        return
+    assert sol.status is pm.Status.OPTIMAL, (sol, sol.reasons)
+    assert (sol.priority_value, sol.score_value) == best, sol
+    assert (sol.priority_bound, sol.score_bound) == best
+    assert sol.gap == 0.0
+
+
+# ---------------------------------------------------------------------------- exactness
+
+
+@budget(150)
+@given(problems(loads=UNIT))
+def test_unit_load_flow_and_cpsat_equal_brute_force(problem: pm.Problem) -> None:
+    best = brute_force(problem)
+    for solver in ("flow", "cpsat", "auto"):
+        check_against_oracle(solve(problem, solver), best)
+
+
+@budget(80)
+@given(problems(loads=UNIFORM))
+def test_uniform_load_per_volunteer_flow_and_cpsat_equal_brute_force(
+    problem: pm.Problem,
+) -> None:
+    assert problem.uniform_load
+    best = brute_force(problem)
+    for solver in ("flow", "cpsat"):
+        check_against_oracle(solve(problem, solver), best)
+
+
+@budget(120)
+@given(problems(loads=ANY))
+def test_general_loads_cpsat_equals_brute_force_and_flow_refuses(problem: pm.Problem) -> None:
+    best = brute_force(problem)
+    check_against_oracle(solve(problem, "cpsat"), best)
+    auto = solve(problem, "auto")
+    check_against_oracle(auto, best)
+    if problem.uniform_load:
+        assert auto.solver == "flow"
+        check_against_oracle(solve(problem, "flow"), best)
+    else:
+        assert auto.solver == "cpsat"
+        with pytest.raises(pm.SolverUnavailableError):
+            pm.solve(problem, "flow")
+
+
+# ---------------------------------------------------------------------------- structure
+
+
+@budget(80)
+@given(
+    problems(
+        max_children=9, max_volunteers=5, min_priority=1, must_pair=False, locked=False
+    )
+)
+def test_positive_priorities_pair_a_maximum_number_of_children(problem: pm.Problem) -> None:
+    """With every priority >= 1 the level-1 optimum is a maximum-weight basis of a
+    transversal matroid, hence also of maximum cardinality."""
+    most = max_cardinality(problem)
+    for solver in ("flow", "cpsat"):
+        sol = solve(problem, solver)
+        check_solution(sol)
+        assert sol.status is pm.Status.OPTIMAL
+        assert sol.n_paired == most, (solver, sol)
+
+
+@budget(100)
+@given(problems(loads=UNIT, max_priority=0, must_pair=False, locked=False))
+def test_negative_edges_are_never_used_without_priority(problem: pm.Problem) -> None:
+    best = brute_force(problem)
+    assert best is not None  # nothing is required, so pairing nobody is feasible
+    for solver in ("flow", "cpsat"):
+        sol = solve(problem, solver)
+        check_against_oracle(sol, best)
+        assert np.all(problem.score[sol.chosen] >= 0), (solver, problem.score[sol.chosen])
+
+
+@st.composite
+def feasible_locks(draw: st.DrawFn) -> pm.Problem:
+    """A problem (loads of any kind, no must-pair) plus a lock set that can hold: at most one
+    locked edge per child and locked loads within every capacity."""
+    base = draw(problems(loads=draw(st.sampled_from([UNIT, ANY])), must_pair=False, locked=False))
+    order = draw(st.permutations(range(base.n_edges)))
+    used = np.zeros(base.n_volunteers, np.int64)
+    taken: set[int] = set()
+    lock: list[int] = []
+    for e in order:
+        c, v, w = int(base.child[e]), int(base.volunteer[e]), int(base.load[e])
+        if c in taken or used[v] + w > base.capacity[v] or not draw(st.booleans()):
+            continue
+        taken.add(c)
+        used[v] += w
+        lock.append(e)
+    return _with_locks(base, lock)
+
+
+def _with_locks(base: pm.Problem, lock: list[int]) -> pm.Problem:
+    return pm.Problem(
+        n_children=base.n_children,
+        n_volunteers=base.n_volunteers,
+        child=base.child,
+        volunteer=base.volunteer,
+        score=base.score,
+        load=base.load,
+        capacity=base.capacity,
+        priority=base.priority,
+        must_pair=base.must_pair,
+        locked=np.array(lock, np.int64),
+    )
+
+
+@budget(80)
+@given(feasible_locks())
+def test_feasible_locks_are_always_chosen(problem: pm.Problem) -> None:
+    best = brute_force(problem)
+    assert best is not None
+    solvers = ("flow", "cpsat") if problem.uniform_load else ("cpsat",)
+    for solver in solvers:
+        sol = solve(problem, solver)
+        check_against_oracle(sol, best)
+        assert set(problem.locked.tolist()) <= set(sol.chosen.tolist())
+
+
+@st.composite
+def conflicting_locks(draw: st.DrawFn) -> pm.Problem:
+    """A problem whose locks cannot all hold: a child locked to two volunteers, or locked
+    loads beyond a volunteer's capacity."""
+    kind = draw(st.sampled_from(["child twice", "over capacity"]))
+    base = draw(problems(loads=UNIT, max_children=5, must_pair=False, locked=False))
+    n, m = base.n_children, base.n_volunteers
+    child, volunteer = base.child.tolist(), base.volunteer.tolist()
+    score, load, capacity = base.score.tolist(), base.load.tolist(), base.capacity.tolist()
+    priority = base.priority.tolist()
+    present = set(zip(child, volunteer, strict=True))
+
+    def edge(c: int, v: int) -> int:
+        if (c, v) not in present:
+            present.add((c, v))
+            child.append(c)
+            volunteer.append(v)
+            score.append(draw(st.integers(-5, 20)))
+            load.append(1)
+        return next(i for i, cv in enumerate(zip(child, volunteer, strict=True)) if cv == (c, v))
+
+    if kind == "child twice":
+        if n == 0:
+            n, priority = 1, [*priority, draw(st.integers(0, 3))]
+        if m < 2:
+            m, capacity = 2, [*capacity, draw(st.integers(0, 3))]
+        c = draw(st.integers(0, n - 1))
+        v1, v2 = draw(st.lists(st.integers(0, m - 1), min_size=2, max_size=2, unique=True))
+        lock = [edge(c, v1), edge(c, v2)]
+    else:
+        v = draw(st.integers(0, m - 1))
+        k = capacity[v] + 1  # one locked pair more than her capacity
+        if n < k:
+            priority += draw(st.lists(st.integers(0, 3), min_size=k - n, max_size=k - n))
+            n = k
+        kids = draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k, unique=True))
+        lock = [edge(c, v) for c in kids]
+    return pm.Problem(
+        n_children=n,
+        n_volunteers=m,
+        child=np.array(child, np.int64),
+        volunteer=np.array(volunteer, np.int64),
+        score=np.array(score, np.int64),
+        load=np.array(load, np.int64),
+        capacity=np.array(capacity, np.int64),
+        priority=np.array(priority, np.int64),
+        locked=np.array(lock, np.int64),
+    )
+
+
+@budget(60)
+@given(conflicting_locks())
+def test_conflicting_locks_are_infeasible_with_reasons(problem: pm.Problem) -> None:
+    assert brute_force(problem) is None
+    for solver in ("flow", "cpsat", "auto"):
+        sol = solve(problem, solver)
+        check_solution(sol)
+        assert sol.status is pm.Status.INFEASIBLE
+        assert sol.reasons and all(isinstance(r, str) and r for r in sol.reasons)
+        assert sol.chosen.size == 0
+        assert np.isnan(sol.objective) and np.isnan(sol.gap)
+
+
+# ---------------------------------------------------------------------------- determinism
+
+
+@budget(60)
+@given(problems(loads=UNIFORM), st.integers(0, 2**31 - 1))
+def test_same_problem_and_seed_give_the_same_pairs(problem: pm.Problem, seed: int) -> None:
+    for solver, workers in (("flow", None), ("cpsat", 1), ("cpsat", 2)):
+        first = pm.solve(problem, solver, seed=seed, workers=workers)
+        again = pm.solve(problem, solver, seed=seed, workers=workers)
+        assert first.status is again.status
+        np.testing.assert_array_equal(first.chosen, again.chosen)
+        assert first.reasons == again.reasons
+
+
+# ---------------------------------------------------------------------------- match level
+
+
+def _shuffled(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    order = np.random.default_rng(seed).permutation(len(frame))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+@budget(15)
+@given(
+    n=st.integers(20, 120),
+    seed=st.integers(0, 10_000),
+    radius=st.integers(3, 8),
+    shuffle_seed=st.integers(0, 2**32 - 1),
+)
+def test_match_is_order_free_and_back_ends_agree(
+    n: int, seed: int, radius: int, shuffle_seed: int
+) -> None:
+    children, volunteers = pm.synth.county(n, seed=seed)
+    policy = pm.Policy(max_distance_km=radius)
+    flow = pm.match(children, volunteers, policy, solver="flow")
+    moved = pm.match(
+        _shuffled(children, shuffle_seed),
+        _shuffled(volunteers, shuffle_seed + 1),
+        policy,
+        solver="flow",
+    )
+    cpsat = pm.match(children, volunteers, policy, solver="cpsat", workers=1)
+    for result in (flow, moved, cpsat):
+        report = pm.verify(result, children=children, volunteers=volunteers)
+        assert report.ok, report.violations
+        assert result.status is pm.Status.OPTIMAL
+        assert result.gap == 0.0
+        assert len(result.pairs) + len(result.unmatched) == len(children)
+        assert result.n_paired == len(result.pairs)
+    # input order never matters: records are put in id order first
+    assert moved.objective == flow.objective
+    assert moved.priority_paired == flow.priority_paired
+    pd.testing.assert_frame_equal(moved.pairs, flow.pairs)
+    pd.testing.assert_frame_equal(moved.unmatched, flow.unmatched)
+    # both back ends find the same lexicographic optimum (pairs may differ on ties)
+    assert cpsat.priority_paired == flow.priority_paired
+    assert cpsat.solution.score_value == flow.solution.score_value
+    assert cpsat.objective == flow.objective
