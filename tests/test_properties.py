@@ -9,13 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from reference import brute_force, max_cardinality
 
 import pairmatch as pm
 
-FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# no example database: nothing is written into the repository, and every run is independent
+FAST = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def budget(examples: int) -> settings:
@@ -117,6 +118,7 @@ def check_solution(sol: pm.Solution) -> None:
 
 def check_against_oracle(sol: pm.Solution, best: tuple[int, int] | None) -> None:
     check_solution(sol)
+    event(f"{sol.solver}: {'infeasible' if best is None else 'feasible'}")
     if best is None:
         assert sol.status is pm.Status.INFEASIBLE, sol
         return
@@ -128,8 +130,42 @@ def check_against_oracle(sol: pm.Solution, best: tuple[int, int] | None) -> None
 
 # ---------------------------------------------------------------------------- exactness
 
+#: Minimal instances on which CP-SAT reports its optimum as 30.999999999999996 (found by
+#: ``test_unit_load_flow_and_cpsat_equal_brute_force``); the optimum is 31 in both.
+BOUND_TRUNCATION = [
+    # 2 children x 2 volunteers, both must be paired: 14 + 17 = 31 beats 20 + 8 = 28
+    pm.Problem.from_matrices(np.array([[20.0, 14.0], [17.0, 8.0]]), must_pair=True),
+    # 3 children, 1 volunteer of capacity 2, the last child must be paired: 18 + 13 = 31
+    pm.Problem.from_matrices(
+        np.array([[18.0], [15.0], [13.0]]),
+        capacity=2,
+        priority=1,
+        must_pair=np.array([False, False, True]),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("problem", "optimum"),
+    [(BOUND_TRUNCATION[0], (0, 31)), (BOUND_TRUNCATION[1], (2, 31))],
+    ids=["2x2-must-pair", "3x1-capacity-2"],
+)
+def test_cpsat_score_bound_equals_optimum(problem: pm.Problem, optimum: tuple[int, int]) -> None:
+    """An OPTIMAL CP-SAT solution must report ``score_bound == score_value`` (gap 0).
+
+    Library bug: ``src/pairmatch/solvers/cpsat.py`` takes ``int(solver.best_objective_bound)``
+    (a float such as 30.999999999999996), truncating the bound to 30 < 31."""
+    assert brute_force(problem) == optimum
+    sol = pm.solve(problem, "cpsat", workers=1)
+    assert sol.status is pm.Status.OPTIMAL
+    assert (sol.priority_value, sol.score_value) == optimum
+    assert sol.score_bound == 31, f"score_bound {sol.score_bound} below the optimum 31"
+    assert sol.gap == 0.0
+    assert pm.verify(sol).ok, pm.verify(sol).violations
+
 
 @budget(150)
+@example(BOUND_TRUNCATION[0])
 @given(problems(loads=UNIT))
 def test_unit_load_flow_and_cpsat_equal_brute_force(problem: pm.Problem) -> None:
     best = brute_force(problem)

@@ -135,7 +135,9 @@ def _locked_edges(
     keys = candidates.child * m + candidates.volunteer  # ascending: edges sorted (child, vol)
     want = ci * m + vi
     pos = np.searchsorted(keys, want)
-    found = (pos < keys.size) & (keys[np.minimum(pos, keys.size - 1)] == want)
+    found = np.zeros(want.size, bool)
+    if keys.size:
+        found = (pos < keys.size) & (keys[np.minimum(pos, keys.size - 1)] == want)
     conflicts = []
     cids, vids = registry.child_ids, registry.volunteer_ids
     banned_keys = set((banned[0] * m + banned[1]).tolist())

@@ -7,8 +7,10 @@ Records can be built by hand, nested::
     ...               jurisdiction=Jurisdiction(county="Anxian", township="T01"),
     ...               category="left_behind", needs=Needs(study=2, psychological=1),
     ...               interests="chess", guardian_consent=True, name="(a name)")
-    >>> child
-    Child(id='C0001', category=<ChildCategory.LEFT_BEHIND: 'left_behind'>, ...)
+    >>> child.needs.total, child.interests
+    (3, ('chess',))
+    >>> "(a name)" in repr(child)
+    False
 
 or from one row of the table form (``lat``, ``lon``, ``county``, ``need_study``, ...), as
 :meth:`Child.model_validate` accepts both shapes. The sensitive fields ``name``,
