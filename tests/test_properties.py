@@ -118,7 +118,10 @@ def check_solution(sol: pm.Solution) -> None:
 
 def check_against_oracle(sol: pm.Solution, best: tuple[int, int] | None) -> None:
     check_solution(sol)
-    event(f"{sol.solver}: {'infeasible' if best is None else 'feasible'}")
+    p = sol.problem
+    demand = np.bincount(p.volunteer, weights=p.load, minlength=p.n_volunteers)
+    binding = bool(np.any(demand > p.capacity))
+    event(f"{sol.solver}: {'infeasible' if best is None else 'feasible'}, capacity binds {binding}")
     if best is None:
         assert sol.status is pm.Status.INFEASIBLE, sol
         return
@@ -164,7 +167,7 @@ def test_cpsat_score_bound_equals_optimum(problem: pm.Problem, optimum: tuple[in
     assert pm.verify(sol).ok, pm.verify(sol).violations
 
 
-@budget(150)
+@budget(400)
 @example(BOUND_TRUNCATION[0])
 @given(problems(loads=UNIT))
 def test_unit_load_flow_and_cpsat_equal_brute_force(problem: pm.Problem) -> None:
@@ -173,7 +176,7 @@ def test_unit_load_flow_and_cpsat_equal_brute_force(problem: pm.Problem) -> None
         check_against_oracle(solve(problem, solver), best)
 
 
-@budget(80)
+@budget(200)
 @given(problems(loads=UNIFORM))
 def test_uniform_load_per_volunteer_flow_and_cpsat_equal_brute_force(
     problem: pm.Problem,
@@ -184,7 +187,7 @@ def test_uniform_load_per_volunteer_flow_and_cpsat_equal_brute_force(
         check_against_oracle(solve(problem, solver), best)
 
 
-@budget(120)
+@budget(300)
 @given(problems(loads=ANY))
 def test_general_loads_cpsat_equals_brute_force_and_flow_refuses(problem: pm.Problem) -> None:
     best = brute_force(problem)
@@ -203,7 +206,7 @@ def test_general_loads_cpsat_equals_brute_force_and_flow_refuses(problem: pm.Pro
 # ---------------------------------------------------------------------------- structure
 
 
-@budget(80)
+@budget(200)
 @given(
     problems(
         max_children=9, max_volunteers=5, min_priority=1, must_pair=False, locked=False
@@ -220,7 +223,7 @@ def test_positive_priorities_pair_a_maximum_number_of_children(problem: pm.Probl
         assert sol.n_paired == most, (solver, sol)
 
 
-@budget(100)
+@budget(200)
 @given(problems(loads=UNIT, max_priority=0, must_pair=False, locked=False))
 def test_negative_edges_are_never_used_without_priority(problem: pm.Problem) -> None:
     best = brute_force(problem)
@@ -265,7 +268,7 @@ def _with_locks(base: pm.Problem, lock: list[int]) -> pm.Problem:
     )
 
 
-@budget(80)
+@budget(150)
 @given(feasible_locks())
 def test_feasible_locks_are_always_chosen(problem: pm.Problem) -> None:
     best = brute_force(problem)
@@ -327,7 +330,7 @@ def conflicting_locks(draw: st.DrawFn) -> pm.Problem:
     )
 
 
-@budget(60)
+@budget(100)
 @given(conflicting_locks())
 def test_conflicting_locks_are_infeasible_with_reasons(problem: pm.Problem) -> None:
     assert brute_force(problem) is None
@@ -343,7 +346,7 @@ def test_conflicting_locks_are_infeasible_with_reasons(problem: pm.Problem) -> N
 # ---------------------------------------------------------------------------- determinism
 
 
-@budget(60)
+@budget(100)
 @given(problems(loads=UNIFORM), st.integers(0, 2**31 - 1))
 def test_same_problem_and_seed_give_the_same_pairs(problem: pm.Problem, seed: int) -> None:
     for solver, workers in (("flow", None), ("cpsat", 1), ("cpsat", 2)):
@@ -362,7 +365,7 @@ def _shuffled(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
-@budget(15)
+@budget(20)
 @given(
     n=st.integers(20, 120),
     seed=st.integers(0, 10_000),
