@@ -56,19 +56,38 @@ class Candidates:
 
 
 def _pairs_within(registry: Registry, child_ok: np.ndarray, vol_ok: np.ndarray,
-                  radius_km: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """All (child, volunteer) index pairs closer than ``radius_km`` among the allowed rows."""
+                  radius_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """All (child, volunteer) index pairs closer than ``radius_km`` among the allowed rows,
+    with their great-circle distance in km."""
     ci = np.flatnonzero(child_ok)
     vi = np.flatnonzero(vol_ok)
     if len(ci) == 0 or len(vi) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
     tree_c = cKDTree(registry.child_xyz[ci])
     tree_v = cKDTree(registry.volunteer_xyz[vi])
     # a hair wider than the radius so that no boundary pair is lost to rounding; the exact
     # distance filter that follows decides
     chord = float(chord_for_km(radius_km)) * (1 + 1e-9) + 1e-12
     hits = tree_c.sparse_distance_matrix(tree_v, chord, output_type="ndarray")
-    return ci[hits["i"].astype(np.int64)], vi[hits["j"].astype(np.int64)]
+    km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(hits["v"] / 2.0, 1.0))
+    return ci[hits["i"]], vi[hits["j"]], km
+
+
+def _need_fit_table(weights: np.ndarray) -> np.ndarray:
+    """need·skill·weight summed over the four categories, for every pair of level vectors.
+
+    Levels are 0..3 in four categories, so a vector has one of 4**4 = 256 codes; the fit of
+    every (need code, skill code) is one 256 × 256 table, and the fit of an edge is one
+    lookup instead of a gather of two 4-vectors and a product.
+    """
+    codes = np.arange(256)
+    levels = np.stack([(codes >> (2 * k)) & 3 for k in range(4)], axis=1).astype(float)
+    return (levels * weights) @ levels.T
+
+
+def level_codes(levels: np.ndarray) -> np.ndarray:
+    """Each row of four 0..3 levels as one code 0..255 (see :func:`_need_fit_table`)."""
+    return (levels.astype(np.int64) << (2 * np.arange(4))).sum(axis=1)
 
 
 def find_candidates(
@@ -79,9 +98,8 @@ def find_candidates(
     """Every allowed pair and its fit; see :class:`pairmatch.Policy` for the formula."""
     n, m = len(registry.children), len(registry.volunteers)
     vol_ok = registry.available & (registry.capacity > 0)
-    c, v = _pairs_within(registry, registry.consent, vol_ok, policy.max_distance_km)
+    c, v, dist = _pairs_within(registry, registry.consent, vol_ok, policy.max_distance_km)
 
-    dist = great_circle_km(registry.child_xyz[c], registry.volunteer_xyz[v])
     own = registry.radius_km[v]
     limit = np.where(np.isnan(own), policy.max_distance_km, np.minimum(own, policy.max_distance_km))
     keep = dist <= limit
@@ -89,20 +107,21 @@ def find_candidates(
         keep &= registry.child_county[c] == registry.volunteer_county[v]
     c, v, dist = c[keep], v[keep], dist[keep]
 
-    order = np.lexsort((v, c))
-    c, v, dist = c[order], v[order], dist[order]
+    key = c * max(m, 1) + v
+    order = np.argsort(key, kind="stable")
+    key, c, v, dist = key[order], c[order], v[order], dist[order]
     reach = np.bincount(c, minlength=n).astype(np.int64)
 
     removed = 0
     if forbidden is not None and len(forbidden[0]):
-        key = c * max(m, 1) + v
         banned = np.unique(forbidden[0] * max(m, 1) + forbidden[1])
-        allowed = ~np.isin(key, banned, assume_unique=False)
+        allowed = ~np.isin(key, banned)
         removed = int((~allowed).sum())
         c, v, dist = c[allowed], v[allowed], dist[allowed]
+    del key
 
-    weights = np.asarray(policy.need_weight_vector(), float)
-    need_fit = (registry.need[c] * registry.skill[v] * weights).sum(axis=1)
+    table = _need_fit_table(np.asarray(policy.need_weight_vector(), float))
+    need_fit = table[level_codes(registry.need)[c], level_codes(registry.skill)[v]]
     shared = np.bitwise_count(registry.interest_bits[c] & registry.speciality_bits[v])
     shared_tags = shared.sum(axis=1).astype(np.int64)
     fit = need_fit + policy.tag_bonus * shared_tags - policy.distance_penalty_per_km * dist

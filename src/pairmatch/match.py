@@ -33,6 +33,7 @@ def match(
     time_limit: float | None = None,
     workers: int | None = None,
     seed: int = 0,
+    deterministic: bool = True,
 ) -> MatchResult:
     """Pair volunteers with children: every child who can be paired is, the neediest first,
     and among those pairings the one with the best total fit.
@@ -54,8 +55,8 @@ def match(
     solver:
         ``"auto"`` (exact min-cost flow when possible, else CP-SAT), ``"flow"`` or
         ``"cpsat"``.
-    time_limit, workers, seed:
-        Search options (see :class:`pairmatch.solvers.Options`).
+    time_limit, workers, seed, deterministic:
+        Search options (see :class:`pairmatch.Options`).
 
     Returns
     -------
@@ -106,7 +107,8 @@ def match(
         solution = Solution(problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, "none",
                             reasons=tuple(conflicts))  # fmt: skip
     else:
-        solution = solve(problem, solver, time_limit=time_limit, workers=workers, seed=seed)
+        solution = solve(problem, solver, time_limit=time_limit, workers=workers, seed=seed,
+                         deterministic=deterministic)  # fmt: skip
     timings["solve"] = time.perf_counter() - t
     banned_ids = frozenset(
         zip(registry.child_ids[banned[0]], registry.volunteer_ids[banned[1]], strict=True)
