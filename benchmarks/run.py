@@ -28,13 +28,23 @@ def _one(n: int, radius: float, solver: str, queue: mp.Queue) -> None:
     t = time.perf_counter()
     ok = pm.verify(result).ok
     verify_s = time.perf_counter() - t
-    queue.put({
-        "children": n, "volunteers": len(volunteers), "edges": len(result.candidates),
-        "synth": synth_s, **result.timings, "total": total, "verify": verify_s,
-        "paired": result.n_paired, "status": result.status.value, "gap": result.gap,
-        "solver": result.solution.solver, "verified": ok,
-        "peak_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    })  # fmt: skip
+    queue.put(
+        {
+            "children": n,
+            "volunteers": len(volunteers),
+            "edges": len(result.candidates),
+            "synth": synth_s,
+            **result.timings,
+            "total": total,
+            "verify": verify_s,
+            "paired": result.n_paired,
+            "status": result.status.value,
+            "gap": result.gap,
+            "solver": result.solution.solver,
+            "verified": ok,
+            "peak_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
 
 
 def main() -> None:
@@ -51,16 +61,38 @@ def main() -> None:
         proc.start()
         rows.append(queue.get())
         proc.join()
-    cols = ["children", "volunteers", "edges", "validate", "candidates", "build", "solve",
-            "total", "verify", "paired", "status", "gap", "solver", "verified", "peak_MB"]  # fmt: skip
-    print(f"# pm.match on synthetic counties, radius {args.radius:g} km; "
-          f"{platform.processor() or platform.machine()}, {mp.cpu_count()} cores")  # fmt: skip
+    cols = [
+        "children",
+        "volunteers",
+        "edges",
+        "validate",
+        "candidates",
+        "build",
+        "solve",
+        "total",
+        "verify",
+        "paired",
+        "status",
+        "gap",
+        "solver",
+        "verified",
+        "peak_MB",
+    ]
+    print(
+        f"# pm.match on synthetic counties, radius {args.radius:g} km; "
+        f"{platform.processor() or platform.machine()}, {mp.cpu_count()} cores"
+    )
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for row in rows:
-        cells = [f"{row[c]:.2f}" if isinstance(row[c], float) else f"{row[c]:,}"
-                 if isinstance(row[c], int) and not isinstance(row[c], bool) else str(row[c])
-                 for c in cols]  # fmt: skip
+        cells = [
+            f"{row[c]:.2f}"
+            if isinstance(row[c], float)
+            else f"{row[c]:,}"
+            if isinstance(row[c], int) and not isinstance(row[c], bool)
+            else str(row[c])
+            for c in cols
+        ]
         print("| " + " | ".join(cells) + " |")
 
 

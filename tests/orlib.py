@@ -38,7 +38,9 @@ def instances() -> list[GapInstance]:
         for row in csv.DictReader(handle):
             optima[(row["file"], int(row["index"]))] = (row["instance"], int(row["optimum"]))
     out = []
-    for (file, index), (name, optimum) in sorted(optima.items(), key=lambda kv: (int(kv[0][0][3:]), kv[0][1])):
+    for (file, index), (name, optimum) in sorted(
+        optima.items(), key=lambda kv: (int(kv[0][0][3:]), kv[0][1])
+    ):
         value, load, capacity = read_gap_file(DATA / f"{file}.txt")[index - 1]
         out.append(GapInstance(f"{file}-{index}-{name}", value, load, capacity, optimum))
     return out

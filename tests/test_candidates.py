@@ -21,24 +21,37 @@ def test_vectorised_distance_matches_geopy() -> None:
     lat2[:150] = lat1[:150] + rng.normal(0, 0.05, 150)
     lon2[:150] = lon1[:150] + rng.normal(0, 0.05, 150)
     ours = great_circle_km(unit_vectors(lat1, lon1), unit_vectors(lat2, lon2))
-    oracle = np.array([great_circle((a, b), (c, d)).km for a, b, c, d in zip(lat1, lon1, lat2, lon2)])
+    oracle = np.array(
+        [great_circle((a, b), (c, d)).km for a, b, c, d in zip(lat1, lon1, lat2, lon2, strict=True)]
+    )
     assert np.allclose(ours, oracle, rtol=1e-9, atol=1e-9)
     assert np.allclose(haversine_km(lat1, lon1, lat2, lon2), oracle, rtol=1e-9, atol=1e-9)
-    ellipsoid = np.array([geodesic((a, b), (c, d)).km for a, b, c, d in zip(lat1, lon1, lat2, lon2)])
+    ellipsoid = np.array(
+        [geodesic((a, b), (c, d)).km for a, b, c, d in zip(lat1, lon1, lat2, lon2, strict=True)]
+    )
     assert np.all(np.abs(ours - ellipsoid) <= 0.0056 * ellipsoid + 1e-9)  # sphere vs WGS84
 
 
-def _brute_force(children: pd.DataFrame, volunteers: pd.DataFrame, policy: pm.Policy,
-                 forbidden: set) -> set:  # fmt: skip
+def _brute_force(
+    children: pd.DataFrame, volunteers: pd.DataFrame, policy: pm.Policy, forbidden: set
+) -> set:
     c = pm.read_children(children)
     v = pm.read_volunteers(volunteers)
     ci, vi = np.meshgrid(np.arange(len(c)), np.arange(len(v)), indexing="ij")
     ci, vi = ci.ravel(), vi.ravel()
-    d = haversine_km(c["lat"].to_numpy()[ci], c["lon"].to_numpy()[ci],
-                     v["lat"].to_numpy()[vi], v["lon"].to_numpy()[vi])  # fmt: skip
+    d = haversine_km(
+        c["lat"].to_numpy()[ci],
+        c["lon"].to_numpy()[ci],
+        v["lat"].to_numpy()[vi],
+        v["lon"].to_numpy()[vi],
+    )
     limit = np.fmin(v["max_distance_km"].to_numpy()[vi], policy.max_distance_km)
     ok = (d <= limit) & c["guardian_consent"].to_numpy()[ci]
-    ok &= v["eligible"].to_numpy()[vi] & v["active"].to_numpy()[vi] & (v["capacity"].to_numpy()[vi] > 0)
+    ok &= (
+        v["eligible"].to_numpy()[vi]
+        & v["active"].to_numpy()[vi]
+        & (v["capacity"].to_numpy()[vi] > 0)
+    )
     if not policy.allow_cross_county:
         ok &= c["county"].to_numpy()[ci] == v["county"].to_numpy()[vi]
     pairs = set(zip(c["id"].to_numpy()[ci[ok]], v["id"].to_numpy()[vi[ok]], strict=True))
@@ -56,7 +69,9 @@ def test_kdtree_candidates_equal_brute_force(cross: bool) -> None:
     registry = Registry.build(pm.read_children(children), pm.read_volunteers(volunteers))
     banned = registry.pair_indices(list(forbidden), "forbidden pairs")
     cand = find_candidates(registry, policy, banned)
-    got = set(zip(registry.child_ids[cand.child], registry.volunteer_ids[cand.volunteer], strict=True))
+    got = set(
+        zip(registry.child_ids[cand.child], registry.volunteer_ids[cand.volunteer], strict=True)
+    )
     expected = _brute_force(children, volunteers, policy, forbidden)
     assert got == expected
     assert len(got) > 500  # a real test, not an empty one
@@ -67,16 +82,21 @@ def test_kdtree_candidates_equal_brute_force(cross: bool) -> None:
 
 def test_scores_follow_the_documented_formula(county) -> None:
     children, volunteers = county
-    policy = pm.Policy(max_distance_km=6, need_weights={"study": 2.0}, tag_bonus=1.5,
-                       distance_penalty_per_km=0.25)  # fmt: skip
+    policy = pm.Policy(
+        max_distance_km=6, need_weights={"study": 2.0}, tag_bonus=1.5, distance_penalty_per_km=0.25
+    )
     registry = Registry.build(pm.read_children(children), pm.read_volunteers(volunteers))
     cand = find_candidates(registry, policy)
     c = registry.children.iloc[cand.child]
     v = registry.volunteers.iloc[cand.volunteer]
     weights = {"study": 2.0, "life": 1.0, "psychological": 1.0, "safety": 1.0}
-    need_fit = sum(w * c[f"need_{k}"].to_numpy() * v[f"skill_{k}"].to_numpy() for k, w in weights.items())
-    shared = [len(set(a.split(";")) & set(b.split(";")) - {""})
-              for a, b in zip(c["interests"], v["specialities"], strict=True)]  # fmt: skip
+    need_fit = sum(
+        w * c[f"need_{k}"].to_numpy() * v[f"skill_{k}"].to_numpy() for k, w in weights.items()
+    )
+    shared = [
+        len(set(a.split(";")) & set(b.split(";")) - {""})
+        for a, b in zip(c["interests"], v["specialities"], strict=True)
+    ]
     fit = need_fit + 1.5 * np.array(shared) - 0.25 * cand.distance_km
     assert np.allclose(cand.fit, fit)
     assert np.array_equal(cand.score, np.rint(fit / policy.score_resolution).astype(np.int64))

@@ -23,12 +23,22 @@ def test_match_files(tmp_path, county, capsys) -> None:
     children, volunteers = county
     children.to_csv(tmp_path / "children.csv", index=False)
     volunteers.to_parquet(tmp_path / "volunteers.parquet")
-    pd.DataFrame({"child_id": [children["id"].iat[0]], "volunteer_id": [volunteers["id"].iat[0]]}).to_csv(
-        tmp_path / "forbidden.csv", index=False
+    pd.DataFrame(
+        {"child_id": [children["id"].iat[0]], "volunteer_id": [volunteers["id"].iat[0]]}
+    ).to_csv(tmp_path / "forbidden.csv", index=False)
+    code = main(
+        [
+            "match",
+            str(tmp_path / "children.csv"),
+            str(tmp_path / "volunteers.parquet"),
+            "--forbidden",
+            str(tmp_path / "forbidden.csv"),
+            "--max-distance",
+            "5",
+            "-o",
+            str(tmp_path / "ledger.parquet"),
+        ]
     )
-    code = main(["match", str(tmp_path / "children.csv"), str(tmp_path / "volunteers.parquet"),
-                 "--forbidden", str(tmp_path / "forbidden.csv"), "--max-distance", "5",
-                 "-o", str(tmp_path / "ledger.parquet")])  # fmt: skip
     assert code == EXIT_OK
     assert len(pd.read_parquet(tmp_path / "ledger.parquet")) == len(children)
 
@@ -39,22 +49,45 @@ def test_bad_input_exit_code_and_message(tmp_path, county, capsys) -> None:
     bad.loc[4, "need_life"] = 8
     bad.to_csv(tmp_path / "children.csv", index=False)
     volunteers.to_csv(tmp_path / "volunteers.csv", index=False)
-    code = main(["match", str(tmp_path / "children.csv"), str(tmp_path / "volunteers.csv"),
-                 "-o", str(tmp_path / "l.csv")])  # fmt: skip
+    code = main(
+        [
+            "match",
+            str(tmp_path / "children.csv"),
+            str(tmp_path / "volunteers.csv"),
+            "-o",
+            str(tmp_path / "l.csv"),
+        ]
+    )
     assert code == EXIT_INPUT
     err = capsys.readouterr().err
     assert "row 4" in err and "need_life" in err
-    assert main(["match", str(tmp_path / "missing.csv"), str(tmp_path / "volunteers.csv")]) == EXIT_INPUT
+    assert (
+        main(["match", str(tmp_path / "missing.csv"), str(tmp_path / "volunteers.csv")])
+        == EXIT_INPUT
+    )
 
 
 def test_infeasible_exit_code(tmp_path, county) -> None:
     children, volunteers = county
     children.to_csv(tmp_path / "c.csv", index=False)
     volunteers.to_csv(tmp_path / "v.csv", index=False)
-    locked = pd.DataFrame({"child_id": children["id"][:2], "volunteer_id": volunteers["id"][:1].tolist() * 2})
+    locked = pd.DataFrame(
+        {"child_id": children["id"][:2], "volunteer_id": volunteers["id"][:1].tolist() * 2}
+    )
     locked.to_csv(tmp_path / "locked.csv", index=False)
-    code = main(["match", str(tmp_path / "c.csv"), str(tmp_path / "v.csv"), "--locked",
-                 str(tmp_path / "locked.csv"), "--max-distance", "0.01", "-o", str(tmp_path / "l.csv")])  # fmt: skip
+    code = main(
+        [
+            "match",
+            str(tmp_path / "c.csv"),
+            str(tmp_path / "v.csv"),
+            "--locked",
+            str(tmp_path / "locked.csv"),
+            "--max-distance",
+            "0.01",
+            "-o",
+            str(tmp_path / "l.csv"),
+        ]
+    )
     assert code == EXIT_NO_PAIRING
 
 
@@ -62,6 +95,10 @@ def test_help_and_installed_entry_point() -> None:
     with pytest.raises(SystemExit) as stop:
         main(["--help"])
     assert stop.value.code == 0
-    done = subprocess.run([sys.executable, "-m", "pairmatch.cli", "match", "--help"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pairmatch.cli", "match", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "--max-distance" in done.stdout

@@ -29,23 +29,31 @@ CASES = [
     Case("no volunteers", np.empty((3, 0)), objective=0.0, paired=0),
     Case("one pair", np.array([[4.0]]), objective=4.0, paired=1),
     Case("greedy is wrong", np.array([[10, 9], [9, N]]), objective=18.0, paired=2),
-    Case("capacity two", np.array([[3, 1], [2, N], [1, 1]]), capacity=[2, 1],
-         objective=6.0, paired=3),
+    Case(
+        "capacity two", np.array([[3, 1], [2, N], [1, 1]]), capacity=[2, 1], objective=6.0, paired=3
+    ),
     Case("negative values stay unpaired", np.array([[-1.0, -2.0]]), objective=0.0, paired=0),
-    Case("must pair takes a loss", np.array([[-1.0, -2.0]]), must_pair=True,
-         objective=-1.0, paired=1),
-    Case("must pair infeasible", np.array([[1, N], [1, N]]), must_pair=True,
-         status=pm.Status.INFEASIBLE),
-    Case("no allowed pair but must", np.array([[N, N]]), must_pair=True,
-         status=pm.Status.INFEASIBLE),
+    Case(
+        "must pair takes a loss", np.array([[-1.0, -2.0]]), must_pair=True, objective=-1.0, paired=1
+    ),
+    Case(
+        "must pair infeasible",
+        np.array([[1, N], [1, N]]),
+        must_pair=True,
+        status=pm.Status.INFEASIBLE,
+    ),
+    Case(
+        "no allowed pair but must", np.array([[N, N]]), must_pair=True, status=pm.Status.INFEASIBLE
+    ),
     # priority 1 each: pairing two children beats one better pair (level 1 first)
-    Case("priority before value", np.array([[100, 1], [1, N]]), priority=1,
-         objective=2.0, paired=2),
+    Case(
+        "priority before value", np.array([[100, 1], [1, N]]), priority=1, objective=2.0, paired=2
+    ),
     # priority 5 vs 1: the needier child gets the only volunteer despite less value
     Case("neediest first", np.array([[1.0], [50.0]]), priority=[5, 1], objective=1.0, paired=1),
     Case("fractional values", np.array([[0.25, 0.5], [0.5, 0.125]]), objective=1.0, paired=2),
     Case("zero capacity", np.array([[5.0, 1.0]]), capacity=[0, 1], objective=1.0, paired=1),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("solver", ["flow", "cpsat"])
@@ -72,9 +80,13 @@ def test_locked_edges_are_kept(solver: str) -> None:
     value = np.array([[10.0, 1.0], [9.0, 8.0]])
     base = pm.Problem.from_matrices(value)
     locked = pm.Problem(
-        n_children=2, n_volunteers=2, child=base.child, volunteer=base.volunteer,
-        score=base.score, locked=[1],  # child 0 with volunteer 1
-    )  # fmt: skip
+        n_children=2,
+        n_volunteers=2,
+        child=base.child,
+        volunteer=base.volunteer,
+        score=base.score,
+        locked=[1],  # child 0 with volunteer 1
+    )
     result = pm.solve(locked, solver=solver)
     assert result.assignment.tolist() == [1, 0]
     assert result.objective == 10.0
@@ -85,9 +97,13 @@ def test_locked_edges_are_kept(solver: str) -> None:
 def test_conflicting_locks_are_infeasible_with_reasons(solver: str) -> None:
     base = pm.Problem.from_matrices(np.array([[1.0], [1.0]]))
     problem = pm.Problem(
-        n_children=2, n_volunteers=1, child=base.child, volunteer=base.volunteer,
-        score=base.score, locked=[0, 1],
-    )  # fmt: skip
+        n_children=2,
+        n_volunteers=1,
+        child=base.child,
+        volunteer=base.volunteer,
+        score=base.score,
+        locked=[0, 1],
+    )
     result = pm.solve(problem, solver=solver)
     assert result.status is pm.Status.INFEASIBLE
     assert any("capacity" in r for r in result.reasons)
@@ -98,8 +114,7 @@ def test_problem_rejects_bad_arrays() -> None:
         pm.Problem(n_children=1, n_volunteers=1, child=[0, 0], volunteer=[0, 0], score=[1, 1])
     assert "more than once" in str(err.value)
     with pytest.raises(pm.ValidationError) as err:
-        pm.Problem(n_children=1, n_volunteers=1, child=[1], volunteer=[0], score=[1],
-                   capacity=[-1])  # fmt: skip
+        pm.Problem(n_children=1, n_volunteers=1, child=[1], volunteer=[0], score=[1], capacity=[-1])
     text = str(err.value)
     assert "child" in text and "capacity" in text  # every problem, not just the first
     with pytest.raises(pm.ValidationError):

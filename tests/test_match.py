@@ -35,7 +35,9 @@ def test_same_input_and_seed_give_same_pairs(county) -> None:
     children, volunteers = county
     policy = pm.Policy(max_distance_km=4)
     a = pm.match(children, volunteers, policy, seed=3, solver="cpsat")
-    b = pm.match(children.sample(frac=1, random_state=1), volunteers, policy, seed=3, solver="cpsat")
+    b = pm.match(
+        children.sample(frac=1, random_state=1), volunteers, policy, seed=3, solver="cpsat"
+    )
     pd.testing.assert_frame_equal(a.pairs, b.pairs)
 
 
@@ -58,19 +60,46 @@ def test_capacity_taken_children_really_lack_room(county_result) -> None:
 def test_neediest_first_and_never_traded() -> None:
     # one volunteer, two children in reach: the needier child is paired even though the
     # other fits her specialities better
-    children = pd.DataFrame({
-        "id": ["A", "B"], "lat": [30.0, 30.001], "lon": [111.0, 111.0], "province": "P",
-        "city": "C", "county": "K", "township": "T", "village": "V",
-        "category": ["scattered_orphan", "left_behind"], "need_study": [0, 3],
-        "need_life": [3, 0], "need_psychological": [3, 0], "need_safety": [2, 0],
-        "interests": ["", "chess;music"], "guardian_consent": [True, True],
-    })  # fmt: skip
-    volunteers = pd.DataFrame({
-        "id": ["V"], "lat": [30.0], "lon": [111.0005], "province": "P", "city": "C",
-        "county": "K", "township": "T", "village": "V", "skill_study": [3], "skill_life": [0],
-        "skill_psychological": [0], "skill_safety": [0], "specialities": ["chess;music"],
-        "capacity": [1], "max_distance_km": [np.nan], "eligible": [True], "active": [True],
-    })  # fmt: skip
+    children = pd.DataFrame(
+        {
+            "id": ["A", "B"],
+            "lat": [30.0, 30.001],
+            "lon": [111.0, 111.0],
+            "province": "P",
+            "city": "C",
+            "county": "K",
+            "township": "T",
+            "village": "V",
+            "category": ["scattered_orphan", "left_behind"],
+            "need_study": [0, 3],
+            "need_life": [3, 0],
+            "need_psychological": [3, 0],
+            "need_safety": [2, 0],
+            "interests": ["", "chess;music"],
+            "guardian_consent": [True, True],
+        }
+    )
+    volunteers = pd.DataFrame(
+        {
+            "id": ["V"],
+            "lat": [30.0],
+            "lon": [111.0005],
+            "province": "P",
+            "city": "C",
+            "county": "K",
+            "township": "T",
+            "village": "V",
+            "skill_study": [3],
+            "skill_life": [0],
+            "skill_psychological": [0],
+            "skill_safety": [0],
+            "specialities": ["chess;music"],
+            "capacity": [1],
+            "max_distance_km": [np.nan],
+            "eligible": [True],
+            "active": [True],
+        }
+    )
     result = pm.match(children, volunteers)
     assert result.pairs["child_id"].tolist() == ["A"]
     assert result.unmatched.set_index("child_id").at["B", "reason"] == "capacity_taken"
@@ -98,8 +127,12 @@ def test_locks_that_break_rules_make_an_infeasible_result(county) -> None:
     children, volunteers = county
     no_consent = children.loc[~children["guardian_consent"], "id"].iat[0]
     far = (children["id"].iat[0], volunteers["id"].iat[0])
-    result = pm.match(children, volunteers, pm.Policy(max_distance_km=1),
-                      locked=[(no_consent, volunteers["id"].iat[1]), far])  # fmt: skip
+    result = pm.match(
+        children,
+        volunteers,
+        pm.Policy(max_distance_km=1),
+        locked=[(no_consent, volunteers["id"].iat[1]), far],
+    )
     assert result.status is pm.Status.INFEASIBLE
     assert result.n_paired == 0
     text = " ".join(result.reasons)
@@ -112,7 +145,9 @@ def test_locks_that_break_rules_make_an_infeasible_result(county) -> None:
 def test_unknown_ids_in_pairs_are_validation_errors(county) -> None:
     children, volunteers = county
     with pytest.raises(pm.ValidationError) as err:
-        pm.match(children, volunteers, locked=[("nobody", "V0001"), (children["id"].iat[0], "ghost")])
+        pm.match(
+            children, volunteers, locked=[("nobody", "V0001"), (children["id"].iat[0], "ghost")]
+        )
     assert {p.field for p in err.value.problems} == {"child_id", "volunteer_id"}
 
 
@@ -132,7 +167,9 @@ def test_explain_paired_and_unmatched(county_result) -> None:
     cid = result.pairs["child_id"].iat[0]
     exp = result.explain(cid)
     data = exp.as_dict()
-    assert data["status"] == "paired" and data["volunteer_id"] == result.pairs["volunteer_id"].iat[0]
+    assert (
+        data["status"] == "paired" and data["volunteer_id"] == result.pairs["volunteer_id"].iat[0]
+    )
     fit = data["fit"]
     total = sum(fit["need_x_skill"].values()) + fit["tag_bonus"] - fit["distance_penalty"]
     assert fit["total"] == pytest.approx(total, abs=1e-3)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from orlib import instances
 
 import pairmatch as pm
+from orlib import instances
 
 INSTANCES = instances()
 

@@ -67,13 +67,29 @@ def test_command_line_output(tmp_path, marked, capsys) -> None:
     children, volunteers = marked
     children.to_csv(tmp_path / "c.csv", index=False)
     volunteers.to_csv(tmp_path / "v.csv", index=False)
-    code = main(["-v", "match", str(tmp_path / "c.csv"), str(tmp_path / "v.csv"),
-                 "-o", str(tmp_path / "ledger.csv")])  # fmt: skip
+    code = main(
+        [
+            "-v",
+            "match",
+            str(tmp_path / "c.csv"),
+            str(tmp_path / "v.csv"),
+            "-o",
+            str(tmp_path / "ledger.csv"),
+        ]
+    )
     assert code == 0
     out = capsys.readouterr()
     _clean(out.out + out.err)
     # the ledger file is the office's own record and keeps names; --no-personal drops them
     assert SECRETS[0] in (tmp_path / "ledger.csv").read_text(encoding="utf-8-sig")
-    main(["match", str(tmp_path / "c.csv"), str(tmp_path / "v.csv"), "--no-personal",
-          "-o", str(tmp_path / "lean.csv")])  # fmt: skip
+    main(
+        [
+            "match",
+            str(tmp_path / "c.csv"),
+            str(tmp_path / "v.csv"),
+            "--no-personal",
+            "-o",
+            str(tmp_path / "lean.csv"),
+        ]
+    )
     _clean((tmp_path / "lean.csv").read_text(encoding="utf-8-sig"))

@@ -26,8 +26,15 @@ def test_every_bad_row_and_field_is_named(county) -> None:
     with pytest.raises(pm.ValidationError) as err:
         pm.read_children(children)
     found = {(p.row, p.field) for p in err.value.problems}
-    assert found == {(3, "lat"), (5, "need_study"), (5, "category"), (8, "guardian_consent"),
-                     (9, "id"), (11, "lon"), (12, "county")}  # fmt: skip
+    assert found == {
+        (3, "lat"),
+        (5, "need_study"),
+        (5, "category"),
+        (8, "guardian_consent"),
+        (9, "id"),
+        (11, "lon"),
+        (12, "county"),
+    }
     text = str(err.value)
     assert "7 problems in children" in text
     assert "row 9" in text and "duplicate id, first used at row 2" in text
@@ -48,9 +55,13 @@ def test_volunteer_rules(county) -> None:
     with pytest.raises(pm.ValidationError) as err:
         pm.read_volunteers(volunteers)
     assert {(p.row, p.field) for p in err.value.problems} == {
-        (0, "capacity"), (1, "capacity"), (2, "eligible"), (3, "max_distance_km"),
-        (4, "skill_safety"), (6, "gender"),
-    }  # fmt: skip
+        (0, "capacity"),
+        (1, "capacity"),
+        (2, "eligible"),
+        (3, "max_distance_km"),
+        (4, "skill_safety"),
+        (6, "gender"),
+    }
 
 
 def test_missing_columns_are_listed_together(county) -> None:
@@ -74,15 +85,27 @@ def test_optional_volunteer_columns_default(county) -> None:
 
 
 def test_normalisation_and_aliases() -> None:
-    raw = pd.DataFrame({
-        "id": ["007", "8"], "lat": ["30.1", 30.2], "lon": [111.0, "111.1"],
-        "province": ["P", None], "city": ["C", "C"], "county": ["K", "K"],
-        "township": [None, "T"], "village": ["", "V"],
-        "category": ["留守儿童", "Scattered_Orphan"],
-        "need_study": [1, "2"], "need_life": [0, 0.0], "need_psychological": [3, 3],
-        "need_safety": [0, 1], "interests": ["Chess; music;;chess", None],
-        "guardian_consent": ["是", "false"], "gender": ["女", ""], "school": ["A", "B"],
-    })  # fmt: skip
+    raw = pd.DataFrame(
+        {
+            "id": ["007", "8"],
+            "lat": ["30.1", 30.2],
+            "lon": [111.0, "111.1"],
+            "province": ["P", None],
+            "city": ["C", "C"],
+            "county": ["K", "K"],
+            "township": [None, "T"],
+            "village": ["", "V"],
+            "category": ["留守儿童", "Scattered_Orphan"],
+            "need_study": [1, "2"],
+            "need_life": [0, 0.0],
+            "need_psychological": [3, 3],
+            "need_safety": [0, 1],
+            "interests": ["Chess; music;;chess", None],
+            "guardian_consent": ["是", "false"],
+            "gender": ["女", ""],
+            "school": ["A", "B"],
+        }
+    )
     table = pm.read_children(raw)
     assert table["id"].tolist() == ["007", "8"]  # leading zeros kept
     assert table["category"].tolist() == ["left_behind", "scattered_orphan"]
@@ -103,8 +126,10 @@ def test_column_mapping(county) -> None:
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
 def test_file_round_trip(tmp_path, county, suffix) -> None:
     children, volunteers = county
-    for name, table, reader in (("c", children, pm.read_children),
-                                ("v", volunteers, pm.read_volunteers)):  # fmt: skip
+    for name, table, reader in (
+        ("c", children, pm.read_children),
+        ("v", volunteers, pm.read_volunteers),
+    ):
         path = tmp_path / f"{name}{suffix}"
         if suffix == ".csv":
             table.to_csv(path, index=False)
@@ -151,11 +176,22 @@ flags = st.sampled_from([True, False, "yes", "no", "是", "maybe", None, 1, 0, 2
 )
 def test_child_record_and_table_agree(lat, need, consent, category, interests) -> None:
     row = {
-        "id": "C1", "lat": lat, "lon": 111.0, "province": "P", "city": "C", "county": "K",
-        "township": "T", "village": "V", "category": category, "need_study": need,
-        "need_life": 0, "need_psychological": 0, "need_safety": 0, "interests": interests,
+        "id": "C1",
+        "lat": lat,
+        "lon": 111.0,
+        "province": "P",
+        "city": "C",
+        "county": "K",
+        "township": "T",
+        "village": "V",
+        "category": category,
+        "need_study": need,
+        "need_life": 0,
+        "need_psychological": 0,
+        "need_safety": 0,
+        "interests": interests,
         "guardian_consent": consent,
-    }  # fmt: skip
+    }
     try:
         record = pm.Child.model_validate(row)
         record_ok = True
@@ -182,11 +218,24 @@ def test_child_record_and_table_agree(lat, need, consent, category, interests) -
 )
 def test_volunteer_record_and_table_agree(capacity, radius, eligible, skill) -> None:
     row = {
-        "id": "V1", "lat": 30.0, "lon": 111.0, "province": "P", "city": "C", "county": "K",
-        "township": "T", "village": "V", "skill_study": skill, "skill_life": 1,
-        "skill_psychological": 0, "skill_safety": 0, "specialities": "chess",
-        "capacity": capacity, "max_distance_km": radius, "eligible": eligible, "active": True,
-    }  # fmt: skip
+        "id": "V1",
+        "lat": 30.0,
+        "lon": 111.0,
+        "province": "P",
+        "city": "C",
+        "county": "K",
+        "township": "T",
+        "village": "V",
+        "skill_study": skill,
+        "skill_life": 1,
+        "skill_psychological": 0,
+        "skill_safety": 0,
+        "specialities": "chess",
+        "capacity": capacity,
+        "max_distance_km": radius,
+        "eligible": eligible,
+        "active": True,
+    }
     try:
         pm.Volunteer.model_validate(row)
         record_ok = True

@@ -18,7 +18,7 @@ from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import ChildCategory
 from pairmatch.registry import CATEGORIES, EARTH_RADIUS_KM, Registry
 
-__all__ = ["Candidates", "find_candidates", "priorities", "great_circle_km", "chord_for_km"]
+__all__ = ["Candidates", "chord_for_km", "find_candidates", "great_circle_km", "priorities"]
 
 
 def chord_for_km(km: np.ndarray | float) -> np.ndarray:
@@ -55,8 +55,9 @@ class Candidates:
         return len(self.child)
 
 
-def _pairs_within(registry: Registry, child_ok: np.ndarray, vol_ok: np.ndarray,
-                  radius_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def _pairs_within(
+    registry: Registry, child_ok: np.ndarray, vol_ok: np.ndarray, radius_km: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (child, volunteer) index pairs closer than ``radius_km`` among the allowed rows,
     with their great-circle distance in km."""
     ci = np.flatnonzero(child_ok)

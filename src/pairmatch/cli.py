@@ -27,16 +27,30 @@ EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_NO_PAIRING = 0, 1, 2, 3
 
 def _policy_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("policy and solver")
-    group.add_argument("--max-distance", type=float, default=10.0, metavar="KM",
-                       help="farthest a volunteer travels, great-circle km (default 10)")
-    group.add_argument("--cross-county", action="store_true",
-                       help="allow pairs across county lines")
+    group.add_argument(
+        "--max-distance",
+        type=float,
+        default=10.0,
+        metavar="KM",
+        help="farthest a volunteer travels, great-circle km (default 10)",
+    )
+    group.add_argument(
+        "--cross-county", action="store_true", help="allow pairs across county lines"
+    )
     group.add_argument("--solver", default="auto", choices=["auto", "flow", "cpsat"])
-    group.add_argument("--time-limit", type=float, default=None, metavar="S",
-                       help="seconds for the CP-SAT search (exact flow is not limited)")
+    group.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds for the CP-SAT search (exact flow is not limited)",
+    )
     group.add_argument("--seed", type=int, default=0)
-    group.add_argument("--no-personal", action="store_true",
-                       help="leave names, id numbers and addresses out of the ledger")  # fmt: skip
+    group.add_argument(
+        "--no-personal",
+        action="store_true",
+        help="leave names, id numbers and addresses out of the ledger",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,18 +65,31 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--children", type=int, default=2000, help="children (default 2000)")
     demo.add_argument("--volunteers", type=int, default=None, help="default 0.6 × children")
     demo.add_argument("--data-seed", type=int, default=1, help="seed of the synthetic county")
-    demo.add_argument("-o", "--output", type=Path, default=Path("out/demo-ledger.xlsx"),
-                      help="ledger file: .xlsx, .csv or .parquet (default out/demo-ledger.xlsx)")
+    demo.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("out/demo-ledger.xlsx"),
+        help="ledger file: .xlsx, .csv or .parquet (default out/demo-ledger.xlsx)",
+    )
     _policy_args(demo)
 
     run = sub.add_parser("match", help="match registers given as CSV, Excel or Parquet files")
     run.add_argument("children", type=Path, help="children register")
     run.add_argument("volunteers", type=Path, help="volunteer register")
-    run.add_argument("-o", "--output", type=Path, default=Path("ledger.xlsx"),
-                     help="ledger file: .xlsx, .csv or .parquet (default ledger.xlsx)")
-    run.add_argument("--forbidden", type=Path, help="table of pairs never to make "
-                     "(columns child_id, volunteer_id)")
-    run.add_argument("--locked", type=Path, help="table of pairs that must stay")  # fmt: skip
+    run.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("ledger.xlsx"),
+        help="ledger file: .xlsx, .csv or .parquet (default ledger.xlsx)",
+    )
+    run.add_argument(
+        "--forbidden",
+        type=Path,
+        help="table of pairs never to make (columns child_id, volunteer_id)",
+    )
+    run.add_argument("--locked", type=Path, help="table of pairs that must stay")
     _policy_args(run)
     return parser
 
@@ -77,8 +104,9 @@ def _run(args: argparse.Namespace) -> int:
     else:
         forbidden = read_table(args.forbidden) if args.forbidden else None
         locked = read_table(args.locked) if args.locked else None
-        result = match(args.children, args.volunteers, policy, forbidden=forbidden,
-                       locked=locked, **options)  # fmt: skip
+        result = match(
+            args.children, args.volunteers, policy, forbidden=forbidden, locked=locked, **options
+        )
     print(result.report())
     args.output.parent.mkdir(parents=True, exist_ok=True)
     path = result.to_ledger(args.output, personal=not args.no_personal)

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
-    "PairmatchError",
     "InputIssue",
-    "ValidationError",
+    "PairmatchError",
     "SolverError",
     "SolverUnavailableError",
+    "ValidationError",
 ]
 
 
@@ -83,7 +83,7 @@ class ValidationError(PairmatchError, ValueError):
             lines.append(f"  ... and {n - self.MAX_LINES} more (see the error's .problems)")
         super().__init__("\n".join(lines))
 
-    def to_frame(self):  # noqa: ANN201 - pandas is imported lazily
+    def to_frame(self):
         """Every problem as a DataFrame with columns table, row, record_id, field, message."""
         import pandas as pd
 

@@ -19,14 +19,20 @@ import pandas as pd
 from pairmatch.model.records import Child, Volunteer
 from pairmatch.model.tables import validate_children, validate_volunteers
 
-__all__ = ["read_children", "read_volunteers", "read_table", "write_table", "Source"]
+__all__ = ["Source", "read_children", "read_table", "read_volunteers", "write_table"]
 
 Source: TypeAlias = (
     pd.DataFrame | str | os.PathLike[str] | IO[str] | IO[bytes] | Iterable[Child | Volunteer | dict]
 )
 
-_SUFFIXES = {".csv": "csv", ".txt": "csv", ".xlsx": "excel", ".xls": "excel",
-             ".parquet": "parquet", ".pq": "parquet"}  # fmt: skip
+_SUFFIXES = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "excel",
+    ".xls": "excel",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 
 def _format_of(name: str) -> str:

@@ -104,11 +104,24 @@ def match(
 
     t = time.perf_counter()
     if conflicts:
-        solution = Solution(problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, "none",
-                            reasons=tuple(conflicts))  # fmt: skip
+        solution = Solution(
+            problem,
+            np.empty(0, np.int64),
+            Status.INFEASIBLE,
+            0,
+            0,
+            "none",
+            reasons=tuple(conflicts),
+        )
     else:
-        solution = solve(problem, solver, time_limit=time_limit, workers=workers, seed=seed,
-                         deterministic=deterministic)  # fmt: skip
+        solution = solve(
+            problem,
+            solver,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            deterministic=deterministic,
+        )
     timings["solve"] = time.perf_counter() - t
     banned_ids = frozenset(
         zip(registry.child_ids[banned[0]], registry.volunteer_ids[banned[1]], strict=True)
@@ -116,9 +129,12 @@ def match(
     result = MatchResult(registry, policy, candidates, solution, prio, timings, banned_ids)
     log.info(
         "matched %d children, %d volunteers, %d candidate pairs: %s, %d paired",
-        len(registry.children), len(registry.volunteers), len(candidates),
-        solution.status.value, solution.n_paired,
-    )  # fmt: skip
+        len(registry.children),
+        len(registry.volunteers),
+        len(candidates),
+        solution.status.value,
+        solution.n_paired,
+    )
     return result
 
 

@@ -180,12 +180,18 @@ class Problem:
         value = np.asarray(value, dtype=float)
         if value.ndim != 2:
             raise ValidationError(
-                [InputIssue("matrix", None, None, "value", "must be a 2-D array (children × volunteers)")]
+                [
+                    InputIssue(
+                        "matrix", None, None, "value", "must be a 2-D array (children × volunteers)"
+                    )
+                ]
             )
         n, m = value.shape
         allowed = ~np.isnan(value)
         if np.isinf(value[allowed]).any():
-            raise ValidationError([InputIssue("matrix", None, None, "value", "must be finite or NaN")])
+            raise ValidationError(
+                [InputIssue("matrix", None, None, "value", "must be finite or NaN")]
+            )
         if resolution is None:
             whole = np.all(value[allowed] == np.round(value[allowed]))
             resolution = 1.0 if whole else 0.001

@@ -47,9 +47,7 @@ class Reason(StrEnum):
     NOT_PAIRED_IN_TIME = "not_paired_in_time"
 
 
-def _nearest_available(
-    registry: Registry, policy: Policy, children: np.ndarray
-) -> np.ndarray:
+def _nearest_available(registry: Registry, policy: Policy, children: np.ndarray) -> np.ndarray:
     """Distance (km) from each child to the nearest available volunteer she may be paired
     with by jurisdiction (same county unless crossing is allowed); inf when there is none."""
     out = np.full(children.size, np.inf)
@@ -119,12 +117,13 @@ def unmatched_reasons(
         reason[far] = Reason.NO_ELIGIBLE_VOLUNTEER_IN_REACH.value
         dist = _nearest_available(registry, policy, rows[far])
         where = "in the county" if not policy.allow_cross_county else ""
+        limit = policy.max_distance_km
         detail[far] = [
-            f"no eligible, active volunteer with capacity {where}".replace("  ", " ").strip()
+            f"no eligible, active volunteer with capacity {where}".strip()
             if not np.isfinite(d)
             else (
-                f"nearest eligible volunteer is {d:.1f} km away; limit {policy.max_distance_km:g} km"
-                if d > policy.max_distance_km
+                f"nearest eligible volunteer is {d:.1f} km away; limit {limit:g} km"
+                if d > limit
                 else f"nearest eligible volunteer is {d:.1f} km away, beyond her own travel limit"
             )
             for d in dist
@@ -132,7 +131,9 @@ def unmatched_reasons(
 
     forbidden = consent & (reach > 0) & (n_edges == 0)
     reason[forbidden] = Reason.ALL_CANDIDATES_FORBIDDEN.value
-    detail[forbidden] = [f"all {r} volunteers in reach are forbidden pairs" for r in reach[forbidden]]
+    detail[forbidden] = [
+        f"all {r} volunteers in reach are forbidden pairs" for r in reach[forbidden]
+    ]
 
     rest = consent & (n_edges > 0)
     full = rest & ~room[rows]

@@ -16,7 +16,7 @@ import pandas as pd
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.model.vocab import NEEDS, ChildCategory
 
-__all__ = ["Registry", "unit_vectors", "EARTH_RADIUS_KM"]
+__all__ = ["EARTH_RADIUS_KM", "Registry", "unit_vectors"]
 
 #: Mean Earth radius used for great-circle distances (the value geopy's great_circle uses).
 EARTH_RADIUS_KM = 6371.009
@@ -31,7 +31,9 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.column_stack((cos_la * np.cos(lo), cos_la * np.sin(lo), np.sin(la)))
 
 
-def _tag_bits(children: pd.Series, volunteers: pd.Series) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+def _tag_bits(
+    children: pd.Series, volunteers: pd.Series
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Tags as bitsets (rows × words of uint64) over one shared vocabulary."""
     both = pd.concat([children, volunteers], ignore_index=True).astype(str)
     exploded = both.str.split(";").explode()
@@ -42,7 +44,9 @@ def _tag_bits(children: pd.Series, volunteers: pd.Series) -> tuple[np.ndarray, n
     if len(exploded):
         code = pd.Categorical(exploded.to_numpy(), categories=vocab).codes.astype(np.int64)
         rows = exploded.index.to_numpy(np.int64)
-        np.bitwise_or.at(bits, (rows, code // 64), np.left_shift(np.uint64(1), (code % 64).astype(np.uint64)))
+        np.bitwise_or.at(
+            bits, (rows, code // 64), np.left_shift(np.uint64(1), (code % 64).astype(np.uint64))
+        )
     n = len(children)
     return bits[:n], bits[n:], vocab
 
@@ -83,7 +87,9 @@ class Registry:
         return cls(
             children=children,
             volunteers=volunteers,
-            child_xyz=unit_vectors(children["lat"].to_numpy(float), children["lon"].to_numpy(float)),
+            child_xyz=unit_vectors(
+                children["lat"].to_numpy(float), children["lon"].to_numpy(float)
+            ),
             volunteer_xyz=unit_vectors(
                 volunteers["lat"].to_numpy(float), volunteers["lon"].to_numpy(float)
             ),
@@ -91,7 +97,9 @@ class Registry:
             volunteer_county=counties[n:].astype(np.int32),
             need=children[[f"need_{k}" for k in NEEDS]].to_numpy(np.int64),
             skill=volunteers[[f"skill_{k}" for k in NEEDS]].to_numpy(np.int64),
-            category=pd.Categorical(children["category"], categories=CATEGORIES).codes.astype(np.int8),
+            category=pd.Categorical(children["category"], categories=CATEGORIES).codes.astype(
+                np.int8
+            ),
             consent=children["guardian_consent"].to_numpy(bool),
             capacity=volunteers["capacity"].to_numpy(np.int64),
             radius_km=volunteers["max_distance_km"].to_numpy(float),
@@ -138,7 +146,10 @@ def _pair_rows(pairs: Any, what: str) -> list[tuple[str, str]]:
         missing = {"child_id", "volunteer_id"} - set(pairs.columns)
         if missing:
             raise ValidationError(
-                [InputIssue(what, None, None, m, "required column is missing") for m in sorted(missing)],
+                [
+                    InputIssue(what, None, None, m, "required column is missing")
+                    for m in sorted(missing)
+                ],
                 what=what,
             )
         items: Iterable[Any] = zip(pairs["child_id"], pairs["volunteer_id"], strict=True)
@@ -148,7 +159,9 @@ def _pair_rows(pairs: Any, what: str) -> list[tuple[str, str]]:
     issues = []
     for i, item in enumerate(items):
         if not (isinstance(item, tuple | list) and len(item) == 2):
-            issues.append(InputIssue(what, i, None, None, "must be a (child_id, volunteer_id) pair"))
+            issues.append(
+                InputIssue(what, i, None, None, "must be a (child_id, volunteer_id) pair")
+            )
             continue
         rows.append((str(item[0]), str(item[1])))
     if issues:

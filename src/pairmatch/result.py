@@ -22,7 +22,7 @@ from pairmatch.reasons import unmatched_reasons
 from pairmatch.registry import Registry
 from pairmatch.solvers.base import Solution, Status
 
-__all__ = ["MatchResult", "Explanation", "UnknownIdError"]
+__all__ = ["Explanation", "MatchResult", "UnknownIdError"]
 
 _CHILD_CONTEXT = ("category", "province", "city", "county", "township", "village")
 
@@ -340,16 +340,27 @@ class MatchResult:
         if kind != "excel":
             return write_table(ledger, path)
         policy = pd.DataFrame(
-            [(k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in
-             self.policy.model_dump(mode="json").items()]
-            + [("solver", self.solution.solver), ("status", self.status.value),
-               ("objective", self.objective), ("bound", self.bound), ("gap", self.gap)],
+            [
+                (k, json.dumps(v, ensure_ascii=False, default=str))
+                for k, v in self.policy.model_dump(mode="json").items()
+            ]
+            + [
+                ("solver", self.solution.solver),
+                ("status", self.status.value),
+                ("objective", self.objective),
+                ("bound", self.bound),
+                ("gap", self.gap),
+            ],
             columns=["setting", "value"],
-        )  # fmt: skip
+        )
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, table in (("ledger", ledger), ("pairs", self.pairs),
-                                ("unmatched", self.unmatched), ("summary", self.summary()),
-                                ("policy", policy)):  # fmt: skip
+            for name, table in (
+                ("ledger", ledger),
+                ("pairs", self.pairs),
+                ("unmatched", self.unmatched),
+                ("summary", self.summary()),
+                ("policy", policy),
+            ):
                 table.to_excel(writer, sheet_name=name, index=False)
                 writer.sheets[name].freeze_panes = "A2"
         return path
@@ -377,7 +388,8 @@ class MatchResult:
                 f"max {dist.max():.2f}"
             )
         lines.append(
-            f"status {self.status.value} by {self.solution.solver}; objective {self.objective:,.3f}, "
+            f"status {self.status.value} by {self.solution.solver}; "
+            f"objective {self.objective:,.3f}, "
             f"bound {self.bound:,.3f}, gap {self.gap:.3g}; "
             f"time {sum(self.timings.values()):.2f} s"
         )

@@ -51,25 +51,76 @@ __all__ = ["TAG_VOCABULARY", "county", "province"]
 
 #: Interest and speciality tags used by the generator (the tag columns may hold any text).
 TAG_VOCABULARY: Final[tuple[str, ...]] = (
-    "chess", "painting", "music", "reading", "sports", "calligraphy",
-    "dance", "science", "handicraft", "english", "computers", "nature",
-)  # fmt: skip
+    "chess",
+    "painting",
+    "music",
+    "reading",
+    "sports",
+    "calligraphy",
+    "dance",
+    "science",
+    "handicraft",
+    "english",
+    "computers",
+    "nature",
+)
 
 _NEEDS: Final = ("study", "life", "psychological", "safety")
 _CHILD_COLUMNS: Final = (
-    "id", "lat", "lon", "province", "city", "county", "township", "village", "category",
-    *(f"need_{k}" for k in _NEEDS), "interests", "guardian_consent",
-    "gender", "name", "id_number", "address",
-)  # fmt: skip
+    "id",
+    "lat",
+    "lon",
+    "province",
+    "city",
+    "county",
+    "township",
+    "village",
+    "category",
+    *(f"need_{k}" for k in _NEEDS),
+    "interests",
+    "guardian_consent",
+    "gender",
+    "name",
+    "id_number",
+    "address",
+)
 _VOLUNTEER_COLUMNS: Final = (
-    "id", "lat", "lon", "province", "city", "county", "township", "village",
-    *(f"skill_{k}" for k in _NEEDS), "specialities", "capacity", "max_distance_km",
-    "eligible", "active", "gender", "name", "id_number", "address",
-)  # fmt: skip
+    "id",
+    "lat",
+    "lon",
+    "province",
+    "city",
+    "county",
+    "township",
+    "village",
+    *(f"skill_{k}" for k in _NEEDS),
+    "specialities",
+    "capacity",
+    "max_distance_km",
+    "eligible",
+    "active",
+    "gender",
+    "name",
+    "id_number",
+    "address",
+)
 _STR_COLUMNS: Final = frozenset(
-    {"id", "province", "city", "county", "township", "village", "category", "interests",
-     "specialities", "gender", "name", "id_number", "address"}
-)  # fmt: skip
+    {
+        "id",
+        "province",
+        "city",
+        "county",
+        "township",
+        "village",
+        "category",
+        "interests",
+        "specialities",
+        "gender",
+        "name",
+        "id_number",
+        "address",
+    }
+)
 
 # --- geography -------------------------------------------------------------------------------
 _KM_PER_DEG_LAT: Final = 111.32

@@ -18,7 +18,7 @@ from pairmatch.model.vocab import NEEDS
 from pairmatch.registry import EARTH_RADIUS_KM
 from pairmatch.solvers.base import Solution, Status
 
-__all__ = ["verify", "Verification", "VerificationError", "haversine_km"]
+__all__ = ["Verification", "VerificationError", "haversine_km", "verify"]
 
 _KM_TOL = 1e-6
 
@@ -51,7 +51,10 @@ class Verification:
         return self
 
     def __repr__(self) -> str:
-        return f"Verification(ok={self.ok}, violations={len(self.violations)}, checks={len(self.checked)})"
+        return (
+            f"Verification(ok={self.ok}, violations={len(self.violations)}, "
+            f"checks={len(self.checked)})"
+        )
 
 
 def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
@@ -121,7 +124,7 @@ def _verify_solution(sol: Solution) -> Verification:
         r.fail("locked", f"{missing.size} locked edges are not chosen")
     value = int(p.score[e].sum())
     prio = int(p.priority[p.child[e]].sum())
-    if sol.priority_bound < prio or sol.score_bound < value and sol.priority_bound == prio:
+    if sol.priority_bound < prio or (sol.score_bound < value and sol.priority_bound == prio):
         r.fail("bound", "a bound is below the value it bounds")
     if sol.status is Status.OPTIMAL and (sol.priority_bound != prio or sol.score_bound != value):
         r.fail("bound", "OPTIMAL but the bound differs from the objective")
@@ -158,8 +161,18 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     if not len(pairs):
         _verify_unmatched(result, r, ct, vt)
         return
-    r.checked += ["consent", "eligible", "active", "capacity", "county", "distance", "fit",
-                  "forbidden", "locked", "objective"]  # fmt: skip
+    r.checked += [
+        "consent",
+        "eligible",
+        "active",
+        "capacity",
+        "county",
+        "distance",
+        "fit",
+        "forbidden",
+        "locked",
+        "objective",
+    ]
     c = ct.loc[pairs["child_id"]]
     v = vt.loc[pairs["volunteer_id"]]
     for rule, bad in (
@@ -177,8 +190,12 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
         other = c["county"].to_numpy(object) != v["county"].to_numpy(object)
         for i in np.flatnonzero(other):
             r.fail("county", f"pair ({pairs['child_id'].iat[i]}, {pairs['volunteer_id'].iat[i]})")
-    d = haversine_km(c["lat"].to_numpy(float), c["lon"].to_numpy(float),
-                     v["lat"].to_numpy(float), v["lon"].to_numpy(float))  # fmt: skip
+    d = haversine_km(
+        c["lat"].to_numpy(float),
+        c["lon"].to_numpy(float),
+        v["lat"].to_numpy(float),
+        v["lon"].to_numpy(float),
+    )
     own = v["max_distance_km"].to_numpy(float)
     limit = np.fmin(own, policy.max_distance_km)
     for i in np.flatnonzero(d > limit + _KM_TOL):
@@ -189,16 +206,21 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     need = c[[f"need_{k}" for k in NEEDS]].to_numpy(float)
     skill = v[[f"skill_{k}" for k in NEEDS]].to_numpy(float)
     weights = np.array([policy.need_weights[k] for k in NEEDS])
-    shared = np.array([len(_tags(a) & _tags(b)) for a, b in
-                       zip(c["interests"], v["specialities"], strict=True)])  # fmt: skip
-    fit = (need * skill * weights).sum(1) + policy.tag_bonus * shared - (
-        policy.distance_penalty_per_km * d
+    shared = np.array(
+        [len(_tags(a) & _tags(b)) for a, b in zip(c["interests"], v["specialities"], strict=True)]
+    )
+    fit = (
+        (need * skill * weights).sum(1)
+        + policy.tag_bonus * shared
+        - (policy.distance_penalty_per_km * d)
     )
     tol = policy.score_resolution / 2 + 1e-6
     for i in np.flatnonzero(np.abs(fit - pairs["fit"].to_numpy(float)) > tol):
         r.fail("fit", f"pair {i} reports fit {pairs['fit'].iat[i]:.4f}, is {fit[i]:.4f}")
     if abs(pairs["fit"].sum() - result.objective) > 1e-6 * max(1.0, abs(result.objective)):
-        r.fail("objective", f"objective {result.objective} != sum of pair fits {pairs['fit'].sum()}")
+        r.fail(
+            "objective", f"objective {result.objective} != sum of pair fits {pairs['fit'].sum()}"
+        )
 
     made = set(zip(pairs["child_id"], pairs["volunteer_id"], strict=True))
     reg = result.registry
@@ -229,8 +251,9 @@ def _verify_unmatched(result: Any, r: Verification, ct: pd.DataFrame, vt: pd.Dat
     for cid in um.loc[um["reason"] == "no_eligible_volunteer_in_reach", "child_id"]:
         child = ct.loc[cid]
         cand = pool if policy.allow_cross_county else pool[pool["county"] == child["county"]]
-        d = haversine_km(child["lat"], child["lon"], cand["lat"].to_numpy(float),
-                         cand["lon"].to_numpy(float))  # fmt: skip
+        d = haversine_km(
+            child["lat"], child["lon"], cand["lat"].to_numpy(float), cand["lon"].to_numpy(float)
+        )
         limit = np.fmin(cand["max_distance_km"].to_numpy(float), policy.max_distance_km)
         if np.any(d <= limit - _KM_TOL):
             r.fail("reasons", f"child {cid} is said to have no volunteer in reach, but has")

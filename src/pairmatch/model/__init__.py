@@ -16,8 +16,8 @@ from pairmatch.model.vocab import NEEDS, ChildCategory, Gender
 
 __all__ = [
     "CHILD_COLUMNS",
-    "VOLUNTEER_COLUMNS",
     "NEEDS",
+    "VOLUNTEER_COLUMNS",
     "Child",
     "ChildCategory",
     "Gender",

@@ -45,16 +45,16 @@ from pairmatch.model.vocab import (
 )
 
 __all__ = [
-    "Location",
+    "CHILD_COLUMNS",
+    "JURISDICTION_LEVELS",
+    "SENSITIVE_COLUMNS",
+    "VOLUNTEER_COLUMNS",
+    "Child",
     "Jurisdiction",
+    "Location",
     "Needs",
     "Skills",
-    "Child",
     "Volunteer",
-    "CHILD_COLUMNS",
-    "VOLUNTEER_COLUMNS",
-    "SENSITIVE_COLUMNS",
-    "JURISDICTION_LEVELS",
 ]
 
 JURISDICTION_LEVELS = ("province", "city", "county", "township", "village")
@@ -62,16 +62,29 @@ SENSITIVE_COLUMNS = ("name", "id_number", "address")
 
 #: Required columns of the children table, in the documented order.
 CHILD_COLUMNS = (
-    "id", "lat", "lon", *JURISDICTION_LEVELS, "category",
-    *(f"need_{k}" for k in NEEDS), "interests", "guardian_consent",
-)  # fmt: skip
+    "id",
+    "lat",
+    "lon",
+    *JURISDICTION_LEVELS,
+    "category",
+    *(f"need_{k}" for k in NEEDS),
+    "interests",
+    "guardian_consent",
+)
 #: Columns of the volunteers table, in the documented order (capacity, max_distance_km and
 #: active may be left out: they default to 1, no personal limit, and true).
 VOLUNTEER_COLUMNS = (
-    "id", "lat", "lon", *JURISDICTION_LEVELS,
-    *(f"skill_{k}" for k in NEEDS), "specialities", "capacity", "max_distance_km",
-    "eligible", "active",
-)  # fmt: skip
+    "id",
+    "lat",
+    "lon",
+    *JURISDICTION_LEVELS,
+    *(f"skill_{k}" for k in NEEDS),
+    "specialities",
+    "capacity",
+    "max_distance_km",
+    "eligible",
+    "active",
+)
 
 Level = Annotated[int, Field(ge=LEVEL_MIN, le=LEVEL_MAX, strict=False)]
 Tags = Annotated[tuple[str, ...], BeforeValidator(parse_tags)]

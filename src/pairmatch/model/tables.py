@@ -44,7 +44,7 @@ from pairmatch.model.vocab import (
     parse_tags,
 )
 
-__all__ = ["validate_children", "validate_volunteers", "Kind"]
+__all__ = ["Kind", "validate_children", "validate_volunteers"]
 
 Kind = Literal["children", "volunteers"]
 
@@ -194,16 +194,23 @@ def _validate(
         num, not_number = _numbers(df[name])
         c.rows(np.isnan(num) & ~not_number, name, "is missing; coordinates are WGS84 degrees")
         out_of_range = ~np.isnan(num) & ((num < low) | (num > high) | ~np.isfinite(num))
-        c.rows(not_number | out_of_range, name,
-               lambda i, name=name, low=low, high=high:
-               f"{_show(df[name].iat[i])} must be a number from {low:g} to {high:g}")  # fmt: skip
+        c.rows(
+            not_number | out_of_range,
+            name,
+            lambda i, name=name, low=low, high=high: (
+                f"{_show(df[name].iat[i])} must be a number from {low:g} to {high:g}"
+            ),
+        )
         out[name] = num
 
     for level in JURISDICTION_LEVELS:
         values = _text(df[level]) if level in df.columns else pd.Series([""] * len(df))
         if level == "county":
-            c.rows((values == "").to_numpy(bool), "county",
-                   "is missing; the county that owns the record is required")  # fmt: skip
+            c.rows(
+                (values == "").to_numpy(bool),
+                "county",
+                "is missing; the county that owns the record is required",
+            )
         out[level] = values.to_numpy(object)
 
     if kind == "children":
@@ -225,17 +232,25 @@ def _validate(
             num, not_number = _numbers(df["capacity"])
             num = np.where(np.isnan(num) & ~not_number, 1, num)
             bad = not_number | ~np.isfinite(num) | (num < 0) | (num != np.round(num))
-            c.rows(bad, "capacity",
-                   lambda i: f"{_show(df['capacity'].iat[i])} must be a whole number >= 0")  # fmt: skip
+            c.rows(
+                bad,
+                "capacity",
+                lambda i: f"{_show(df['capacity'].iat[i])} must be a whole number >= 0",
+            )
             out["capacity"] = np.where(bad, 0, num).astype(np.int64)
         else:
             out["capacity"] = np.ones(len(df), np.int64)
         if "max_distance_km" in has:
             num, not_number = _numbers(df["max_distance_km"])
             bad = not_number | (~np.isnan(num) & (~np.isfinite(num) | (num <= 0)))
-            c.rows(bad, "max_distance_km",
-                   lambda i: f"{_show(df['max_distance_km'].iat[i])} must be a number > 0 "
-                   "or blank (no personal limit)")  # fmt: skip
+            c.rows(
+                bad,
+                "max_distance_km",
+                lambda i: (
+                    f"{_show(df['max_distance_km'].iat[i])} must be a number > 0 "
+                    "or blank (no personal limit)"
+                ),
+            )
             out["max_distance_km"] = np.where(bad, np.nan, num)
         else:
             out["max_distance_km"] = np.full(len(df), np.nan)
@@ -245,8 +260,11 @@ def _validate(
     if "gender" in df.columns:
         g = _text(df["gender"]).str.lower()
         mapped = g.map(lambda v: _GENDER_ALIASES[v].value if v in _GENDER_ALIASES else None)
-        c.rows((mapped.isna() & (g != "")).to_numpy(bool), "gender",
-               lambda i: f"{_show(df['gender'].iat[i])} must be {GENDER_HELP}")  # fmt: skip
+        c.rows(
+            (mapped.isna() & (g != "")).to_numpy(bool),
+            "gender",
+            lambda i: f"{_show(df['gender'].iat[i])} must be {GENDER_HELP}",
+        )
         out["gender"] = mapped.fillna("").to_numpy(object)
     c.raise_if_any()
 
@@ -276,8 +294,6 @@ def validate_children(df: pd.DataFrame, columns: Mapping[str, str] | None = None
     return _validate(df, "children", CHILD_COLUMNS, columns)
 
 
-def validate_volunteers(
-    df: pd.DataFrame, columns: Mapping[str, str] | None = None
-) -> pd.DataFrame:
+def validate_volunteers(df: pd.DataFrame, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Check a volunteers table and return its normalised copy; the input is not changed."""
     return _validate(df, "volunteers", VOLUNTEER_COLUMNS, columns)

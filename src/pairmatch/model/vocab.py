@@ -10,14 +10,14 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
-    "NEEDS",
-    "LEVEL_MIN",
     "LEVEL_MAX",
+    "LEVEL_MIN",
+    "NEEDS",
     "ChildCategory",
     "Gender",
+    "parse_bool",
     "parse_category",
     "parse_gender",
-    "parse_bool",
     "parse_tags",
 ]
 

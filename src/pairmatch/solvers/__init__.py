@@ -17,7 +17,7 @@ from pairmatch.solvers.base import Backend, CoreResult, Options, Solution, Statu
 from pairmatch.solvers.cpsat import CpSatBackend
 from pairmatch.solvers.flow import FlowBackend
 
-__all__ = ["BACKENDS", "Backend", "Options", "Solution", "Status", "solve", "select_backend"]
+__all__ = ["BACKENDS", "Backend", "Options", "Solution", "Status", "select_backend", "solve"]
 
 log = logging.getLogger("pairmatch")
 
@@ -74,13 +74,16 @@ def solve(
     >>> result.status.value, result.objective
     ('OPTIMAL', 6.0)
     """
-    options = Options(time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic)
+    options = Options(
+        time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic
+    )
     backend = select_backend(problem, solver)
     start = time.perf_counter()
     fixed, rest, edge_map, reasons = _fix_locks(problem)
     if reasons:
-        return Solution(problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, backend.name,
-                        tuple(reasons))  # fmt: skip
+        return Solution(
+            problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, backend.name, tuple(reasons)
+        )
     core: CoreResult = backend.solve(rest, options)
     chosen = np.sort(np.concatenate((fixed, edge_map[core.chosen])))
     if core.status not in (Status.OPTIMAL, Status.FEASIBLE):
@@ -113,8 +116,11 @@ def _fix_locks(problem: Problem) -> tuple[np.ndarray, Problem, np.ndarray, list[
     twice = np.unique(lc[np.bincount(lc, minlength=problem.n_children)[lc] > 1])
     if twice.size:
         reasons.append(f"{twice.size} children have more than one locked pair")
-    used = np.bincount(problem.volunteer[locked], weights=problem.load[locked].astype(float),
-                       minlength=problem.n_volunteers).astype(np.int64)  # fmt: skip
+    used = np.bincount(
+        problem.volunteer[locked],
+        weights=problem.load[locked].astype(float),
+        minlength=problem.n_volunteers,
+    ).astype(np.int64)
     over = np.flatnonzero(used > problem.capacity)
     if over.size:
         reasons.append(f"{over.size} volunteers have locked pairs beyond their capacity")

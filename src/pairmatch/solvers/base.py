@@ -12,7 +12,7 @@ import pandas as pd
 
 from pairmatch.problem import Problem
 
-__all__ = ["Status", "Options", "Solution", "Backend", "CoreResult"]
+__all__ = ["Backend", "CoreResult", "Options", "Solution", "Status"]
 
 
 class Status(StrEnum):

@@ -140,7 +140,7 @@ class CpSatBackend(Backend):
                 pb = int(solver.best_objective_bound)
                 sb = int(np.maximum(score, 0).sum())
                 return edges[values], Status.FEASIBLE, pb, sb, None
-            best1 = int(round(solver.objective_value))
+            best1 = round(solver.objective_value)
             model.add(level1 >= best1)
             for var, val in zip(x, values.tolist(), strict=True):
                 model.add_hint(var, val)

@@ -109,7 +109,9 @@ class FlowBackend(Backend):
         heads = np.concatenate(
             (n + problem.volunteer[edges], np.full(vols.size + free.size, sink))
         ).astype(np.int32)
-        caps = np.concatenate((np.ones(edges.size, np.int64), cap[vols], np.ones(free.size, np.int64)))
+        caps = np.concatenate(
+            (np.ones(edges.size, np.int64), cap[vols], np.ones(free.size, np.int64))
+        )
         costs = np.concatenate((cost, np.zeros(vols.size + free.size, np.int64))).astype(np.int64)
         flow = min_cost_flow.SimpleMinCostFlow()
         flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
