@@ -36,3 +36,14 @@ def test_flow_refuses_knapsack_loads() -> None:
     problem = pm.Problem.from_matrices(gap.value.T, gap.load.T, gap.capacity, must_pair=True)
     with pytest.raises(pm.SolverUnavailableError, match="loads differ"):
         pm.solve(problem, solver="flow")
+
+
+def test_a_time_limit_gives_a_valid_answer_with_an_honest_bound() -> None:
+    gap = INSTANCES[-1]  # 10 agents × 60 jobs, the hardest of the set
+    problem = pm.Problem.from_matrices(gap.value.T, gap.load.T, gap.capacity, must_pair=True)
+    result = pm.solve(problem, time_limit=0.05)
+    assert pm.verify(result).ok
+    assert result.status in (pm.Status.OPTIMAL, pm.Status.FEASIBLE, pm.Status.UNKNOWN)
+    if result.has_solution:
+        assert result.objective <= gap.optimum <= result.bound
+        assert result.gap >= 0

@@ -12,6 +12,7 @@ hint, maximise the score.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -137,7 +138,7 @@ class CpSatBackend(Backend):
                 return _no_solution(status)
             values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
             if status != cp_model.OPTIMAL:
-                pb = int(solver.best_objective_bound)
+                pb = _integer_bound(solver.best_objective_bound)
                 sb = int(np.maximum(score, 0).sum())
                 return edges[values], Status.FEASIBLE, pb, sb, None
             best1 = round(solver.objective_value)
@@ -154,7 +155,7 @@ class CpSatBackend(Backend):
         values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
         picked = edges[values]
         pb = int(p.priority[p.child[picked]].sum())
-        sb = int(solver.best_objective_bound)
+        sb = _integer_bound(solver.best_objective_bound)
         final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
         return picked, final, pb, sb, None
 
@@ -169,6 +170,12 @@ def _solver(options: Options, time_limit: float | None) -> cp_model.CpSolver:
     if time_limit is not None:
         params.max_time_in_seconds = float(time_limit)
     return solver
+
+
+def _integer_bound(bound: float) -> int:
+    """CP-SAT reports integer objectives and bounds as floats (31 may come back as
+    30.999999999999996): the proven integer bound is the float's floor, after that noise."""
+    return math.floor(bound + 1e-6)
 
 
 def _no_solution(status: int) -> tuple[np.ndarray, Status, int, int, str]:
