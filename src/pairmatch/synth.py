@@ -46,6 +46,8 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.errors import PairmatchError
+from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
+from pairmatch.model.vocab import NEEDS
 
 __all__ = ["TAG_VOCABULARY", "county", "province"]
 
@@ -65,45 +67,9 @@ TAG_VOCABULARY: Final[tuple[str, ...]] = (
     "nature",
 )
 
-_NEEDS: Final = ("study", "life", "psychological", "safety")
-_CHILD_COLUMNS: Final = (
-    "id",
-    "lat",
-    "lon",
-    "province",
-    "city",
-    "county",
-    "township",
-    "village",
-    "category",
-    *(f"need_{k}" for k in _NEEDS),
-    "interests",
-    "guardian_consent",
-    "gender",
-    "name",
-    "id_number",
-    "address",
-)
-_VOLUNTEER_COLUMNS: Final = (
-    "id",
-    "lat",
-    "lon",
-    "province",
-    "city",
-    "county",
-    "township",
-    "village",
-    *(f"skill_{k}" for k in _NEEDS),
-    "specialities",
-    "capacity",
-    "max_distance_km",
-    "eligible",
-    "active",
-    "gender",
-    "name",
-    "id_number",
-    "address",
-)
+_NEEDS: Final = NEEDS
+_CHILD_COLUMNS: Final = (*CHILD_COLUMNS, "gender", *SENSITIVE_COLUMNS)
+_VOLUNTEER_COLUMNS: Final = (*VOLUNTEER_COLUMNS, "gender", *SENSITIVE_COLUMNS)
 _STR_COLUMNS: Final = frozenset(
     {
         "id",

@@ -118,28 +118,24 @@ class Jurisdiction(BaseModel):
     village: str | None = None
 
 
-class Needs(BaseModel):
-    """A child's need severity per category, 0 (none) to 3 (severe)."""
-
+class _Levels(BaseModel):
     model_config = _CONFIG
     study: Level = 0
     life: Level = 0
     psychological: Level = 0
     safety: Level = 0
+
+
+class Needs(_Levels):
+    """A child's need severity per category, 0 (none) to 3 (severe)."""
 
     @property
     def total(self) -> int:
         return self.study + self.life + self.psychological + self.safety
 
 
-class Skills(BaseModel):
+class Skills(_Levels):
     """A volunteer's skill level per need category, 0 (none) to 3 (professional)."""
-
-    model_config = _CONFIG
-    study: Level = 0
-    life: Level = 0
-    psychological: Level = 0
-    safety: Level = 0
 
 
 def _nest_flat_row(data: Any, prefix: str, group: str) -> Any:
