@@ -279,6 +279,8 @@ class MatchResult:
         total_need = sum(need.values())
         category = reg.children["category"].iat[c]
         prio = int(self.priority[c])
+        # candidate edges are sorted by child: this child's are one slice
+        own = np.arange(*np.searchsorted(cand.child, [c, c + 1]))
         data: dict[str, Any] = {
             "child_id": str(child_id),
             "priority": {
@@ -289,13 +291,12 @@ class MatchResult:
                 "category_name": category,
             },
             "needs": need,
-            "candidates": int(np.count_nonzero(cand.child == c)),
+            "candidates": int(own.size),
         }
         pair = np.flatnonzero(cand.child[self._edges] == c)
         if pair.size:
             e = int(self._edges[pair[0]])
             v = int(cand.volunteer[e])
-            own = np.flatnonzero(cand.child == c)
             rank = 1 + int(np.count_nonzero(cand.score[own] > cand.score[e]))
             skills = dict(zip(NEEDS, reg.skill[v].tolist(), strict=True))
             per_need = {k: pol.need_weights[k] * need[k] * skills[k] for k in NEEDS}
