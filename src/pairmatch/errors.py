@@ -76,6 +76,7 @@ class ValidationError(PairmatchError, ValueError):
 
     def __init__(self, problems: Sequence[InputIssue], *, what: str = "input") -> None:
         self.problems: tuple[InputIssue, ...] = tuple(problems)
+        self.what = what
         n = len(self.problems)
         lines = [f"{n} problem{'s' if n != 1 else ''} in {what}; nothing was changed:"]
         lines += [f"  - {p}" for p in self.problems[: self.MAX_LINES]]

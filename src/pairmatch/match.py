@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from pairmatch.candidates import Candidates, find_candidates, great_circle_km, priorities
+from pairmatch.errors import ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.model.policy import Policy
 from pairmatch.problem import Problem
@@ -75,11 +77,14 @@ def match(
     policy = policy if policy is not None else Policy()
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    child_table = read_children(children)
-    volunteer_table = read_volunteers(volunteers)
+    child_table, volunteer_table = _all_or_nothing(
+        lambda: read_children(children), lambda: read_volunteers(volunteers)
+    )
     registry = Registry.build(child_table, volunteer_table)
-    banned = registry.pair_indices(forbidden, "forbidden pairs")
-    fixed = registry.pair_indices(locked, "locked pairs")
+    banned, fixed = _all_or_nothing(
+        lambda: registry.pair_indices(forbidden, "forbidden pairs"),
+        lambda: registry.pair_indices(locked, "locked pairs"),
+    )
     timings["validate"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -136,6 +141,20 @@ def match(
         solution.n_paired,
     )
     return result
+
+
+def _all_or_nothing(*steps: Callable[[], Any]) -> list[Any]:
+    """Run every validation step; if any fails, raise one error listing all their problems."""
+    results, issues, what = [], [], []
+    for step in steps:
+        try:
+            results.append(step())
+        except ValidationError as err:
+            issues += err.problems
+            what.append(err.what)
+    if issues:
+        raise ValidationError(issues, what=" and ".join(dict.fromkeys(what)))
+    return results
 
 
 def _locked_edges(

@@ -16,7 +16,7 @@ import pandas as pd
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.model.vocab import NEEDS, ChildCategory
 
-__all__ = ["EARTH_RADIUS_KM", "Registry", "unit_vectors"]
+__all__ = ["EARTH_RADIUS_KM", "Registry", "county_key", "unit_vectors"]
 
 #: Mean Earth radius used for great-circle distances (the value geopy's great_circle uses).
 EARTH_RADIUS_KM = 6371.009
@@ -29,6 +29,13 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     la, lo = np.radians(lat), np.radians(lon)
     cos_la = np.cos(la)
     return np.column_stack((cos_la * np.cos(lo), cos_la * np.sin(lo), np.sin(la)))
+
+
+def county_key(table: pd.DataFrame) -> pd.Series:
+    """The county that owns each record, as (province, city, county): two counties may share
+    a name (there is a 鼓楼区 in Nanjing, Fuzhou, Xuzhou and Kaifeng)."""
+    parts = [table[k].astype(str) for k in ("province", "city", "county")]
+    return parts[0] + "\x1f" + parts[1] + "\x1f" + parts[2]
 
 
 def _tag_bits(
@@ -78,7 +85,7 @@ class Registry:
         children = children.sort_values("id", kind="stable").reset_index(drop=True)
         volunteers = volunteers.sort_values("id", kind="stable").reset_index(drop=True)
         counties, _ = pd.factorize(
-            pd.concat([children["county"], volunteers["county"]], ignore_index=True)
+            pd.concat([county_key(children), county_key(volunteers)], ignore_index=True)
         )
         n = len(children)
         interest_bits, speciality_bits, tags = _tag_bits(
@@ -163,7 +170,14 @@ def _pair_rows(pairs: Any, what: str) -> list[tuple[str, str]]:
                 InputIssue(what, i, None, None, "must be a (child_id, volunteer_id) pair")
             )
             continue
-        rows.append((str(item[0]), str(item[1])))
+        rows.append((_id_text(item[0]), _id_text(item[1])))
     if issues:
         raise ValidationError(issues, what=what)
     return rows
+
+
+def _id_text(value: Any) -> str:
+    """An id as the registers read it: text, and 42.0 (a number from a spreadsheet) as "42"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

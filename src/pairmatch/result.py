@@ -16,7 +16,7 @@ import pandas as pd
 from pairmatch.candidates import Candidates
 from pairmatch.errors import PairmatchError
 from pairmatch.model.policy import Policy
-from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS
+from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.model.vocab import NEEDS
 from pairmatch.reasons import unmatched_reasons
 from pairmatch.registry import Registry
@@ -25,6 +25,15 @@ from pairmatch.solvers.base import Solution, Status
 __all__ = ["Explanation", "MatchResult", "UnknownIdError"]
 
 _CHILD_CONTEXT = ("category", "province", "city", "county", "township", "village")
+
+
+def _passthrough(table: pd.DataFrame, core: set[str], personal: bool) -> list[str]:
+    """Columns of a register that the ledger carries along: all but the core ones, and the
+    sensitive ones only when ``personal``."""
+    return [
+        col for col in table.columns
+        if col not in core and (personal or col not in SENSITIVE_COLUMNS)
+    ]
 
 
 class UnknownIdError(PairmatchError, KeyError):
@@ -212,8 +221,10 @@ class MatchResult:
 
         Columns: ``child_id``, ``status`` (``paired``/``unmatched``), ``volunteer_id``,
         ``distance_km``, ``fit``, ``reason``, ``detail``, ``priority``, the child's
-        category and jurisdiction, then every extra column the children table carried.
-        With ``personal=False`` the sensitive columns (name, id_number, address) are left out.
+        category and jurisdiction, then every other column the children table carried (a name
+        the ledger already uses gets the suffix ``_input``), then the paired volunteer's other
+        columns prefixed ``volunteer_``. With ``personal=False`` the sensitive columns (name,
+        id_number, address) of both are left out.
         """
         reg = self.registry
         table = reg.children
@@ -236,35 +247,45 @@ class MatchResult:
         out.loc[rows, "detail"] = detail
         for col in _CHILD_CONTEXT:
             out[col] = table[col].to_numpy(object)
-        core = {*CHILD_COLUMNS, "gender"}
-        for col in table.columns:
-            if col in core or col in out.columns:
-                continue
-            if col in SENSITIVE_COLUMNS and not personal:
-                continue
-            out[col] = table[col].to_numpy()
+        taken = set(out.columns)
+        # the child's extra columns (and gender, names when personal), never dropped: a name
+        # the ledger already uses gets the suffix "_input"
+        for col in _passthrough(table, {*CHILD_COLUMNS} - {"gender"}, personal):
+            name = col if col not in taken else f"{col}_input"
+            out[name] = table[col].to_numpy()
+            taken.add(name)
+        # the paired volunteer's extra columns and names, prefixed "volunteer_"
+        vt = reg.volunteers
+        v = self.candidates.volunteer[e]
+        for col in _passthrough(vt, {*VOLUNTEER_COLUMNS}, personal):
+            name = f"volunteer_{col}"
+            while name in taken:
+                name += "_input"
+            values = np.full(len(out), None, dtype=object)
+            values[c] = vt[col].to_numpy(object)[v]
+            out[name] = values
+            taken.add(name)
         return out
 
     def summary(self, by: str | list[str] = ("county", "township")) -> pd.DataFrame:  # type: ignore[assignment]
         """Counts per jurisdiction: children, paired, share paired, mean distance, and
         unmatched children by reason."""
         keys = [by] if isinstance(by, str) else list(by)
-        led = self.ledger(personal=False)
+        led = self.ledger(personal=False)[[*keys, "child_id", "status", "distance_km", "reason"]]
+        led = led.assign(paired=(led["status"] == "paired").astype(np.int64))
         grouped = led.groupby(keys, sort=True, dropna=False)
-        out = pd.DataFrame(
-            {
-                "children": grouped.size(),
-                "paired": grouped["status"].apply(lambda s: int((s == "paired").sum())),
-                "mean_distance_km": grouped["distance_km"].mean(),
-            }
+        out = grouped.agg(
+            children=("child_id", "size"),
+            paired=("paired", "sum"),
+            mean_distance_km=("distance_km", "mean"),
         )
-        out["paired_share"] = out["paired"] / out["children"]
-        reasons = led[led["status"] == "unmatched"].pivot_table(
-            index=keys, columns="reason", values="child_id", aggfunc="count", fill_value=0
-        )
-        out = out.join(reasons, how="left").fillna({c: 0 for c in reasons.columns})
-        for col in reasons.columns:
-            out[col] = out[col].astype(np.int64)
+        out["paired_share"] = out["paired"] / out["children"].clip(lower=1)
+        unmatched = led[led["status"] == "unmatched"]
+        reasons = pd.crosstab([unmatched[k] for k in keys], unmatched["reason"])
+        if len(unmatched):
+            out = out.join(reasons, how="left")
+            for col in reasons.columns:
+                out[col] = out[col].fillna(0).astype(np.int64)
         return out.reset_index()
 
     # ---------------------------------------------------------------- explanation

@@ -187,7 +187,8 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     for vid, k in over.items():
         r.fail("capacity", f"volunteer {vid} has {k} children, capacity {vt.at[vid, 'capacity']}")
     if not policy.allow_cross_county:
-        other = c["county"].to_numpy(object) != v["county"].to_numpy(object)
+        owner = ["province", "city", "county"]
+        other = (c[owner].to_numpy(object) != v[owner].to_numpy(object)).any(axis=1)
         for i in np.flatnonzero(other):
             r.fail("county", f"pair ({pairs['child_id'].iat[i]}, {pairs['volunteer_id'].iat[i]})")
     d = haversine_km(
@@ -248,9 +249,11 @@ def _verify_unmatched(result: Any, r: Verification, ct: pd.DataFrame, vt: pd.Dat
     if said != no_consent:
         r.fail("reasons", "no_consent is not given exactly for the children without consent")
     pool = vt[vt["eligible"] & vt["active"] & (vt["capacity"] > 0)]
+    owner = ["province", "city", "county"]
     for cid in um.loc[um["reason"] == "no_eligible_volunteer_in_reach", "child_id"]:
         child = ct.loc[cid]
-        cand = pool if policy.allow_cross_county else pool[pool["county"] == child["county"]]
+        same = (pool[owner] == child[owner]).all(axis=1)
+        cand = pool if policy.allow_cross_county else pool[same]
         d = haversine_km(
             child["lat"], child["lon"], cand["lat"].to_numpy(float), cand["lon"].to_numpy(float)
         )

@@ -35,6 +35,7 @@ from pydantic import (
 from pairmatch.model.vocab import (
     LEVEL_MAX,
     LEVEL_MIN,
+    MAX_CAPACITY,
     NEEDS,
     ChildCategory,
     Gender,
@@ -235,7 +236,7 @@ class Volunteer(_Record):
 
     skills: Skills = Field(default_factory=Skills)
     specialities: Tags = ()
-    capacity: int = Field(default=1, ge=0)
+    capacity: int = Field(default=1, ge=0, le=MAX_CAPACITY)
     max_distance_km: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     eligible: StrictBool
     active: StrictBool = True

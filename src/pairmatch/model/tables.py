@@ -17,6 +17,7 @@ A test checks that this module and the pydantic records accept and reject the sa
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from typing import Final, Literal
 
@@ -40,6 +41,7 @@ from pairmatch.model.vocab import (
     GENDER_HELP,
     LEVEL_MAX,
     LEVEL_MIN,
+    MAX_CAPACITY,
     NEEDS,
     parse_tags,
 )
@@ -72,12 +74,15 @@ class _Collector:
         self.ids = ids
         self.issues: list[tuple[int, int, InputIssue]] = []
         self._order = 0
+        self.absent: set[str] = set()  # missing columns, reported once for the whole table
 
     def table(self, message: str, field: str | None = None) -> None:
         self.issues.append((-1, self._order, InputIssue(self.kind, None, None, field, message)))
         self._order += 1
 
     def rows(self, bad: np.ndarray, field: str, message: str | Callable[[int], str]) -> None:
+        if field in self.absent:
+            return
         for pos in np.flatnonzero(bad):
             text = message(int(pos)) if callable(message) else message
             rid = self.ids.iat[pos]
@@ -106,6 +111,8 @@ def _cell_text(value: object) -> str:
 
 def _show(value: object) -> str:
     """A short rendering of a rejected (non-personal) value for an error message."""
+    if isinstance(value, np.generic):
+        value = value.item()
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -160,6 +167,31 @@ def _tags(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
     return out
 
 
+def _header_key(name: object) -> str:
+    return "_".join(str(name).strip().lower().replace("-", " ").split())
+
+
+def _header_fixes(headers: pd.Index, known: tuple[str, ...]) -> dict[object, str]:
+    """Headers that are a known column up to case, spaces and hyphens ("Active",
+    "max_distance_km ", "Need Study") are renamed to it, so a spreadsheet's spelling of a
+    rule column is never mistaken for an extra column and ignored."""
+    wanted = {_header_key(k): k for k in known}
+    return {h: wanted[_header_key(h)] for h in headers if h not in known and _header_key(h) in wanted}
+
+
+def _near_misses(headers: pd.Index, known: tuple[str, ...]) -> list[tuple[object, str]]:
+    """Extra headers that look like a misspelt known column that is absent."""
+    absent = [k for k in known if k not in headers]
+    out = []
+    for h in headers:
+        if h in known:
+            continue
+        close = difflib.get_close_matches(_header_key(h), absent, n=1, cutoff=0.85)
+        if close:
+            out.append((h, close[0]))
+    return out
+
+
 def _validate(
     df: pd.DataFrame, kind: Kind, required: tuple[str, ...], columns: Mapping[str, str] | None
 ) -> pd.DataFrame:
@@ -168,17 +200,29 @@ def _validate(
     if columns:
         df = df.rename(columns=dict(columns))
     df = df.reset_index(drop=True)
+    known = (*required, "gender", *SENSITIVE_COLUMNS)
+    df = df.rename(columns=_header_fixes(df.columns, known))
     defaults = _OPTIONAL_DEFAULTS[kind]
     ids = _text(df["id"]) if "id" in df.columns else pd.Series([""] * len(df), dtype=object)
     c = _Collector(kind, ids)
 
+    for name, meant in _near_misses(df.columns, known):
+        c.table(
+            f"looks like a misspelling of {meant!r}, which is missing; rename the column, or "
+            "map it with columns={...}",
+            field=str(name),
+        )
     dupes = [name for name in dict.fromkeys(df.columns) if list(df.columns).count(name) > 1]
     for name in dupes:
         c.table("appears more than once; rename or drop the copies", field=str(name))
     missing = [name for name in required if name not in df.columns and name not in defaults]
     for name in missing:
         c.table(f"required column is missing (have: {', '.join(map(str, df.columns))})", name)
-    c.raise_if_any()
+    if dupes:
+        c.raise_if_any()
+    # check every row of the columns that are there, so that one error lists everything
+    c.absent = set(missing)
+    df = df.assign(**dict.fromkeys(missing, None)) if missing else df
 
     out: dict[str, object] = {}
     # id: present, unique
@@ -232,12 +276,14 @@ def _validate(
             num, not_number = _numbers(df["capacity"])
             num = np.where(np.isnan(num) & ~not_number, 1, num)
             bad = not_number | ~np.isfinite(num) | (num < 0) | (num != np.round(num))
+            bad |= num > MAX_CAPACITY
             c.rows(
                 bad,
                 "capacity",
-                lambda i: f"{_show(df['capacity'].iat[i])} must be a whole number >= 0",
+                lambda i: f"{_show(df['capacity'].iat[i])} must be a whole number from 0 to "
+                f"{MAX_CAPACITY:,}",
             )
-            out["capacity"] = np.where(bad, 0, num).astype(np.int64)
+            out["capacity"] = np.where(bad | np.isnan(num), 0, num).astype(np.int64)
         else:
             out["capacity"] = np.ones(len(df), np.int64)
         if "max_distance_km" in has:

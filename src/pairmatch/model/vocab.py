@@ -11,6 +11,7 @@ from typing import Final
 
 __all__ = [
     "LEVEL_MAX",
+    "MAX_CAPACITY",
     "LEVEL_MIN",
     "NEEDS",
     "ChildCategory",
@@ -27,6 +28,9 @@ NEEDS: Final[tuple[str, ...]] = ("study", "life", "psychological", "safety")
 #: Need severity and skill level range (inclusive).
 LEVEL_MIN: Final[int] = 0
 LEVEL_MAX: Final[int] = 3
+
+#: Largest capacity a volunteer may declare (keeps every sum of loads exact in 64 bits).
+MAX_CAPACITY: Final[int] = 1_000_000
 
 
 class ChildCategory(StrEnum):
