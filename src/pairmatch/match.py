@@ -165,10 +165,11 @@ def _locked_edges(
     banned: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, list[str]]:
     """Candidate-edge indices of the locked pairs, and every way the locks break a rule."""
-    ci, vi = fixed
+    m = max(len(registry.volunteers), 1)
+    unique = np.unique(fixed[0] * m + fixed[1])  # the same pair locked twice is one lock
+    ci, vi = unique // m, unique % m
     if ci.size == 0:
         return np.empty(0, np.int64), []
-    m = max(len(registry.volunteers), 1)
     keys = candidates.child * m + candidates.volunteer  # ascending: edges sorted (child, vol)
     want = ci * m + vi
     pos = np.searchsorted(keys, want)
@@ -177,6 +178,16 @@ def _locked_edges(
         found = (pos < keys.size) & (keys[np.minimum(pos, keys.size - 1)] == want)
     conflicts = []
     cids, vids = registry.child_ids, registry.volunteer_ids
+    per_child = np.bincount(ci, minlength=len(cids))
+    for c in np.flatnonzero(per_child > 1):
+        conflicts.append(
+            f"child {cids[c]} has {per_child[c]} locked pairs; at most one is possible"
+        )
+    per_volunteer = np.bincount(vi, minlength=len(vids))
+    for v in np.flatnonzero(per_volunteer > registry.capacity):
+        conflicts.append(
+            f"volunteer {vids[v]} has {per_volunteer[v]} locked pairs, capacity {registry.capacity[v]}"
+        )
     banned_keys = set((banned[0] * m + banned[1]).tolist())
     for k in np.flatnonzero(~found):
         c, v = int(ci[k]), int(vi[k])

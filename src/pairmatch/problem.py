@@ -14,6 +14,7 @@ converts them back to the user's units (``objective = score_scale * sum(score)``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -239,6 +240,10 @@ class Problem:
 
     def components(self) -> tuple[int, np.ndarray, np.ndarray]:
         """Connected components of the edge graph: (count, label per child, per volunteer)."""
+        return self._components
+
+    @cached_property
+    def _components(self) -> tuple[int, np.ndarray, np.ndarray]:
         n, m = self.n_children, self.n_volunteers
         graph = coo_matrix(
             (np.ones(self.n_edges, np.int8), (self.child, n + self.volunteer)), shape=(n + m, n + m)

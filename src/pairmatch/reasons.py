@@ -15,6 +15,9 @@ Every child who is not paired gets exactly one reason, decided in this order:
     nearest such volunteer's distance.
 ``all_candidates_forbidden``
     Volunteers are in reach, but every such pair is forbidden.
+``locked_out``
+    Every volunteer in reach is full, and some of them are held by locked pairs (pairs the
+    office fixed); the detail says how many.
 ``capacity_taken``
     Volunteers are in reach, but their capacity went to children the objective ranks
     higher (greater priority, or a better overall fit for the same priority).
@@ -43,6 +46,7 @@ class Reason(StrEnum):
     NO_CONSENT = "no_consent"
     NO_ELIGIBLE_VOLUNTEER_IN_REACH = "no_eligible_volunteer_in_reach"
     ALL_CANDIDATES_FORBIDDEN = "all_candidates_forbidden"
+    LOCKED_OUT = "locked_out"
     CAPACITY_TAKEN = "capacity_taken"
     NOT_PAIRED_IN_TIME = "not_paired_in_time"
 
@@ -79,13 +83,15 @@ def unmatched_reasons(
     candidates: Candidates,
     paired: np.ndarray,
     spare: np.ndarray,
+    held: np.ndarray,
     solved: bool,
     infeasible: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(child indices, reason codes, details) for every child not in ``paired``.
 
-    ``spare`` is each volunteer's capacity left after the pairing; ``solved`` says whether a
-    valid pairing exists, ``infeasible`` whether the rules contradict each other.
+    ``spare`` is each volunteer's capacity left after the pairing and ``held`` how many of
+    her children are locked pairs; ``solved`` says whether a valid pairing exists,
+    ``infeasible`` whether the rules contradict each other.
     """
     n = len(registry.children)
     is_paired = np.zeros(n, bool)
@@ -137,10 +143,18 @@ def unmatched_reasons(
 
     rest = consent & (n_edges > 0)
     full = rest & ~room[rows]
-    reason[full] = Reason.CAPACITY_TAKEN.value
-    detail[full] = [
+    holding = np.bincount(candidates.child[held[candidates.volunteer] > 0], minlength=n)[rows]
+    locked_out = full & (holding > 0)
+    reason[locked_out] = Reason.LOCKED_OUT.value
+    detail[locked_out] = [
+        f"all {k} volunteers in reach are full; {h} of them hold locked pairs"
+        for k, h in zip(n_edges[locked_out], holding[locked_out], strict=True)
+    ]
+    taken = full & (holding == 0)
+    reason[taken] = Reason.CAPACITY_TAKEN.value
+    detail[taken] = [
         f"all {k} volunteers in reach are at capacity with children ranked higher"
-        for k in n_edges[full]
+        for k in n_edges[taken]
     ]
     late = rest & room[rows]
     reason[late] = Reason.NOT_PAIRED_IN_TIME.value

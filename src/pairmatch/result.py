@@ -31,7 +31,8 @@ def _passthrough(table: pd.DataFrame, core: set[str], personal: bool) -> list[st
     """Columns of a register that the ledger carries along: all but the core ones, and the
     sensitive ones only when ``personal``."""
     return [
-        col for col in table.columns
+        col
+        for col in table.columns
         if col not in core and (personal or col not in SENSITIVE_COLUMNS)
     ]
 
@@ -187,13 +188,16 @@ class MatchResult:
     def _unmatched_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         reg, sol = self.registry, self.solution
         paired = self.candidates.child[self._edges]
-        used = np.bincount(self.candidates.volunteer[self._edges], minlength=len(reg.volunteers))
+        m = len(reg.volunteers)
+        used = np.bincount(self.candidates.volunteer[self._edges], minlength=m)
+        held = np.bincount(self.candidates.volunteer[sol.problem.locked], minlength=m)
         return unmatched_reasons(
             reg,
             self.policy,
             self.candidates,
             paired,
             reg.capacity - used,
+            held,
             solved=sol.has_solution,
             infeasible=sol.status is Status.INFEASIBLE,
         )

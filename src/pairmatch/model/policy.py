@@ -38,7 +38,9 @@ from pairmatch.model.vocab import NEEDS, ChildCategory, parse_category
 
 __all__ = ["Policy"]
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Upper bounds keep both objective levels exact in 64-bit integers for every back end.
+NonNegative = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
+Weight = Annotated[int, Field(ge=0, le=10_000)]
 
 _DEFAULT_CATEGORY_PRIORITY = {
     ChildCategory.NO_GUARDIAN_CARE: 4,
@@ -66,7 +68,7 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_distance_km: float = Field(default=10.0, gt=0, allow_inf_nan=False)
+    max_distance_km: float = Field(default=10.0, gt=0, le=20_000, allow_inf_nan=False)
     """Farthest a volunteer is asked to travel (great-circle km)."""
     allow_cross_county: bool = False
     """Pair across county lines (records are owned by their county, so off by default)."""
@@ -76,13 +78,13 @@ class Policy(BaseModel):
     """Fit points per tag shared by a child's interests and a volunteer's specialities."""
     distance_penalty_per_km: NonNegative = 0.5
     """Fit points lost per km between child and volunteer (nearest-first, 就近就便)."""
-    need_priority_weight: Annotated[int, Field(ge=0)] = 1
+    need_priority_weight: Weight = 1
     """Priority points per point of total need severity."""
-    category_priority: dict[ChildCategory, Annotated[int, Field(ge=0)]] = Field(
+    category_priority: dict[ChildCategory, Weight] = Field(
         default_factory=lambda: dict(_DEFAULT_CATEGORY_PRIORITY)
     )
     """Priority points per child category (the categories ranked first get the most)."""
-    score_resolution: float = Field(default=0.001, gt=0, le=1)
+    score_resolution: float = Field(default=0.001, ge=1e-6, le=1)
     """Fit is rounded to this step before optimising, so every solver sees integers."""
 
     @field_validator("need_weights")

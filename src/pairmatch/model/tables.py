@@ -176,7 +176,9 @@ def _header_fixes(headers: pd.Index, known: tuple[str, ...]) -> dict[object, str
     "max_distance_km ", "Need Study") are renamed to it, so a spreadsheet's spelling of a
     rule column is never mistaken for an extra column and ignored."""
     wanted = {_header_key(k): k for k in known}
-    return {h: wanted[_header_key(h)] for h in headers if h not in known and _header_key(h) in wanted}
+    return {
+        h: wanted[_header_key(h)] for h in headers if h not in known and _header_key(h) in wanted
+    }
 
 
 def _near_misses(headers: pd.Index, known: tuple[str, ...]) -> list[tuple[object, str]]:
@@ -280,8 +282,10 @@ def _validate(
             c.rows(
                 bad,
                 "capacity",
-                lambda i: f"{_show(df['capacity'].iat[i])} must be a whole number from 0 to "
-                f"{MAX_CAPACITY:,}",
+                lambda i: (
+                    f"{_show(df['capacity'].iat[i])} must be a whole number from 0 to "
+                    f"{MAX_CAPACITY:,}"
+                ),
             )
             out["capacity"] = np.where(bad | np.isnan(num), 0, num).astype(np.int64)
         else:

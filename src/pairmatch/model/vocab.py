@@ -11,8 +11,8 @@ from typing import Final
 
 __all__ = [
     "LEVEL_MAX",
-    "MAX_CAPACITY",
     "LEVEL_MIN",
+    "MAX_CAPACITY",
     "NEEDS",
     "ChildCategory",
     "Gender",

@@ -10,11 +10,16 @@ folded into one integer cost per arc::
 where ``M`` exceeds the largest possible difference in total score inside one connected
 component (pairings of different components never interact, so that is enough): no gain in
 score can pay for one unit of priority, which makes the flow optimum the lexicographic one.
-When the folded costs would not fit OR-Tools' 64-bit cost range, components are solved as
-separate networks, each with its own ``M``.
+
+OR-Tools multiplies costs by the number of nodes internally, so the folded costs must stay
+far inside 64 bits. All components are solved in one network when they fit; otherwise each
+component gets its own network with its own ``M`` and node count; a problem whose costs do
+not fit even then is reported unsupported (``solver="auto"`` then takes CP-SAT).
 """
 
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -25,22 +30,22 @@ from pairmatch.solvers.base import Backend, CoreResult, Options, Status
 
 __all__ = ["FlowBackend"]
 
-# OR-Tools scales costs by (number of nodes + 1) internally; stay well inside int64.
-_COST_LIMIT = 2**62
+# OR-Tools scales costs by (number of nodes + 1) internally; keep a factor 2 of headroom
+# over float rounding in the check below.
+_COST_LIMIT = 2.0**61
+
+_PLANS: weakref.WeakKeyDictionary[Problem, _Plan] = weakref.WeakKeyDictionary()
 
 
-def _lex_weight(problem: Problem, child_label: np.ndarray, members: np.ndarray) -> int:
-    """The M that makes one unit of priority worth more than any score difference among
-    the pairings of one component (only the children in ``members`` count)."""
+def _per_child_spread(problem: Problem) -> np.ndarray:
+    """max(0, best score) - min(0, worst score) over each child's edges (float, no overflow)."""
     n = problem.n_children
-    hi = np.zeros(n, np.int64)
-    lo = np.zeros(n, np.int64)
-    np.maximum.at(hi, problem.child, problem.score)
-    np.minimum.at(lo, problem.child, problem.score)
-    spread = (hi - lo)[members]
-    per_component = np.zeros(int(child_label.max(initial=0)) + 1, np.int64)
-    np.add.at(per_component, child_label[members], spread)
-    return int(per_component.max(initial=0)) + 1
+    hi = np.zeros(n)
+    lo = np.zeros(n)
+    score = problem.score.astype(float)
+    np.maximum.at(hi, problem.child, score)
+    np.minimum.at(lo, problem.child, score)
+    return hi - lo
 
 
 def _unit_capacity(problem: Problem) -> np.ndarray:
@@ -48,6 +53,33 @@ def _unit_capacity(problem: Problem) -> np.ndarray:
     load = np.ones(problem.n_volunteers, np.int64)
     load[problem.volunteer] = problem.load
     return problem.capacity // load
+
+
+def _plan(problem: Problem) -> _Plan:
+    plan = _PLANS.get(problem)
+    if plan is None:
+        plan = _PLANS[problem] = _Plan(problem)
+    return plan
+
+
+class _Plan:
+    """Whether the folded costs fit one network, one network per component, or neither."""
+
+    def __init__(self, problem: Problem) -> None:
+        count, child_label, _ = problem.components()
+        self.count, self.child_label = count, child_label
+        spread = np.bincount(child_label, weights=_per_child_spread(problem), minlength=count)
+        self.weight = spread + 1.0  # M per component, as float for the range check
+        prio = np.zeros(count)
+        np.maximum.at(prio, child_label, problem.priority.astype(float))
+        top_score = float(np.abs(problem.score).max(initial=0))
+        worst = self.weight * prio + top_score
+        nodes = problem.n_children + problem.n_volunteers + 2.0
+        widest = float(self.weight.max(initial=1) * prio.max(initial=0) + top_score)
+        self.one_network = widest * nodes < _COST_LIMIT
+        comp_nodes = np.bincount(child_label, minlength=count) * 2.0 + 2.0  # ≤ children + vols
+        vol_nodes = np.bincount(child_label[problem.child], minlength=count).astype(float)
+        self.per_component = bool(np.all(worst * (comp_nodes + vol_nodes) < _COST_LIMIT))
 
 
 class FlowBackend(Backend):
@@ -58,74 +90,78 @@ class FlowBackend(Backend):
     def unsupported(self, problem: Problem) -> str | None:
         if not problem.uniform_load:
             return "loads differ between the pairs of one volunteer (a knapsack side constraint)"
+        plan = _plan(problem)
+        if not (plan.one_network or plan.per_component):
+            return (
+                "priorities times the score range do not fit 64-bit flow costs (lower the "
+                "priority weights or coarsen Policy.score_resolution)"
+            )
         return None
 
     def solve(self, problem: Problem, options: Options) -> CoreResult:
         reason = self.unsupported(problem)
         if reason:
             raise SolverError(f"flow cannot solve this problem: {reason}; use solver='cpsat'")
-        count, child_label, _ = problem.components()
-        groups = [np.arange(problem.n_children)]
-        chosen = self._solve_group(problem, groups[0], child_label)
-        if chosen is None:  # costs too wide for one network: one network per component
-            order = np.argsort(child_label, kind="stable")
-            bounds = np.flatnonzero(np.diff(child_label[order])) + 1
-            parts = []
-            for members in np.split(order, bounds):
-                part = self._solve_group(problem, members, child_label)
-                if part is None:
-                    raise SolverError(
-                        "flow cannot represent this problem's objective in 64-bit costs; "
-                        "lower the priority weights or coarsen Policy.score_resolution"
-                    )
-                parts.append(part)
-            chosen = np.concatenate(parts) if parts else np.empty(0, np.int64)
-        if isinstance(chosen, str):
-            return CoreResult(np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, (chosen,), count)
-        chosen = np.sort(chosen)
+        plan = _plan(problem)
+        if plan.one_network:
+            weight = int(plan.weight.max(initial=1))
+            outcome = _solve_network(problem, np.arange(problem.n_children), weight)
+            parts, notes = ([outcome], []) if not isinstance(outcome, str) else ([], [outcome])
+        else:
+            parts, notes = [], []
+            order = np.argsort(plan.child_label, kind="stable")
+            cuts = np.flatnonzero(np.diff(plan.child_label[order])) + 1
+            for members in np.split(order, cuts):
+                weight = int(plan.weight[plan.child_label[members[0]]])
+                outcome = _solve_network(problem, members, weight)
+                (notes if isinstance(outcome, str) else parts).append(outcome)
+        if notes:
+            return CoreResult(
+                np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, tuple(notes), plan.count
+            )
+        chosen = np.sort(np.concatenate(parts)) if parts else np.empty(0, np.int64)
         p = int(problem.priority[problem.child[chosen]].sum())
         s = int(problem.score[chosen].sum())
-        return CoreResult(chosen, Status.OPTIMAL, p, s, (), count)
+        return CoreResult(chosen, Status.OPTIMAL, p, s, (), plan.count)
 
-    def _solve_group(
-        self, problem: Problem, members: np.ndarray, child_label: np.ndarray
-    ) -> np.ndarray | str | None:
-        """Chosen edge indices for the children in ``members``; a reason string when
-        infeasible; ``None`` when the costs would overflow."""
-        n, m = problem.n_children, problem.n_volunteers
-        in_group = np.zeros(n, bool)
-        in_group[members] = True
-        edges = np.flatnonzero(in_group[problem.child])
-        weight = _lex_weight(problem, child_label, members)
-        cost = -(weight * problem.priority[problem.child[edges]] + problem.score[edges])
-        nodes = n + m + 1
-        if cost.size and int(np.abs(cost).max()) >= _COST_LIMIT // (nodes + 1):
-            return None
-        sink = n + m
-        free = members[~problem.must_pair[members]]
-        cap = _unit_capacity(problem)
-        vols = np.unique(problem.volunteer[edges])
-        tails = np.concatenate((problem.child[edges], n + vols, free)).astype(np.int32)
-        heads = np.concatenate(
-            (n + problem.volunteer[edges], np.full(vols.size + free.size, sink))
-        ).astype(np.int32)
-        caps = np.concatenate(
-            (np.ones(edges.size, np.int64), cap[vols], np.ones(free.size, np.int64))
+
+def _solve_network(problem: Problem, members: np.ndarray, weight: int) -> np.ndarray | str:
+    """Chosen edge indices for the children in ``members`` (and the volunteers they reach),
+    or the reason they cannot all be paired as required."""
+    n = problem.n_children
+    in_group = np.zeros(n, bool)
+    in_group[members] = True
+    edges = np.flatnonzero(in_group[problem.child])
+    vols, vol_local = np.unique(problem.volunteer[edges], return_inverse=True)
+    k = members.size
+    child_local = np.empty(n, np.int64)
+    child_local[members] = np.arange(k)
+    sink = k + vols.size
+    free = np.flatnonzero(~problem.must_pair[members])
+    cost = -(weight * problem.priority[problem.child[edges]] + problem.score[edges])
+    tails = np.concatenate((child_local[problem.child[edges]], k + np.arange(vols.size), free))
+    heads = np.concatenate((k + vol_local, np.full(vols.size + free.size, sink)))
+    caps = np.concatenate(
+        (np.ones(edges.size, np.int64), _unit_capacity(problem)[vols], np.ones(free.size, np.int64))
+    )
+    costs = np.concatenate((cost, np.zeros(vols.size + free.size, np.int64)))
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32),
+        heads.astype(np.int32),
+        caps.astype(np.int64),
+        costs.astype(np.int64),
+    )
+    supplies = np.concatenate((np.ones(k, np.int64), np.array([-k], np.int64)))
+    flow.set_nodes_supplies(np.concatenate((np.arange(k), [sink])).astype(np.int32), supplies)
+    status = flow.solve()
+    if status == flow.INFEASIBLE:
+        must = int(problem.must_pair[members].sum())
+        return (
+            f"{must} children must be paired, but no pairing within the capacities and "
+            "allowed pairs reaches all of them"
         )
-        costs = np.concatenate((cost, np.zeros(vols.size + free.size, np.int64))).astype(np.int64)
-        flow = min_cost_flow.SimpleMinCostFlow()
-        flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-        supply_nodes = np.concatenate((members, [sink])).astype(np.int32)
-        supplies = np.concatenate((np.ones(members.size, np.int64), [-members.size]))
-        flow.set_nodes_supplies(supply_nodes, supplies.astype(np.int64))
-        status = flow.solve()
-        if status == flow.INFEASIBLE:
-            must = int(problem.must_pair[members].sum())
-            return (
-                f"{must} children must be paired, but no pairing within the capacities "
-                "and allowed pairs reaches all of them"
-            )
-        if status != flow.OPTIMAL:
-            raise SolverError(f"min-cost flow ended with status {status!r}")
-        used = flow.flows(np.arange(edges.size, dtype=np.int32)) > 0
-        return edges[used]
+    if status != flow.OPTIMAL:
+        raise SolverError(f"min-cost flow ended with status {status!r}")
+    used = flow.flows(np.arange(edges.size, dtype=np.int32)) > 0
+    return edges[used]
