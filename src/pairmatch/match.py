@@ -186,7 +186,8 @@ def _locked_edges(
     per_volunteer = np.bincount(vi, minlength=len(vids))
     for v in np.flatnonzero(per_volunteer > registry.capacity):
         conflicts.append(
-            f"volunteer {vids[v]} has {per_volunteer[v]} locked pairs, capacity {registry.capacity[v]}"
+            f"volunteer {vids[v]} has {per_volunteer[v]} locked pairs, "
+            f"capacity {registry.capacity[v]}"
         )
     banned_keys = set((banned[0] * m + banned[1]).tolist())
     for k in np.flatnonzero(~found):
