@@ -143,3 +143,53 @@ def test_flow_splits_into_component_networks_when_one_would_overflow() -> None:
     assert flow.status is cpsat.status is pm.Status.OPTIMAL
     assert (flow.priority_value, flow.score_value) == (cpsat.priority_value, cpsat.score_value)
     assert flow.assignment.tolist() == [0, -1, 2]
+
+
+def test_blank_province_and_city_match_any() -> None:
+    children = _children([{"id": "C1"}])
+    volunteers = _volunteers([{"id": "V1", "province": "", "city": ""}])
+    result = pm.match(children, volunteers)
+    assert result.n_paired == 1 and pm.verify(result).ok
+
+
+def test_blank_cells_held_as_pandas_na() -> None:
+    children = _children([{"id": "C1"}, {"id": "C2"}]).convert_dtypes()
+    children.loc[0, "interests"] = pd.NA
+    children.loc[1, "township"] = pd.NA
+    table = pm.read_children(children)
+    assert table["interests"].tolist()[0] == "" and table["township"].tolist()[1] == ""
+
+
+def test_extras_that_resemble_personal_columns_are_fine() -> None:
+    children = _children([{"id": "C1", "names": "x", "address2": "y", "genders": "z"}])
+    assert {"names", "address2", "genders"} <= set(pm.read_children(children).columns)
+
+
+def test_registry_repr_shows_no_personal_data() -> None:
+    children = _children([{"id": "C1", "name": "秘密名字", "id_number": "990101SECRET"}])
+    result = pm.match(children, _volunteers([{"id": "V1"}]))
+    text = repr(result.registry)
+    assert "秘密名字" not in text and "990101SECRET" not in text
+
+
+def test_flow_weight_is_exact_beyond_float_precision() -> None:
+    problem = pm.Problem(
+        n_children=2, n_volunteers=1, child=[0, 1], volunteer=[0, 0],
+        score=[2**54 + 2, 0], priority=[1, 2],
+    )  # fmt: skip
+    flow, cpsat = pm.solve(problem, solver="flow"), pm.solve(problem, solver="cpsat")
+    assert flow.assignment.tolist() == cpsat.assignment.tolist() == [-1, 0]
+
+
+def test_cpsat_time_limit_keeps_every_valid_pair_it_found() -> None:
+    children, volunteers = pm.synth.county(600, seed=3)
+    policy = pm.Policy(max_distance_km=8)
+    exact = pm.match(children, volunteers, policy)
+    limited = pm.match(children, volunteers, policy, solver="cpsat", time_limit=2)
+    assert limited.status in (pm.Status.FEASIBLE, pm.Status.OPTIMAL)
+    assert pm.verify(limited).ok
+    assert limited.priority_paired <= exact.priority_paired <= limited.priority_bound
+    assert limited.n_paired >= 0.9 * exact.n_paired  # the greedy start at worst, not nothing
+    if limited.status is pm.Status.FEASIBLE:
+        details = limited.unmatched.loc[limited.unmatched["reason"] == "capacity_taken", "detail"]
+        assert not details.str.contains("ranked higher").any()

@@ -105,7 +105,7 @@ def find_candidates(
     limit = np.where(np.isnan(own), policy.max_distance_km, np.minimum(own, policy.max_distance_km))
     keep = dist <= limit
     if not policy.allow_cross_county:
-        keep &= registry.child_county[c] == registry.volunteer_county[v]
+        keep &= registry.same_county(c, v)
     c, v, dist = c[keep], v[keep], dist[keep]
 
     key = c * max(m, 1) + v

@@ -210,7 +210,7 @@ def _broken_rules(registry: Registry, policy: Policy, c: int, v: int, banned: bo
         rules.append("the volunteer is not active")
     if registry.capacity[v] <= 0:
         rules.append("the volunteer has no capacity")
-    if not policy.allow_cross_county and registry.child_county[c] != registry.volunteer_county[v]:
+    if not policy.allow_cross_county and not registry.same_county(np.array([c]), np.array([v]))[0]:
         rules.append("they are in different counties")
     d = float(great_circle_km(registry.child_xyz[c : c + 1], registry.volunteer_xyz[v : v + 1])[0])
     own = registry.radius_km[v]

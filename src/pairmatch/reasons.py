@@ -55,25 +55,19 @@ def _nearest_available(registry: Registry, policy: Policy, children: np.ndarray)
     """Distance (km) from each child to the nearest available volunteer she may be paired
     with by jurisdiction (same county unless crossing is allowed); inf when there is none."""
     out = np.full(children.size, np.inf)
-    vol_ok = registry.available & (registry.capacity > 0)
+    vols = np.flatnonzero(registry.available & (registry.capacity > 0))
+    if vols.size == 0:
+        return out
     if policy.allow_cross_county:
-        groups = {-1: (np.arange(children.size), np.flatnonzero(vol_ok))}
-    else:
-        groups = {}
-        for county in np.unique(registry.child_county[children]):
-            groups[int(county)] = (
-                np.flatnonzero(registry.child_county[children] == county),
-                np.flatnonzero(vol_ok & (registry.volunteer_county == county)),
-            )
-    for rows, vols in groups.values():
-        if vols.size == 0:
-            continue
-        _, nearest = cKDTree(registry.volunteer_xyz[vols]).query(
-            registry.child_xyz[children[rows]], k=1
-        )
-        out[rows] = great_circle_km(
-            registry.child_xyz[children[rows]], registry.volunteer_xyz[vols[nearest]]
-        )
+        _, nearest = cKDTree(registry.volunteer_xyz[vols]).query(registry.child_xyz[children])
+        return great_circle_km(registry.child_xyz[children], registry.volunteer_xyz[vols[nearest]])
+    # children far from everyone are few: an exact search over their county's volunteers
+    for i, c in enumerate(children):
+        pool = vols[registry.volunteer_owner[vols, 2] == registry.child_county[c]]
+        pool = pool[registry.same_county(np.full(pool.size, c), pool)]
+        if pool.size:
+            here = np.repeat(registry.child_xyz[c : c + 1], pool.size, axis=0)
+            out[i] = great_circle_km(here, registry.volunteer_xyz[pool]).min()
     return out
 
 
@@ -85,13 +79,15 @@ def unmatched_reasons(
     spare: np.ndarray,
     held: np.ndarray,
     solved: bool,
+    proven: bool,
     infeasible: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(child indices, reason codes, details) for every child not in ``paired``.
 
     ``spare`` is each volunteer's capacity left after the pairing and ``held`` how many of
     her children are locked pairs; ``solved`` says whether a valid pairing exists,
-    ``infeasible`` whether the rules contradict each other.
+    ``infeasible`` whether the rules contradict each other, ``proven`` whether the pairing
+    is proven optimal (otherwise no reason may claim a ranking).
     """
     n = len(registry.children)
     is_paired = np.zeros(n, bool)
@@ -152,10 +148,8 @@ def unmatched_reasons(
     ]
     taken = full & (holding == 0)
     reason[taken] = Reason.CAPACITY_TAKEN.value
-    detail[taken] = [
-        f"all {k} volunteers in reach are at capacity with children ranked higher"
-        for k in n_edges[taken]
-    ]
+    why = "with children ranked higher" if proven else "(the time limit stopped the search)"
+    detail[taken] = [f"all {k} volunteers in reach are at capacity {why}" for k in n_edges[taken]]
     late = rest & room[rows]
     reason[late] = Reason.NOT_PAIRED_IN_TIME.value
     detail[late] = "a volunteer in reach had room; the search stopped before proving the best"

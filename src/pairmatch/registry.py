@@ -16,10 +16,13 @@ import pandas as pd
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.model.vocab import NEEDS, ChildCategory
 
-__all__ = ["EARTH_RADIUS_KM", "Registry", "county_key", "unit_vectors"]
+__all__ = ["EARTH_RADIUS_KM", "OWNER_LEVELS", "Registry", "unit_vectors"]
 
 #: Mean Earth radius used for great-circle distances (the value geopy's great_circle uses).
 EARTH_RADIUS_KM = 6371.009
+
+#: The jurisdiction levels that identify the county owning a record.
+OWNER_LEVELS = ("province", "city", "county")
 
 CATEGORIES: tuple[str, ...] = tuple(c.value for c in ChildCategory)
 
@@ -31,11 +34,11 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.column_stack((cos_la * np.cos(lo), cos_la * np.sin(lo), np.sin(la)))
 
 
-def county_key(table: pd.DataFrame) -> pd.Series:
-    """The county that owns each record, as (province, city, county): two counties may share
-    a name (there is a 鼓楼区 in Nanjing, Fuzhou, Xuzhou and Kaifeng)."""
-    parts = [table[k].astype(str) for k in ("province", "city", "county")]
-    return parts[0] + "\x1f" + parts[1] + "\x1f" + parts[2]
+def _level_codes(children: pd.DataFrame, volunteers: pd.DataFrame, level: str) -> np.ndarray:
+    """One jurisdiction level of both registers as integer codes; a blank name is -1."""
+    names = pd.concat([children[level], volunteers[level]], ignore_index=True).astype(str)
+    codes, _ = pd.factorize(names)
+    return np.where(names.to_numpy(object) == "", -1, codes).astype(np.int32)
 
 
 def _tag_bits(
@@ -66,8 +69,8 @@ class Registry:
     volunteers: pd.DataFrame
     child_xyz: np.ndarray
     volunteer_xyz: np.ndarray
-    child_county: np.ndarray
-    volunteer_county: np.ndarray
+    child_owner: np.ndarray
+    volunteer_owner: np.ndarray
     need: np.ndarray
     skill: np.ndarray
     category: np.ndarray
@@ -84,9 +87,7 @@ class Registry:
         """Arrays from *validated* tables (see :func:`pairmatch.model.validate_children`)."""
         children = children.sort_values("id", kind="stable").reset_index(drop=True)
         volunteers = volunteers.sort_values("id", kind="stable").reset_index(drop=True)
-        counties, _ = pd.factorize(
-            pd.concat([county_key(children), county_key(volunteers)], ignore_index=True)
-        )
+        owner = np.stack([_level_codes(children, volunteers, k) for k in OWNER_LEVELS], axis=1)
         n = len(children)
         interest_bits, speciality_bits, tags = _tag_bits(
             children["interests"], volunteers["specialities"]
@@ -100,8 +101,8 @@ class Registry:
             volunteer_xyz=unit_vectors(
                 volunteers["lat"].to_numpy(float), volunteers["lon"].to_numpy(float)
             ),
-            child_county=counties[:n].astype(np.int32),
-            volunteer_county=counties[n:].astype(np.int32),
+            child_owner=owner[:n],
+            volunteer_owner=owner[n:],
             need=children[[f"need_{k}" for k in NEEDS]].to_numpy(np.int64),
             skill=volunteers[[f"skill_{k}" for k in NEEDS]].to_numpy(np.int64),
             category=pd.Categorical(children["category"], categories=CATEGORIES).codes.astype(
@@ -115,6 +116,26 @@ class Registry:
             speciality_bits=speciality_bits,
             tags=tags,
         )
+
+    def __repr__(self) -> str:  # the tables hold personal data: show sizes only
+        return f"Registry(children={len(self.children)}, volunteers={len(self.volunteers)})"
+
+    @property
+    def child_county(self) -> np.ndarray:
+        """County-name code of each child (see :meth:`same_county` for the full rule)."""
+        return self.child_owner[:, 2]
+
+    def same_county(self, child: np.ndarray, volunteer: np.ndarray) -> np.ndarray:
+        """Whether each (child, volunteer) pair is in the same county.
+
+        The county names must be equal; province and city must be equal where both records
+        give them (a blank level matches anything), so that 鼓楼区 of Nanjing and 鼓楼区 of
+        Xuzhou are two counties while a register that leaves province and city blank still
+        pairs within its county.
+        """
+        a, b = self.child_owner[child], self.volunteer_owner[volunteer]
+        fits = (a == b) | (a < 0) | (b < 0)
+        return (a[:, 2] == b[:, 2]) & fits[:, 0] & fits[:, 1]
 
     @property
     def child_ids(self) -> np.ndarray:
@@ -136,11 +157,13 @@ class Registry:
         cid = pd.Index(self.children["id"]).get_indexer([r[0] for r in rows])
         vid = pd.Index(self.volunteers["id"]).get_indexer([r[1] for r in rows])
         issues = []
-        for i, (c, v) in enumerate(rows):
+        for i in range(len(rows)):
             if cid[i] < 0:
-                issues.append(InputIssue(what, i, c, "child_id", "no child with this id"))
+                issues.append(InputIssue(what, i, None, "child_id", "no child with this id"))
             if vid[i] < 0:
-                issues.append(InputIssue(what, i, v, "volunteer_id", "no volunteer with this id"))
+                issues.append(
+                    InputIssue(what, i, None, "volunteer_id", "no volunteer with this id")
+                )
         if issues:
             raise ValidationError(issues, what=what)
         return cid.astype(np.int64), vid.astype(np.int64)

@@ -154,6 +154,13 @@ class MatchResult:
         return self.solution.chosen
 
     @cached_property
+    def _edge_of_child(self) -> np.ndarray:
+        """The chosen candidate edge of each child, -1 where unpaired."""
+        out = np.full(len(self.registry.children), -1, np.int64)
+        out[self.candidates.child[self._edges]] = self._edges
+        return out
+
+    @cached_property
     def pairs(self) -> pd.DataFrame:
         """One row per pair, sorted by child id.
 
@@ -199,6 +206,7 @@ class MatchResult:
             reg.capacity - used,
             held,
             solved=sol.has_solution,
+            proven=sol.status is Status.OPTIMAL,
             infeasible=sol.status is Status.INFEASIBLE,
         )
 
@@ -298,7 +306,8 @@ class MatchResult:
         reg, cand, pol = self.registry, self.candidates, self.policy
         index = pd.Index(reg.children["id"]).get_indexer([str(child_id)])[0]
         if index < 0:
-            raise UnknownIdError(f"no child with id {str(child_id)!r} in this result")
+            # the id is not echoed: a caller may have passed a name by mistake
+            raise UnknownIdError("no child with the given id in this result")
         c = int(index)
         need = dict(zip(NEEDS, reg.need[c].tolist(), strict=True))
         total_need = sum(need.values())
@@ -318,9 +327,8 @@ class MatchResult:
             "needs": need,
             "candidates": int(own.size),
         }
-        pair = np.flatnonzero(cand.child[self._edges] == c)
-        if pair.size:
-            e = int(self._edges[pair[0]])
+        e = int(self._edge_of_child[c])
+        if e >= 0:
             v = int(cand.volunteer[e])
             rank = 1 + int(np.count_nonzero(cand.score[own] > cand.score[e]))
             skills = dict(zip(NEEDS, reg.skill[v].tolist(), strict=True))
@@ -349,7 +357,7 @@ class MatchResult:
             )
         else:
             rows, reason, detail = self._unmatched_arrays
-            at = int(np.flatnonzero(rows == c)[0])
+            at = int(np.searchsorted(rows, c))  # rows are ascending
             data |= {"status": "unmatched", "reason": reason[at], "detail": detail[at]}
             text = f"Child {child_id} (priority {prio}) is not paired: {reason[at]} ({detail[at]})."
         return Explanation(str(child_id), data, text)

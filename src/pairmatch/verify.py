@@ -131,6 +131,18 @@ def _verify_solution(sol: Solution) -> Verification:
     return r
 
 
+_OWNER = ("province", "city", "county")
+
+
+def _same_county(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
+    """Row-wise: equal county names, and equal province and city wherever both are given."""
+    same = a["county"].to_numpy(object) == b["county"].to_numpy(object)
+    for level in ("province", "city"):
+        x, y = a[level].to_numpy(object), b[level].to_numpy(object)
+        same &= (x == y) | (x == "") | (y == "")
+    return same
+
+
 def _tags(cell: Any) -> set[str]:
     return {t for t in str(cell).split(";") if t} if isinstance(cell, str) else set()
 
@@ -187,8 +199,7 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     for vid, k in over.items():
         r.fail("capacity", f"volunteer {vid} has {k} children, capacity {vt.at[vid, 'capacity']}")
     if not policy.allow_cross_county:
-        owner = ["province", "city", "county"]
-        other = (c[owner].to_numpy(object) != v[owner].to_numpy(object)).any(axis=1)
+        other = ~_same_county(c, v)
         for i in np.flatnonzero(other):
             r.fail("county", f"pair ({pairs['child_id'].iat[i]}, {pairs['volunteer_id'].iat[i]})")
     d = haversine_km(
@@ -249,11 +260,10 @@ def _verify_unmatched(result: Any, r: Verification, ct: pd.DataFrame, vt: pd.Dat
     if said != no_consent:
         r.fail("reasons", "no_consent is not given exactly for the children without consent")
     pool = vt[vt["eligible"] & vt["active"] & (vt["capacity"] > 0)]
-    owner = ["province", "city", "county"]
     for cid in um.loc[um["reason"] == "no_eligible_volunteer_in_reach", "child_id"]:
         child = ct.loc[cid]
-        same = (pool[owner] == child[owner]).all(axis=1)
-        cand = pool if policy.allow_cross_county else pool[same]
+        here = pd.DataFrame({k: [child[k]] * len(pool) for k in _OWNER}, index=pool.index)
+        cand = pool if policy.allow_cross_county else pool[_same_county(here, pool)]
         d = haversine_km(
             child["lat"], child["lon"], cand["lat"].to_numpy(float), cand["lon"].to_numpy(float)
         )

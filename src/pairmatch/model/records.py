@@ -39,6 +39,7 @@ from pairmatch.model.vocab import (
     NEEDS,
     ChildCategory,
     Gender,
+    is_missing,
     parse_bool,
     parse_category,
     parse_gender,
@@ -161,7 +162,7 @@ def _nest_flat_row(data: Any, prefix: str, group: str) -> Any:
 
 
 def _none_if_nan(value: Any) -> Any:
-    return None if isinstance(value, float) and math.isnan(value) else value
+    return None if is_missing(value) else value
 
 
 class _Record(BaseModel):

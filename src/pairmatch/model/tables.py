@@ -208,7 +208,9 @@ def _validate(
     ids = _text(df["id"]) if "id" in df.columns else pd.Series([""] * len(df), dtype=object)
     c = _Collector(kind, ids)
 
-    for name, meant in _near_misses(df.columns, known):
+    # a misspelt rule column would silently lose its rule; gender and personal columns
+    # carry no rule, and names like "names" or "address2" are legitimate extras
+    for name, meant in _near_misses(df.columns, (*required, *defaults)):
         c.table(
             f"looks like a misspelling of {meant!r}, which is missing; rename the column, or "
             "map it with columns={...}",

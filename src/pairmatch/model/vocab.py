@@ -77,6 +77,16 @@ BOOL_HELP: Final[str] = "true/false (also yes/no, 1/0, 是/否)"
 GENDER_HELP: Final[str] = "female or male (also f/m, 女/男), or empty"
 
 
+def is_missing(value: object) -> bool:
+    """None, NaN, pandas' NA or NaT: a blank cell, however a table holds it."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(value != value)  # NaN is the one value unequal to itself
+    except (TypeError, ValueError):  # values whose comparison is not a plain bool
+        return False
+
+
 def parse_category(value: object) -> ChildCategory:
     """Read a child category from its code or its Chinese programme name.
 
@@ -93,9 +103,9 @@ def parse_category(value: object) -> ChildCategory:
 
 def parse_gender(value: object) -> Gender | None:
     """Read an optional gender; empty or missing gives ``None``."""
-    if value is None or isinstance(value, Gender):
+    if isinstance(value, Gender):
         return value
-    if isinstance(value, float) and value != value:  # NaN from a table
+    if is_missing(value):
         return None
     if not isinstance(value, str):
         raise ValueError(f"must be {GENDER_HELP}")
@@ -135,7 +145,7 @@ def parse_tags(value: object) -> tuple[str, ...]:
     >>> parse_tags("Chess; music;;chess")
     ('chess', 'music')
     """
-    if value is None or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return ()
     if isinstance(value, str):
         parts: list[str] = value.replace("；", ";").split(";")

@@ -69,7 +69,6 @@ class CpSatBackend(Backend):
     def solve(self, problem: Problem, options: Options) -> CoreResult:
         start = time.perf_counter()
         count, child_label, _ = problem.components()
-        edge_label = child_label[problem.child]
         chosen: list[np.ndarray] = []
         statuses: list[Status] = []
         notes: list[str] = []
@@ -79,19 +78,25 @@ class CpSatBackend(Backend):
         if stranded.size:
             notes.append(f"{stranded.size} children must be paired but have no allowed pair")
             statuses.append(Status.INFEASIBLE)
-        for edges in _groups(edge_label):
+        hard = []
+        for edges in _groups(child_label[problem.child]):
             comp = _Component(problem, edges)
-            if comp.conflict_free():
-                best = comp.best_each()
-                chosen.append(best)
-                p_bound += int(problem.priority[problem.child[best]].sum())
-                s_bound += int(problem.score[best].sum())
-                statuses.append(Status.OPTIMAL)
+            if not comp.conflict_free():
+                hard.append(edges)
                 continue
-            remaining = None
-            if options.time_limit is not None:
-                remaining = max(0.01, options.time_limit - (time.perf_counter() - start))
-            picked, status, pb, sb, note = self._search(problem, edges, options, remaining)
+            best = comp.best_each()
+            chosen.append(best)
+            p_bound += int(problem.priority[problem.child[best]].sum())
+            s_bound += int(problem.score[best].sum())
+            statuses.append(Status.OPTIMAL)
+        left = sum(e.size for e in hard)
+        for edges in hard:
+            budget = None
+            if options.time_limit is not None:  # a share of what is left, by size
+                remaining = options.time_limit - (time.perf_counter() - start)
+                budget = max(0.05, remaining * edges.size / left)
+            left -= edges.size
+            picked, status, pb, sb, note = self._search(problem, edges, options, budget)
             chosen.append(picked)
             statuses.append(status)
             p_bound += pb
@@ -107,6 +112,7 @@ class CpSatBackend(Backend):
     def _search(
         self, problem: Problem, edges: np.ndarray, options: Options, time_limit: float | None
     ) -> tuple[np.ndarray, Status, int, int, str | None]:
+        """Solve one component; under a time limit, keep the best valid pairing found."""
         p = problem
         model = cp_model.CpModel()
         x = [model.new_bool_var("") for _ in range(edges.size)]
@@ -127,37 +133,89 @@ class CpSatBackend(Backend):
                 )
         prio = p.priority[child]
         score = p.score[edges]
-        solver = _solver(options, time_limit)
+        # bounds that hold whatever the search finds: every child paired, each on its best edge
+        kids = np.unique(child)
+        p_any = int(p.priority[kids].sum())
+        best = np.zeros(p.n_children, np.int64)
+        np.maximum.at(best, child, score)
+        s_any = int(best[kids].sum())
+        must = bool(p.must_pair[kids].any())
+        deadline = None if time_limit is None else time.perf_counter() + time_limit
+        greedy = _greedy(p, edges)
+        for var, val in zip(x, greedy.tolist(), strict=True):
+            model.add_hint(var, val)  # a valid start, so a time limit always has an answer
+        fallback = edges[greedy]
+        if must and not np.all(np.isin(kids[p.must_pair[kids]], child[greedy])):
+            fallback = None  # the greedy start strands a child who must be paired
         level1 = cp_model.LinearExpr.weighted_sum(x, prio.tolist())
-        started = time.perf_counter()
-        free_priority = bool(np.any(prio[~p.must_pair[child]] > 0))
-        if free_priority:
+        found = np.empty(0, np.int64)
+        level1_done = False
+        if bool(np.any(prio[~p.must_pair[child]] > 0)):
             model.maximize(level1)
+            solver = _solver(options, time_limit)
             status = solver.solve(model)
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if status == cp_model.INFEASIBLE or (status not in _SOLVED and fallback is None):
                 return _no_solution(status)
+            if status not in _SOLVED:  # the greedy start obeys every rule
+                note = f"the time limit stopped the search on a group of {kids.size} children"
+                return fallback, Status.FEASIBLE, p_any, s_any, note
             values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
+            found = edges[values]
             if status != cp_model.OPTIMAL:
-                pb = _integer_bound(solver.best_objective_bound)
-                sb = int(np.maximum(score, 0).sum())
-                return edges[values], Status.FEASIBLE, pb, sb, None
+                return (
+                    found,
+                    Status.FEASIBLE,
+                    _integer_bound(solver.best_objective_bound),
+                    s_any,
+                    None,
+                )
             best1 = round(solver.objective_value)
             model.add(level1 >= best1)
+            model.clear_hints()
             for var, val in zip(x, values.tolist(), strict=True):
                 model.add_hint(var, val)
-            if time_limit is not None:
-                spent = time.perf_counter() - started
-                solver = _solver(options, max(0.01, time_limit - spent))
+            p_any = best1
+            level1_done = True
         model.maximize(cp_model.LinearExpr.weighted_sum(x, score.tolist()))
+        left = None if deadline is None else max(0.01, deadline - time.perf_counter())
+        solver = _solver(options, left)
         status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if status == cp_model.INFEASIBLE:
             return _no_solution(status)
+        if status not in _SOLVED:  # keep the level-1 optimum found above, else the greedy start
+            keep = found if level1_done else fallback
+            if keep is None:
+                return _no_solution(status)
+            return keep, Status.FEASIBLE, p_any, s_any, None
         values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
         picked = edges[values]
         pb = int(p.priority[p.child[picked]].sum())
         sb = _integer_bound(solver.best_objective_bound)
         final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
         return picked, final, pb, sb, None
+
+
+_SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def _greedy(problem: Problem, edges: np.ndarray) -> np.ndarray:
+    """A valid pairing of one component (as a mask over ``edges``): children by priority,
+    then pairs by score, each taken while the child is free and the volunteer has room.
+    Must-pair children go first, but may stay unpaired if the greedy order strands them."""
+    p = problem
+    child, vol = p.child[edges], p.volunteer[edges]
+    order = np.lexsort((-p.score[edges], -p.priority[child], ~p.must_pair[child]))
+    room = {int(v): int(p.capacity[v]) for v in np.unique(vol)}
+    taken: set[int] = set()
+    mask = np.zeros(edges.size, bool)
+    load = p.load[edges]
+    for i in order.tolist():
+        c, v = int(child[i]), int(vol[i])
+        if c not in taken and room[v] >= load[i]:
+            taken.add(c)
+            room[v] -= int(load[i])
+            mask[i] = True
+    return mask
 
 
 def _solver(options: Options, time_limit: float | None) -> cp_model.CpSolver:

@@ -38,13 +38,13 @@ _PLANS: weakref.WeakKeyDictionary[Problem, _Plan] = weakref.WeakKeyDictionary()
 
 
 def _per_child_spread(problem: Problem) -> np.ndarray:
-    """max(0, best score) - min(0, worst score) over each child's edges (float, no overflow)."""
+    """max(0, best score) - min(0, worst score) over each child's edges, exact in int64
+    (scores are checked to lie within ±2**61 first)."""
     n = problem.n_children
-    hi = np.zeros(n)
-    lo = np.zeros(n)
-    score = problem.score.astype(float)
-    np.maximum.at(hi, problem.child, score)
-    np.minimum.at(lo, problem.child, score)
+    hi = np.zeros(n, np.int64)
+    lo = np.zeros(n, np.int64)
+    np.maximum.at(hi, problem.child, problem.score)
+    np.minimum.at(lo, problem.child, problem.score)
     return hi - lo
 
 
@@ -68,14 +68,19 @@ class _Plan:
     def __init__(self, problem: Problem) -> None:
         count, child_label, _ = problem.components()
         self.count, self.child_label = count, child_label
-        spread = np.bincount(child_label, weights=_per_child_spread(problem), minlength=count)
-        self.weight = spread + 1.0  # M per component, as float for the range check
+        top_score = float(np.abs(problem.score).max(initial=0))
+        if top_score * 2 * max(problem.n_children, 1) >= _COST_LIMIT:
+            self.one_network = self.per_component = False  # even M would not fit
+            return
+        # M per component, summed exactly in int64 (the bound above rules out overflow)
+        self.weight = np.zeros(count, np.int64)
+        np.add.at(self.weight, child_label, _per_child_spread(problem))
+        self.weight += 1
         prio = np.zeros(count)
         np.maximum.at(prio, child_label, problem.priority.astype(float))
-        top_score = float(np.abs(problem.score).max(initial=0))
-        worst = self.weight * prio + top_score
+        worst = self.weight.astype(float) * prio + top_score
         nodes = problem.n_children + problem.n_volunteers + 2.0
-        widest = float(self.weight.max(initial=1) * prio.max(initial=0) + top_score)
+        widest = float(self.weight.max(initial=1)) * float(prio.max(initial=0)) + top_score
         self.one_network = widest * nodes < _COST_LIMIT
         comp_nodes = np.bincount(child_label, minlength=count) * 2.0 + 2.0  # ≤ children + vols
         vol_nodes = np.bincount(child_label[problem.child], minlength=count).astype(float)
