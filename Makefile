@@ -25,6 +25,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m ruff check src tests benchmarks examples
 	$(BIN)/python -m ruff format --check src tests benchmarks examples
+	$(BIN)/python -m mypy src
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

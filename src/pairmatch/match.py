@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from pairmatch.candidates import Candidates, find_candidates, great_circle_km, priorities
-from pairmatch.errors import ValidationError
+from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.model.policy import Policy
 from pairmatch.problem import Problem
@@ -145,7 +145,9 @@ def match(
 
 def _all_or_nothing(*steps: Callable[[], Any]) -> list[Any]:
     """Run every validation step; if any fails, raise one error listing all their problems."""
-    results, issues, what = [], [], []
+    results: list[Any] = []
+    issues: list[InputIssue] = []
+    what: list[str] = []
     for step in steps:
         try:
             results.append(step())
@@ -179,18 +181,18 @@ def _locked_edges(
     conflicts = []
     cids, vids = registry.child_ids, registry.volunteer_ids
     per_child = np.bincount(ci, minlength=len(cids))
-    for c in np.flatnonzero(per_child > 1):
+    for c in np.flatnonzero(per_child > 1).tolist():
         conflicts.append(
             f"child {cids[c]} has {per_child[c]} locked pairs; at most one is possible"
         )
     per_volunteer = np.bincount(vi, minlength=len(vids))
-    for v in np.flatnonzero(per_volunteer > registry.capacity):
+    for v in np.flatnonzero(per_volunteer > registry.capacity).tolist():
         conflicts.append(
             f"volunteer {vids[v]} has {per_volunteer[v]} locked pairs, "
             f"capacity {registry.capacity[v]}"
         )
     banned_keys = set((banned[0] * m + banned[1]).tolist())
-    for k in np.flatnonzero(~found):
+    for k in np.flatnonzero(~found).tolist():
         c, v = int(ci[k]), int(vi[k])
         conflicts.append(
             f"locked pair ({cids[c]}, {vids[v]}) breaks a hard rule: "

@@ -72,11 +72,11 @@ class Problem:
     child: np.ndarray
     volunteer: np.ndarray
     score: np.ndarray
-    load: np.ndarray = field(default=None)  # type: ignore[assignment]
-    capacity: np.ndarray = field(default=None)  # type: ignore[assignment]
-    priority: np.ndarray = field(default=None)  # type: ignore[assignment]
-    must_pair: np.ndarray = field(default=None)  # type: ignore[assignment]
-    locked: np.ndarray = field(default=None)  # type: ignore[assignment]
+    load: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    capacity: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    priority: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    must_pair: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    locked: np.ndarray = field(default=None)  # type: ignore[arg-type]
     score_scale: float = 1.0
 
     def __post_init__(self) -> None:

@@ -85,7 +85,7 @@ class _Collector:
             return
         for pos in np.flatnonzero(bad):
             text = message(int(pos)) if callable(message) else message
-            rid = self.ids.iat[pos]
+            rid = self.ids.iat[int(pos)]
             record_id = None if rid is None or rid == "" else str(rid)
             issue = InputIssue(self.kind, int(pos), record_id, field, text)
             self.issues.append((int(pos), self._order, issue))
@@ -245,7 +245,7 @@ def _validate(
         c.rows(
             not_number | out_of_range,
             name,
-            lambda i, name=name, low=low, high=high: (
+            lambda i, name=name, low=low, high=high: (  # type: ignore[misc]
                 f"{_show(df[name].iat[i])} must be a number from {low:g} to {high:g}"
             ),
         )
@@ -262,8 +262,8 @@ def _validate(
         out[level] = values.to_numpy(object)
 
     if kind == "children":
-        codes = {alias: cat.value for alias, cat in _CATEGORY_ALIASES.items()}
-        cat = _text(df["category"]).str.lower().map(codes)
+        category_codes = {alias: cat.value for alias, cat in _CATEGORY_ALIASES.items()}
+        cat = _text(df["category"]).str.lower().map(category_codes)
         bad = cat.isna().to_numpy(bool)
         c.rows(bad, "category", lambda i: f"{_show(df['category'].iat[i])} must be {CATEGORY_HELP}")
         out["category"] = cat.fillna("").to_numpy(object)
@@ -320,9 +320,12 @@ def _validate(
         out["gender"] = mapped.fillna("").to_numpy(object)
     c.raise_if_any()
 
-    result = pd.DataFrame({name: out[name] for name in required}, index=pd.RangeIndex(len(df)))
+    result = pd.DataFrame(
+        {name: out[name] for name in required},
+        index=pd.RangeIndex(len(df)),
+    )
     if "gender" in out:
-        result["gender"] = out["gender"]
+        result["gender"] = np.asarray(out["gender"], dtype=object)
     for name in SENSITIVE_COLUMNS:
         if name in df.columns:
             col = df[name].astype(object)

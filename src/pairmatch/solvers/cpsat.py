@@ -236,7 +236,7 @@ def _integer_bound(bound: float) -> int:
     return math.floor(bound + 1e-6)
 
 
-def _no_solution(status: int) -> tuple[np.ndarray, Status, int, int, str]:
+def _no_solution(status: object) -> tuple[np.ndarray, Status, int, int, str]:
     if status == cp_model.INFEASIBLE:
         note = "no pairing of this group of children obeys the capacities and must-pair rules"
         return np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, note

@@ -119,7 +119,10 @@ class FlowBackend(Backend):
             for members in np.split(order, cuts):
                 weight = int(plan.weight[plan.child_label[members[0]]])
                 outcome = _solve_network(problem, members, weight)
-                (notes if isinstance(outcome, str) else parts).append(outcome)
+                if isinstance(outcome, str):
+                    notes.append(outcome)
+                else:
+                    parts.append(outcome)
         if notes:
             return CoreResult(
                 np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, tuple(notes), plan.count
