@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 from pairmatch.errors import InputIssue, ValidationError
 
-__all__ = ["Problem"]
+__all__ = ["Problem", "Teams"]
 
 
 def _int_array(values: object, name: str, size: int | None = None) -> np.ndarray:
@@ -38,6 +38,64 @@ def _int_array(values: object, name: str, size: int | None = None) -> np.ndarray
             [InputIssue("problem", None, None, name, f"must have {size} entries, got {arr.size}")]
         )
     return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Teams:
+    """Many-to-one pairing: a child may get a team of volunteers (one lead, the rest support).
+
+    With teams, level 2 of the objective is
+    ``sum(score[e] for member edges) + sum over (child, k) of max(category_value[e, k] for
+    the child's members)`` (complementary skills count once per category), and a third level
+    prefers fewer members where level 2 ties.
+
+    Parameters
+    ----------
+    size_min, size_max:
+        Team size range of each child when paired (1 <= size_min <= size_max).
+    support_load:
+        Capacity an edge uses when its volunteer is a supporting member (the problem's
+        ``load`` is the lead's); integers, so a half slot is load 1 of capacity 2.
+    cover_required:
+        (children × K) flags: categories a paired child's team must cover.
+    covers:
+        (edges × K) flags: whether the edge's volunteer covers the category for that child.
+    category_value:
+        (edges × K) non-negative integers counted once per (child, category).
+    """
+
+    size_min: np.ndarray
+    size_max: np.ndarray
+    support_load: np.ndarray
+    cover_required: np.ndarray
+    covers: np.ndarray
+    category_value: np.ndarray
+
+    def check(self, n: int, e: int) -> list[str]:
+        """Problems with the arrays' shapes and values for n children and e edges."""
+        out = []
+        k = np.asarray(self.cover_required).shape[1] if np.ndim(self.cover_required) == 2 else -1
+        shapes = {
+            "size_min": (n,), "size_max": (n,), "support_load": (e,),
+            "cover_required": (n, k), "covers": (e, k), "category_value": (e, k),
+        }  # fmt: skip
+        for name, shape in shapes.items():
+            if np.shape(getattr(self, name)) != shape or k < 0:
+                out.append(f"teams.{name} must have shape {shape}")
+        if out:
+            return out
+        if n and (np.min(self.size_min) < 1 or np.any(self.size_max < self.size_min)):
+            out.append("team sizes must satisfy 1 <= size_min <= size_max")
+        if e and np.min(self.support_load) < 1:
+            out.append("every support load must be >= 1")
+        if e and np.min(self.category_value) < 0:
+            out.append("category values must be >= 0")
+        return out
+
+    @property
+    def trivial(self) -> bool:
+        """One volunteer per child and nothing to cover: an ordinary pairing problem."""
+        return bool(np.all(self.size_max == 1) and not np.any(self.cover_required))
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +123,8 @@ class Problem:
         Edge indices that must be chosen.
     score_scale:
         User units per score unit.
+    teams:
+        Optional :class:`Teams` (many-to-one pairing with need coverage).
     """
 
     n_children: int
@@ -78,6 +138,7 @@ class Problem:
     must_pair: np.ndarray = field(default=None)  # type: ignore[arg-type]
     locked: np.ndarray = field(default=None)  # type: ignore[arg-type]
     score_scale: float = 1.0
+    teams: Teams | None = None
 
     def __post_init__(self) -> None:
         n, m = int(self.n_children), int(self.n_volunteers)
@@ -126,6 +187,9 @@ class Problem:
             bad("priority", "every priority must be >= 0")
         if a["locked"].size and (a["locked"].min() < 0 or a["locked"].max() >= e):
             bad("locked", f"locked edge indices must be in 0..{e - 1}")
+        if self.teams is not None:
+            for message in self.teams.check(n, e):
+                bad("teams", message)
         if not issues and e:
             key = a["child"] * max(m, 1) + a["volunteer"]
             steps = np.diff(key)
@@ -225,6 +289,11 @@ class Problem:
     @property
     def n_edges(self) -> int:
         return int(self.child.size)
+
+    @property
+    def has_teams(self) -> bool:
+        """Whether some child may get more than one volunteer, or needs coverage."""
+        return self.teams is not None and not self.teams.trivial
 
     @property
     def uniform_load(self) -> bool:

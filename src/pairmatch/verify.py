@@ -109,12 +109,15 @@ def _verify_solution(sol: Solution) -> Verification:
         if sol.status is Status.INFEASIBLE and not sol.reasons:
             r.fail("status", "INFEASIBLE without a reason")
         return r
-    r.checked += ["one pair per child", "capacity", "must pair", "locked", "bound"]
+    r.checked += ["team size", "capacity", "must pair", "locked", "bound"]
     per_child = np.bincount(p.child[e], minlength=p.n_children)
-    for c in np.flatnonzero(per_child > 1):
-        r.fail("one pair per child", f"child index {c} has {per_child[c]} pairs")
     used = np.zeros(p.n_volunteers, np.int64)
-    np.add.at(used, p.volunteer[e], p.load[e])
+    if p.teams is None:
+        for c in np.flatnonzero(per_child > 1):
+            r.fail("team size", f"child index {c} has {per_child[c]} pairs")
+        np.add.at(used, p.volunteer[e], p.load[e])
+    else:
+        _verify_teams(sol, r, per_child, used)
     for v in np.flatnonzero(used > p.capacity):
         r.fail("capacity", f"volunteer index {v} uses {used[v]} of capacity {p.capacity[v]}")
     for c in np.flatnonzero(p.must_pair & (per_child == 0)):
@@ -141,6 +144,29 @@ def _same_county(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
         x, y = a[level].to_numpy(object), b[level].to_numpy(object)
         same &= (x == y) | (x == "") | (y == "")
     return same
+
+
+def _verify_teams(sol: Solution, r: Verification, per_child: np.ndarray, used: np.ndarray) -> None:
+    """Team sizes, exactly one lead per paired child, coverage, and loads by role."""
+    p, t, e = sol.problem, sol.problem.teams, np.asarray(sol.chosen, np.int64)
+    assert t is not None
+    lead = np.asarray(sol.leads, np.int64)
+    r.checked += ["lead", "coverage"]
+    if np.setdiff1d(lead, e).size:
+        r.fail("lead", "a lead is not a member of her team")
+    leads_of = np.bincount(p.child[lead], minlength=p.n_children)
+    paired = per_child > 0
+    for c in np.flatnonzero(paired & (leads_of != 1)):
+        r.fail("lead", f"child index {c} has {leads_of[c]} leads")
+    for c in np.flatnonzero(paired & ((per_child < t.size_min) | (per_child > t.size_max))):
+        r.fail("team size", f"child index {c} has {per_child[c]} members, "
+               f"allowed {t.size_min[c]}..{t.size_max[c]}")  # fmt: skip
+    covered = np.zeros(t.cover_required.shape, bool)
+    np.logical_or.at(covered, p.child[e], t.covers[e])
+    for c in np.flatnonzero(paired & (t.cover_required & ~covered).any(axis=1)):
+        r.fail("coverage", f"child index {c} has a required category no member covers")
+    is_lead = np.isin(e, lead)
+    np.add.at(used, p.volunteer[e], np.where(is_lead, p.load[e], t.support_load[e]))
 
 
 def _tags(cell: Any) -> set[str]:

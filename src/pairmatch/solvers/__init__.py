@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -77,19 +78,35 @@ def solve(
     options = Options(
         time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic
     )
-    backend = select_backend(problem, solver)
+    plain = _without_trivial_teams(problem)
+    backend = select_backend(plain, solver)
     start = time.perf_counter()
-    fixed, rest, edge_map, reasons = _fix_locks(problem)
+    if plain.has_teams:  # teams: locks are members that must stay, inside the model
+        core = backend.solve(plain, options)
+        seconds = time.perf_counter() - start
+        return Solution(
+            problem=problem,
+            chosen=core.chosen if core.status in _SOLVED else np.empty(0, np.int64),
+            status=core.status,
+            priority_bound=core.priority_bound,
+            score_bound=core.score_bound,
+            solver=backend.name,
+            reasons=core.notes,
+            components=core.components,
+            timings={"solve": seconds},
+            lead=core.lead if core.status in _SOLVED else np.empty(0, np.int64),
+        )
+    fixed, rest, edge_map, reasons = _fix_locks(plain)
     if reasons:
         return Solution(
             problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, backend.name, tuple(reasons)
         )
     core: CoreResult = backend.solve(rest, options)
     chosen = np.sort(np.concatenate((fixed, edge_map[core.chosen])))
-    if core.status not in (Status.OPTIMAL, Status.FEASIBLE):
+    if core.status not in _SOLVED:
         chosen = np.empty(0, np.int64)
-    locked_p = int(problem.priority[problem.child[fixed]].sum())
-    locked_s = int(problem.score[fixed].sum())
+    locked_p = int(plain.priority[plain.child[fixed]].sum())
+    locked_s = int(plain.score[fixed].sum())
     seconds = time.perf_counter() - start
     log.debug("solved %r with %s in %.3fs: %s", problem, backend.name, seconds, core.status.value)
     return Solution(
@@ -103,6 +120,19 @@ def solve(
         components=core.components,
         timings={"solve": seconds},
     )
+
+
+_SOLVED = (Status.OPTIMAL, Status.FEASIBLE)
+
+
+def _without_trivial_teams(problem: Problem) -> Problem:
+    """A team problem where every team has one member and nothing must be covered is an
+    ordinary problem: fold the category values into the edge scores (the max over one member
+    is that member's value), so exact flow can solve it."""
+    teams = problem.teams
+    if teams is None or not teams.trivial:
+        return problem
+    return replace(problem, score=problem.score + teams.category_value.sum(axis=1), teams=None)
 
 
 def _fix_locks(problem: Problem) -> tuple[np.ndarray, Problem, np.ndarray, list[str]]:

@@ -15,6 +15,19 @@ from pairmatch.problem import Problem
 __all__ = ["Backend", "CoreResult", "Options", "Solution", "Status"]
 
 
+def level2_value(problem: Problem, chosen: np.ndarray) -> int:
+    """Level 2 of the objective for a set of chosen edges, in integer score units."""
+    total = int(problem.score[chosen].sum())
+    teams = problem.teams
+    if teams is None or chosen.size == 0:
+        return total
+    child = problem.child[chosen]
+    k = teams.category_value.shape[1]
+    best = np.zeros((problem.n_children, k), np.int64)
+    np.maximum.at(best, child, teams.category_value[chosen])
+    return total + int(best.sum())
+
+
 class Status(StrEnum):
     """How good a solution is known to be."""
 
@@ -74,6 +87,7 @@ class CoreResult:
     score_bound: int
     notes: tuple[str, ...] = ()
     components: int = 0
+    lead: np.ndarray | None = None  # team problems: each paired child's lead edge
 
 
 class Backend(ABC):
@@ -127,6 +141,17 @@ class Solution:
     reasons: tuple[str, ...] = ()
     components: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    lead: np.ndarray | None = None
+
+    @property
+    def leads(self) -> np.ndarray:
+        """The lead edge of every paired child (all chosen edges when there are no teams)."""
+        return self.chosen if self.lead is None else self.lead
+
+    @property
+    def n_paired(self) -> int:
+        """Number of children paired."""
+        return int(np.unique(self.problem.child[self.chosen]).size)
 
     @property
     def has_solution(self) -> bool:
@@ -135,12 +160,12 @@ class Solution:
     @property
     def priority_value(self) -> int:
         """Level 1: total priority of the paired children."""
-        return int(self.problem.priority[self.problem.child[self.chosen]].sum())
+        return int(self.problem.priority[np.unique(self.problem.child[self.chosen])].sum())
 
     @property
     def score_value(self) -> int:
-        """Level 2 in integer score units."""
-        return int(self.problem.score[self.chosen].sum())
+        """Level 2 in integer score units (with teams: categories counted once per child)."""
+        return level2_value(self.problem, self.chosen)
 
     @property
     def objective(self) -> float:
@@ -164,14 +189,10 @@ class Solution:
         return abs(self.score_bound - self.score_value) / max(1.0, abs(float(self.score_value)))
 
     @property
-    def n_paired(self) -> int:
-        return int(self.chosen.size)
-
-    @property
     def assignment(self) -> np.ndarray:
-        """Volunteer index per child, ``-1`` where unpaired."""
+        """Volunteer (the lead, with teams) per child, ``-1`` where unpaired."""
         out = np.full(self.problem.n_children, -1, np.int64)
-        out[self.problem.child[self.chosen]] = self.problem.volunteer[self.chosen]
+        out[self.problem.child[self.leads]] = self.problem.volunteer[self.leads]
         return out
 
     @property

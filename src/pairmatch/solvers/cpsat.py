@@ -67,6 +67,8 @@ class CpSatBackend(Backend):
         return None
 
     def solve(self, problem: Problem, options: Options) -> CoreResult:
+        if problem.has_teams:
+            return _solve_teams(problem, options)
         start = time.perf_counter()
         count, child_label, _ = problem.components()
         chosen: list[np.ndarray] = []
@@ -248,3 +250,168 @@ def _combine(statuses: list[Status]) -> Status:
         if worst in statuses:
             return worst
     return Status.OPTIMAL
+
+
+# ---------------------------------------------------------------------------------- teams
+
+
+def _solve_teams(problem: Problem, options: Options) -> CoreResult:
+    """Every component as one team model; see :func:`_team_model`."""
+    start = time.perf_counter()
+    count, child_label, _ = problem.components()
+    members: list[np.ndarray] = []
+    leads: list[np.ndarray] = []
+    statuses: list[Status] = []
+    notes: list[str] = []
+    p_bound = s_bound = 0
+    stranded = np.setdiff1d(np.flatnonzero(problem.must_pair), problem.child)
+    if stranded.size:
+        notes.append(f"{stranded.size} children must be paired but have no allowed pair")
+        statuses.append(Status.INFEASIBLE)
+    groups = _groups(child_label[problem.child])
+    left = sum(g.size for g in groups)
+    for edges in groups:
+        budget = None
+        if options.time_limit is not None:
+            remaining = options.time_limit - (time.perf_counter() - start)
+            budget = max(0.05, remaining * edges.size / max(left, 1))
+        left -= edges.size
+        outcome = _team_model(problem, edges, options, budget)
+        statuses.append(outcome.status)
+        p_bound += outcome.priority_bound
+        s_bound += outcome.score_bound
+        notes += outcome.notes
+        members.append(outcome.chosen)
+        leads.append(outcome.lead if outcome.lead is not None else np.empty(0, np.int64))
+    status = _combine(statuses)
+    if status in (Status.INFEASIBLE, Status.UNKNOWN):
+        none = np.empty(0, np.int64)
+        return CoreResult(none, status, p_bound, s_bound, tuple(notes), count, none)
+    chosen = np.sort(np.concatenate(members)) if members else np.empty(0, np.int64)
+    lead = np.sort(np.concatenate(leads)) if leads else np.empty(0, np.int64)
+    return CoreResult(chosen, status, p_bound, s_bound, tuple(notes), count, lead)
+
+
+def _team_model(
+    problem: Problem, edges: np.ndarray, options: Options, time_limit: float | None
+) -> CoreResult:
+    """One component with teams, solved lexicographically.
+
+    Variables: ``x[e]`` the volunteer is a member, ``lead[e]`` she leads, ``y[c]`` the child
+    is paired. Rules: one lead per paired child and ``size_min·y <= members <= size_max·y``;
+    every required category covered by a member; lead and support loads within capacity;
+    locked edges are members. Level 2 counts each (child, category) value once, through a
+    selector ``s[e, k] <= x[e]`` with at most one selector per (child, category); level 3
+    (fewer members) is folded into level 2 with a weight above the number of edges.
+    """
+    p, t = problem, problem.teams
+    assert t is not None
+    model = cp_model.CpModel()
+    n_e = edges.size
+    x = [model.new_bool_var("") for _ in range(n_e)]
+    lead = [model.new_bool_var("") for _ in range(n_e)]
+    child = p.child[edges]
+    kids = np.unique(child)
+    y = {int(c): model.new_bool_var("") for c in kids}
+    for i in range(n_e):
+        model.add_implication(lead[i], x[i])
+    level2_terms: list[tuple[object, int]] = [(x[i], int(p.score[e])) for i, e in enumerate(edges)]
+    for group in _groups(child):
+        c = int(child[group[0]])
+        model.add(sum(lead[i] for i in group) == y[c])
+        size = sum(x[i] for i in group)
+        model.add(size >= int(t.size_min[c]) * y[c])
+        model.add(size <= int(t.size_max[c]) * y[c])
+        if p.must_pair[c]:
+            model.add(y[c] == 1)
+        for k in np.flatnonzero(t.cover_required[c]):
+            cover = [x[i] for i in group if t.covers[edges[i], k]]
+            model.add(sum(cover) >= y[c])
+        values = t.category_value[edges[group]]
+        for k in np.flatnonzero(values.max(axis=0) > 0):
+            if t.size_max[c] == 1:  # one member: her value is the max
+                level2_terms += [(x[i], int(t.category_value[edges[i], k])) for i in group]
+                continue
+            picks = []
+            for i in group:
+                v = int(t.category_value[edges[i], k])
+                if v > 0:
+                    s = model.new_bool_var("")
+                    model.add_implication(s, x[i])
+                    picks.append(s)
+                    level2_terms.append((s, v))
+            model.add_at_most_one(picks)
+    vol = p.volunteer[edges]
+    for group in _groups(vol):
+        cap = int(p.capacity[vol[group[0]]])
+        lead_load, support = p.load[edges[group]], t.support_load[edges[group]]
+        if int(np.maximum(lead_load, support).sum()) > cap:
+            expr = sum(
+                int(support[j]) * x[i] + int(lead_load[j] - support[j]) * lead[i]
+                for j, i in enumerate(group)
+            )
+            model.add(expr <= cap)
+    position = {int(e): i for i, e in enumerate(edges)}
+    for e in np.intersect1d(p.locked, edges):
+        model.add(x[position[int(e)]] == 1)
+
+    # leaving the component unpaired is valid unless a child must be paired or a pair is locked
+    hard = bool(p.must_pair[kids].any()) or bool(np.isin(p.locked, edges).any())
+    prio = {c: int(p.priority[c]) for c in y}
+    p_any = sum(prio.values())
+    s_any = sum(max(v, 0) for _, v in level2_terms)
+    weight = n_e + 1
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    level1 = sum(prio[c] * y[c] for c in y)
+    solver = _solver(options, time_limit)
+    free = [c for c in y if not p.must_pair[c] and prio[c] > 0]
+    if free:
+        model.maximize(level1)
+        status = solver.solve(model)
+        if status not in _SOLVED:
+            return _team_failure(status, hard, p_any, s_any)
+        if status != cp_model.OPTIMAL:
+            chosen, leads = _team_values(solver, x, lead, edges)
+            bound = _integer_bound(solver.best_objective_bound)
+            return CoreResult(chosen, Status.FEASIBLE, bound, s_any, (), 1, leads)
+        best1 = round(solver.objective_value)
+        model.add(level1 >= best1)
+        p_any = best1
+        model.clear_hints()
+        for var in [*x, *lead]:
+            model.add_hint(var, solver.boolean_value(var))
+        left = None if deadline is None else max(0.01, deadline - time.perf_counter())
+        solver = _solver(options, left)
+    model.maximize(sum(weight * v * var for var, v in level2_terms) - sum(x))
+    status = solver.solve(model)
+    if status not in _SOLVED:
+        return _team_failure(status, hard, p_any, s_any)
+    chosen, leads = _team_values(solver, x, lead, edges)
+    # the folded bound B >= weight·L2 - members, and members <= n_e
+    sb = (_integer_bound(solver.best_objective_bound) + n_e) // weight
+    final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
+    pb = int(p.priority[np.unique(p.child[chosen])].sum()) if final is Status.OPTIMAL else p_any
+    return CoreResult(chosen, final, pb, sb, (), 1, leads)
+
+
+def _team_values(
+    solver: cp_model.CpSolver, x: list, lead: list, edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    members = np.array([solver.boolean_value(v) for v in x], bool)
+    leads = np.array([solver.boolean_value(v) for v in lead], bool)
+    return edges[members], edges[leads]
+
+
+def _team_failure(status: object, hard: bool, p_any: int, s_any: int) -> CoreResult:
+    none = np.empty(0, np.int64)
+    if status == cp_model.INFEASIBLE:
+        note = (
+            "no teams for this group of children obey the capacity, size, coverage and lock rules"
+        )
+        return CoreResult(none, Status.INFEASIBLE, 0, 0, (note,), 1, none)
+    if hard:
+        return CoreResult(
+            none, Status.UNKNOWN, p_any, s_any, ("the search stopped early",), 1, none
+        )
+    note = "the time limit left a group of children unpaired"
+    return CoreResult(none, Status.FEASIBLE, p_any, s_any, (note,), 1, none)

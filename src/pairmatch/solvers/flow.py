@@ -93,6 +93,8 @@ class FlowBackend(Backend):
     name = "flow"
 
     def unsupported(self, problem: Problem) -> str | None:
+        if problem.has_teams:
+            return "teams of several volunteers or need coverage are side constraints"
         if not problem.uniform_load:
             return "loads differ between the pairs of one volunteer (a knapsack side constraint)"
         plan = _plan(problem)
