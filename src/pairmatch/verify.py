@@ -126,7 +126,10 @@ def _verify_solution(sol: Solution) -> Verification:
     if missing.size:
         r.fail("locked", f"{missing.size} locked edges are not chosen")
     value = int(p.score[e].sum())
-    prio = int(p.priority[p.child[e]].sum())
+    if p.teams is not None:  # each (child, category) counts its best member once
+        for c in set(p.child[e].tolist()):
+            value += int(p.teams.category_value[e[p.child[e] == c]].max(axis=0).sum())
+    prio = int(p.priority[list(set(p.child[e].tolist()))].sum())
     if sol.priority_bound < prio or (sol.score_bound < value and sol.priority_bound == prio):
         r.fail("bound", "a bound is below the value it bounds")
     if sol.status is Status.OPTIMAL and (sol.priority_bound != prio or sol.score_bound != value):

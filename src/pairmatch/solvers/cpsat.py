@@ -18,6 +18,7 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
+from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import Backend, CoreResult, Options, Status
 
@@ -239,6 +240,12 @@ def _integer_bound(bound: float) -> int:
 
 
 def _no_solution(status: object) -> tuple[np.ndarray, Status, int, int, str]:
+    if status == cp_model.MODEL_INVALID:
+        raise SolverError("CP-SAT rejected pairmatch's model as invalid (a bug)")
+    return _no_solution_found(status)
+
+
+def _no_solution_found(status: object) -> tuple[np.ndarray, Status, int, int, str]:
     if status == cp_model.INFEASIBLE:
         note = "no pairing of this group of children obeys the capacities and must-pair rules"
         return np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, note
@@ -309,19 +316,25 @@ def _team_model(
     model = cp_model.CpModel()
     n_e = edges.size
     x = [model.new_bool_var("") for _ in range(n_e)]
-    lead = [model.new_bool_var("") for _ in range(n_e)]
     child = p.child[edges]
+    single = t.size_max[child] == 1
+    # a one-member team's member is its lead: one literal, not two
+    lead = [x[i] if single[i] else model.new_bool_var("") for i in range(n_e)]
     kids = np.unique(child)
     y = {int(c): model.new_bool_var("") for c in kids}
-    for i in range(n_e):
+    for i in np.flatnonzero(~single).tolist():
         model.add_implication(lead[i], x[i])
     level2_terms: list[tuple[object, int]] = [(x[i], int(p.score[e])) for i, e in enumerate(edges)]
     for group in _groups(child):
         c = int(child[group[0]])
         model.add(sum(lead[i] for i in group) == y[c])
         size = sum(x[i] for i in group)
-        model.add(size >= int(t.size_min[c]) * y[c])
-        model.add(size <= int(t.size_max[c]) * y[c])
+        if t.size_min[c] > 1:
+            model.add(size >= int(t.size_min[c]) * y[c])
+        if t.size_max[c] == 1:
+            model.add_at_most_one(x[i] for i in group)
+        else:
+            model.add(size <= int(t.size_max[c]) * y[c])
         if p.must_pair[c]:
             model.add(y[c] == 1)
         for k in np.flatnonzero(t.cover_required[c]):
@@ -378,7 +391,7 @@ def _team_model(
         model.add(level1 >= best1)
         p_any = best1
         model.clear_hints()
-        for var in [*x, *lead]:
+        for var in [*x, *(lead[i] for i in np.flatnonzero(~single).tolist())]:
             model.add_hint(var, solver.boolean_value(var))
         left = None if deadline is None else max(0.01, deadline - time.perf_counter())
         solver = _solver(options, left)
@@ -404,6 +417,8 @@ def _team_values(
 
 def _team_failure(status: object, hard: bool, p_any: int, s_any: int) -> CoreResult:
     none = np.empty(0, np.int64)
+    if status == cp_model.MODEL_INVALID:
+        raise SolverError("CP-SAT rejected pairmatch's team model as invalid (a bug)")
     if status == cp_model.INFEASIBLE:
         note = (
             "no teams for this group of children obey the capacity, size, coverage and lock rules"
