@@ -82,19 +82,19 @@ def solve(
     backend = select_backend(plain, solver)
     start = time.perf_counter()
     if plain.has_teams:  # teams: locks are members that must stay, inside the model
-        core = backend.solve(plain, options)
+        teams_core = backend.solve(plain, options)
         seconds = time.perf_counter() - start
         return Solution(
             problem=problem,
-            chosen=core.chosen if core.status in _SOLVED else np.empty(0, np.int64),
-            status=core.status,
-            priority_bound=core.priority_bound,
-            score_bound=core.score_bound,
+            chosen=teams_core.chosen if teams_core.status in _SOLVED else np.empty(0, np.int64),
+            status=teams_core.status,
+            priority_bound=teams_core.priority_bound,
+            score_bound=teams_core.score_bound,
             solver=backend.name,
-            reasons=core.notes,
-            components=core.components,
+            reasons=teams_core.notes,
+            components=teams_core.components,
             timings={"solve": seconds},
-            lead=core.lead if core.status in _SOLVED else np.empty(0, np.int64),
+            lead=teams_core.lead if teams_core.status in _SOLVED else np.empty(0, np.int64),
         )
     fixed, rest, edge_map, reasons = _fix_locks(plain)
     if reasons:

@@ -324,7 +324,9 @@ def _team_model(
     y = {int(c): model.new_bool_var("") for c in kids}
     for i in np.flatnonzero(~single).tolist():
         model.add_implication(lead[i], x[i])
-    level2_terms: list[tuple[object, int]] = [(x[i], int(p.score[e])) for i, e in enumerate(edges)]
+    level2_terms: list[tuple[cp_model.IntVar, int]] = [
+        (x[i], int(p.score[e])) for i, e in enumerate(edges)
+    ]
     for group in _groups(child):
         c = int(child[group[0]])
         model.add(sum(lead[i] for i in group) == y[c])
@@ -395,7 +397,9 @@ def _team_model(
             model.add_hint(var, solver.boolean_value(var))
         left = None if deadline is None else max(0.01, deadline - time.perf_counter())
         solver = _solver(options, left)
-    model.maximize(sum(weight * v * var for var, v in level2_terms) - sum(x))
+    terms = [var for var, _ in level2_terms] + x
+    coefs = [weight * v for _, v in level2_terms] + [-1] * n_e
+    model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
     status = solver.solve(model)
     if status not in _SOLVED:
         return _team_failure(status, hard, p_any, s_any)
