@@ -304,8 +304,9 @@ def _team_model(
 ) -> CoreResult:
     """One component with teams, solved lexicographically.
 
-    Variables: ``x[e]`` the volunteer is a member, ``lead[e]`` she leads, ``y[c]`` the child
-    is paired. Rules: one lead per paired child and ``size_min·y <= members <= size_max·y``;
+    Variables: ``x[e]`` the volunteer is a member, ``lead[e]`` she leads (the same literal
+    when a child's team has one member); ``y[c] = sum of c's leads`` (at most one) says the
+    child is paired. Rules: ``size_min·y <= members <= size_max·y``;
     every required category covered by a member; lead and support loads within capacity;
     locked edges are members. Level 2 counts each (child, category) value once, through a
     selector ``s[e, k] <= x[e]`` with at most one selector per (child, category); level 3
@@ -321,7 +322,9 @@ def _team_model(
     # a one-member team's member is its lead: one literal, not two
     lead = [x[i] if single[i] else model.new_bool_var("") for i in range(n_e)]
     kids = np.unique(child)
-    y = {int(c): model.new_bool_var("") for c in kids}
+    # "paired" is the sum of a child's lead literals (at most one), not a variable of its
+    # own: an extra Boolean tied by an equality made the same matching 500× slower to prove
+    paired = {}
     for i in np.flatnonzero(~single).tolist():
         model.add_implication(lead[i], x[i])
     level2_terms: list[tuple[cp_model.IntVar, int]] = [
@@ -329,19 +332,20 @@ def _team_model(
     ]
     for group in _groups(child):
         c = int(child[group[0]])
-        model.add(sum(lead[i] for i in group) == y[c])
-        size = sum(x[i] for i in group)
-        if t.size_min[c] > 1:
-            model.add(size >= int(t.size_min[c]) * y[c])
-        if t.size_max[c] == 1:
-            model.add_at_most_one(x[i] for i in group)
-        else:
-            model.add(size <= int(t.size_max[c]) * y[c])
+        lead_lits = [lead[i] for i in group]
         if p.must_pair[c]:
-            model.add(y[c] == 1)
+            model.add_exactly_one(lead_lits)
+        else:
+            model.add_at_most_one(lead_lits)
+        y = paired[c] = cp_model.LinearExpr.sum(lead_lits)
+        size = cp_model.LinearExpr.sum([x[i] for i in group])
+        if t.size_min[c] > 1:
+            model.add(size >= int(t.size_min[c]) * y)
+        if t.size_max[c] > 1:
+            model.add(size <= int(t.size_max[c]) * y)
         for k in np.flatnonzero(t.cover_required[c]):
             cover = [x[i] for i in group if t.covers[edges[i], k]]
-            model.add(sum(cover) >= y[c])
+            model.add(cp_model.LinearExpr.sum(cover) >= y)
         values = t.category_value[edges[group]]
         for k in np.flatnonzero(values.max(axis=0) > 0):
             if t.size_max[c] == 1:  # one member: her value is the max
@@ -372,14 +376,16 @@ def _team_model(
 
     # leaving the component unpaired is valid unless a child must be paired or a pair is locked
     hard = bool(p.must_pair[kids].any()) or bool(np.isin(p.locked, edges).any())
-    prio = {c: int(p.priority[c]) for c in y}
+    prio = {c: int(p.priority[c]) for c in paired}
     p_any = sum(prio.values())
     s_any = sum(max(v, 0) for _, v in level2_terms)
     weight = n_e + 1
     deadline = None if time_limit is None else time.perf_counter() + time_limit
-    level1 = sum(prio[c] * y[c] for c in y)
+    level1 = cp_model.LinearExpr.weighted_sum(
+        [lead[i] for i in range(n_e)], [prio[int(c)] for c in child.tolist()]
+    )
     solver = _solver(options, time_limit)
-    free = [c for c in y if not p.must_pair[c] and prio[c] > 0]
+    free = [c for c in paired if not p.must_pair[c] and prio[c] > 0]
     if free:
         model.maximize(level1)
         status = solver.solve(model)
