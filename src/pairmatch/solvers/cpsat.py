@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -69,133 +70,94 @@ class CpSatBackend(Backend):
 
     def solve(self, problem: Problem, options: Options) -> CoreResult:
         if problem.has_teams:
-            return _solve_teams(problem, options)
-        start = time.perf_counter()
-        count, child_label, _ = problem.components()
-        chosen: list[np.ndarray] = []
-        statuses: list[Status] = []
-        notes: list[str] = []
-        p_bound = s_bound = 0
-        # children with no edge at all: unpaired, which breaks a must-pair requirement
-        stranded = np.setdiff1d(np.flatnonzero(problem.must_pair), problem.child)
-        if stranded.size:
-            notes.append(f"{stranded.size} children must be paired but have no allowed pair")
-            statuses.append(Status.INFEASIBLE)
-        hard = []
-        for edges in _groups(child_label[problem.child]):
-            comp = _Component(problem, edges)
-            if not comp.conflict_free():
-                hard.append(edges)
-                continue
-            best = comp.best_each()
-            chosen.append(best)
-            p_bound += int(problem.priority[problem.child[best]].sum())
-            s_bound += int(problem.score[best].sum())
-            statuses.append(Status.OPTIMAL)
-        left = sum(e.size for e in hard)
-        for edges in hard:
-            budget = None
-            if options.time_limit is not None:  # a share of what is left, by size
-                remaining = options.time_limit - (time.perf_counter() - start)
-                budget = max(0.05, remaining * edges.size / left)
-            left -= edges.size
-            picked, status, pb, sb, note = self._search(problem, edges, options, budget)
-            chosen.append(picked)
-            statuses.append(status)
-            p_bound += pb
-            s_bound += sb
-            if note:
-                notes.append(note)
-        status = _combine(statuses)
-        result = np.sort(np.concatenate(chosen)) if chosen else np.empty(0, np.int64)
-        if status is Status.INFEASIBLE or status is Status.UNKNOWN:
-            result = np.empty(0, np.int64)
-        return CoreResult(result, status, p_bound, s_bound, tuple(notes), count)
+            return _solve_components(problem, options, _team_model)
+        return _solve_components(problem, options, _plain_component)
 
-    def _search(
-        self, problem: Problem, edges: np.ndarray, options: Options, time_limit: float | None
-    ) -> tuple[np.ndarray, Status, int, int, str | None]:
-        """Solve one component; under a time limit, keep the best valid pairing found."""
-        p = problem
-        model = cp_model.CpModel()
-        x = [model.new_bool_var("") for _ in range(edges.size)]
-        child = p.child[edges]
-        for group in _groups(child):
-            lits = [x[i] for i in group]
-            if p.must_pair[child[group[0]]]:
-                model.add_exactly_one(lits)
-            else:
-                model.add_at_most_one(lits)
-        vol = p.volunteer[edges]
-        load = p.load[edges]
-        for group in _groups(vol):
-            if load[group].sum() > p.capacity[vol[group[0]]]:
-                model.add(
-                    cp_model.LinearExpr.weighted_sum([x[i] for i in group], load[group].tolist())
-                    <= int(p.capacity[vol[group[0]]])
-                )
-        prio = p.priority[child]
-        score = p.score[edges]
-        # bounds that hold whatever the search finds: every child paired, each on its best edge
-        kids = np.unique(child)
-        p_any = int(p.priority[kids].sum())
-        best = np.zeros(p.n_children, np.int64)
-        np.maximum.at(best, child, score)
-        s_any = int(best[kids].sum())
-        must = bool(p.must_pair[kids].any())
-        deadline = None if time_limit is None else time.perf_counter() + time_limit
-        greedy = _greedy(p, edges)
-        for var, val in zip(x, greedy.tolist(), strict=True):
-            model.add_hint(var, val)  # a valid start, so a time limit always has an answer
-        fallback = edges[greedy]
-        if must and not np.all(np.isin(kids[p.must_pair[kids]], child[greedy])):
-            fallback = None  # the greedy start strands a child who must be paired
-        level1 = cp_model.LinearExpr.weighted_sum(x, prio.tolist())
-        found = np.empty(0, np.int64)
-        level1_done = False
-        if bool(np.any(prio[~p.must_pair[child]] > 0)):
-            model.maximize(level1)
-            solver = _solver(options, time_limit)
-            status = solver.solve(model)
-            if status == cp_model.INFEASIBLE or (status not in _SOLVED and fallback is None):
-                return _no_solution(status)
-            if status not in _SOLVED:  # the greedy start obeys every rule
-                note = f"the time limit stopped the search on a group of {kids.size} children"
-                return fallback, Status.FEASIBLE, p_any, s_any, note
-            values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
-            found = edges[values]
-            if status != cp_model.OPTIMAL:
-                return (
-                    found,
-                    Status.FEASIBLE,
-                    _integer_bound(solver.best_objective_bound),
-                    s_any,
-                    None,
-                )
-            best1 = round(solver.objective_value)
-            model.add(level1 >= best1)
-            model.clear_hints()
-            for var, val in zip(x, values.tolist(), strict=True):
-                model.add_hint(var, val)
-            p_any = best1
-            level1_done = True
-        model.maximize(cp_model.LinearExpr.weighted_sum(x, score.tolist()))
-        left = None if deadline is None else max(0.01, deadline - time.perf_counter())
-        solver = _solver(options, left)
+
+def _search(
+    problem: Problem, edges: np.ndarray, options: Options, time_limit: float | None
+) -> tuple[np.ndarray, Status, int, int, str | None]:
+    """Search one component; under a time limit, keep the best valid pairing found."""
+    p = problem
+    model = cp_model.CpModel()
+    x = [model.new_bool_var("") for _ in range(edges.size)]
+    child = p.child[edges]
+    for group in _groups(child):
+        lits = [x[i] for i in group]
+        if p.must_pair[child[group[0]]]:
+            model.add_exactly_one(lits)
+        else:
+            model.add_at_most_one(lits)
+    vol = p.volunteer[edges]
+    load = p.load[edges]
+    for group in _groups(vol):
+        if load[group].sum() > p.capacity[vol[group[0]]]:
+            model.add(
+                cp_model.LinearExpr.weighted_sum([x[i] for i in group], load[group].tolist())
+                <= int(p.capacity[vol[group[0]]])
+            )
+    prio = p.priority[child]
+    score = p.score[edges]
+    # bounds that hold whatever the search finds: every child paired, each on its best edge
+    kids = np.unique(child)
+    p_any = int(p.priority[kids].sum())
+    best = np.zeros(p.n_children, np.int64)
+    np.maximum.at(best, child, score)
+    s_any = int(best[kids].sum())
+    must = bool(p.must_pair[kids].any())
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    greedy = _greedy(p, edges)
+    for var, val in zip(x, greedy.tolist(), strict=True):
+        model.add_hint(var, val)  # a valid start, so a time limit always has an answer
+    fallback = edges[greedy]
+    if must and not np.all(np.isin(kids[p.must_pair[kids]], child[greedy])):
+        fallback = None  # the greedy start strands a child who must be paired
+    level1 = cp_model.LinearExpr.weighted_sum(x, prio.tolist())
+    found = np.empty(0, np.int64)
+    level1_done = False
+    if bool(np.any(prio[~p.must_pair[child]] > 0)):
+        model.maximize(level1)
+        solver = _solver(options, time_limit)
         status = solver.solve(model)
-        if status == cp_model.INFEASIBLE:
+        if status == cp_model.INFEASIBLE or (status not in _SOLVED and fallback is None):
             return _no_solution(status)
-        if status not in _SOLVED:  # keep the level-1 optimum found above, else the greedy start
-            keep = found if level1_done else fallback
-            if keep is None:
-                return _no_solution(status)
-            return keep, Status.FEASIBLE, p_any, s_any, None
+        if status not in _SOLVED:  # the greedy start obeys every rule
+            note = f"the time limit stopped the search on a group of {kids.size} children"
+            return fallback, Status.FEASIBLE, p_any, s_any, note
         values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
-        picked = edges[values]
-        pb = int(p.priority[p.child[picked]].sum())
-        sb = _integer_bound(solver.best_objective_bound)
-        final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
-        return picked, final, pb, sb, None
+        found = edges[values]
+        if status != cp_model.OPTIMAL:
+            return (
+                found,
+                Status.FEASIBLE,
+                _integer_bound(solver.best_objective_bound),
+                s_any,
+                None,
+            )
+        best1 = round(solver.objective_value)
+        model.add(level1 >= best1)
+        model.clear_hints()
+        for var, val in zip(x, values.tolist(), strict=True):
+            model.add_hint(var, val)
+        p_any = best1
+        level1_done = True
+    model.maximize(cp_model.LinearExpr.weighted_sum(x, score.tolist()))
+    left = None if deadline is None else max(0.01, deadline - time.perf_counter())
+    solver = _solver(options, left)
+    status = solver.solve(model)
+    if status == cp_model.INFEASIBLE:
+        return _no_solution(status)
+    if status not in _SOLVED:  # keep the level-1 optimum found above, else the greedy start
+        keep = found if level1_done else fallback
+        if keep is None:
+            return _no_solution(status)
+        return keep, Status.FEASIBLE, p_any, s_any, None
+    values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
+    picked = edges[values]
+    pb = int(p.priority[p.child[picked]].sum())
+    sb = _integer_bound(solver.best_objective_bound)
+    final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
+    return picked, final, pb, sb, None
 
 
 _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -262,8 +224,13 @@ def _combine(statuses: list[Status]) -> Status:
 # ---------------------------------------------------------------------------------- teams
 
 
-def _solve_teams(problem: Problem, options: Options) -> CoreResult:
-    """Every component as one team model; see :func:`_team_model`."""
+def _solve_components(
+    problem: Problem,
+    options: Options,
+    solve_one: Callable[[Problem, np.ndarray, Options, float | None], CoreResult],
+) -> CoreResult:
+    """Solve every connected component with ``solve_one``, sharing the time limit among
+    them in proportion to their size, and combine the answers."""
     start = time.perf_counter()
     count, child_label, _ = problem.components()
     members: list[np.ndarray] = []
@@ -271,6 +238,7 @@ def _solve_teams(problem: Problem, options: Options) -> CoreResult:
     statuses: list[Status] = []
     notes: list[str] = []
     p_bound = s_bound = 0
+    # children with no edge at all stay unpaired, which breaks a must-pair requirement
     stranded = np.setdiff1d(np.flatnonzero(problem.must_pair), problem.child)
     if stranded.size:
         notes.append(f"{stranded.size} children must be paired but have no allowed pair")
@@ -283,20 +251,34 @@ def _solve_teams(problem: Problem, options: Options) -> CoreResult:
             remaining = options.time_limit - (time.perf_counter() - start)
             budget = max(0.05, remaining * edges.size / max(left, 1))
         left -= edges.size
-        outcome = _team_model(problem, edges, options, budget)
+        outcome = solve_one(problem, edges, options, budget)
         statuses.append(outcome.status)
         p_bound += outcome.priority_bound
         s_bound += outcome.score_bound
         notes += outcome.notes
         members.append(outcome.chosen)
-        leads.append(outcome.lead if outcome.lead is not None else np.empty(0, np.int64))
+        leads.append(outcome.chosen if outcome.lead is None else outcome.lead)
     status = _combine(statuses)
+    none = np.empty(0, np.int64)
     if status in (Status.INFEASIBLE, Status.UNKNOWN):
-        none = np.empty(0, np.int64)
         return CoreResult(none, status, p_bound, s_bound, tuple(notes), count, none)
-    chosen = np.sort(np.concatenate(members)) if members else np.empty(0, np.int64)
-    lead = np.sort(np.concatenate(leads)) if leads else np.empty(0, np.int64)
+    chosen = np.sort(np.concatenate(members)) if members else none
+    lead = np.sort(np.concatenate(leads)) if leads else none
     return CoreResult(chosen, status, p_bound, s_bound, tuple(notes), count, lead)
+
+
+def _plain_component(
+    problem: Problem, edges: np.ndarray, options: Options, time_limit: float | None
+) -> CoreResult:
+    """One component without teams: the shortcut when no volunteer can be overloaded,
+    else the two-stage search."""
+    comp = _Component(problem, edges)
+    if comp.conflict_free():
+        best = comp.best_each()
+        p = int(problem.priority[problem.child[best]].sum())
+        return CoreResult(best, Status.OPTIMAL, p, int(problem.score[best].sum()))
+    picked, status, pb, sb, note = _search(problem, edges, options, time_limit)
+    return CoreResult(picked, status, pb, sb, (note,) if note else ())
 
 
 def _team_model(
