@@ -64,8 +64,9 @@ def solve(
     """Solve a :class:`~pairmatch.Problem`; never modifies it.
 
     Locked edges are fixed first (their children leave the problem and their volunteers'
-    capacities shrink); the rest goes to the back end. Conflicting locks make the result
-    ``INFEASIBLE`` with reasons, not an exception.
+    capacities shrink); the rest goes to the back end. With teams, locked edges are members
+    the team model must keep. Conflicting locks make the result ``INFEASIBLE`` with reasons,
+    not an exception.
 
     Examples
     --------
@@ -81,30 +82,18 @@ def solve(
     plain = _without_trivial_teams(problem)
     backend = select_backend(plain, solver)
     start = time.perf_counter()
-    if plain.has_teams:  # teams: locks are members that must stay, inside the model
-        teams_core = backend.solve(plain, options)
-        seconds = time.perf_counter() - start
-        return Solution(
-            problem=problem,
-            chosen=teams_core.chosen if teams_core.status in _SOLVED else np.empty(0, np.int64),
-            status=teams_core.status,
-            priority_bound=teams_core.priority_bound,
-            score_bound=teams_core.score_bound,
-            solver=backend.name,
-            reasons=teams_core.notes,
-            components=teams_core.components,
-            timings={"solve": seconds},
-            lead=teams_core.lead if teams_core.status in _SOLVED else np.empty(0, np.int64),
-        )
     fixed, rest, edge_map, reasons = _fix_locks(plain)
     if reasons:
         return Solution(
             problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, backend.name, tuple(reasons)
         )
     core: CoreResult = backend.solve(rest, options)
-    chosen = np.sort(np.concatenate((fixed, edge_map[core.chosen])))
-    if core.status not in _SOLVED:
-        chosen = np.empty(0, np.int64)
+    solved = core.status in _SOLVED
+    none = np.empty(0, np.int64)
+    chosen = np.sort(np.concatenate((fixed, edge_map[core.chosen]))) if solved else none
+    lead = None
+    if plain.has_teams:
+        lead = edge_map[core.lead] if solved and core.lead is not None else none
     locked_p = int(plain.priority[plain.child[fixed]].sum())
     locked_s = int(plain.score[fixed].sum())
     seconds = time.perf_counter() - start
@@ -119,6 +108,7 @@ def solve(
         reasons=core.notes,
         components=core.components,
         timings={"solve": seconds},
+        lead=lead,
     )
 
 
@@ -138,8 +128,10 @@ def _without_trivial_teams(problem: Problem) -> Problem:
 def _fix_locks(problem: Problem) -> tuple[np.ndarray, Problem, np.ndarray, list[str]]:
     """Split locked edges off: (locked edges, residual problem, residual → original edge
     index, reasons the locks cannot all hold)."""
-    locked = np.unique(problem.locked)
     reasons: list[str] = []
+    if problem.has_teams:  # locks are members of a team: the team model keeps them itself
+        return np.empty(0, np.int64), problem, np.arange(problem.n_edges), reasons
+    locked = np.unique(problem.locked)
     if locked.size == 0:
         return locked, problem, np.arange(problem.n_edges), reasons
     lc = problem.child[locked]
