@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 import pairmatch as pm
 
@@ -16,12 +18,20 @@ def test_every_exported_name_exists_and_is_documented() -> None:
 
 
 def test_no_import_side_effects() -> None:
-    import logging
-    import warnings
-
-    handlers = logging.getLogger("pairmatch").handlers
-    assert all(isinstance(h, logging.NullHandler) for h in handlers)
-    assert not any(f[0] == "ignore" and f[2] is None for f in warnings.filters[:1])
+    # in a fresh interpreter, after its dependencies (which set filters of their own):
+    # importing pairmatch adds no warning filter and no handler but its own NullHandler
+    code = (
+        "import logging, warnings\n"
+        "import numpy, pandas, pydantic, scipy.spatial, scipy.sparse.csgraph\n"
+        "import ortools.sat.python.cp_model, ortools.graph.python.min_cost_flow\n"
+        "before = list(warnings.filters)\n"
+        "import pairmatch\n"
+        "assert warnings.filters == before, 'warning filters changed'\n"
+        "assert not logging.getLogger().handlers, 'root logger got a handler'\n"
+        "hs = logging.getLogger('pairmatch').handlers\n"
+        "assert all(isinstance(h, logging.NullHandler) for h in hs), hs\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
 def test_backends_registry() -> None:
