@@ -173,6 +173,7 @@ def test_explain_paired_and_unmatched(county_result) -> None:
     fit = data["fit"]
     total = sum(fit["need_x_skill"].values()) + fit["tag_bonus"] - fit["distance_penalty"]
     assert fit["total"] == pytest.approx(total, abs=1e-3)
+    assert len(fit["shared_tags"]) * result.policy.tag_bonus == pytest.approx(fit["tag_bonus"])
     assert cid in str(exp)
     lost = result.unmatched["child_id"].iat[0]
     assert result.explain(lost).as_dict()["reason"] == result.unmatched["reason"].iat[0]

@@ -49,7 +49,6 @@ class Candidates:
     fit: np.ndarray
     score: np.ndarray
     reach: np.ndarray
-    forbidden_removed: int
 
     def __len__(self) -> int:
         return len(self.child)
@@ -113,11 +112,9 @@ def find_candidates(
     key, c, v, dist = key[order], c[order], v[order], dist[order]
     reach = np.bincount(c, minlength=n).astype(np.int64)
 
-    removed = 0
     if forbidden is not None and len(forbidden[0]):
         banned = np.unique(forbidden[0] * max(m, 1) + forbidden[1])
         allowed = ~np.isin(key, banned)
-        removed = int((~allowed).sum())
         c, v, dist = c[allowed], v[allowed], dist[allowed]
     del key
 
@@ -136,7 +133,6 @@ def find_candidates(
         fit=fit,
         score=score,
         reach=reach,
-        forbidden_removed=removed,
     )
 
 

@@ -41,9 +41,7 @@ def _level_codes(children: pd.DataFrame, volunteers: pd.DataFrame, level: str) -
     return np.where(names.to_numpy(object) == "", -1, codes).astype(np.int32)
 
 
-def _tag_bits(
-    children: pd.Series, volunteers: pd.Series
-) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+def _tag_bits(children: pd.Series, volunteers: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Tags as bitsets (rows × words of uint64) over one shared vocabulary."""
     both = pd.concat([children, volunteers], ignore_index=True).astype(str)
     exploded = both.str.split(";").explode()
@@ -58,7 +56,7 @@ def _tag_bits(
             bits, (rows, code // 64), np.left_shift(np.uint64(1), (code % 64).astype(np.uint64))
         )
     n = len(children)
-    return bits[:n], bits[n:], vocab
+    return bits[:n], bits[n:]
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +78,6 @@ class Registry:
     available: np.ndarray
     interest_bits: np.ndarray
     speciality_bits: np.ndarray
-    tags: tuple[str, ...]
 
     @classmethod
     def build(cls, children: pd.DataFrame, volunteers: pd.DataFrame) -> Registry:
@@ -89,7 +86,7 @@ class Registry:
         volunteers = volunteers.sort_values("id", kind="stable").reset_index(drop=True)
         owner = np.stack([_level_codes(children, volunteers, k) for k in OWNER_LEVELS], axis=1)
         n = len(children)
-        interest_bits, speciality_bits, tags = _tag_bits(
+        interest_bits, speciality_bits = _tag_bits(
             children["interests"], volunteers["specialities"]
         )
         return cls(
@@ -114,7 +111,6 @@ class Registry:
             available=(volunteers["eligible"].to_numpy(bool) & volunteers["active"].to_numpy(bool)),
             interest_bits=interest_bits,
             speciality_bits=speciality_bits,
-            tags=tags,
         )
 
     def __repr__(self) -> str:  # the tables hold personal data: show sizes only

@@ -340,7 +340,10 @@ class MatchResult:
                 "fit": {
                     "total": float(cand.score[e] * pol.score_resolution),
                     "need_x_skill": per_need,
-                    "shared_tags": int(cand.shared_tags[e]),
+                    "shared_tags": sorted(
+                        set(str(reg.children["interests"].iat[c]).split(";"))
+                        & set(str(reg.volunteers["specialities"].iat[v]).split(";")) - {""}
+                    ),
                     "tag_bonus": float(pol.tag_bonus * cand.shared_tags[e]),
                     "distance_penalty": float(pol.distance_penalty_per_km * cand.distance_km[e]),
                 },
