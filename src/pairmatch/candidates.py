@@ -18,7 +18,14 @@ from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import ChildCategory
 from pairmatch.registry import CATEGORIES, EARTH_RADIUS_KM, Registry
 
-__all__ = ["Candidates", "chord_for_km", "find_candidates", "great_circle_km", "priorities"]
+__all__ = [
+    "Candidates",
+    "chord_for_km",
+    "find_candidates",
+    "great_circle_km",
+    "preference_points",
+    "priorities",
+]
 
 
 def chord_for_km(km: np.ndarray | float) -> np.ndarray:
@@ -34,7 +41,9 @@ def great_circle_km(a_xyz: np.ndarray, b_xyz: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Candidates:
-    """Allowed pairs (edges) sorted by (child, volunteer), with their fit broken down.
+    """Allowed pairs (edges) sorted by (child, volunteer), with their fit broken down:
+    ``fit = need_fit + tag_bonus·shared_tags + preference - distance_penalty_per_km·distance``,
+    where ``preference`` holds the soft-preference points (gender, same township/village).
 
     ``score`` is the fit in integer units of ``policy.score_resolution``; it is what the
     solvers optimise. ``reach`` counts, per child, the available volunteers in reach before
@@ -46,6 +55,7 @@ class Candidates:
     distance_km: np.ndarray
     need_fit: np.ndarray
     shared_tags: np.ndarray
+    preference: np.ndarray
     fit: np.ndarray
     score: np.ndarray
     reach: np.ndarray
@@ -122,7 +132,13 @@ def find_candidates(
     need_fit = table[level_codes(registry.need)[c], level_codes(registry.skill)[v]]
     shared = np.bitwise_count(registry.interest_bits[c] & registry.speciality_bits[v])
     shared_tags = shared.sum(axis=1).astype(np.int64)
-    fit = need_fit + policy.tag_bonus * shared_tags - policy.distance_penalty_per_km * dist
+    preference = preference_points(registry, policy, c, v)
+    fit = (
+        need_fit
+        + policy.tag_bonus * shared_tags
+        + preference
+        - policy.distance_penalty_per_km * dist
+    )
     score = np.rint(fit / policy.score_resolution).astype(np.int64)
     return Candidates(
         child=c.astype(np.int64),
@@ -130,10 +146,27 @@ def find_candidates(
         distance_km=dist,
         need_fit=need_fit,
         shared_tags=shared_tags,
+        preference=preference,
         fit=fit,
         score=score,
         reach=reach,
     )
+
+
+def preference_points(
+    registry: Registry, policy: Policy, c: np.ndarray, v: np.ndarray
+) -> np.ndarray:
+    """Soft-preference fit points of pairs (c, v): the family's preferred volunteer gender,
+    and living in the same township or village."""
+    points = np.zeros(c.size)
+    wanted = registry.preferred_gender[c]
+    if policy.gender_bonus and np.any(wanted >= 0):
+        points += policy.gender_bonus * ((wanted >= 0) & (wanted == registry.volunteer_gender[v]))
+    for j, bonus in enumerate((policy.same_township_bonus, policy.same_village_bonus)):
+        if bonus:
+            here = registry.child_place[c, j]
+            points += bonus * ((here >= 0) & (here == registry.volunteer_place[v, j]))
+    return points
 
 
 def priorities(registry: Registry, policy: Policy) -> np.ndarray:

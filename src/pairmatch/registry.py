@@ -41,6 +41,26 @@ def _level_codes(children: pd.DataFrame, volunteers: pd.DataFrame, level: str) -
     return np.where(names.to_numpy(object) == "", -1, codes).astype(np.int32)
 
 
+def _place_codes(children: pd.DataFrame, volunteers: pd.DataFrame) -> np.ndarray:
+    """(rows of both registers) × 2 codes: township within county, village within township;
+    -1 where the level is blank. Equal codes mean the same place."""
+    both = pd.concat([children, volunteers], ignore_index=True)
+    out = np.full((len(both), 2), -1, np.int64)
+    path = both["county"].astype(str)
+    for j, level in enumerate(("township", "village")):
+        name = both[level].astype(str)
+        path = path + "\x1f" + name
+        codes, _ = pd.factorize(path)
+        out[:, j] = np.where(name.to_numpy(object) == "", -1, codes)
+    return out
+
+
+def _gender_codes(values: pd.Series) -> np.ndarray:
+    """0 female, 1 male, -1 not given."""
+    text = values.astype(str).to_numpy(object)
+    return np.select([text == "female", text == "male"], [0, 1], -1).astype(np.int8)
+
+
 def _tag_bits(children: pd.Series, volunteers: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Tags as bitsets (rows × words of uint64) over one shared vocabulary."""
     both = pd.concat([children, volunteers], ignore_index=True).astype(str)
@@ -78,6 +98,12 @@ class Registry:
     available: np.ndarray
     interest_bits: np.ndarray
     speciality_bits: np.ndarray
+    child_place: np.ndarray
+    volunteer_place: np.ndarray
+    preferred_gender: np.ndarray
+    volunteer_gender: np.ndarray
+    team_min: np.ndarray
+    team_max: np.ndarray
 
     @classmethod
     def build(cls, children: pd.DataFrame, volunteers: pd.DataFrame) -> Registry:
@@ -86,6 +112,14 @@ class Registry:
         volunteers = volunteers.sort_values("id", kind="stable").reset_index(drop=True)
         owner = np.stack([_level_codes(children, volunteers, k) for k in OWNER_LEVELS], axis=1)
         n = len(children)
+        place = _place_codes(children, volunteers)
+        no_gender = pd.Series([""] * len(volunteers), dtype=object)
+
+        def team(name: str) -> np.ndarray:
+            if name not in children.columns:
+                return np.zeros(n, np.int64)
+            return children[name].astype("Int64").fillna(0).to_numpy(np.int64)
+
         interest_bits, speciality_bits = _tag_bits(
             children["interests"], volunteers["specialities"]
         )
@@ -111,6 +145,14 @@ class Registry:
             available=(volunteers["eligible"].to_numpy(bool) & volunteers["active"].to_numpy(bool)),
             interest_bits=interest_bits,
             speciality_bits=speciality_bits,
+            child_place=place[:n],
+            volunteer_place=place[n:],
+            preferred_gender=_gender_codes(
+                children.get("preferred_gender", pd.Series([""] * n, dtype=object))
+            ),
+            volunteer_gender=_gender_codes(volunteers.get("gender", no_gender)),
+            team_min=team("team_min"),
+            team_max=team("team_max"),
         )
 
     def __repr__(self) -> str:  # the tables hold personal data: show sizes only

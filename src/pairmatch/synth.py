@@ -68,7 +68,8 @@ TAG_VOCABULARY: Final[tuple[str, ...]] = (
 )
 
 _NEEDS: Final = NEEDS
-_CHILD_COLUMNS: Final = (*CHILD_COLUMNS, "gender", *SENSITIVE_COLUMNS)
+# the optional team and preference columns are left out: the policy decides for everyone
+_CHILD_COLUMNS: Final = (*CHILD_COLUMNS[:-3], "gender", *SENSITIVE_COLUMNS)
 _VOLUNTEER_COLUMNS: Final = (*VOLUNTEER_COLUMNS, "gender", *SENSITIVE_COLUMNS)
 _STR_COLUMNS: Final = frozenset(
     {

@@ -18,9 +18,22 @@ solver optimises exactly the same numbers:
 
        fit(c, v) = sum_k need_weights[k] * need_k(c) * skill_k(v)
                  + tag_bonus * |interests(c) ∩ specialities(v)|
+                 + gender_bonus * [v's gender is c's preferred_gender]
+                 + same_township_bonus * [same township] + same_village_bonus * [same village]
                  - distance_penalty_per_km * distance_km(c, v)
 
-   summed over the pairs, each pair's fit rounded to ``score_resolution`` first.
+   summed over the pairs, each pair's fit rounded to ``score_resolution`` first. In a team
+   (several volunteers for one child) the need × skill part counts once per need category,
+   from the member with the most skill in it (complementary skills are not counted twice).
+
+3. **Fewer volunteers** per child where fit is equal (only with teams).
+
+Teams (多对一): a child may get ``team_size`` volunteers, ``severe_team_size`` when their
+total need reaches ``severe_total_need`` or one need reaches ``severe_need``, or their own
+``team_min``/``team_max`` columns. One member leads (主结对人); the others support, each
+using ``support_load`` of a slot of their capacity. With ``cover_need_from`` set, a paired
+child's team must include, for every need category of severity ``>= cover_need_from``, a
+member with skill ``>= cover_skill_from`` in it.
 
 Hard rules (never broken): a pair is only possible within both ``max_distance_km`` and the
 volunteer's own ``max_distance_km`` (great-circle distance), inside one county unless
@@ -30,17 +43,27 @@ whose guardian consented.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pairmatch.model.vocab import NEEDS, ChildCategory, parse_category
+from pairmatch.model.vocab import (
+    LEVEL_MAX,
+    MAX_CAPACITY,
+    MAX_TEAM,
+    NEEDS,
+    ChildCategory,
+    parse_category,
+)
 
 __all__ = ["Policy"]
 
 # Upper bounds keep both objective levels exact in 64-bit integers for every back end.
 NonNegative = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 Weight = Annotated[int, Field(ge=0, le=10_000)]
+TeamBound = Annotated[int, Field(ge=1, le=MAX_TEAM)]
+TeamSize = tuple[TeamBound, TeamBound]
 
 _DEFAULT_CATEGORY_PRIORITY = {
     ChildCategory.NO_GUARDIAN_CARE: 4,
@@ -87,6 +110,32 @@ class Policy(BaseModel):
     score_resolution: float = Field(default=0.001, ge=1e-6, le=1)
     """Fit is rounded to this step before optimising, so every solver sees integers."""
 
+    # ---- soft preferences (fit points)
+    gender_bonus: NonNegative = 1.0
+    """Fit points when the volunteer's gender is the child's ``preferred_gender``."""
+    same_township_bonus: NonNegative = 0.0
+    """Fit points when child and volunteer live in the same township (乡镇)."""
+    same_village_bonus: NonNegative = 0.0
+    """Fit points when they live in the same village (村/社区): people who know the family."""
+
+    # ---- teams (one lead volunteer plus supporting members for one child)
+    team_size: TeamSize = (1, 1)
+    """Smallest and largest team for every child (``(1, 1)``: one volunteer per child)."""
+    severe_team_size: TeamSize | None = None
+    """Team size range for children in severe need (see ``severe_total_need``)."""
+    severe_total_need: int = Field(default=8, ge=0, le=4 * LEVEL_MAX)
+    """A child whose total need reaches this is in severe need."""
+    severe_need: int = Field(default=LEVEL_MAX, ge=0, le=LEVEL_MAX)
+    """A child with one need of at least this severity is in severe need."""
+    cover_need_from: int | None = Field(default=None, ge=1, le=LEVEL_MAX)
+    """Needs of at least this severity must be covered by a team member (None: no rule)."""
+    cover_skill_from: int = Field(default=2, ge=1, le=LEVEL_MAX)
+    """Skill a member needs in a category to cover it."""
+    support_load: float = Field(default=1.0, gt=0, le=1)
+    """Share of a capacity slot a supporting member uses (a lead uses a whole slot)."""
+    max_leads: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
+    """Most children one volunteer may lead (None: only her capacity limits it)."""
+
     @field_validator("need_weights")
     @classmethod
     def _known_needs(cls, weights: dict[str, float]) -> dict[str, float]:
@@ -103,6 +152,20 @@ class Policy(BaseModel):
             merged.update({parse_category(k): v for k, v in value.items()})
             return merged
         return value
+
+    @field_validator("team_size", "severe_team_size")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and value[0] > value[1]:
+            raise ValueError(f"smallest team {value[0]} is larger than largest {value[1]}")
+        return value
+
+    @property
+    def support_fraction(self) -> Fraction:
+        """``support_load`` as an exact fraction (denominator at most 100), so loads and
+        capacities stay integers: a lead uses ``denominator`` units, a supporter
+        ``numerator``."""
+        return Fraction(self.support_load).limit_denominator(100)
 
     def need_weight_vector(self) -> list[float]:
         """Need weights in the order of :data:`pairmatch.model.vocab.NEEDS`."""

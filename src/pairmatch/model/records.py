@@ -36,6 +36,7 @@ from pairmatch.model.vocab import (
     LEVEL_MAX,
     LEVEL_MIN,
     MAX_CAPACITY,
+    MAX_TEAM,
     NEEDS,
     ChildCategory,
     Gender,
@@ -48,6 +49,7 @@ from pairmatch.model.vocab import (
 
 __all__ = [
     "CHILD_COLUMNS",
+    "CHILD_OPTIONAL",
     "JURISDICTION_LEVELS",
     "SENSITIVE_COLUMNS",
     "VOLUNTEER_COLUMNS",
@@ -72,7 +74,12 @@ CHILD_COLUMNS = (
     *(f"need_{k}" for k in NEEDS),
     "interests",
     "guardian_consent",
+    "team_min",
+    "team_max",
+    "preferred_gender",
 )
+#: Optional children columns: a blank cell means "the policy decides" / "no preference".
+CHILD_OPTIONAL = ("province", "city", "township", "village", "interests", *CHILD_COLUMNS[-3:])
 #: Columns of the volunteers table, in the documented order (capacity, max_distance_km and
 #: active may be left out: they default to 1, no personal limit, and true).
 VOLUNTEER_COLUMNS = (
@@ -89,6 +96,7 @@ VOLUNTEER_COLUMNS = (
 )
 
 Level = Annotated[int, Field(ge=LEVEL_MIN, le=LEVEL_MAX, strict=False)]
+TeamBound = Annotated[int, Field(ge=1, le=MAX_TEAM, strict=False)]
 Tags = Annotated[tuple[str, ...], BeforeValidator(parse_tags)]
 StrictBool = Annotated[bool, BeforeValidator(parse_bool)]
 Text = Annotated[str, Field(min_length=1)]
@@ -203,18 +211,40 @@ class Child(_Record):
     """A child in the register.
 
     A child without ``guardian_consent`` is never paired; they are reported as unmatched
-    with the reason ``no_consent``.
+    with the reason ``no_consent``. ``team_min``/``team_max`` override the policy's team
+    size for this child; ``preferred_gender`` is the volunteer gender the family prefers (a
+    soft preference, see :attr:`Policy.gender_bonus`).
     """
 
     category: Annotated[ChildCategory, BeforeValidator(parse_category)]
     needs: Needs = Field(default_factory=Needs)
     interests: Tags = ()
     guardian_consent: StrictBool
+    team_min: TeamBound | None = None
+    team_max: TeamBound | None = None
+    preferred_gender: Annotated[Gender | None, BeforeValidator(parse_gender)] = None
+
+    @model_validator(mode="after")
+    def _team_order(self) -> Child:
+        if (
+            self.team_min is not None
+            and self.team_max is not None
+            and self.team_min > self.team_max
+        ):
+            raise ValueError("team_min is larger than team_max")
+        return self
 
     @model_validator(mode="before")
     @classmethod
     def _flat(cls, data: Any) -> Any:
-        return _nest_flat_row(data, "need", "needs")
+        data = _nest_flat_row(data, "need", "needs")
+        if isinstance(data, dict):
+            # a blank cell in an optional column means "the policy decides"
+            for name in ("team_min", "team_max", "preferred_gender"):
+                value = _none_if_nan(data.get(name))
+                if name in data and (value is None or str(value).strip() == ""):
+                    del data[name]
+        return data
 
     def to_row(self) -> dict[str, Any]:
         """This record as one row of the children table."""
@@ -223,6 +253,8 @@ class Child(_Record):
             | {"category": self.category.value}
             | {f"need_{k}": getattr(self.needs, k) for k in NEEDS}
             | {"interests": ";".join(self.interests), "guardian_consent": self.guardian_consent}
+            | {"team_min": self.team_min, "team_max": self.team_max}
+            | {"preferred_gender": self.preferred_gender.value if self.preferred_gender else None}
             | self._tail()
         )
 
@@ -274,7 +306,8 @@ class Volunteer(_Record):
 
 _BASE_FIELDS = {"id", "location", "jurisdiction", "gender", *SENSITIVE_COLUMNS, "extra"}
 _FIELDS = {
-    "needs": _BASE_FIELDS | {"category", "needs", "interests", "guardian_consent"},
+    "needs": _BASE_FIELDS
+    | {"category", "needs", "interests", "guardian_consent", *CHILD_COLUMNS[-3:]},
     "skills": _BASE_FIELDS
     | {"skills", "specialities", "capacity", "max_distance_km", "eligible", "active"},
 }

@@ -42,6 +42,7 @@ from pairmatch.model.vocab import (
     LEVEL_MAX,
     LEVEL_MIN,
     MAX_CAPACITY,
+    MAX_TEAM,
     NEEDS,
     parse_tags,
 )
@@ -52,7 +53,16 @@ Kind = Literal["children", "volunteers"]
 
 #: Columns that may be absent, with the value used when they are (or when a cell is blank).
 _OPTIONAL_DEFAULTS: Final[dict[Kind, dict[str, object]]] = {
-    "children": {"province": "", "city": "", "township": "", "village": "", "interests": ""},
+    "children": {
+        "province": "",
+        "city": "",
+        "township": "",
+        "village": "",
+        "interests": "",
+        "team_min": None,
+        "team_max": None,
+        "preferred_gender": "",
+    },
     "volunteers": {
         "province": "",
         "city": "",
@@ -152,6 +162,33 @@ def _flags(c: _Collector, df: pd.DataFrame, name: str, default: bool | None) -> 
     bad = ~is_true & ~is_false & ~blank
     c.rows(bad, name, lambda i: f"{_show(col.iat[i])} must be {BOOL_HELP}")
     return is_true
+
+
+def _gender(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
+    g = _text(df[name]).str.lower()
+    mapped = g.map(lambda v: _GENDER_ALIASES[v].value if v in _GENDER_ALIASES else None)
+    c.rows(
+        (mapped.isna() & (g != "")).to_numpy(bool),
+        name,
+        lambda i: f"{_show(df[name].iat[i])} must be {GENDER_HELP}",
+    )
+    return mapped.fillna("").to_numpy(object)
+
+
+def _team_bound(c: _Collector, df: pd.DataFrame, name: str) -> pd.Series:
+    """An optional team size column as nullable integers (blank: the policy decides)."""
+    if name not in df.columns or name in c.absent:
+        return pd.Series(pd.array([None] * len(df), dtype="Int64"))
+    num, not_number = _numbers(df[name])
+    given = ~np.isnan(num)
+    bad = not_number | (given & ((num != np.round(num)) | (num < 1) | (num > MAX_TEAM)))
+    c.rows(
+        bad,
+        name,
+        lambda i: f"{_show(df[name].iat[i])} must be a whole number from 1 to {MAX_TEAM} or blank",
+    )
+    values = np.where(given & ~bad, num, np.nan)
+    return pd.Series(pd.array(values, dtype="Float64")).round().astype("Int64")
 
 
 def _tags(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
@@ -271,6 +308,17 @@ def _validate(
             out[f"need_{k}"] = _levels(c, df, f"need_{k}")
         out["interests"] = _tags(c, df, "interests") if "interests" in df else np.full(len(df), "")
         out["guardian_consent"] = _flags(c, df, "guardian_consent", default=None)
+        team = {name: _team_bound(c, df, name) for name in ("team_min", "team_max")}
+        both = team["team_min"].notna() & team["team_max"].notna()
+        c.rows(
+            (both & (team["team_min"] > team["team_max"])).to_numpy(bool, na_value=False),
+            "team_min",
+            "is larger than team_max",
+        )
+        out |= team
+        out["preferred_gender"] = (
+            _gender(c, df, "preferred_gender") if "preferred_gender" in df else ""
+        )
     else:
         for k in NEEDS:
             out[f"skill_{k}"] = _levels(c, df, f"skill_{k}")
@@ -310,14 +358,7 @@ def _validate(
         out["active"] = _flags(c, df, "active", default=True) if "active" in has else True
 
     if "gender" in df.columns:
-        g = _text(df["gender"]).str.lower()
-        mapped = g.map(lambda v: _GENDER_ALIASES[v].value if v in _GENDER_ALIASES else None)
-        c.rows(
-            (mapped.isna() & (g != "")).to_numpy(bool),
-            "gender",
-            lambda i: f"{_show(df['gender'].iat[i])} must be {GENDER_HELP}",
-        )
-        out["gender"] = mapped.fillna("").to_numpy(object)
+        out["gender"] = _gender(c, df, "gender")
     c.raise_if_any()
 
     result = pd.DataFrame(

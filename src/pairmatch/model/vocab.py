@@ -13,6 +13,7 @@ __all__ = [
     "LEVEL_MAX",
     "LEVEL_MIN",
     "MAX_CAPACITY",
+    "MAX_TEAM",
     "NEEDS",
     "ChildCategory",
     "Gender",
@@ -28,6 +29,9 @@ NEEDS: Final[tuple[str, ...]] = ("study", "life", "psychological", "safety")
 #: Need severity and skill level range (inclusive).
 LEVEL_MIN: Final[int] = 0
 LEVEL_MAX: Final[int] = 3
+
+#: Largest team (volunteers for one child) a policy or a child's record may ask for.
+MAX_TEAM: Final[int] = 10
 
 #: Largest capacity a volunteer may declare (keeps every sum of loads exact in 64 bits).
 MAX_CAPACITY: Final[int] = 1_000_000
