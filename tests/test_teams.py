@@ -46,6 +46,11 @@ def brute_force_teams(p: pm.Problem) -> tuple[int, int, int] | None:
                 used[p.volunteer[e]] += p.load[e] if e == lead else t.support_load[e]
         if np.any(used > p.capacity):
             continue
+        if t.max_leads is not None:
+            led = np.bincount([p.volunteer[lead] for team, lead in pick if team],
+                              minlength=p.n_volunteers)  # fmt: skip
+            if np.any(led > t.max_leads):
+                continue
         level1 = sum(int(p.priority[c]) for c, (team, _) in enumerate(pick) if team)
         level2 = sum(int(p.score[e]) for e in members)
         for team, _ in pick:
@@ -77,6 +82,7 @@ def team_problems(draw) -> pm.Problem:
         cover_required=ints(0, 1, n * K).reshape(n, K).astype(bool),
         covers=ints(0, 1, e * K).reshape(e, K).astype(bool),
         category_value=ints(0, 6, e * K).reshape(e, K),
+        max_leads=ints(0, 2, m) if draw(st.booleans()) else None,
     )
     locked = [i for i in range(e) if draw(st.integers(0, 9)) == 0]
     return pm.Problem(
@@ -119,7 +125,8 @@ def test_team_size_one_gives_the_flow_optimum() -> None:
     )  # fmt: skip
     flow = pm.solve(as_teams)  # trivial teams fold into a plain problem: flow
     assert flow.solver == "flow"
-    # force the team model: size 1..1 but a category every volunteer covers
+    # size 1..1 with a category every volunteer covers: the presolve proves coverage holds
+    # and folds it back into a plain problem; CP-SAT, asked for, solves that
     forced = pm.Problem(
         n_children=plain.n_children, n_volunteers=plain.n_volunteers, child=plain.child,
         volunteer=plain.volunteer, score=plain.score, capacity=plain.capacity,
@@ -128,7 +135,8 @@ def test_team_size_one_gives_the_flow_optimum() -> None:
                     np.ones((plain.n_children, 1), bool), np.ones((e, 1), bool),
                     teams.category_value),
     )  # fmt: skip
-    cpsat = pm.solve(forced)
+    assert pm.solve(forced).solver == "flow"
+    cpsat = pm.solve(forced, solver="cpsat")
     assert cpsat.solver == "cpsat" and cpsat.status is pm.Status.OPTIMAL
     assert (cpsat.priority_value, cpsat.score_value) == (flow.priority_value, flow.score_value)
     assert pm.verify(cpsat).ok and pm.verify(flow).ok

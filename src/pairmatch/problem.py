@@ -62,6 +62,8 @@ class Teams:
         (edges × K) flags: whether the edge's volunteer covers the category for that child.
     category_value:
         (edges × K) non-negative integers counted once per (child, category).
+    max_leads:
+        Optional per volunteer: the most children she may lead.
     """
 
     size_min: np.ndarray
@@ -70,9 +72,11 @@ class Teams:
     cover_required: np.ndarray
     covers: np.ndarray
     category_value: np.ndarray
+    max_leads: np.ndarray | None = None
 
-    def check(self, n: int, e: int) -> list[str]:
-        """Problems with the arrays' shapes and values for n children and e edges."""
+    def check(self, n: int, e: int, m: int) -> list[str]:
+        """Problems with the arrays' shapes and values for n children, e edges and m
+        volunteers."""
         out = []
         k = np.asarray(self.cover_required).shape[1] if np.ndim(self.cover_required) == 2 else -1
         shapes = {
@@ -90,12 +94,22 @@ class Teams:
             out.append("every support load must be >= 1")
         if e and np.min(self.category_value) < 0:
             out.append("category values must be >= 0")
+        if self.max_leads is not None:
+            if np.shape(self.max_leads) != (m,):
+                out.append(f"teams.max_leads must have shape {(m,)}")
+            elif m and np.min(self.max_leads) < 0:
+                out.append("every max_leads must be >= 0")
         return out
 
     @property
     def trivial(self) -> bool:
-        """One volunteer per child and nothing to cover: an ordinary pairing problem."""
-        return bool(np.all(self.size_max == 1) and not np.any(self.cover_required))
+        """One volunteer per child, nothing to cover and no lead cap: an ordinary pairing
+        problem (see :func:`pairmatch.solvers.solve`, which also folds a lead cap)."""
+        return bool(
+            np.all(self.size_max == 1)
+            and not np.any(self.cover_required)
+            and self.max_leads is None
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,7 +202,7 @@ class Problem:
         if a["locked"].size and (a["locked"].min() < 0 or a["locked"].max() >= e):
             bad("locked", f"locked edge indices must be in 0..{e - 1}")
         if self.teams is not None:
-            for message in self.teams.check(n, e):
+            for message in self.teams.check(n, e, m):
                 bad("teams", message)
         if not issues and e:
             key = a["child"] * max(m, 1) + a["volunteer"]

@@ -170,6 +170,11 @@ def _verify_teams(sol: Solution, r: Verification, per_child: np.ndarray, used: n
         r.fail("coverage", f"child index {c} has a required category no member covers")
     is_lead = np.isin(e, lead)
     np.add.at(used, p.volunteer[e], np.where(is_lead, p.load[e], t.support_load[e]))
+    if t.max_leads is not None:
+        r.checked.append("max leads")
+        led = np.bincount(p.volunteer[lead], minlength=p.n_volunteers)
+        for v in np.flatnonzero(led > t.max_leads):
+            r.fail("max leads", f"volunteer index {v} leads {led[v]}, at most {t.max_leads[v]}")
 
 
 def _tags(cell: Any) -> set[str]:

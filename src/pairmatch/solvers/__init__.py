@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 
 import numpy as np
 
@@ -17,6 +16,7 @@ from pairmatch.problem import Problem
 from pairmatch.solvers.base import Backend, CoreResult, Options, Solution, Status
 from pairmatch.solvers.cpsat import CpSatBackend
 from pairmatch.solvers.flow import FlowBackend
+from pairmatch.solvers.presolve import reduce
 
 __all__ = ["BACKENDS", "Backend", "Options", "Solution", "Status", "select_backend", "solve"]
 
@@ -79,9 +79,10 @@ def solve(
     options = Options(
         time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic
     )
-    plain = _without_trivial_teams(problem)
-    backend = select_backend(plain, solver)
     start = time.perf_counter()
+    reduced = reduce(problem)
+    plain = reduced.problem
+    backend = select_backend(plain, solver)
     fixed, rest, edge_map, reasons = _fix_locks(plain)
     if reasons:
         return Solution(
@@ -94,8 +95,12 @@ def solve(
     lead = None
     if plain.has_teams:
         lead = edge_map[core.lead] if solved and core.lead is not None else none
+        lead = np.sort(reduced.edges[lead])
+    elif problem.teams is not None:
+        lead = reduced.edges[chosen]  # one member per child: each member leads
+    chosen = reduced.edges[chosen]
     locked_p = int(plain.priority[plain.child[fixed]].sum())
-    locked_s = int(plain.score[fixed].sum())
+    locked_s = int(plain.score[fixed].sum())  # locks are fixed only without teams
     seconds = time.perf_counter() - start
     log.debug("solved %r with %s in %.3fs: %s", problem, backend.name, seconds, core.status.value)
     return Solution(
@@ -113,16 +118,6 @@ def solve(
 
 
 _SOLVED = (Status.OPTIMAL, Status.FEASIBLE)
-
-
-def _without_trivial_teams(problem: Problem) -> Problem:
-    """A team problem where every team has one member and nothing must be covered is an
-    ordinary problem: fold the category values into the edge scores (the max over one member
-    is that member's value), so exact flow can solve it."""
-    teams = problem.teams
-    if teams is None or not teams.trivial:
-        return problem
-    return replace(problem, score=problem.score + teams.category_value.sum(axis=1), teams=None)
 
 
 def _fix_locks(problem: Problem) -> tuple[np.ndarray, Problem, np.ndarray, list[str]]:

@@ -352,6 +352,8 @@ def _team_model(
                 for j, i in enumerate(group)
             )
             model.add(expr <= cap)
+        if t.max_leads is not None and group.size > t.max_leads[vol[group[0]]]:
+            model.add(sum(lead[i] for i in group) <= int(t.max_leads[vol[group[0]]]))
     position = {int(e): i for i, e in enumerate(edges)}
     for e in np.intersect1d(p.locked, edges):
         model.add(x[position[int(e)]] == 1)

@@ -1,0 +1,130 @@
+"""Make a team problem smaller before any search, keeping every optimal solution.
+
+Each rule removes only what no valid solution can contain, so the optimum is unchanged:
+
+* a child whose team has at most one member can only be paired by a volunteer who covers
+  every one of their required categories alone: their other pairs go;
+* a child for whom no team of allowed size drawn from their pairs covers every required
+  category can never be paired: all their pairs go (locked pairs stay, so a lock that
+  cannot hold still makes the problem infeasible, with a reason);
+* what is left, when every team has one member and coverage is already guaranteed, is an
+  ordinary pairing problem: the category values fold into the pair scores, a lead cap into
+  the capacities, and exact min-cost flow can solve it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from itertools import combinations
+
+import numpy as np
+
+from pairmatch.problem import Problem, Teams
+
+__all__ = ["Reduced", "min_cover_size", "reduce"]
+
+
+@dataclass(frozen=True, eq=False)
+class Reduced:
+    """A smaller problem and, for each of its edges, the edge of the original problem."""
+
+    problem: Problem
+    edges: np.ndarray
+
+
+def min_cover_size(required: np.ndarray, masks: np.ndarray) -> int | None:
+    """Fewest members whose cover flags (rows of ``masks``) together include every flag in
+    ``required``; None when even all of them do not."""
+    need = int(np.dot(required.astype(np.int64), 1 << np.arange(required.size)))
+    if need == 0:
+        return 0
+    codes = np.unique(masks.astype(np.int64) @ (1 << np.arange(required.size)) & need)
+    codes = [int(x) for x in codes if x]
+    for size in range(1, required.size + 1):  # one member per category is always enough
+        for pick in combinations(codes, size):
+            union = 0
+            for code in pick:
+                union |= code
+            if union == need:
+                return size
+    return None
+
+
+def reduce(problem: Problem) -> Reduced:
+    """Apply the rules in the module text; a problem without teams is returned as it is."""
+    t = problem.teams
+    every = np.arange(problem.n_edges)
+    if t is None:
+        return Reduced(problem, every)
+    child = problem.child
+    keep = np.ones(problem.n_edges, bool)
+    required = t.cover_required
+    if required.any():
+        misses = (required[child] & ~t.covers).any(axis=1)
+        keep &= ~((t.size_max[child] == 1) & misses)
+        # children who need a team of several: is some team of allowed size enough?
+        order = np.argsort(child, kind="stable")
+        start = np.searchsorted(child[order], np.arange(problem.n_children + 1))
+        for c in np.flatnonzero(required.any(axis=1) & (t.size_max > 1)).tolist():
+            own = order[start[c] : start[c + 1]]
+            own = own[keep[own]]
+            size = min_cover_size(required[c], t.covers[own])
+            if size is None or size > t.size_max[c]:
+                keep[own] = False
+    keep[problem.locked] = True
+    edges = np.flatnonzero(keep)
+    # with one member, every kept pair covers the child's needs (a locked one may not: then
+    # the requirement stays, and the team model reports the lock as impossible)
+    uncovered = np.zeros(problem.n_children, bool)
+    if required.any():
+        uncovered[child[edges][misses[edges]]] = True
+    still = required & ((t.size_max > 1) | uncovered)[:, None]
+    small = Teams(
+        size_min=t.size_min,
+        size_max=t.size_max,
+        support_load=t.support_load[edges],
+        cover_required=still,
+        covers=t.covers[edges],
+        category_value=t.category_value[edges],
+        max_leads=t.max_leads,
+    )
+    if edges.size == problem.n_edges:
+        reduced = replace(problem, teams=small)
+    else:
+        reduced = _subset(problem, edges, small)
+    return Reduced(_fold_if_plain(reduced), edges)
+
+
+def _subset(problem: Problem, edges: np.ndarray, teams: Teams) -> Problem:
+    position = np.full(problem.n_edges, -1, np.int64)
+    position[edges] = np.arange(edges.size)
+    return replace(
+        problem,
+        child=problem.child[edges],
+        volunteer=problem.volunteer[edges],
+        score=problem.score[edges],
+        load=problem.load[edges],
+        locked=position[problem.locked],
+        teams=teams,
+    )
+
+
+def _fold_if_plain(problem: Problem) -> Problem:
+    """One member per child and nothing to cover: fold category values into scores (the
+    best of one member is hers) and a lead cap into capacities, when loads allow it."""
+    t = problem.teams
+    if t is None or np.any(t.size_max > 1) or np.any(t.cover_required):
+        return problem
+    capacity = problem.capacity
+    if t.max_leads is not None:
+        if not problem.uniform_load:
+            return problem  # a lead cap and a load cap differ: keep the team model
+        per_load = np.ones(problem.n_volunteers, np.int64)
+        per_load[problem.volunteer] = problem.load
+        capacity = np.minimum(capacity, t.max_leads * per_load)
+    return replace(
+        problem,
+        score=problem.score + t.category_value.sum(axis=1),
+        capacity=capacity,
+        teams=None,
+    )
