@@ -18,6 +18,7 @@ from pairmatch.registry import Registry
 from pairmatch.result import MatchResult
 from pairmatch.solvers import solve
 from pairmatch.solvers.base import Backend, Solution, Status
+from pairmatch.teams import TeamArrays, build_teams
 
 __all__ = ["match"]
 
@@ -93,17 +94,20 @@ def match(
     timings["candidates"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    lock_edges, conflicts = _locked_edges(registry, policy, candidates, fixed, banned)
+    team = build_teams(registry, policy, candidates)
+    lock_edges, conflicts = _locked_edges(registry, policy, candidates, fixed, banned, team)
     problem = Problem(
         n_children=len(registry.children),
         n_volunteers=len(registry.volunteers),
         child=candidates.child,
         volunteer=candidates.volunteer,
-        score=candidates.score,
-        capacity=registry.capacity,
+        score=team.score,
+        load=np.full(len(candidates), team.lead_load, np.int64),
+        capacity=registry.capacity * team.scale,
         priority=prio,
         locked=lock_edges,
         score_scale=policy.score_resolution,
+        teams=team.teams,
     )
     timings["build"] = time.perf_counter() - t
 
@@ -165,6 +169,7 @@ def _locked_edges(
     candidates: Candidates,
     fixed: tuple[np.ndarray, np.ndarray],
     banned: tuple[np.ndarray, np.ndarray],
+    team: TeamArrays,
 ) -> tuple[np.ndarray, list[str]]:
     """Candidate-edge indices of the locked pairs, and every way the locks break a rule."""
     m = max(len(registry.volunteers), 1)
@@ -181,12 +186,16 @@ def _locked_edges(
     conflicts = []
     cids, vids = registry.child_ids, registry.volunteer_ids
     per_child = np.bincount(ci, minlength=len(cids))
-    for c in np.flatnonzero(per_child > 1).tolist():
+    most = np.ones(len(cids), np.int64) if team.teams is None else team.teams.size_max
+    for c in np.flatnonzero(per_child > most).tolist():
         conflicts.append(
-            f"child {cids[c]} has {per_child[c]} locked pairs; at most one is possible"
+            f"child {cids[c]} has {per_child[c]} locked pairs; at most {most[c]} "
+            f"{'is' if most[c] == 1 else 'are'} possible"
         )
+    # every locked pair takes at least a supporter's share of a slot
+    share = 1.0 if team.teams is None else float(policy.support_fraction)
     per_volunteer = np.bincount(vi, minlength=len(vids))
-    for v in np.flatnonzero(per_volunteer > registry.capacity).tolist():
+    for v in np.flatnonzero(per_volunteer * share > registry.capacity).tolist():
         conflicts.append(
             f"volunteer {vids[v]} has {per_volunteer[v]} locked pairs, "
             f"capacity {registry.capacity[v]}"

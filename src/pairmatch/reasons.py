@@ -15,12 +15,18 @@ Every child who is not paired gets exactly one reason, decided in this order:
     nearest such volunteer's distance.
 ``all_candidates_forbidden``
     Volunteers are in reach, but every such pair is forbidden.
+``coverage_impossible``
+    The child's needs must be covered (``Policy.cover_need_from``), and no team of the
+    allowed size drawn from the volunteers in reach covers them: the detail names the
+    category nobody in reach has the skill for, or how many volunteers covering takes.
 ``locked_out``
     Every volunteer in reach is full, and some of them are held by locked pairs (pairs the
     office fixed); the detail says how many.
 ``capacity_taken``
-    Volunteers are in reach, but their capacity went to children the objective ranks
-    higher (greater priority, or a better overall fit for the same priority).
+    Volunteers are in reach (and, with coverage, some of them cover each required need),
+    but their capacity went to children the objective ranks higher: the detail says how
+    many children hold them, how many of those have a greater priority and how many the
+    same priority with a better overall fit.
 ``not_paired_in_time``
     A volunteer in reach still had room, but the search was stopped by its time limit
     before it could prove what is best.
@@ -28,6 +34,7 @@ Every child who is not paired gets exactly one reason, decided in this order:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -35,9 +42,27 @@ from scipy.spatial import cKDTree
 
 from pairmatch.candidates import Candidates, great_circle_km
 from pairmatch.model.policy import Policy
+from pairmatch.model.vocab import NEEDS
 from pairmatch.registry import Registry
+from pairmatch.solvers.presolve import min_cover_size
 
-__all__ = ["Reason", "unmatched_reasons"]
+__all__ = ["Held", "Reason", "unmatched_reasons"]
+
+
+@dataclass(frozen=True)
+class Held:
+    """How the pairing uses volunteers: ``spare`` capacity left per volunteer (in load
+    units), ``locked`` locked pairs per volunteer, the member pairs (``child``,
+    ``volunteer``), each child's ``priority``, the load a member needs (``unit``) and team
+    sizes (``size_max``)."""
+
+    spare: np.ndarray
+    locked: np.ndarray
+    child: np.ndarray
+    volunteer: np.ndarray
+    priority: np.ndarray
+    unit: int
+    size_max: np.ndarray
 
 
 class Reason(StrEnum):
@@ -46,6 +71,7 @@ class Reason(StrEnum):
     NO_CONSENT = "no_consent"
     NO_ELIGIBLE_VOLUNTEER_IN_REACH = "no_eligible_volunteer_in_reach"
     ALL_CANDIDATES_FORBIDDEN = "all_candidates_forbidden"
+    COVERAGE_IMPOSSIBLE = "coverage_impossible"
     LOCKED_OUT = "locked_out"
     CAPACITY_TAKEN = "capacity_taken"
     NOT_PAIRED_IN_TIME = "not_paired_in_time"
@@ -75,23 +101,20 @@ def unmatched_reasons(
     registry: Registry,
     policy: Policy,
     candidates: Candidates,
-    paired: np.ndarray,
-    spare: np.ndarray,
-    held: np.ndarray,
+    held: Held,
     solved: bool,
     proven: bool,
     infeasible: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(child indices, reason codes, details) for every child not in ``paired``.
+    """(child indices, reason codes, details) for every child not paired.
 
-    ``spare`` is each volunteer's capacity left after the pairing and ``held`` how many of
-    her children are locked pairs; ``solved`` says whether a valid pairing exists,
-    ``infeasible`` whether the rules contradict each other, ``proven`` whether the pairing
-    is proven optimal (otherwise no reason may claim a ranking).
+    ``solved`` says whether a valid pairing exists, ``infeasible`` whether the rules
+    contradict each other, ``proven`` whether the pairing is proven optimal (otherwise no
+    reason may claim a ranking).
     """
     n = len(registry.children)
     is_paired = np.zeros(n, bool)
-    is_paired[paired] = True
+    is_paired[held.child] = True
     rows = np.flatnonzero(~is_paired)
     reason = np.empty(rows.size, dtype=object)
     detail = np.full(rows.size, "", dtype=object)
@@ -107,9 +130,6 @@ def unmatched_reasons(
     consent = registry.consent[rows]
     n_edges = np.bincount(candidates.child, minlength=n)[rows]
     reach = candidates.reach[rows]
-    room = np.zeros(n, bool)
-    has_room_edge = spare[candidates.volunteer] > 0
-    room[candidates.child[has_room_edge]] = True
 
     reason[~consent] = Reason.NO_CONSENT.value
     detail[~consent] = "the guardian has not consented to pairing"
@@ -138,8 +158,34 @@ def unmatched_reasons(
     ]
 
     rest = consent & (n_edges > 0)
+    required, covers = _coverage(registry, policy, candidates)
+    if required is not None:
+        for i in np.flatnonzero(rest & required[rows].any(axis=1)).tolist():
+            text = _coverage_gap(
+                required[rows[i]], covers, _own(candidates, rows[i]), int(held.size_max[rows[i]])
+            )
+            if text:
+                reason[i] = Reason.COVERAGE_IMPOSSIBLE.value
+                detail[i] = text
+                rest[i] = False
+
+    # room: a volunteer in reach with spare capacity for a member (with coverage: for every
+    # required category, a volunteer in reach who covers it and has room)
+    has_room = held.spare[candidates.volunteer] >= held.unit
+    room = np.zeros(n, bool)
+    room[candidates.child[has_room]] = True
+    lacking: dict[int, list[str]] = {}
+    if required is not None:
+        short = np.zeros((n, len(NEEDS)), bool)
+        np.logical_or.at(short, candidates.child[has_room], covers[has_room])
+        missing = required & ~short
+        for c in np.flatnonzero(missing.any(axis=1) & ~is_paired).tolist():
+            room[c] = False
+            lacking[c] = [NEEDS[k] for k in np.flatnonzero(missing[c])]
     full = rest & ~room[rows]
-    holding = np.bincount(candidates.child[held[candidates.volunteer] > 0], minlength=n)[rows]
+    holding = np.bincount(candidates.child[held.locked[candidates.volunteer] > 0], minlength=n)[
+        rows
+    ]
     locked_out = full & (holding > 0)
     reason[locked_out] = Reason.LOCKED_OUT.value
     detail[locked_out] = [
@@ -148,9 +194,89 @@ def unmatched_reasons(
     ]
     taken = full & (holding == 0)
     reason[taken] = Reason.CAPACITY_TAKEN.value
-    why = "with children ranked higher" if proven else "(the time limit stopped the search)"
-    detail[taken] = [f"all {k} volunteers in reach are at capacity {why}" for k in n_edges[taken]]
+    detail[taken] = _taken_details(candidates, held, rows[taken], lacking, covers, proven)
     late = rest & room[rows]
     reason[late] = Reason.NOT_PAIRED_IN_TIME.value
-    detail[late] = "a volunteer in reach had room; the search stopped before proving the best"
+    detail[late] = (
+        "a volunteer in reach had room; the search stopped before proving the best"
+        if not proven
+        else "a volunteer in reach had room, but no valid team could be formed with it"
+    )
     return rows, reason, detail
+
+
+def _own(candidates: Candidates, c: int) -> np.ndarray:
+    """Candidate edges of child c (edges are sorted by child)."""
+    return np.arange(*np.searchsorted(candidates.child, [c, c + 1]))
+
+
+def _coverage(
+    registry: Registry, policy: Policy, candidates: Candidates
+) -> tuple[np.ndarray | None, np.ndarray]:
+    if policy.cover_need_from is None:
+        return None, np.zeros((len(candidates), len(NEEDS)), bool)
+    required = registry.need >= policy.cover_need_from
+    covers = registry.skill[candidates.volunteer] >= policy.cover_skill_from
+    return required, covers
+
+
+def _coverage_gap(required: np.ndarray, covers: np.ndarray, own: np.ndarray, most: int) -> str:
+    """Why no team of at most ``most`` members from the pairs ``own`` covers ``required``,
+    or "" when one does."""
+    skill = "skill"
+    union = covers[own].any(axis=0)
+    nobody = [NEEDS[k] for k in np.flatnonzero(required & ~union)]
+    if nobody:
+        return f"no volunteer in reach has the {skill} to cover {' and '.join(nobody)}"
+    size = min_cover_size(required, covers[own])
+    assert size is not None
+    if size > most:
+        needs = ", ".join(NEEDS[k] for k in np.flatnonzero(required))
+        if most == 1:
+            return f"no single volunteer in reach covers {needs}, and the team may have one member"
+        return f"covering {needs} takes {size} volunteers in reach; the team may have {most}"
+    return ""
+
+
+def _taken_details(
+    candidates: Candidates,
+    held: Held,
+    children: np.ndarray,
+    lacking: dict[int, list[str]],
+    covers: np.ndarray,
+    proven: bool,
+) -> list[str]:
+    """For each child whose volunteers in reach are full: how many children hold those
+    volunteers and how they rank against this child."""
+    order = np.argsort(held.volunteer, kind="stable")
+    by_vol = held.child[order]
+    start = np.searchsorted(held.volunteer[order], np.arange(len(held.spare) + 1))
+    out = []
+    for c in children.tolist():
+        own = _own(candidates, c)
+        if c in lacking:  # only the volunteers who cover what is missing matter
+            ks = [NEEDS.index(k) for k in lacking[c]]
+            own = own[covers[own][:, ks].any(axis=1)]
+        vols = candidates.volunteer[own]
+        held_by = [by_vol[start[v] : start[v + 1]] for v in vols.tolist()]
+        holders = np.unique(np.concatenate(held_by)) if held_by else np.empty(0, np.int64)
+        mine = held.priority[c]
+        higher = int(np.count_nonzero(held.priority[holders] > mine))
+        equal = int(np.count_nonzero(held.priority[holders] == mine))
+        lower = holders.size - higher - equal
+        what = f"all {vols.size} volunteers in reach"
+        if c in lacking:
+            what = f"the volunteers in reach who cover {' and '.join(lacking[c])}"
+        text = f"{what} are at capacity, holding {holders.size} children"
+        if not proven:
+            out.append(f"{text} (the time limit stopped the search before ranking them)")
+            continue
+        parts = []
+        if higher:
+            parts.append(f"{higher} of greater priority")
+        if equal:
+            parts.append(f"{equal} of equal priority whose pairing gives a better total fit")
+        if lower:
+            parts.append(f"{lower} of lower priority, whose pairs the other rules keep")
+        out.append(f"{text}: {', '.join(parts)}" if parts else text)
+    return out

@@ -15,10 +15,11 @@ import pandas as pd
 
 from pairmatch.candidates import Candidates
 from pairmatch.errors import PairmatchError
+from pairmatch.members import Members
 from pairmatch.model.policy import Policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.model.vocab import NEEDS
-from pairmatch.reasons import unmatched_reasons
+from pairmatch.reasons import Held, unmatched_reasons
 from pairmatch.registry import Registry
 from pairmatch.solvers.base import Solution, Status
 
@@ -149,27 +150,42 @@ class MatchResult:
 
     # ---------------------------------------------------------------- tables
     @cached_property
+    def _members(self) -> Members:
+        return Members.of(self)
+
+    @cached_property
     def _edges(self) -> np.ndarray:
-        """Candidate-edge index of each pair (pairs are problem edges = candidate edges)."""
-        return self.solution.chosen
+        """Candidate-edge index of each member, by child, the lead first."""
+        return self._members.edges
 
     @cached_property
     def _edge_of_child(self) -> np.ndarray:
-        """The chosen candidate edge of each child, -1 where unpaired."""
+        """The lead's candidate edge of each child, -1 where unpaired."""
         out = np.full(len(self.registry.children), -1, np.int64)
-        out[self.candidates.child[self._edges]] = self._edges
+        lead = self._members.edges[self._members.lead]
+        out[self.candidates.child[lead]] = lead
         return out
+
+    @property
+    def has_teams(self) -> bool:
+        """Whether some child may get more than one volunteer or needs coverage."""
+        return self.solution.problem.teams is not None
 
     @cached_property
     def pairs(self) -> pd.DataFrame:
-        """One row per pair, sorted by child id.
+        """One row per (child, volunteer) pair, sorted by child id, a team's lead first.
 
-        Columns: ``child_id``, ``volunteer_id``, ``distance_km``, ``fit`` (the pair's score),
-        ``need_fit``, ``tag_bonus``, ``distance_penalty``, ``shared_tags``, ``priority``,
-        ``locked``, then the child's ``county``, ``township`` and the volunteer's township
-        as ``volunteer_township``.
+        Columns: ``child_id``, ``volunteer_id``, ``distance_km``, ``fit`` (what the pair adds
+        to the objective), ``role`` (``lead``, or ``support`` for the other members of a
+        team), ``need_fit`` (need × skill, in a team counted for the categories where
+        this member is the team's best), ``tag_bonus``, ``preference`` (gender, township,
+        village points), ``distance_penalty``, ``shared_tags``, ``covers`` (the child's
+        required need categories this member covers, ``;``-separated), ``priority``,
+        ``locked``, then the child's ``county``, ``township`` and the volunteer's township as
+        ``volunteer_township``. The ``fit`` column sums to :attr:`objective`.
         """
-        e = self._edges
+        mem = self._members
+        e = mem.edges
         cand, reg, pol = self.candidates, self.registry, self.policy
         c, v = cand.child[e], cand.volunteer[e]
         locked = np.isin(e, self.solution.problem.locked)
@@ -178,11 +194,14 @@ class MatchResult:
                 "child_id": reg.child_ids[c],
                 "volunteer_id": reg.volunteer_ids[v],
                 "distance_km": cand.distance_km[e],
-                "fit": cand.score[e] * pol.score_resolution,
-                "need_fit": cand.need_fit[e],
+                "fit": mem.fit,
+                "role": np.where(mem.lead, "lead", "support").astype(object),
+                "need_fit": mem.need_fit,
                 "tag_bonus": pol.tag_bonus * cand.shared_tags[e],
+                "preference": cand.preference[e],
                 "distance_penalty": pol.distance_penalty_per_km * cand.distance_km[e],
                 "shared_tags": cand.shared_tags[e],
+                "covers": mem.covers_text,
                 "priority": self.priority[c],
                 "locked": locked,
                 "county": reg.children["county"].to_numpy(object)[c],
@@ -193,17 +212,32 @@ class MatchResult:
 
     @cached_property
     def _unmatched_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        reg, sol = self.registry, self.solution
-        paired = self.candidates.child[self._edges]
+        reg, sol, cand = self.registry, self.solution, self.candidates
+        p = sol.problem
         m = len(reg.volunteers)
-        used = np.bincount(self.candidates.volunteer[self._edges], minlength=m)
-        held = np.bincount(self.candidates.volunteer[sol.problem.locked], minlength=m)
+        e = np.asarray(sol.chosen, np.int64)
+        is_lead = np.isin(e, sol.leads)
+        load = np.where(is_lead, p.load[e], p.teams.support_load[e] if p.teams else p.load[e])
+        used = np.bincount(cand.volunteer[e], weights=load, minlength=m).astype(np.int64)
+        # a child needs room for at least a one-member team's lead, or a supporter's share
+        unit = int(p.load.min(initial=1))
+        if p.teams is not None and p.n_edges:
+            unit = int(min(unit, p.teams.support_load.min()))
+        held = Held(
+            spare=p.capacity - used,
+            locked=np.bincount(cand.volunteer[p.locked], minlength=m),
+            child=cand.child[e],
+            volunteer=cand.volunteer[e],
+            priority=self.priority,
+            unit=unit,
+            size_max=(
+                p.teams.size_max if p.teams is not None else np.ones(len(reg.children), np.int64)
+            ),
+        )
         return unmatched_reasons(
             reg,
             self.policy,
-            self.candidates,
-            paired,
-            reg.capacity - used,
+            cand,
             held,
             solved=sol.has_solution,
             proven=sol.status is Status.OPTIMAL,
@@ -231,8 +265,10 @@ class MatchResult:
     def ledger(self, personal: bool = True) -> pd.DataFrame:
         """The pairing ledger (结对台账): one row per child, paired or not, nothing left out.
 
-        Columns: ``child_id``, ``status`` (``paired``/``unmatched``), ``volunteer_id``,
-        ``distance_km``, ``fit``, ``reason``, ``detail``, ``priority``, the child's
+        Columns: ``child_id``, ``status`` (``paired``/``unmatched``), ``volunteer_id`` (the
+        lead, 主结对人), ``distance_km`` (to the lead), ``fit`` (the whole team's),
+        ``reason``, ``detail``, ``priority``, ``team_size``, ``support_ids`` (the supporting
+        members, ``;``-separated), the child's
         category and jurisdiction, then every other column the children table carried (a name
         the ledger already uses gets the suffix ``_input``), then the paired volunteer's other
         columns prefixed ``volunteer_``. With ``personal=False`` the sensitive columns (name,
@@ -248,12 +284,29 @@ class MatchResult:
         out["reason"] = ""
         out["detail"] = ""
         out["priority"] = self.priority
-        e = self._edges
+        mem = self._members
+        e = mem.edges[mem.lead]
         c = self.candidates.child[e]
         out.loc[c, "status"] = "paired"
         out.loc[c, "volunteer_id"] = reg.volunteer_ids[self.candidates.volunteer[e]]
         out.loc[c, "distance_km"] = self.candidates.distance_km[e]
-        out.loc[c, "fit"] = self.candidates.score[e] * self.policy.score_resolution
+        member_child = self.candidates.child[mem.edges]
+        n = len(table)
+        out["fit"] = np.where(
+            np.bincount(member_child, minlength=n) > 0,
+            np.bincount(member_child, weights=mem.fit, minlength=n),
+            np.nan,
+        )
+        out["team_size"] = np.bincount(member_child, minlength=n)
+        support = np.full(n, "", dtype=object)
+        helpers = mem.edges[~mem.lead]
+        for child, vid in zip(
+            self.candidates.child[helpers].tolist(),
+            reg.volunteer_ids[self.candidates.volunteer[helpers]],
+            strict=True,
+        ):
+            support[child] = f"{support[child]};{vid}" if support[child] else vid
+        out["support_ids"] = support
         rows, reason, detail = self._unmatched_arrays
         out.loc[rows, "reason"] = reason
         out.loc[rows, "detail"] = detail
@@ -266,7 +319,7 @@ class MatchResult:
             name = col if col not in taken else f"{col}_input"
             out[name] = table[col].to_numpy()
             taken.add(name)
-        # the paired volunteer's extra columns and names, prefixed "volunteer_"
+        # the lead volunteer's extra columns and names, prefixed "volunteer_"
         vt = reg.volunteers
         v = self.candidates.volunteer[e]
         for col in _passthrough(vt, {*VOLUNTEER_COLUMNS}, personal):

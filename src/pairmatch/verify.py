@@ -195,7 +195,8 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
         given.append(pd.Index(read_children(children)["id"]))
     if volunteers is not None and set(read_volunteers(volunteers)["id"]) != set(vt.index):
         r.fail("records accounted for", "the volunteers matched differ from those given")
-    seen = pd.concat([pairs["child_id"], unmatched["child_id"]], ignore_index=True)
+    paired_ids = pairs["child_id"].drop_duplicates()  # a team has one row per member
+    seen = pd.concat([paired_ids, unmatched["child_id"]], ignore_index=True)
     if seen.duplicated().any():
         r.fail("records accounted for", f"{int(seen.duplicated().sum())} children listed twice")
     for ids in given:
@@ -228,10 +229,13 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     ):
         for i in np.flatnonzero(bad):
             r.fail(rule, f"pair ({pairs['child_id'].iat[i]}, {pairs['volunteer_id'].iat[i]})")
-    load = pairs["volunteer_id"].value_counts()
-    over = load[load > vt.loc[load.index, "capacity"].to_numpy()]
+    lead = pairs["role"].to_numpy(object) == "lead"
+    share = np.where(lead, 1.0, policy.support_load)
+    load = pd.Series(share, index=pairs["volunteer_id"].to_numpy(object)).groupby(level=0).sum()
+    over = load[load > vt.loc[load.index, "capacity"].to_numpy() + 1e-9]
     for vid, k in over.items():
-        r.fail("capacity", f"volunteer {vid} has {k} children, capacity {vt.at[vid, 'capacity']}")
+        r.fail("capacity", f"volunteer {vid} has load {k:g}, capacity {vt.at[vid, 'capacity']}")
+    _verify_team_rules(result, r, pairs, ct, vt, lead)
     if not policy.allow_cross_county:
         other = ~_same_county(c, v)
         for i in np.flatnonzero(other):
@@ -249,20 +253,25 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     for i in np.flatnonzero(np.abs(d - pairs["distance_km"].to_numpy(float)) > 1e-3):
         r.fail("distance", f"pair {i} reports {pairs['distance_km'].iat[i]:.4f} km, is {d[i]:.4f}")
 
+    # fit, re-derived: per child, each need category's best member once, plus every
+    # member's tags, preferences and distance
     need = c[[f"need_{k}" for k in NEEDS]].to_numpy(float)
     skill = v[[f"skill_{k}" for k in NEEDS]].to_numpy(float)
     weights = np.array([policy.need_weights[k] for k in NEEDS])
     shared = np.array(
         [len(_tags(a) & _tags(b)) for a, b in zip(c["interests"], v["specialities"], strict=True)]
     )
-    fit = (
-        (need * skill * weights).sum(1)
-        + policy.tag_bonus * shared
-        - (policy.distance_penalty_per_km * d)
+    own = (
+        policy.tag_bonus * shared - policy.distance_penalty_per_km * d + _preferences(policy, c, v)
     )
-    tol = policy.score_resolution / 2 + 1e-6
-    for i in np.flatnonzero(np.abs(fit - pairs["fit"].to_numpy(float)) > tol):
-        r.fail("fit", f"pair {i} reports fit {pairs['fit'].iat[i]:.4f}, is {fit[i]:.4f}")
+    per_category = pd.DataFrame(need * skill * weights).groupby(pairs["child_id"].to_numpy()).max()
+    expected = per_category.sum(axis=1) + pd.Series(own).groupby(pairs["child_id"].to_numpy()).sum()
+    reported = pairs.groupby("child_id")["fit"].sum()
+    members = pairs.groupby("child_id").size()
+    tol = policy.score_resolution * (members + len(NEEDS)) / 2 + 1e-6
+    wrong = (expected - reported).abs() > tol
+    for cid in wrong[wrong].index:
+        r.fail("fit", f"child {cid} reports fit {reported[cid]:.4f}, is {expected[cid]:.4f}")
     if abs(pairs["fit"].sum() - result.objective) > 1e-6 * max(1.0, abs(result.objective)):
         r.fail(
             "objective", f"objective {result.objective} != sum of pair fits {pairs['fit'].sum()}"
@@ -279,6 +288,72 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
         if pair in made:
             r.fail("forbidden", f"forbidden pair {pair} is made")
     _verify_unmatched(result, r, ct, vt)
+
+
+def _preferences(policy: Any, c: pd.DataFrame, v: pd.DataFrame) -> np.ndarray:
+    """Soft-preference points of each pair, from the register text."""
+    points = np.zeros(len(c))
+    if "preferred_gender" in c.columns and "gender" in v.columns:
+        want = c["preferred_gender"].astype(str).to_numpy(object)
+        got = v["gender"].astype(str).to_numpy(object)
+        points += policy.gender_bonus * ((want != "") & (want == got))
+    same = c["county"].to_numpy(object) == v["county"].to_numpy(object)
+    for level, bonus in (
+        ("township", policy.same_township_bonus),
+        ("village", policy.same_village_bonus),
+    ):
+        here = c[level].astype(str).to_numpy(object)
+        same = same & (here == v[level].astype(str).to_numpy(object)) & (here != "")
+        points += bonus * same
+    return points
+
+
+def _verify_team_rules(
+    result: Any,
+    r: Verification,
+    pairs: pd.DataFrame,
+    ct: pd.DataFrame,
+    vt: pd.DataFrame,
+    lead: np.ndarray,
+) -> None:
+    """One lead per paired child, team sizes, coverage and the lead cap, re-derived from the
+    registers and the policy."""
+    policy = result.policy
+    r.checked += ["lead", "team size", "coverage", "max leads"]
+    ids = pairs["child_id"].to_numpy(object)
+    leads = pd.Series(lead.astype(int), index=ids).groupby(level=0).sum()
+    for cid in leads.index[leads.to_numpy() != 1]:
+        r.fail("lead", f"child {cid} has {leads[cid]} leads")
+    size = pd.Series(1, index=ids).groupby(level=0).sum()
+    kids = ct.loc[size.index]
+    need = kids[[f"need_{k}" for k in NEEDS]].to_numpy(int)
+    low = np.full(len(kids), policy.team_size[0])
+    high = np.full(len(kids), policy.team_size[1])
+    if policy.severe_team_size is not None:
+        severe = (need.sum(axis=1) >= policy.severe_total_need) | (
+            need.max(axis=1) >= policy.severe_need
+        )
+        low = np.where(severe, policy.severe_team_size[0], low)
+        high = np.where(severe, policy.severe_team_size[1], high)
+    for name, bound in (("team_min", low), ("team_max", high)):
+        if name in kids.columns:
+            given = pd.to_numeric(kids[name], errors="coerce").to_numpy(float)
+            bound[:] = np.where(np.isnan(given), bound, given)
+    bad = (size.to_numpy() < low) | (size.to_numpy() > high)
+    for i in np.flatnonzero(bad):
+        r.fail("team size", f"child {size.index[i]} has {size.iat[i]}, allowed {low[i]}..{high[i]}")
+    if policy.cover_need_from is not None:
+        skill = vt.loc[pairs["volunteer_id"], [f"skill_{k}" for k in NEEDS]].to_numpy(int)
+        covered = pd.DataFrame(skill >= policy.cover_skill_from).groupby(ids).any()
+        required = pd.DataFrame(need >= policy.cover_need_from, index=size.index)
+        gap = required.to_numpy() & ~covered.loc[size.index].to_numpy()
+        for i in np.flatnonzero(gap.any(axis=1)):
+            missing = [NEEDS[k] for k in np.flatnonzero(gap[i])]
+            r.fail("coverage", f"child {size.index[i]}: no member covers {', '.join(missing)}")
+    if policy.max_leads is not None:
+        led = pairs.loc[lead, "volunteer_id"].value_counts()
+        for vid, k in led[led > policy.max_leads].items():
+            r.fail("max leads", f"volunteer {vid} leads {k}, at most {policy.max_leads}")
 
 
 def _verify_unmatched(result: Any, r: Verification, ct: pd.DataFrame, vt: pd.DataFrame) -> None:

