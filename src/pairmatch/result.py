@@ -357,11 +357,7 @@ class MatchResult:
     def explain(self, child_id: str) -> Explanation:
         """Why this child has this volunteer, or none: in words (``str()``) and as a dict."""
         reg, cand, pol = self.registry, self.candidates, self.policy
-        index = pd.Index(reg.children["id"]).get_indexer([str(child_id)])[0]
-        if index < 0:
-            # the id is not echoed: a caller may have passed a name by mistake
-            raise UnknownIdError("no child with the given id in this result")
-        c = int(index)
+        c = self._child_index(child_id)
         need = dict(zip(NEEDS, reg.need[c].tolist(), strict=True))
         total_need = sum(need.values())
         category = reg.children["category"].iat[c]
@@ -382,41 +378,146 @@ class MatchResult:
         }
         e = int(self._edge_of_child[c])
         if e >= 0:
-            v = int(cand.volunteer[e])
-            rank = 1 + int(np.count_nonzero(cand.score[own] > cand.score[e]))
-            skills = dict(zip(NEEDS, reg.skill[v].tolist(), strict=True))
-            per_need = {k: pol.need_weights[k] * need[k] * skills[k] for k in NEEDS}
-            data |= {
-                "status": "paired",
-                "volunteer_id": str(reg.volunteer_ids[v]),
-                "distance_km": float(cand.distance_km[e]),
-                "fit": {
-                    "total": float(cand.score[e] * pol.score_resolution),
-                    "need_x_skill": per_need,
-                    "shared_tags": sorted(
-                        set(str(reg.children["interests"].iat[c]).split(";"))
-                        & set(str(reg.volunteers["specialities"].iat[v]).split(";")) - {""}
-                    ),
-                    "tag_bonus": float(pol.tag_bonus * cand.shared_tags[e]),
-                    "distance_penalty": float(pol.distance_penalty_per_km * cand.distance_km[e]),
-                },
-                "rank_among_candidates": rank,
-            }
-            parts = ", ".join(f"{k} {val:g}" for k, val in per_need.items() if val)
-            text = (
-                f"Child {child_id} (priority {prio}) is paired with volunteer "
-                f"{data['volunteer_id']}, {data['distance_km']:.1f} km away. Fit "
-                f"{data['fit']['total']:.2f} = need×skill ({parts or 'none'}) + tags "
-                f"{data['fit']['tag_bonus']:g} - distance {data['fit']['distance_penalty']:.2f}. "
-                f"This is candidate #{rank} of {data['candidates']} by fit; the pairing "
-                "maximises the total over all children."
-            )
+            data |= self._explain_team(c, own)
+            text = self._team_text(str(child_id), prio, data)
         else:
             rows, reason, detail = self._unmatched_arrays
             at = int(np.searchsorted(rows, c))  # rows are ascending
             data |= {"status": "unmatched", "reason": reason[at], "detail": detail[at]}
             text = f"Child {child_id} (priority {prio}) is not paired: {reason[at]} ({detail[at]})."
         return Explanation(str(child_id), data, text)
+
+    def _child_index(self, child_id: str) -> int:
+        index = pd.Index(self.registry.children["id"]).get_indexer([str(child_id)])[0]
+        if index < 0:
+            # the id is not echoed: a caller may have passed a name by mistake
+            raise UnknownIdError("no child with the given id in this result")
+        return int(index)
+
+    # ---------------------------------------------------------------- what if
+    def alternatives(
+        self, child_id: str, k: int = 3, *, time_limit: float | None = None
+    ) -> pd.DataFrame:
+        """The next best volunteers for a child, each with what choosing her would cost the
+        whole pairing: ``volunteer_id``, ``distance_km``, ``pair_fit``, ``feasible``,
+        ``status``, ``priority_change``, ``children_paired_change`` and
+        ``objective_change`` (changes of the optimum when that pair is required), best first.
+
+        Examples
+        --------
+        >>> import pairmatch as pm
+        >>> result = pm.match(*pm.synth.county(120, seed=2), pm.Policy(max_distance_km=5))
+        >>> child = result.pairs["child_id"].iat[0]
+        >>> options = result.alternatives(child, k=2)
+        >>> bool((options["objective_change"] <= 1e-9).all())  # the pairing was optimal
+        True
+        """
+        from pairmatch.whatif import alternatives
+
+        return alternatives(self, child_id, k, time_limit=time_limit)
+
+    def shortfall(
+        self,
+        by: str | list[str] = "township",
+        *,
+        capacity: int | None = None,
+        max_recruits: int | None = None,
+        time_limit: float | None = 60.0,
+    ) -> pd.DataFrame:
+        """A recruitment table: how many more volunteers with which skills, by jurisdiction,
+        would pair how many more of the unmatched children (see
+        :func:`pairmatch.whatif.shortfall`; ``.attrs["plan"]`` has one row per recruit).
+
+        Examples
+        --------
+        >>> import pairmatch as pm
+        >>> result = pm.match(*pm.synth.county(150, seed=2), pm.Policy(max_distance_km=3))
+        >>> table = result.shortfall()
+        >>> list(table.columns)
+        ['township', 'skills', 'recruits', 'children_paired', 'priority_gained']
+        """
+        from pairmatch.whatif import shortfall
+
+        return shortfall(
+            self, by, capacity=capacity, max_recruits=max_recruits, time_limit=time_limit
+        )
+
+    def _explain_team(self, c: int, own: np.ndarray) -> dict[str, Any]:
+        """The paired child's team, member by member, and what the fit is made of."""
+        reg, cand, pol, mem = self.registry, self.candidates, self.policy, self._members
+        rows = np.flatnonzero(cand.child[mem.edges] == c)  # the lead first
+        interests = set(str(reg.children["interests"].iat[c]).split(";")) - {""}
+        team = []
+        for i in rows.tolist():
+            e, v = int(mem.edges[i]), int(cand.volunteer[mem.edges[i]])
+            team.append(
+                {
+                    "volunteer_id": str(reg.volunteer_ids[v]),
+                    "role": "lead" if mem.lead[i] else "support",
+                    "distance_km": float(cand.distance_km[e]),
+                    "covers": [NEEDS[k] for k in np.flatnonzero(mem.covers[i])],
+                    "counted_needs": {
+                        NEEDS[k]: float(mem.need_value[i, k])
+                        for k in np.flatnonzero(mem.credit[i] & (mem.need_value[i] > 0))
+                    },
+                    "shared_tags": sorted(
+                        interests & set(str(reg.volunteers["specialities"].iat[v]).split(";"))
+                    ),
+                    "fit": float(mem.fit[i]),
+                }
+            )
+        edges = mem.edges[rows]
+        lead = team[0]
+        per_need = {k: float((mem.need_value[rows, j] * mem.credit[rows, j]).sum())
+                    for j, k in enumerate(NEEDS)}  # fmt: skip
+        e = int(edges[0])
+        rank = 1 + int(np.count_nonzero(cand.score[own] > cand.score[e]))
+        return {
+            "status": "paired",
+            "volunteer_id": lead["volunteer_id"],
+            "distance_km": lead["distance_km"],
+            "team": team,
+            "fit": {
+                "total": float(mem.fit[rows].sum()),
+                "need_x_skill": per_need,
+                "shared_tags": lead["shared_tags"],
+                "tag_bonus": float(pol.tag_bonus * cand.shared_tags[edges].sum()),
+                "preference": float(cand.preference[edges].sum()),
+                "distance_penalty": float(
+                    pol.distance_penalty_per_km * cand.distance_km[edges].sum()
+                ),
+            },
+            "rank_among_candidates": rank,
+        }
+
+    @staticmethod
+    def _team_text(child_id: str, prio: int, data: dict[str, Any]) -> str:
+        fit, team = data["fit"], data["team"]
+        parts = ", ".join(f"{k} {val:g}" for k, val in fit["need_x_skill"].items() if val)
+        pref = f" + preferences {fit['preference']:g}" if fit["preference"] else ""
+        why = (
+            f"Fit {fit['total']:.2f} = need×skill ({parts or 'none'}) + tags "
+            f"{fit['tag_bonus']:g}{pref} - distance {fit['distance_penalty']:.2f}."
+        )
+        if len(team) == 1:
+            return (
+                f"Child {child_id} (priority {prio}) is paired with volunteer "
+                f"{data['volunteer_id']}, {data['distance_km']:.1f} km away. {why} "
+                f"This is candidate #{data['rank_among_candidates']} of {data['candidates']} "
+                "by fit; the pairing maximises the total over all children."
+            )
+        members = "; ".join(
+            f"{m['role']} {m['volunteer_id']} ({m['distance_km']:.1f} km"
+            + (f", covers {' and '.join(m['covers'])}" if m["covers"] else "")
+            + (f", counted for {', '.join(m['counted_needs'])}" if m["counted_needs"] else "")
+            + ")"
+            for m in team
+        )
+        return (
+            f"Child {child_id} (priority {prio}) is paired with a team of {len(team)}: "
+            f"{members}. {why} Each need counts once, from the member with the most skill in "
+            "it; the pairing maximises the total over all children."
+        )
 
     # ---------------------------------------------------------------- output
     def to_ledger(self, path: str | os.PathLike[str], *, personal: bool = True) -> Path:

@@ -340,14 +340,14 @@ def _verify_team_rules(
             given = pd.to_numeric(kids[name], errors="coerce").to_numpy(float)
             bound[:] = np.where(np.isnan(given), bound, given)
     bad = (size.to_numpy() < low) | (size.to_numpy() > high)
-    for i in np.flatnonzero(bad):
+    for i in np.flatnonzero(bad).tolist():
         r.fail("team size", f"child {size.index[i]} has {size.iat[i]}, allowed {low[i]}..{high[i]}")
     if policy.cover_need_from is not None:
         skill = vt.loc[pairs["volunteer_id"], [f"skill_{k}" for k in NEEDS]].to_numpy(int)
         covered = pd.DataFrame(skill >= policy.cover_skill_from).groupby(ids).any()
         required = pd.DataFrame(need >= policy.cover_need_from, index=size.index)
         gap = required.to_numpy() & ~covered.loc[size.index].to_numpy()
-        for i in np.flatnonzero(gap.any(axis=1)):
+        for i in np.flatnonzero(gap.any(axis=1)).tolist():
             missing = [NEEDS[k] for k in np.flatnonzero(gap[i])]
             r.fail("coverage", f"child {size.index[i]}: no member covers {', '.join(missing)}")
     if policy.max_leads is not None:

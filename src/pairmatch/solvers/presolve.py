@@ -38,8 +38,8 @@ def min_cover_size(required: np.ndarray, masks: np.ndarray) -> int | None:
     need = int(np.dot(required.astype(np.int64), 1 << np.arange(required.size)))
     if need == 0:
         return 0
-    codes = np.unique(masks.astype(np.int64) @ (1 << np.arange(required.size)) & need)
-    codes = [int(x) for x in codes if x]
+    found = np.unique(masks.astype(np.int64) @ (1 << np.arange(required.size)) & need)
+    codes = [int(x) for x in found if x]
     for size in range(1, required.size + 1):  # one member per category is always enough
         for pick in combinations(codes, size):
             union = 0
