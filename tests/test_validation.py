@@ -188,8 +188,12 @@ flags = st.sampled_from([True, False, "yes", "no", "是", "maybe", None, 1, 0, 2
     consent=flags,
     category=st.sampled_from(["left_behind", "散居孤儿", "orphan", "", None]),
     interests=st.one_of(st.none(), st.text(max_size=8)),
+    team=st.tuples(*[st.sampled_from([None, float("nan"), "", 1, 2, 3, 11, 0, 2.5, "2", "x"])] * 2),
+    preferred=st.sampled_from([None, "", "女", "male", "x"]),
 )
-def test_child_record_and_table_agree(lat, need, consent, category, interests) -> None:
+def test_child_record_and_table_agree(
+    lat, need, consent, category, interests, team, preferred
+) -> None:
     row = {
         "id": "C1",
         "lat": lat,
@@ -206,6 +210,9 @@ def test_child_record_and_table_agree(lat, need, consent, category, interests) -
         "need_safety": 0,
         "interests": interests,
         "guardian_consent": consent,
+        "team_min": team[0],
+        "team_max": team[1],
+        "preferred_gender": preferred,
     }
     record = _accepted(lambda: pm.Child.model_validate(row))
     table = _accepted(lambda: validate_children(pd.DataFrame([row])))
@@ -214,6 +221,11 @@ def test_child_record_and_table_agree(lat, need, consent, category, interests) -
         assert record.needs.study == table["need_study"].iat[0]
         assert record.guardian_consent == table["guardian_consent"].iat[0]
         assert ";".join(record.interests) == table["interests"].iat[0]
+        for name in ("team_min", "team_max"):
+            cell = table[name].iat[0]
+            assert getattr(record, name) == (None if pd.isna(cell) else int(cell))
+        wanted = record.preferred_gender.value if record.preferred_gender else ""
+        assert wanted == table["preferred_gender"].iat[0]
 
 
 @settings(max_examples=100, deadline=None)
