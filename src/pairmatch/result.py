@@ -145,6 +145,7 @@ class MatchResult:
             "components": self.solution.components,
             "solver": self.solution.solver,
             "paired": self.n_paired,
+            "model": dict(self.solution.stats),
             "timings_s": dict(self.timings),
         }
 

@@ -114,6 +114,7 @@ def solve(
         components=core.components,
         timings={"solve": seconds},
         lead=lead,
+        stats={"edges": problem.n_edges, "edges_after_presolve": plain.n_edges, **core.stats},
     )
 
 

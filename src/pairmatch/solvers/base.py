@@ -88,6 +88,7 @@ class CoreResult:
     notes: tuple[str, ...] = ()
     components: int = 0
     lead: np.ndarray | None = None  # team problems: each paired child's lead edge
+    stats: dict[str, int] = field(default_factory=dict)  # model sizes, summed over parts
 
 
 class Backend(ABC):
@@ -142,6 +143,7 @@ class Solution:
     components: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     lead: np.ndarray | None = None
+    stats: dict[str, int] = field(default_factory=dict)
 
     @property
     def leads(self) -> np.ndarray:

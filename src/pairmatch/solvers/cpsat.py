@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -245,6 +246,7 @@ def _solve_components(
     statuses: list[Status] = []
     notes: list[str] = []
     p_bound = s_bound = 0
+    stats: dict[str, int] = {}
     # children with no edge at all stay unpaired, which breaks a must-pair requirement
     stranded = np.setdiff1d(np.flatnonzero(problem.must_pair), problem.child)
     if stranded.size:
@@ -263,15 +265,17 @@ def _solve_components(
         p_bound += outcome.priority_bound
         s_bound += outcome.score_bound
         notes += outcome.notes
+        for key, value in outcome.stats.items():
+            stats[key] = stats.get(key, 0) + value
         members.append(outcome.chosen)
         leads.append(outcome.chosen if outcome.lead is None else outcome.lead)
     status = _combine(statuses)
     none = np.empty(0, np.int64)
     if status in (Status.INFEASIBLE, Status.UNKNOWN):
-        return CoreResult(none, status, p_bound, s_bound, tuple(notes), count, none)
+        return CoreResult(none, status, p_bound, s_bound, tuple(notes), count, none, stats)
     chosen = np.sort(np.concatenate(members)) if members else none
     lead = np.sort(np.concatenate(leads)) if leads else none
-    return CoreResult(chosen, status, p_bound, s_bound, tuple(notes), count, lead)
+    return CoreResult(chosen, status, p_bound, s_bound, tuple(notes), count, lead, stats)
 
 
 def _plain_component(
@@ -365,6 +369,10 @@ def _team_model(
     for e in np.intersect1d(p.locked, edges):
         model.add(x[position[int(e)]] == 1)
 
+    model_size = {
+        "cpsat_variables": len(model.proto.variables),
+        "cpsat_constraints": len(model.proto.constraints),
+    }
     # leaving the component unpaired is valid unless a child must be paired or a pair is locked
     hard = bool(p.must_pair[kids].any()) or bool(np.isin(p.locked, edges).any())
     prio = {c: int(p.priority[c]) for c in paired}
@@ -381,11 +389,13 @@ def _team_model(
         model.maximize(level1)
         status = solver.solve(model)
         if status not in _SOLVED:
-            return _team_failure(status, hard, p_any, s_any)
+            return replace(_team_failure(status, hard, p_any, s_any), stats=model_size)
         if status != cp_model.OPTIMAL:
             chosen, leads = _team_values(solver, x, lead, edges)
             bound = _integer_bound(solver.best_objective_bound)
-            return CoreResult(chosen, Status.FEASIBLE, bound, s_any, (), 1, leads)
+            return replace(
+                CoreResult(chosen, Status.FEASIBLE, bound, s_any, (), 1, leads), stats=size
+            )
         best1 = round(solver.objective_value)
         model.add(level1 >= best1)
         p_any = best1
@@ -399,13 +409,13 @@ def _team_model(
     model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
     status = solver.solve(model)
     if status not in _SOLVED:
-        return _team_failure(status, hard, p_any, s_any)
+        return replace(_team_failure(status, hard, p_any, s_any), stats=model_size)
     chosen, leads = _team_values(solver, x, lead, edges)
     # the folded bound B >= weight·L2 - members, and members <= n_e
     sb = (_integer_bound(solver.best_objective_bound) + n_e) // weight
     final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
     pb = int(p.priority[np.unique(p.child[chosen])].sum()) if final is Status.OPTIMAL else p_any
-    return CoreResult(chosen, final, pb, sb, (), 1, leads)
+    return replace(CoreResult(chosen, final, pb, sb, (), 1, leads), stats=model_size)
 
 
 def _team_values(
