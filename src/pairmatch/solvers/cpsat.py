@@ -394,7 +394,7 @@ def _team_model(
             chosen, leads = _team_values(solver, x, lead, edges)
             bound = _integer_bound(solver.best_objective_bound)
             return replace(
-                CoreResult(chosen, Status.FEASIBLE, bound, s_any, (), 1, leads), stats=size
+                CoreResult(chosen, Status.FEASIBLE, bound, s_any, (), 1, leads), stats=model_size
             )
         best1 = round(solver.objective_value)
         model.add(level1 >= best1)
