@@ -102,3 +102,22 @@ def test_help_and_installed_entry_point() -> None:
         check=True,
     )
     assert "--max-distance" in done.stdout
+
+
+def test_policy_file_with_teams_and_a_flag_that_overrides_it(tmp_path, capsys) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(
+        '{"severe_team_size": [1, 3], "cover_need_from": 3, "max_distance_km": 50}',
+        encoding="utf-8",
+    )
+    out = tmp_path / "demo.csv"
+    args = ["demo", "--children", "120", "--policy", str(policy), "--max-distance", "4"]
+    assert main([*args, "-o", str(out)]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "teams:" in printed and "OPTIMAL" in printed
+    ledger = pd.read_csv(out)
+    assert ledger["distance_km"].max() <= 4  # the flag beat the file's 50 km
+    assert ledger["team_size"].max() > 1
+    policy.write_text('{"team_size": [3, 1]}', encoding="utf-8")
+    assert main(["demo", "--children", "50", "--policy", str(policy)]) == EXIT_INPUT
+    assert "larger" in capsys.readouterr().err

@@ -28,9 +28,16 @@ EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_NO_PAIRING = 0, 1, 2, 3
 def _policy_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("policy and solver")
     group.add_argument(
+        "--policy",
+        type=Path,
+        metavar="JSON",
+        help="a Policy as JSON (any of its fields, e.g. teams: "
+        '{"severe_team_size": [1, 3], "cover_need_from": 3}); the flags below override it',
+    )
+    group.add_argument(
         "--max-distance",
         type=float,
-        default=10.0,
+        default=None,
         metavar="KM",
         help="farthest a volunteer travels, great-circle km (default 10)",
     )
@@ -95,7 +102,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    policy = Policy(max_distance_km=args.max_distance, allow_cross_county=args.cross_county)
+    policy = (
+        Policy.model_validate_json(args.policy.read_text(encoding="utf-8"))
+        if args.policy
+        else Policy()
+    )
+    changes: dict[str, object] = {}
+    if args.max_distance is not None:
+        changes["max_distance_km"] = args.max_distance
+    if args.cross_county:
+        changes["allow_cross_county"] = True
+    if changes:
+        policy = Policy.model_validate(policy.model_dump() | changes)
     options = {"solver": args.solver, "time_limit": args.time_limit, "seed": args.seed}
     if args.command == "demo":
         children, volunteers = synth.county(args.children, args.volunteers, seed=args.data_seed)

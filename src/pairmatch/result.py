@@ -569,6 +569,12 @@ class MatchResult:
             f"paired {paired:,} of {n:,} children ({paired / max(n, 1):.1%}); "
             f"{consent:,} have guardian consent",
         ]
+        if self.has_teams and len(self.pairs):
+            sizes = self.pairs.groupby("child_id").size()
+            lines.append(
+                f"teams: {int((sizes > 1).sum()):,} children have 2 or more volunteers "
+                f"({len(self.pairs):,} volunteer places in all)"
+            )
         counts = self.unmatched["reason"].value_counts()
         if len(counts):
             lines.append("unmatched by reason:")
