@@ -35,7 +35,8 @@ def n_assignments(problem) -> int:
 def brute_force(problem) -> tuple[int, int] | None:
     """The lexicographic optimum ``(priority total, score total)`` of ``problem`` found by
     enumerating every assignment (each child: unpaired, or one of its own edges), or
-    ``None`` when no assignment obeys capacity (with loads), must-pair and locked edges."""
+    ``None`` when no assignment obeys capacity (with loads), must-pair and locked edges.
+    The score total loses ``overload_penalty`` per pair beyond a volunteer's fair load."""
     total = n_assignments(problem)
     if total > MAX_ASSIGNMENTS:
         raise ValueError(f"instance too large for brute force: {total} assignments")
@@ -47,6 +48,8 @@ def brute_force(problem) -> tuple[int, int] | None:
     priority = [int(x) for x in problem.priority]
     must_pair = [bool(x) for x in problem.must_pair]
     locked = {int(x) for x in problem.locked}
+    fair = None if problem.fair_load is None else [int(x) for x in problem.fair_load]
+    penalty = int(problem.overload_penalty)
 
     options = [[None, *edges] for edges in _edges_of_children(problem)]
     best: tuple[int, int] | None = None
@@ -64,7 +67,13 @@ def brute_force(problem) -> tuple[int, int] | None:
             used[volunteer[e]] += load[e]
         if any(u > cap for u, cap in zip(used, capacity, strict=True)):
             continue
-        value = (sum(priority[child[e]] for e in chosen), sum(score[e] for e in chosen))
+        fit = sum(score[e] for e in chosen)
+        if fair is not None:  # fairness: each pair beyond a volunteer's fair load costs
+            count = [0] * len(capacity)
+            for e in chosen:
+                count[volunteer[e]] += 1
+            fit -= penalty * sum(max(0, k - f) for k, f in zip(count, fair, strict=True))
+        value = (sum(priority[child[e]] for e in chosen), fit)
         if best is None or value > best:
             best = value
     return best

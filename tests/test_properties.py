@@ -41,6 +41,7 @@ def problems(
     scores: tuple[int, int] = (-5, 20),
     must_pair: bool = True,
     locked: bool = True,
+    fairness: bool = False,
 ) -> pm.Problem:
     """A valid random problem: distinct (child, volunteer) edges in random order, integer
     scores, loads >= 1 (all 1, one load per volunteer, or one per edge), capacities 0..3,
@@ -72,6 +73,12 @@ def problems(
     lock: list[int] = []
     if locked and e:
         lock = draw(st.lists(st.integers(0, e - 1), max_size=2), label="locked")
+    fair: dict = {}
+    if fairness:
+        fair = {
+            "fair_load": np.array(draw(st.lists(st.integers(0, 2), min_size=m, max_size=m))),
+            "overload_penalty": draw(st.integers(0, 8), label="overload penalty"),
+        }
     return pm.Problem(
         n_children=n,
         n_volunteers=m,
@@ -83,6 +90,7 @@ def problems(
         priority=np.array(priority, np.int64),
         must_pair=np.array(must, bool),
         locked=np.array(lock, np.int64),
+        **fair,
     )
 
 
@@ -195,6 +203,14 @@ def test_uniform_load_per_volunteer_flow_and_cpsat_equal_brute_force(
     problem: pm.Problem,
 ) -> None:
     assert problem.uniform_load
+    best = brute_force(problem)
+    for solver in ("flow", "cpsat"):
+        check_against_oracle(solve(problem, solver), best)
+
+
+@budget(200)
+@given(problems(loads=UNIFORM, fairness=True))
+def test_fairness_penalty_flow_and_cpsat_equal_brute_force(problem: pm.Problem) -> None:
     best = brute_force(problem)
     for solver in ("flow", "cpsat"):
         check_against_oracle(solve(problem, solver), best)

@@ -265,3 +265,24 @@ def test_one_member_teams_with_coverage_are_solved_exactly_by_flow(county) -> No
         pytest.approx(cpsat.objective),
     )
     assert pm.verify(flow).ok and pm.verify(cpsat).ok
+
+
+def test_fairness_spreads_children_over_volunteers() -> None:
+    # two children, two volunteers of capacity 2; V1 is nearer both children
+    children = _children([{"id": "C1", "need_study": 1}, {"id": "C2", "need_study": 1}])
+    volunteers = _volunteers([
+        {"id": "V1", "skill_study": 1, "capacity": 2},
+        {"id": "V2", "skill_study": 1, "capacity": 2, "lon": 111.01},
+    ])  # fmt: skip
+    greedy = pm.match(children, volunteers)
+    assert greedy.pairs["volunteer_id"].tolist() == ["V1", "V1"]
+    fair = pm.Policy(fairness_penalty=5)  # the average load is one child per volunteer
+    spread = pm.match(children, volunteers, fair)
+    assert sorted(spread.pairs["volunteer_id"]) == ["V1", "V2"]
+    assert spread.fairness_penalty == 0 and pm.verify(spread).ok
+    mild = pm.match(children, volunteers, pm.Policy(fairness_penalty=0.01))
+    assert mild.pairs["volunteer_id"].tolist() == ["V1", "V1"]  # 1 km more costs 0.5
+    assert mild.fairness_penalty == pytest.approx(0.01)
+    assert mild.objective == pytest.approx(mild.pairs["fit"].sum() - 0.01)
+    assert pm.verify(mild).ok
+    assert pm.match(children, volunteers, fair, solver="cpsat").objective == spread.objective

@@ -53,6 +53,9 @@ def brute_force_teams(p: pm.Problem) -> tuple[int, int, int] | None:
                 continue
         level1 = sum(int(p.priority[c]) for c, (team, _) in enumerate(pick) if team)
         level2 = sum(int(p.score[e]) for e in members)
+        if p.fair_load is not None:
+            count = np.bincount([p.volunteer[e] for e in members], minlength=p.n_volunteers)
+            level2 -= p.overload_penalty * int(np.maximum(count - p.fair_load, 0).sum())
         for team, _ in pick:
             if team:
                 level2 += int(t.category_value[list(team)].max(axis=0).sum())
@@ -85,10 +88,13 @@ def team_problems(draw) -> pm.Problem:
         max_leads=ints(0, 2, m) if draw(st.booleans()) else None,
     )
     locked = [i for i in range(e) if draw(st.integers(0, 9)) == 0]
+    fair = {}
+    if draw(st.booleans()):
+        fair = {"fair_load": ints(0, 2, m), "overload_penalty": draw(st.integers(0, 5))}
     return pm.Problem(
         n_children=n, n_volunteers=m, child=child, volunteer=vol, score=ints(-3, 5, e),
         load=ints(1, 2, e), capacity=ints(0, 3, m), priority=ints(0, 3, n),
-        must_pair=ints(0, 3, n) == 0, locked=locked, teams=teams,
+        must_pair=ints(0, 3, n) == 0, locked=locked, teams=teams, **fair,
     )  # fmt: skip
 
 

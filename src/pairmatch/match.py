@@ -108,6 +108,7 @@ def match(
         locked=lock_edges,
         score_scale=policy.score_resolution,
         teams=team.teams,
+        **_fairness(policy, candidates, len(registry.volunteers)),
     )
     timings["build"] = time.perf_counter() - t
 
@@ -145,6 +146,21 @@ def match(
         solution.n_paired,
     )
     return result
+
+
+def _fairness(policy: Policy, candidates: Candidates, n_volunteers: int) -> dict[str, Any]:
+    """The problem's fair load per volunteer and overload penalty (score units)."""
+    if not policy.fairness_penalty:
+        return {}
+    share = policy.fair_load
+    if share is None:
+        kids = np.unique(candidates.child).size
+        vols = np.unique(candidates.volunteer).size
+        share = -(-kids // max(vols, 1))
+    return {
+        "fair_load": np.full(n_volunteers, share, np.int64),
+        "overload_penalty": round(policy.fairness_penalty / policy.score_resolution),
+    }
 
 
 def _all_or_nothing(*steps: Callable[[], Any]) -> list[Any]:

@@ -6,6 +6,7 @@ paired with at most one column ("volunteer") each, along allowed edges. The obje
 1. maximise ``sum(priority[row] for every paired row)`` (level 1), then
 2. maximise ``sum(score[edge] for every chosen edge)`` (level 2),
 
+minus ``overload_penalty`` for every pair a column takes beyond its ``fair_load`` (fairness),
 subject to ``sum(load[edge]) <= capacity[column]`` for every column, every row in
 ``must_pair`` paired, and every ``locked`` edge chosen. Scores are integers; ``score_scale``
 converts them back to the user's units (``objective = score_scale * sum(score)``).
@@ -139,6 +140,9 @@ class Problem:
         User units per score unit.
     teams:
         Optional :class:`Teams` (many-to-one pairing with need coverage).
+    fair_load, overload_penalty:
+        Fairness: level 2 loses ``overload_penalty`` (an integer) for each pair a volunteer
+        takes beyond her ``fair_load`` (pairs, per volunteer). Off by default.
     """
 
     n_children: int
@@ -153,6 +157,8 @@ class Problem:
     locked: np.ndarray = field(default=None)  # type: ignore[arg-type]
     score_scale: float = 1.0
     teams: Teams | None = None
+    fair_load: np.ndarray | None = None
+    overload_penalty: int = 0
 
     def __post_init__(self) -> None:
         n, m = int(self.n_children), int(self.n_volunteers)
@@ -204,6 +210,13 @@ class Problem:
         if self.teams is not None:
             for message in self.teams.check(n, e, m):
                 bad("teams", message)
+        fair = None
+        if self.fair_load is not None:
+            fair = _int_array(self.fair_load, "fair_load", m)
+            if m and fair.min() < 0:
+                bad("fair_load", "every fair load must be >= 0")
+        if int(self.overload_penalty) < 0:
+            bad("overload_penalty", "must be >= 0")
         if not issues and e:
             key = a["child"] * max(m, 1) + a["volunteer"]
             steps = np.diff(key)
@@ -217,6 +230,10 @@ class Problem:
             object.__setattr__(self, name, arr)
         object.__setattr__(self, "n_children", n)
         object.__setattr__(self, "n_volunteers", m)
+        object.__setattr__(self, "overload_penalty", int(self.overload_penalty))
+        if fair is not None:
+            fair.setflags(write=False)
+        object.__setattr__(self, "fair_load", fair)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -303,6 +320,19 @@ class Problem:
     @property
     def n_edges(self) -> int:
         return int(self.child.size)
+
+    @property
+    def has_fairness(self) -> bool:
+        """Whether level 2 penalises volunteers loaded beyond their fair load."""
+        return self.fair_load is not None and self.overload_penalty > 0
+
+    def overload(self, chosen: np.ndarray) -> int:
+        """Pairs beyond the fair loads, summed over volunteers, for a set of chosen edges."""
+        if not self.has_fairness:
+            return 0
+        count = np.bincount(self.volunteer[chosen], minlength=self.n_volunteers)
+        assert self.fair_load is not None
+        return int(np.maximum(count - self.fair_load, 0).sum())
 
     @property
     def has_teams(self) -> bool:

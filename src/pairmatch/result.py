@@ -110,6 +110,13 @@ class MatchResult:
         return self.solution.gap
 
     @property
+    def fairness_penalty(self) -> float:
+        """Fit points the objective loses to volunteers loaded beyond their fair load
+        (``objective = pairs["fit"].sum() - fairness_penalty``)."""
+        p = self.solution.problem
+        return p.overload_penalty * p.overload(self.solution.chosen) * p.score_scale
+
+    @property
     def priority_paired(self) -> int:
         return self.solution.priority_value
 

@@ -129,6 +129,11 @@ def _verify_solution(sol: Solution) -> Verification:
     if p.teams is not None:  # each (child, category) counts its best member once
         for c in set(p.child[e].tolist()):
             value += int(p.teams.category_value[e[p.child[e] == c]].max(axis=0).sum())
+    if p.fair_load is not None and p.overload_penalty:  # fairness, counted here by hand
+        count = np.zeros(p.n_volunteers, np.int64)
+        for vol in p.volunteer[e].tolist():
+            count[vol] += 1
+        value -= p.overload_penalty * int(np.clip(count - p.fair_load, 0, None).sum())
     prio = int(p.priority[list(set(p.child[e].tolist()))].sum())
     if sol.priority_bound < prio or (sol.score_bound < value and sol.priority_bound == prio):
         r.fail("bound", "a bound is below the value it bounds")
@@ -272,10 +277,16 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     wrong = (expected - reported).abs() > tol
     for cid in wrong[wrong].index:
         r.fail("fit", f"child {cid} reports fit {reported[cid]:.4f}, is {expected[cid]:.4f}")
-    if abs(pairs["fit"].sum() - result.objective) > 1e-6 * max(1.0, abs(result.objective)):
-        r.fail(
-            "objective", f"objective {result.objective} != sum of pair fits {pairs['fit'].sum()}"
-        )
+    # the objective is the fit of all pairs minus the fairness penalty, re-counted here
+    fair = result.solution.problem.fair_load
+    penalty = 0.0
+    if fair is not None and policy.fairness_penalty:
+        count = pairs["volunteer_id"].value_counts()
+        share = pd.Series(fair, index=result.registry.volunteer_ids).loc[count.index]
+        penalty = policy.fairness_penalty * float((count - share).clip(lower=0).sum())
+    total = pairs["fit"].sum() - penalty
+    if abs(total - result.objective) > 1e-6 * max(1.0, abs(result.objective)) + 1e-6:
+        r.fail("objective", f"objective {result.objective} != pair fits - fairness {total}")
 
     made = set(zip(pairs["child_id"], pairs["volunteer_id"], strict=True))
     reg = result.registry

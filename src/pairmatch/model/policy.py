@@ -118,6 +118,13 @@ class Policy(BaseModel):
     same_village_bonus: NonNegative = 0.0
     """Fit points when they live in the same village (村/社区): people who know the family."""
 
+    fairness_penalty: NonNegative = 0.0
+    """Fit points lost for each child a volunteer takes beyond her fair load (spreads the
+    work; 0: off)."""
+    fair_load: int | None = Field(default=None, ge=0, le=MAX_CAPACITY)
+    """Children per volunteer before ``fairness_penalty`` applies; None: the average, i.e.
+    children with a volunteer in reach / volunteers with a child in reach, rounded up."""
+
     # ---- teams (one lead volunteer plus supporting members for one child)
     team_size: TeamSize = (1, 1)
     """Smallest and largest team for every child (``(1, 1)``: one volunteer per child)."""

@@ -13,7 +13,14 @@ import numpy as np
 
 from pairmatch.errors import SolverUnavailableError
 from pairmatch.problem import Problem
-from pairmatch.solvers.base import Backend, CoreResult, Options, Solution, Status
+from pairmatch.solvers.base import (
+    Backend,
+    CoreResult,
+    Options,
+    Solution,
+    Status,
+    level2_value,
+)
 from pairmatch.solvers.cpsat import CpSatBackend
 from pairmatch.solvers.flow import FlowBackend
 from pairmatch.solvers.presolve import reduce
@@ -100,7 +107,8 @@ def solve(
         lead = reduced.edges[chosen]  # one member per child: each member leads
     chosen = reduced.edges[chosen]
     locked_p = int(plain.priority[plain.child[fixed]].sum())
-    locked_s = int(plain.score[fixed].sum())  # locks are fixed only without teams
+    # locks are fixed only without teams; pairs they hold beyond a fair load are penalised
+    locked_s = level2_value(plain, fixed)
     seconds = time.perf_counter() - start
     log.debug("solved %r with %s in %.3fs: %s", problem, backend.name, seconds, core.status.value)
     return Solution(
@@ -147,6 +155,9 @@ def _fix_locks(problem: Problem) -> tuple[np.ndarray, Problem, np.ndarray, list[
     locked_child = np.zeros(problem.n_children, bool)
     locked_child[lc] = True
     keep = np.flatnonzero(~locked_child[problem.child])
+    fair = problem.fair_load
+    if fair is not None:  # locked pairs use up fair load first
+        fair = np.maximum(fair - np.bincount(problem.volunteer[locked], minlength=fair.size), 0)
     rest = Problem(
         n_children=problem.n_children,
         n_volunteers=problem.n_volunteers,
@@ -158,5 +169,7 @@ def _fix_locks(problem: Problem) -> tuple[np.ndarray, Problem, np.ndarray, list[
         priority=problem.priority,
         must_pair=problem.must_pair & ~locked_child,
         score_scale=problem.score_scale,
+        fair_load=fair,
+        overload_penalty=problem.overload_penalty,
     )
     return locked, rest, keep, reasons

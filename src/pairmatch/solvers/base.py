@@ -17,7 +17,7 @@ __all__ = ["Backend", "CoreResult", "Options", "Solution", "Status"]
 
 def level2_value(problem: Problem, chosen: np.ndarray) -> int:
     """Level 2 of the objective for a set of chosen edges, in integer score units."""
-    total = int(problem.score[chosen].sum())
+    total = int(problem.score[chosen].sum()) - problem.overload_penalty * problem.overload(chosen)
     teams = problem.teams
     if teams is None or chosen.size == 0:
         return total

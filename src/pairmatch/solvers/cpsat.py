@@ -45,6 +45,10 @@ class _Component:
         p, e = self.p, self.edges
         vol, inv = np.unique(p.volunteer[e], return_inverse=True)
         total = np.bincount(inv, weights=p.load[e].astype(float))
+        if p.has_fairness:  # a volunteer who could pass her fair load is a conflict too
+            assert p.fair_load is not None
+            if np.any(np.bincount(inv) > p.fair_load[vol]):
+                return False
         return bool(np.all(total <= p.capacity[vol]))
 
     def best_each(self) -> np.ndarray:
@@ -142,7 +146,8 @@ def _search(
             model.add_hint(var, val)
         p_any = best1
         level1_done = True
-    model.maximize(cp_model.LinearExpr.weighted_sum(x, score.tolist()))
+    over, penalty = _overload_terms(model, p, vol, x)
+    model.maximize(cp_model.LinearExpr.weighted_sum([*x, *over], [*score.tolist(), *penalty]))
     left = None if deadline is None else max(0.01, deadline - time.perf_counter())
     solver = _solver(options, left)
     status = solver.solve(model)
@@ -162,6 +167,25 @@ def _search(
 
 
 _SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def _overload_terms(
+    model: cp_model.CpModel, problem: Problem, vol: np.ndarray, x: list
+) -> tuple[list, list[int]]:
+    """Fairness: for each volunteer who could pass her fair load, an integer "pairs beyond
+    it" (at least members - fair load) and its negative penalty, for the level-2 objective."""
+    if not problem.has_fairness:
+        return [], []
+    assert problem.fair_load is not None
+    over, penalty = [], []
+    for group in _groups(vol):
+        fair = int(problem.fair_load[vol[group[0]]])
+        if group.size > fair:
+            extra = model.new_int_var(0, int(group.size - fair), "")
+            model.add(extra >= sum(x[i] for i in group) - fair)
+            over.append(extra)
+            penalty.append(-problem.overload_penalty)
+    return over, penalty
 
 
 def _greedy(problem: Problem, edges: np.ndarray) -> np.ndarray:
@@ -404,8 +428,9 @@ def _team_model(
             model.add_hint(var, solver.boolean_value(var))
         left = None if deadline is None else max(0.01, deadline - time.perf_counter())
         solver = _solver(options, left, strong_lp=True)
-    terms = [var for var, _ in level2_terms] + x
-    coefs = [weight * v for _, v in level2_terms] + [-1] * n_e
+    over, penalty = _overload_terms(model, p, vol, x)
+    terms = [var for var, _ in level2_terms] + over + x
+    coefs = [weight * v for _, v in level2_terms] + [weight * v for v in penalty] + [-1] * n_e
     model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
     status = solver.solve(model)
     if status not in _SOLVED:

@@ -26,7 +26,7 @@ from ortools.graph.python import min_cost_flow
 
 from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
-from pairmatch.solvers.base import Backend, CoreResult, Options, Status
+from pairmatch.solvers.base import Backend, CoreResult, Options, Status, level2_value
 
 __all__ = ["FlowBackend"]
 
@@ -45,7 +45,8 @@ def _per_child_spread(problem: Problem) -> np.ndarray:
     lo = np.zeros(n, np.int64)
     np.maximum.at(hi, problem.child, problem.score)
     np.minimum.at(lo, problem.child, problem.score)
-    return hi - lo
+    # pairing one child more or less changes the fairness penalty by at most one unit
+    return hi - lo + problem.overload_penalty
 
 
 def _unit_capacity(problem: Problem) -> np.ndarray:
@@ -68,7 +69,7 @@ class _Plan:
     def __init__(self, problem: Problem) -> None:
         count, child_label, _ = problem.components()
         self.count, self.child_label = count, child_label
-        top_score = float(np.abs(problem.score).max(initial=0))
+        top_score = float(np.abs(problem.score).max(initial=0)) + problem.overload_penalty
         if top_score * 2 * max(problem.n_children, 1) >= _COST_LIMIT:
             self.one_network = self.per_component = False  # even M would not fit
             return
@@ -131,7 +132,7 @@ class FlowBackend(Backend):
             )
         chosen = np.sort(np.concatenate(parts)) if parts else np.empty(0, np.int64)
         p = int(problem.priority[problem.child[chosen]].sum())
-        s = int(problem.score[chosen].sum())
+        s = level2_value(problem, chosen)
         return CoreResult(chosen, Status.OPTIMAL, p, s, (), plan.count)
 
 
@@ -149,12 +150,27 @@ def _solve_network(problem: Problem, members: np.ndarray, weight: int) -> np.nda
     sink = k + vols.size
     free = np.flatnonzero(~problem.must_pair[members])
     cost = -(weight * problem.priority[problem.child[edges]] + problem.score[edges])
-    tails = np.concatenate((child_local[problem.child[edges]], k + np.arange(vols.size), free))
-    heads = np.concatenate((k + vol_local, np.full(vols.size + free.size, sink)))
-    caps = np.concatenate(
-        (np.ones(edges.size, np.int64), _unit_capacity(problem)[vols], np.ones(free.size, np.int64))
+    # volunteer → sink: free up to her fair load, each pair beyond it costs the penalty
+    room = _unit_capacity(problem)[vols]
+    limit = problem.fair_load if problem.has_fairness else None
+    fair = room if limit is None else np.minimum(room, limit[vols])
+    extra = room - fair
+    over = np.flatnonzero(extra > 0)
+    tails = np.concatenate(
+        (child_local[problem.child[edges]], k + np.arange(vols.size), k + over, free)
     )
-    costs = np.concatenate((cost, np.zeros(vols.size + free.size, np.int64)))
+    heads = np.concatenate((k + vol_local, np.full(vols.size + over.size + free.size, sink)))
+    caps = np.concatenate(
+        (np.ones(edges.size, np.int64), fair, extra[over], np.ones(free.size, np.int64))
+    )
+    costs = np.concatenate(
+        (
+            cost,
+            np.zeros(vols.size, np.int64),
+            np.full(over.size, problem.overload_penalty, np.int64),
+            np.zeros(free.size, np.int64),
+        )
+    )
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
         tails.astype(np.int32),
