@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -75,7 +74,9 @@ class CpSatBackend(Backend):
 
     def solve(self, problem: Problem, options: Options) -> CoreResult:
         if problem.has_teams:
-            return _solve_components(problem, options, _team_model)
+            from pairmatch.solvers.team_model import team_model  # it builds on this module
+
+            return _solve_components(problem, options, team_model)
         return _solve_components(problem, options, _plain_component)
 
 
@@ -314,155 +315,3 @@ def _plain_component(
         return CoreResult(best, Status.OPTIMAL, p, int(problem.score[best].sum()))
     picked, status, pb, sb, note = _search(problem, edges, options, time_limit)
     return CoreResult(picked, status, pb, sb, (note,) if note else ())
-
-
-def _team_model(
-    problem: Problem, edges: np.ndarray, options: Options, time_limit: float | None
-) -> CoreResult:
-    """One component with teams, solved lexicographically.
-
-    Variables: ``x[e]`` the volunteer is a member, ``lead[e]`` she leads (the same literal
-    when a child's team has one member); ``y[c] = sum of c's leads`` (at most one) says the
-    child is paired. Rules: ``size_min·y <= members <= size_max·y``;
-    every required category covered by a member; lead and support loads within capacity;
-    locked edges are members. Level 2 counts each (child, category) value once, through a
-    selector ``s[e, k] <= x[e]`` with at most one selector per (child, category); level 3
-    (fewer members) is folded into level 2 with a weight above the number of edges.
-    """
-    p, t = problem, problem.teams
-    assert t is not None
-    model = cp_model.CpModel()
-    n_e = edges.size
-    x = [model.new_bool_var("") for _ in range(n_e)]
-    child = p.child[edges]
-    single = t.size_max[child] == 1
-    # a one-member team's member is its lead: one literal, not two
-    lead = [x[i] if single[i] else model.new_bool_var("") for i in range(n_e)]
-    kids = np.unique(child)
-    # "paired" is the sum of a child's lead literals (at most one), not a variable of its
-    # own: an extra Boolean tied by an equality made the same matching 500× slower to prove
-    paired = {}
-    for i in np.flatnonzero(~single).tolist():
-        model.add_implication(lead[i], x[i])
-    level2_terms: list[tuple[cp_model.IntVar, int]] = [
-        (x[i], int(p.score[e])) for i, e in enumerate(edges)
-    ]
-    for group in _groups(child):
-        c = int(child[group[0]])
-        lead_lits = [lead[i] for i in group]
-        if p.must_pair[c]:
-            model.add_exactly_one(lead_lits)
-        else:
-            model.add_at_most_one(lead_lits)
-        y = paired[c] = cp_model.LinearExpr.sum(lead_lits)
-        size = cp_model.LinearExpr.sum([x[i] for i in group])
-        if t.size_min[c] > 1:
-            model.add(size >= int(t.size_min[c]) * y)
-        if t.size_max[c] > 1:
-            model.add(size <= int(t.size_max[c]) * y)
-        for k in np.flatnonzero(t.cover_required[c]):
-            cover = [x[i] for i in group if t.covers[edges[i], k]]
-            model.add(cp_model.LinearExpr.sum(cover) >= y)
-        values = t.category_value[edges[group]]
-        for k in np.flatnonzero(values.max(axis=0) > 0):
-            if t.size_max[c] == 1:  # one member: her value is the max
-                level2_terms += [(x[i], int(t.category_value[edges[i], k])) for i in group]
-                continue
-            picks = []
-            for i in group:
-                v = int(t.category_value[edges[i], k])
-                if v > 0:
-                    s = model.new_bool_var("")
-                    model.add_implication(s, x[i])
-                    picks.append(s)
-                    level2_terms.append((s, v))
-            model.add_at_most_one(picks)
-    vol = p.volunteer[edges]
-    for group in _groups(vol):
-        cap = int(p.capacity[vol[group[0]]])
-        lead_load, support = p.load[edges[group]], t.support_load[edges[group]]
-        if int(np.maximum(lead_load, support).sum()) > cap:
-            expr = sum(
-                int(support[j]) * x[i] + int(lead_load[j] - support[j]) * lead[i]
-                for j, i in enumerate(group)
-            )
-            model.add(expr <= cap)
-        if t.max_leads is not None and group.size > t.max_leads[vol[group[0]]]:
-            model.add(sum(lead[i] for i in group) <= int(t.max_leads[vol[group[0]]]))
-    position = {int(e): i for i, e in enumerate(edges)}
-    for e in np.intersect1d(p.locked, edges):
-        model.add(x[position[int(e)]] == 1)
-
-    model_size = {
-        "cpsat_variables": len(model.proto.variables),
-        "cpsat_constraints": len(model.proto.constraints),
-    }
-    # leaving the component unpaired is valid unless a child must be paired or a pair is locked
-    hard = bool(p.must_pair[kids].any()) or bool(np.isin(p.locked, edges).any())
-    prio = {c: int(p.priority[c]) for c in paired}
-    p_any = sum(prio.values())
-    s_any = sum(max(v, 0) for _, v in level2_terms)
-    weight = n_e + 1
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
-    level1 = cp_model.LinearExpr.weighted_sum(
-        [lead[i] for i in range(n_e)], [prio[int(c)] for c in child.tolist()]
-    )
-    solver = _solver(options, time_limit, strong_lp=True)
-    free = [c for c in paired if not p.must_pair[c] and prio[c] > 0]
-    if free:
-        model.maximize(level1)
-        status = solver.solve(model)
-        if status not in _SOLVED:
-            return replace(_team_failure(status, hard, p_any, s_any), stats=model_size)
-        if status != cp_model.OPTIMAL:
-            chosen, leads = _team_values(solver, x, lead, edges)
-            bound = _integer_bound(solver.best_objective_bound)
-            return replace(
-                CoreResult(chosen, Status.FEASIBLE, bound, s_any, (), 1, leads), stats=model_size
-            )
-        best1 = round(solver.objective_value)
-        model.add(level1 >= best1)
-        p_any = best1
-        model.clear_hints()
-        for var in [*x, *(lead[i] for i in np.flatnonzero(~single).tolist())]:
-            model.add_hint(var, solver.boolean_value(var))
-        left = None if deadline is None else max(0.01, deadline - time.perf_counter())
-        solver = _solver(options, left, strong_lp=True)
-    over, penalty = _overload_terms(model, p, vol, x)
-    terms = [var for var, _ in level2_terms] + over + x
-    coefs = [weight * v for _, v in level2_terms] + [weight * v for v in penalty] + [-1] * n_e
-    model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
-    status = solver.solve(model)
-    if status not in _SOLVED:
-        return replace(_team_failure(status, hard, p_any, s_any), stats=model_size)
-    chosen, leads = _team_values(solver, x, lead, edges)
-    # the folded bound B >= weight·L2 - members, and members <= n_e
-    sb = (_integer_bound(solver.best_objective_bound) + n_e) // weight
-    final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
-    pb = int(p.priority[np.unique(p.child[chosen])].sum()) if final is Status.OPTIMAL else p_any
-    return replace(CoreResult(chosen, final, pb, sb, (), 1, leads), stats=model_size)
-
-
-def _team_values(
-    solver: cp_model.CpSolver, x: list, lead: list, edges: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    members = np.array([solver.boolean_value(v) for v in x], bool)
-    leads = np.array([solver.boolean_value(v) for v in lead], bool)
-    return edges[members], edges[leads]
-
-
-def _team_failure(status: object, hard: bool, p_any: int, s_any: int) -> CoreResult:
-    none = np.empty(0, np.int64)
-    if status == cp_model.MODEL_INVALID:
-        raise SolverError("CP-SAT rejected pairmatch's team model as invalid (a bug)")
-    if status == cp_model.INFEASIBLE:
-        note = (
-            "no teams for this group of children obey the capacity, size, coverage and lock rules"
-        )
-        return CoreResult(none, Status.INFEASIBLE, 0, 0, (note,), 1, none)
-    if hard:
-        return CoreResult(
-            none, Status.UNKNOWN, p_any, s_any, ("the search stopped early",), 1, none
-        )
-    note = "the time limit left a group of children unpaired"
-    return CoreResult(none, Status.FEASIBLE, p_any, s_any, (note,), 1, none)
