@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -74,9 +75,10 @@ class CpSatBackend(Backend):
 
     def solve(self, problem: Problem, options: Options) -> CoreResult:
         if problem.has_teams:
-            from pairmatch.solvers.team_model import team_model  # it builds on this module
+            from pairmatch.solvers.team_model import one_member_start, team_model
 
-            return _solve_components(problem, options, team_model)
+            start = one_member_start(problem)
+            return _solve_components(problem, options, partial(team_model, start=start))
         return _solve_components(problem, options, _plain_component)
 
 

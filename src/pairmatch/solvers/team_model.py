@@ -20,8 +20,12 @@ from pairmatch.solvers.cpsat import (
     _overload_terms,
     _solver,
 )
+from pairmatch.solvers.presolve import reduce
 
-__all__ = ["team_model"]
+__all__ = ["one_member_start", "team_model"]
+
+#: Statuses after which no earlier solution may be returned instead.
+_BROKEN = (cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
 
 _INF = float("inf")
 
@@ -118,7 +122,11 @@ def _lp_stage1(
 
 
 def team_model(
-    problem: Problem, edges: np.ndarray, options: Options, time_limit: float | None
+    problem: Problem,
+    edges: np.ndarray,
+    options: Options,
+    time_limit: float | None,
+    start: np.ndarray | None = None,
 ) -> CoreResult:
     """One component with teams, solved lexicographically.
 
@@ -137,6 +145,11 @@ def team_model(
     multipliers), it is optimal and CP-SAT is not needed for level 1. Otherwise CP-SAT
     solves stage 1, hinted with the rounded point. Stage 2 fixes the level-1 optimum and
     maximises levels 2 and 3 with CP-SAT's full linear relaxation.
+
+    ``start`` (edges of the whole problem, see :func:`one_member_start`) is a valid pairing
+    with one-member teams: the search starts from it, and it is the answer, marked
+    FEASIBLE, when a time limit stops the search before anything better is found. A
+    level-1 optimum already found is kept the same way if stage 2 runs out of time.
     """
     p, t = problem, problem.teams
     assert t is not None
@@ -211,6 +224,17 @@ def team_model(
         "cpsat_constraints": len(model.proto.constraints),
     }
     hard = bool(p.must_pair[kids].any()) or bool(np.isin(p.locked, edges).any())
+    mine = np.isin(edges, start) if start is not None else None
+    if mine is not None:
+        covered = np.isin(kids[p.must_pair[kids]], child[mine]).all()
+        locks = np.isin(np.intersect1d(p.locked, edges), edges[mine]).all()
+        if not (covered and locks):
+            mine = None  # not a valid pairing of this component
+    if mine is not None:
+        for i in range(n_e):
+            model.add_hint(x[i], bool(mine[i]))
+            if lead[i] is not x[i]:
+                model.add_hint(lead[i], bool(mine[i]))
     prio = {c: int(p.priority[c]) for c in paired}
     p_any = sum(prio.values())
     s_any = sum(max(v, 0) for _, v in level2)
@@ -221,15 +245,24 @@ def team_model(
         obj1[li[i]] = obj1.get(li[i], 0) + prio[int(child[i])]
     level1 = cp_model.LinearExpr.weighted_sum([var[j] for j in obj1], list(obj1.values()))
     free = [c for c in paired if not p.must_pair[c] and prio[c] > 0]
+    point = None
     if free:
         best1, point = _lp_stage1(built, obj1, time_limit)
         if best1 is None:  # the LP could not certify it: CP-SAT, as before
             if point is not None:
+                model.clear_hints()
                 for j in sorted(set(xi) | set(li)):
                     model.add_hint(var[j], bool(point[j]))
             solver = _solver(options, time_limit, strong_lp=True)
             model.maximize(level1)
             status = solver.solve(model)
+            if status not in (*_SOLVED, *_BROKEN) and mine is not None:
+                bound = _integer_bound(solver.best_objective_bound)
+                return CoreResult(
+                    edges[mine], Status.FEASIBLE, max(bound, 0), s_any,
+                    ("the time limit stopped the search; one-member teams kept",), 1,
+                    edges[mine], stats=model_size,
+                )  # fmt: skip
             if status not in _SOLVED:
                 return replace(_team_failure(status, hard, p_any, s_any), stats=model_size)
             if status != cp_model.OPTIMAL:
@@ -244,6 +277,7 @@ def team_model(
         model.add(level1 >= best1)
         p_any = best1
         assert point is not None
+        model.clear_hints()
         for j in sorted(set(xi) | set(li)):
             model.add_hint(var[j], bool(point[j]))
     left = None if deadline is None else max(0.01, deadline - time.perf_counter())
@@ -253,6 +287,17 @@ def team_model(
     coefs = [weight * v for _, v in level2] + [weight * v for v in penalty] + [-1] * n_e
     model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
     status = solver.solve(model)
+    if status not in (*_SOLVED, *_BROKEN) and point is not None:
+        # keep the level-1 optimum found in stage 1, with stage 2's bound
+        in_team = np.array([point[j] for j in xi], bool)
+        leading = np.array([point[j] for j in li], bool)
+        stage2 = solver.best_objective_bound
+        sb = (_integer_bound(stage2) + n_e) // weight if np.isfinite(stage2) else s_any
+        note = "the time limit stopped the search for the best fit"
+        return CoreResult(
+            edges[in_team], Status.FEASIBLE, p_any, min(sb, s_any), (note,), 1, edges[leading],
+            stats=model_size,
+        )  # fmt: skip
     if status not in _SOLVED:
         return replace(_team_failure(status, hard, p_any, s_any), stats=model_size)
     chosen, leads = _team_values(solver, x, lead, edges)
@@ -260,6 +305,46 @@ def team_model(
     final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
     pb = int(p.priority[np.unique(p.child[chosen])].sum()) if final is Status.OPTIMAL else p_any
     return CoreResult(chosen, final, pb, sb, (), 1, leads, stats=model_size)
+
+
+def one_member_start(problem: Problem) -> np.ndarray | None:
+    """A valid pairing of a team problem in which every team has one member: the exact
+    optimum of that restriction (coverage by one volunteer alone, children whose team needs
+    several members unpaired), solved by min-cost flow after the presolve folds it into a
+    plain problem. None when the restriction breaks a must-pair or lock rule."""
+    from pairmatch.solvers import solve  # the whole pipeline, for the restricted problem
+
+    t = problem.teams
+    assert t is not None
+    keep = np.flatnonzero(t.size_min[problem.child] <= 1)
+    position = np.full(problem.n_edges, -1, np.int64)
+    position[keep] = np.arange(keep.size)
+    locked = position[problem.locked]
+    if np.any(locked < 0):
+        return None
+    one = np.ones(problem.n_children, np.int64)
+    restricted = replace(
+        problem,
+        child=problem.child[keep],
+        volunteer=problem.volunteer[keep],
+        score=problem.score[keep],
+        load=problem.load[keep],
+        locked=locked,
+        teams=replace(
+            t,
+            size_min=one,
+            size_max=one,
+            support_load=t.support_load[keep],
+            covers=t.covers[keep],
+            category_value=t.category_value[keep],
+        ),
+    )
+    if reduce(restricted).problem.has_teams:
+        return None  # a lead cap with mixed loads keeps even this a team problem
+    solution = solve(restricted)
+    if not solution.has_solution:
+        return None
+    return keep[solution.chosen]
 
 
 def _team_values(
