@@ -237,7 +237,7 @@ def team_model(
                 model.add_hint(lead[i], bool(mine[i]))
     prio = {c: int(p.priority[c]) for c in paired}
     p_any = sum(prio.values())
-    s_any = sum(max(v, 0) for _, v in level2)
+    s_any = _level2_ceiling(p, edges)
     weight = n_e + 1
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     obj1: dict[int, int] = {}
@@ -305,6 +305,24 @@ def team_model(
     final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
     pb = int(p.priority[np.unique(p.child[chosen])].sum()) if final is Status.OPTIMAL else p_any
     return CoreResult(chosen, final, pb, sb, (), 1, leads, stats=model_size)
+
+
+def _level2_ceiling(problem: Problem, edges: np.ndarray) -> int:
+    """An upper bound on level 2 over ``edges`` whatever the capacities: every child gets
+    the best value in each category and its ``size_max`` best positive pair scores."""
+    t = problem.teams
+    assert t is not None
+    child = problem.child[edges]
+    if edges.size == 0:
+        return 0
+    order = np.lexsort((-problem.score[edges], child))
+    c = child[order]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    best = np.maximum.reduceat(t.category_value[edges[order]], starts, axis=0).sum()
+    rank = np.arange(c.size) - np.repeat(starts, np.diff(np.r_[starts, c.size]))
+    score = problem.score[edges[order]]
+    top = (rank < t.size_max[c]) & (score > 0)
+    return int(best) + int(score[top].sum())
 
 
 def one_member_start(problem: Problem) -> np.ndarray | None:
