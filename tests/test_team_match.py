@@ -4,6 +4,8 @@ matching again."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -286,3 +288,44 @@ def test_fairness_spreads_children_over_volunteers() -> None:
     assert mild.objective == pytest.approx(mild.pairs["fit"].sum() - 0.01)
     assert pm.verify(mild).ok
     assert pm.match(children, volunteers, fair, solver="cpsat").objective == spread.objective
+
+
+def test_a_proven_optimum_never_blames_the_time_limit() -> None:
+    # C2 is left out because V1 and V2 are used by C1's team of two, or because V1 leads
+    # as many children as allowed: capacity, not time
+    cases = [
+        (
+            _children([{"id": "C1", "need_study": 3, "team_min": 2, "team_max": 2},
+                       {"id": "C2"}]),
+            _volunteers([{"id": "V1"}, {"id": "V2"}]),
+            pm.Policy(team_size=(1, 2), support_load=0.5),
+        ),
+        (
+            _children([{"id": "C1"}, {"id": "C2"}]),
+            _volunteers([{"id": "V1", "capacity": 2}]),
+            pm.Policy(max_leads=1),
+        ),
+    ]  # fmt: skip
+    for children, volunteers, policy in cases:
+        result = pm.match(children, volunteers, policy)
+        assert result.status is pm.Status.OPTIMAL
+        why = result.unmatched.set_index("child_id")
+        assert why.at["C2", "reason"] == "capacity_taken", why.at["C2", "detail"]
+        assert pm.verify(result).ok
+
+
+def test_support_load_must_be_an_exact_small_fraction() -> None:
+    assert pm.Policy(support_load=1 / 3).support_fraction == Fraction(1, 3)
+    with pytest.raises(ValueError, match="denominator"):
+        pm.Policy(support_load=0.3334)  # would round to 1/3 and overfill capacities
+    with pytest.raises(ValueError):
+        pm.Policy(support_load=0.004)
+
+
+def test_a_lock_that_cannot_cover_is_named() -> None:
+    children = _children([{"id": "C1", "need_psychological": 3}])
+    volunteers = _volunteers([{"id": "V1", "skill_study": 3}])
+    result = pm.match(children, volunteers, pm.Policy(cover_need_from=3), locked=[("C1", "V1")])
+    assert result.status is pm.Status.INFEASIBLE
+    assert any("does not cover psychological" in r for r in result.reasons)
+    assert result.unmatched["reason"].tolist() == ["problem_infeasible"]

@@ -115,7 +115,6 @@ def test_cpsat_teams_equal_exhaustive_search(problem: pm.Problem) -> None:
 
 
 def test_team_size_one_gives_the_flow_optimum() -> None:
-    # small on purpose: the team model is not yet fed flow hints and bounds (see issue 3)
     children, volunteers = pm.synth.county(40, seed=4)
     plain = pm.match(children, volunteers, pm.Policy(max_distance_km=3)).solution.problem
     e = plain.n_edges
@@ -174,3 +173,54 @@ def test_flow_refuses_teams() -> None:
     with pytest.raises(pm.SolverUnavailableError, match="teams"):
         pm.solve(problem, solver="flow")
     assert pm.solve(problem).solver == "cpsat"
+
+
+def test_team_model_itself_equals_flow_on_one_member_teams_with_coverage() -> None:
+    # the presolve folds this into a plain problem; here the team model sees it unreduced
+    from pairmatch.solvers.base import Options
+    from pairmatch.solvers.team_model import team_model
+
+    children, volunteers = pm.synth.county(120, seed=8)
+    policy = pm.Policy(max_distance_km=3, cover_need_from=3)
+    flow = pm.match(children, volunteers, policy)
+    assert flow.solution.solver == "flow"
+    problem = flow.solution.problem
+    assert problem.has_teams  # coverage: a team problem before the presolve
+    core = team_model(problem, np.arange(problem.n_edges), Options(), None)
+    assert core.status is pm.Status.OPTIMAL
+    sol = pm.solvers.Solution(
+        problem, np.sort(core.chosen), core.status, core.priority_bound, core.score_bound,
+        "cpsat", lead=np.sort(core.lead),
+    )  # fmt: skip
+    assert pm.verify(sol).ok
+    assert (sol.priority_value, sol.score_value) == (
+        flow.solution.priority_value, flow.solution.score_value,
+    )  # fmt: skip
+
+
+def test_time_limit_keeps_the_one_member_start_and_valid_bounds() -> None:
+    rng = np.random.default_rng(1)
+    n, m, deg = 800, 320, 8
+    child = np.repeat(np.arange(n), deg)
+    vol = np.concatenate([np.sort(rng.choice(m, deg, replace=False)) for _ in range(n)])
+    e = child.size
+    teams = Teams(
+        size_min=np.ones(n, np.int64), size_max=np.full(n, 2, np.int64),
+        support_load=np.ones(e, np.int64), cover_required=rng.random((n, 2)) < 0.3,
+        covers=rng.random((e, 2)) < 0.5, category_value=rng.integers(0, 5, (e, 2)),
+    )  # fmt: skip
+    for priority, must in ((np.ones(n, np.int64), None), (None, np.arange(n) < 20)):
+        problem = pm.Problem(
+            n_children=n, n_volunteers=m, child=child, volunteer=vol,
+            score=rng.integers(-3, 10, e), capacity=rng.integers(1, 4, m), priority=priority,
+            must_pair=must, teams=teams,
+        )  # fmt: skip
+        from pairmatch.solvers.team_model import one_member_start
+
+        start = one_member_start(problem)
+        assert start is not None
+        result = pm.solve(problem, time_limit=0.2)
+        assert result.status in (pm.Status.FEASIBLE, pm.Status.OPTIMAL)
+        report = pm.verify(result)
+        assert report.ok, report.violations  # includes: no bound below its value
+        assert result.n_paired >= np.unique(problem.child[start]).size

@@ -13,6 +13,7 @@ from pairmatch.candidates import Candidates, find_candidates, great_circle_km, p
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.model.policy import Policy
+from pairmatch.model.vocab import NEEDS
 from pairmatch.problem import Problem
 from pairmatch.registry import Registry
 from pairmatch.result import MatchResult
@@ -223,6 +224,19 @@ def _locked_edges(
             f"locked pair ({cids[c]}, {vids[v]}) breaks a hard rule: "
             + "; ".join(_broken_rules(registry, policy, c, v, int(want[k]) in banned_keys))
         )
+    t = team.teams
+    if t is not None and policy.cover_need_from is not None:
+        # a child allowed one volunteer needs her to cover every required need alone
+        for k in np.flatnonzero(found).tolist():
+            c, v = int(ci[k]), int(vi[k])
+            if t.size_max[c] == 1:
+                short = t.cover_required[c] & (registry.skill[v] < policy.cover_skill_from)
+                if short.any():
+                    needs = " and ".join(NEEDS[j] for j in np.flatnonzero(short))
+                    conflicts.append(
+                        f"locked pair ({cids[c]}, {vids[v]}): the child may have one volunteer, "
+                        f"and she does not cover {needs}"
+                    )
     return pos[found].astype(np.int64), conflicts
 
 

@@ -29,7 +29,7 @@ Every child who is not paired gets exactly one reason, decided in this order:
     same priority with a better overall fit.
 ``not_paired_in_time``
     A volunteer in reach still had room, but the search was stopped by its time limit
-    before it could prove what is best.
+    before it could prove what is best (never given for a proven optimum).
 """
 
 from __future__ import annotations
@@ -53,15 +53,18 @@ __all__ = ["Held", "Reason", "unmatched_reasons"]
 class Held:
     """How the pairing uses volunteers: ``spare`` capacity left per volunteer (in load
     units), ``locked`` locked pairs per volunteer, the member pairs (``child``,
-    ``volunteer``), each child's ``priority``, the load a member needs (``unit``) and team
-    sizes (``size_max``)."""
+    ``volunteer``), each child's ``priority``, whether each volunteer could still lead a
+    child (``lead_room``: spare capacity for a lead and below her lead cap) or support one
+    (``support_room``), and team sizes (``size_min``, ``size_max``)."""
 
     spare: np.ndarray
     locked: np.ndarray
     child: np.ndarray
     volunteer: np.ndarray
     priority: np.ndarray
-    unit: int
+    lead_room: np.ndarray
+    support_room: np.ndarray
+    size_min: np.ndarray
     size_max: np.ndarray
 
 
@@ -169,15 +172,23 @@ def unmatched_reasons(
                 detail[i] = text
                 rest[i] = False
 
-    # room: a volunteer in reach with spare capacity for a member (with coverage: for every
-    # required category, a volunteer in reach who covers it and has room)
-    has_room = held.spare[candidates.volunteer] >= held.unit
+    # room: a volunteer in reach who could still lead the child, and enough others with
+    # room to support it up to its smallest team; with coverage, for every required
+    # category a volunteer in reach who covers it and has room (to lead, when the team has
+    # one member)
+    v = candidates.volunteer
+    can_lead = held.lead_room[v]
+    can_join = held.support_room[v] | can_lead
     room = np.zeros(n, bool)
-    room[candidates.child[has_room]] = True
+    room[candidates.child[can_lead]] = True
+    joiners = np.bincount(candidates.child[can_join], minlength=n)
+    room &= joiners >= held.size_min
     lacking: dict[int, list[str]] = {}
     if required is not None:
+        one = held.size_max[candidates.child] == 1
+        usable = np.where(one, can_lead, can_join)
         short = np.zeros((n, len(NEEDS)), bool)
-        np.logical_or.at(short, candidates.child[has_room], covers[has_room])
+        np.logical_or.at(short, candidates.child[usable], covers[usable])
         missing = required & ~short
         for c in np.flatnonzero(missing.any(axis=1) & ~is_paired).tolist():
             room[c] = False
@@ -194,14 +205,20 @@ def unmatched_reasons(
     ]
     taken = full & (holding == 0)
     reason[taken] = Reason.CAPACITY_TAKEN.value
-    detail[taken] = _taken_details(candidates, held, rows[taken], lacking, covers, proven)
-    late = rest & room[rows]
-    reason[late] = Reason.NOT_PAIRED_IN_TIME.value
-    detail[late] = (
-        "a volunteer in reach had room; the search stopped before proving the best"
-        if not proven
-        else "a volunteer in reach had room, but no valid team could be formed with it"
+    detail[taken] = _taken_details(
+        candidates, held, rows[taken], lacking, covers, proven, policy.max_leads is not None
     )
+    late = rest & room[rows]
+    if proven:  # room was left, yet the optimum leaves the child out: no valid team fits
+        reason[late] = Reason.CAPACITY_TAKEN.value
+        detail[late] = (
+            "the volunteers in reach with room left cannot form a valid team for this child "
+            "(team size, coverage or lead cap); the rest of their capacity went to children "
+            "ranked higher"
+        )
+    else:
+        reason[late] = Reason.NOT_PAIRED_IN_TIME.value
+        detail[late] = "a volunteer in reach had room; the search stopped before proving the best"
     return rows, reason, detail
 
 
@@ -245,6 +262,7 @@ def _taken_details(
     lacking: dict[int, list[str]],
     covers: np.ndarray,
     proven: bool,
+    capped: bool,
 ) -> list[str]:
     """For each child whose volunteers in reach are full: how many children hold those
     volunteers and how they rank against this child."""
@@ -267,7 +285,11 @@ def _taken_details(
         what = f"all {vols.size} volunteers in reach"
         if c in lacking:
             what = f"the volunteers in reach who cover {' and '.join(lacking[c])}"
-        text = f"{what} are at capacity, holding {holders.size} children"
+        full = (
+            "are at capacity or lead as many children as allowed" if capped else "are at capacity"
+        )
+        kids = "child" if holders.size == 1 else "children"
+        text = f"{what} {full}, holding {holders.size} {kids}"
         if not proven:
             out.append(f"{text} (the time limit stopped the search before ranking them)")
             continue

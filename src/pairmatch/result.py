@@ -190,7 +190,8 @@ class MatchResult:
         village points), ``distance_penalty``, ``shared_tags``, ``covers`` (the child's
         required need categories this member covers, ``;``-separated), ``priority``,
         ``locked``, then the child's ``county``, ``township`` and the volunteer's township as
-        ``volunteer_township``. The ``fit`` column sums to :attr:`objective`.
+        ``volunteer_township``. The ``fit`` column sums to :attr:`objective` plus
+        :attr:`fairness_penalty` (zero unless the policy sets one).
         """
         mem = self._members
         e = mem.edges
@@ -227,20 +228,27 @@ class MatchResult:
         is_lead = np.isin(e, sol.leads)
         load = np.where(is_lead, p.load[e], p.teams.support_load[e] if p.teams else p.load[e])
         used = np.bincount(cand.volunteer[e], weights=load, minlength=m).astype(np.int64)
-        # a child needs room for at least a one-member team's lead, or a supporter's share
-        unit = int(p.load.min(initial=1))
-        if p.teams is not None and p.n_edges:
-            unit = int(min(unit, p.teams.support_load.min()))
+        spare = p.capacity - used
+        lead_load = np.full(m, np.iinfo(np.int64).max)
+        np.minimum.at(lead_load, p.volunteer, p.load)
+        support = lead_load.copy()
+        if p.teams is not None:
+            np.minimum.at(support, p.volunteer, p.teams.support_load)
+        lead_room = spare >= lead_load
+        if p.teams is not None and p.teams.max_leads is not None:
+            led = np.bincount(cand.volunteer[np.asarray(sol.leads, np.int64)], minlength=m)
+            lead_room &= led < p.teams.max_leads
+        n = len(reg.children)
         held = Held(
-            spare=p.capacity - used,
+            spare=spare,
             locked=np.bincount(cand.volunteer[p.locked], minlength=m),
             child=cand.child[e],
             volunteer=cand.volunteer[e],
             priority=self.priority,
-            unit=unit,
-            size_max=(
-                p.teams.size_max if p.teams is not None else np.ones(len(reg.children), np.int64)
-            ),
+            lead_room=lead_room,
+            support_room=spare >= support,
+            size_min=p.teams.size_min if p.teams is not None else np.ones(n, np.int64),
+            size_max=p.teams.size_max if p.teams is not None else np.ones(n, np.int64),
         )
         return unmatched_reasons(
             reg,

@@ -379,6 +379,8 @@ def _verify_unmatched(result: Any, r: Verification, ct: pd.DataFrame, vt: pd.Dat
     said = set(um.loc[um["reason"] == "no_consent", "child_id"])
     if said != no_consent:
         r.fail("reasons", "no_consent is not given exactly for the children without consent")
+    if result.solution.status is Status.OPTIMAL and (um["reason"] == "not_paired_in_time").any():
+        r.fail("reasons", "not_paired_in_time given for a proven optimum")
     pool = vt[vt["eligible"] & vt["active"] & (vt["capacity"] > 0)]
     for cid in um.loc[um["reason"] == "no_eligible_volunteer_in_reach", "child_id"]:
         child = ct.loc[cid]

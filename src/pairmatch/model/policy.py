@@ -138,8 +138,9 @@ class Policy(BaseModel):
     """Needs of at least this severity must be covered by a team member (None: no rule)."""
     cover_skill_from: int = Field(default=2, ge=1, le=LEVEL_MAX)
     """Skill a member needs in a category to cover it."""
-    support_load: float = Field(default=1.0, gt=0, le=1)
-    """Share of a capacity slot a supporting member uses (a lead uses a whole slot)."""
+    support_load: float = Field(default=1.0, ge=0.01, le=1)
+    """Share of a capacity slot a supporting member uses (a lead uses a whole slot): a
+    fraction with a denominator of at most 100, such as 0.5, 0.25 or 1/3."""
     max_leads: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
     """Most children one volunteer may lead (None: only her capacity limits it)."""
 
@@ -165,6 +166,19 @@ class Policy(BaseModel):
     def _ordered(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
         if value is not None and value[0] > value[1]:
             raise ValueError(f"smallest team {value[0]} is larger than largest {value[1]}")
+        return value
+
+    @field_validator("support_load")
+    @classmethod
+    def _exact_fraction(cls, value: float) -> float:
+        # loads are exact integers: a share that is no fraction p/q with q <= 100 would be
+        # rounded, and a rounded-down share could overfill a capacity
+        near = Fraction(value).limit_denominator(100)
+        if abs(float(near) - value) > 1e-9 * max(1.0, value):
+            raise ValueError(
+                f"must be a fraction with a denominator of at most 100 (such as 0.5 or 1/3); "
+                f"the nearest is {near}"
+            )
         return value
 
     @property

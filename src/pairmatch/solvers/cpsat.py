@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -77,7 +78,11 @@ class CpSatBackend(Backend):
         if problem.has_teams:
             from pairmatch.solvers.team_model import one_member_start, team_model
 
+            began = time.perf_counter()
             start = one_member_start(problem)
+            if options.time_limit is not None:  # the start's time counts against the limit
+                spent = time.perf_counter() - began
+                options = replace(options, time_limit=max(0.05, options.time_limit - spent))
             return _solve_components(problem, options, partial(team_model, start=start))
         return _solve_components(problem, options, _plain_component)
 

@@ -3,6 +3,7 @@ component at a time, with a linear-programming certificate for its first stage."
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 
@@ -12,7 +13,7 @@ from ortools.sat.python import cp_model
 
 from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
-from pairmatch.solvers.base import CoreResult, Options, Status
+from pairmatch.solvers.base import CoreResult, Options, Status, level2_value
 from pairmatch.solvers.cpsat import (
     _SOLVED,
     _groups,
@@ -20,6 +21,7 @@ from pairmatch.solvers.cpsat import (
     _overload_terms,
     _solver,
 )
+from pairmatch.solvers.flow import FlowBackend
 from pairmatch.solvers.presolve import reduce
 
 __all__ = ["one_member_start", "team_model"]
@@ -64,20 +66,23 @@ class _Rows:
 
 def _lp_stage1(
     rows: _Rows, obj: dict[int, int], time_limit: float | None
-) -> tuple[int | None, np.ndarray | None]:
-    """(proven optimum of level 1, an optimal 0/1 point) from the LP relaxation, or
-    (None, feasible-or-None rounded point) when the LP cannot certify the optimum."""
+) -> tuple[int | None, np.ndarray | None, int | None]:
+    """From the LP relaxation of level 1: (its proven optimum or None, the rounded 0/1
+    point when it obeys every row or None, an upper bound from the duals or None)."""
     n = len(rows.vars)
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
-        return None, None
+        return None, None, None
     if time_limit is not None:
         lp.SetTimeLimit(max(1, int(time_limit * 500)))  # at most half the share, in ms
     z = [lp.NumVar(0.0, 1.0, "") for _ in range(n)]
     cons = []
     for idx, coef, lb, ub in rows.rows:
         ct = lp.Constraint(lb if lb > -_INF else -lp.infinity(), ub if ub < _INF else lp.infinity())
-        for i, c in zip(idx, coef, strict=True):
+        merged: dict[int, int] = {}
+        for i, c in zip(idx, coef, strict=True):  # a variable may appear twice in a row
+            merged[i] = merged.get(i, 0) + c
+        for i, c in merged.items():
             ct.SetCoefficient(z[i], c)
         cons.append(ct)
     objective = lp.Objective()
@@ -85,15 +90,18 @@ def _lp_stage1(
         objective.SetCoefficient(z[i], c)
     objective.SetMaximization()
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return None, None
+        return None, None, None
     val = np.array([v.solution_value() for v in z])
-    point = val > 0.5
+    rounded = val > 0.5
     # exact integer feasibility of the rounded point
+    feasible = True
     for idx, coef, lb, ub in rows.rows:
-        act = sum(c for i, c in zip(idx, coef, strict=True) if point[i])
+        act = sum(c for i, c in zip(idx, coef, strict=True) if rounded[i])
         if act < lb or act > ub:
-            return None, None
-    value = sum(c for i, c in obj.items() if point[i])
+            feasible = False
+            break
+    point = rounded if feasible else None
+    value = -1 if point is None else sum(c for i, c in obj.items() if point[i])
     # weak duality over {lb <= A z <= ub, 0 <= z <= 1}: for any row multipliers pi,
     # max c.z <= sum_r pi_r * (ub_r if pi_r > 0 else lb_r) + sum_j max(0, c_j - (A^T pi)_j)
     dual = np.array([ct.dual_value() for ct in cons])
@@ -103,7 +111,7 @@ def _lp_stage1(
     best = _INF
     for pi in (dual, -dual):  # whichever sign convention GLOP uses
         at = np.zeros(n)
-        bound = 0.0
+        total = 0.0
         ok = True
         for (idx, coef, lb, ub), y in zip(rows.rows, pi.tolist(), strict=True):
             if abs(y) < 1e-12:
@@ -112,13 +120,14 @@ def _lp_stage1(
             if side in (_INF, -_INF):
                 ok = False
                 break
-            bound += y * side
+            total += y * side
             np.add.at(at, idx, y * np.asarray(coef, float))
         if ok:
-            best = min(best, bound + np.maximum(0.0, c_vec - at).sum())
-    if best < value + 1 - 1e-4:  # integer objective: the rounded point is optimal
-        return value, point
-    return None, point
+            best = min(best, total + np.maximum(0.0, c_vec - at).sum())
+    ceiling = math.floor(best + 1e-6) if np.isfinite(best) else None
+    if point is not None and best < value + 1 - 1e-4:  # integer objective: optimal
+        return value, point, value
+    return None, point, ceiling
 
 
 def team_model(
@@ -151,6 +160,7 @@ def team_model(
     FEASIBLE, when a time limit stops the search before anything better is found. A
     level-1 optimum already found is kept the same way if stage 2 runs out of time.
     """
+    began = time.perf_counter()  # the time limit covers building the model too
     p, t = problem, problem.teams
     assert t is not None
     built = _Rows()
@@ -236,75 +246,119 @@ def team_model(
             if lead[i] is not x[i]:
                 model.add_hint(lead[i], bool(mine[i]))
     prio = {c: int(p.priority[c]) for c in paired}
-    p_any = sum(prio.values())
-    s_any = _level2_ceiling(p, edges)
+    p_bound = sum(prio.values())
+    s_bound = _level2_ceiling(p, edges)
     weight = n_e + 1
-    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    deadline = None if time_limit is None else began + time_limit
+
+    def left() -> float | None:
+        return None if deadline is None else max(0.01, deadline - time.perf_counter())
+
+    def hint(members: np.ndarray, leads: np.ndarray) -> None:
+        model.clear_hints()
+        for i in range(n_e):
+            model.add_hint(x[i], bool(members[i]))
+            if lead[i] is not x[i]:
+                model.add_hint(lead[i], bool(leads[i]))
+
+    def read(solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
+        return (
+            np.array([solver.boolean_value(v) for v in x], bool),
+            np.array([solver.boolean_value(v) for v in lead], bool),
+        )
+
+    # valid pairings met on the way (member mask, lead mask): the best is the answer when a
+    # time limit stops the search
+    found: list[tuple[np.ndarray, np.ndarray]] = [] if mine is None else [(mine, mine)]
+    if mine is not None:
+        hint(mine, mine)
     obj1: dict[int, int] = {}
     for i in range(n_e):
         obj1[li[i]] = obj1.get(li[i], 0) + prio[int(child[i])]
     level1 = cp_model.LinearExpr.weighted_sum([var[j] for j in obj1], list(obj1.values()))
     free = [c for c in paired if not p.must_pair[c] and prio[c] > 0]
-    point = None
+    best1: int | None = None
     if free:
-        best1, point = _lp_stage1(built, obj1, time_limit)
-        if best1 is None:  # the LP could not certify it: CP-SAT, as before
-            if point is not None:
-                model.clear_hints()
-                for j in sorted(set(xi) | set(li)):
-                    model.add_hint(var[j], bool(point[j]))
-            solver = _solver(options, time_limit, strong_lp=True)
+        best1, point, lp_bound = _lp_stage1(built, obj1, left())
+        if lp_bound is not None:
+            p_bound = min(p_bound, lp_bound)
+        if point is not None:
+            found.append((point[xi], point[li]))
+            hint(point[xi], point[li])
+        if best1 is None:  # the LP could not certify level 1: CP-SAT, from that hint
+            solver = _solver(options, left(), strong_lp=True)
             model.maximize(level1)
             status = solver.solve(model)
-            if status not in (*_SOLVED, *_BROKEN) and mine is not None:
-                bound = _integer_bound(solver.best_objective_bound)
-                return CoreResult(
-                    edges[mine], Status.FEASIBLE, max(bound, 0), s_any,
-                    ("the time limit stopped the search; one-member teams kept",), 1,
-                    edges[mine], stats=model_size,
-                )  # fmt: skip
-            if status not in _SOLVED:
-                return replace(_team_failure(status, hard, p_any, s_any), stats=model_size)
-            if status != cp_model.OPTIMAL:
-                chosen, leads = _team_values(solver, x, lead, edges)
-                bound = _integer_bound(solver.best_objective_bound)
-                return CoreResult(
-                    chosen, Status.FEASIBLE, bound, s_any, (), 1, leads, stats=model_size
-                )
-            best1 = round(solver.objective_value)
-            point = np.array([solver.boolean_value(v) for v in var], bool)
-            model.clear_hints()
+            if status in _BROKEN:
+                return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
+            if status in _SOLVED:
+                found.append(read(solver))
+                p_bound = min(p_bound, _integer_bound(solver.best_objective_bound))
+                if status == cp_model.OPTIMAL:
+                    best1 = round(solver.objective_value)
+            if best1 is None:  # the time limit stopped level 1
+                note = "the time limit stopped the search for the neediest pairing"
+                return _best_found(p, edges, found, p_bound, s_bound, note, hard, model_size)
+        p_bound = best1
         model.add(level1 >= best1)
-        p_any = best1
-        assert point is not None
-        model.clear_hints()
-        for j in sorted(set(xi) | set(li)):
-            model.add_hint(var[j], bool(point[j]))
-    left = None if deadline is None else max(0.01, deadline - time.perf_counter())
-    solver = _solver(options, left, strong_lp=True)
+        reaching = [f for f in found if _level1(p, edges, f[0]) >= best1]
+        if reaching:
+            hint(*max(reaching, key=lambda f: _rank(p, edges, f)))
+    elif found:
+        hint(*max(found, key=lambda f: _rank(p, edges, f)))
+    solver = _solver(options, left(), strong_lp=True)
     over, penalty = _overload_terms(model, p, vol, x)
     terms = [var[j] for j, _ in level2] + over + x
     coefs = [weight * v for _, v in level2] + [weight * v for v in penalty] + [-1] * n_e
     model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
     status = solver.solve(model)
-    if status not in (*_SOLVED, *_BROKEN) and point is not None:
-        # keep the level-1 optimum found in stage 1, with stage 2's bound
-        in_team = np.array([point[j] for j in xi], bool)
-        leading = np.array([point[j] for j in li], bool)
-        stage2 = solver.best_objective_bound
-        sb = (_integer_bound(stage2) + n_e) // weight if np.isfinite(stage2) else s_any
-        note = "the time limit stopped the search for the best fit"
-        return CoreResult(
-            edges[in_team], Status.FEASIBLE, p_any, min(sb, s_any), (note,), 1, edges[leading],
-            stats=model_size,
-        )  # fmt: skip
-    if status not in _SOLVED:
-        return replace(_team_failure(status, hard, p_any, s_any), stats=model_size)
-    chosen, leads = _team_values(solver, x, lead, edges)
-    sb = (_integer_bound(solver.best_objective_bound) + n_e) // weight
-    final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
-    pb = int(p.priority[np.unique(p.child[chosen])].sum()) if final is Status.OPTIMAL else p_any
-    return CoreResult(chosen, final, pb, sb, (), 1, leads, stats=model_size)
+    if status in _BROKEN:
+        return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
+    if status in _SOLVED:
+        in_team, leading = read(solver)
+        found.append((in_team, leading))
+        s_bound = min(s_bound, (_integer_bound(solver.best_objective_bound) + n_e) // weight)
+        if status == cp_model.OPTIMAL:
+            pb = _level1(p, edges, in_team)
+            return CoreResult(
+                edges[in_team], Status.OPTIMAL, pb, s_bound, (), 1, edges[leading],
+                stats=model_size,
+            )  # fmt: skip
+    note = "the time limit stopped the search for the best fit"
+    return _best_found(p, edges, found, p_bound, s_bound, note, hard, model_size)
+
+
+def _level1(problem: Problem, edges: np.ndarray, members: np.ndarray) -> int:
+    return int(problem.priority[np.unique(problem.child[edges[members]])].sum())
+
+
+def _rank(problem: Problem, edges: np.ndarray, pick: tuple[np.ndarray, np.ndarray]) -> tuple:
+    chosen = edges[pick[0]]
+    return (_level1(problem, edges, pick[0]), level2_value(problem, chosen), -chosen.size)
+
+
+def _best_found(
+    problem: Problem,
+    edges: np.ndarray,
+    found: list[tuple[np.ndarray, np.ndarray]],
+    p_bound: int,
+    s_bound: int,
+    note: str,
+    hard: bool,
+    model_size: dict[str, int],
+) -> CoreResult:
+    """The best valid pairing met before a time limit, FEASIBLE, with the bounds proven."""
+    if not found:
+        return replace(_team_failure(cp_model.UNKNOWN, hard, p_bound, s_bound), stats=model_size)
+    members, leads = max(found, key=lambda f: _rank(problem, edges, f))
+    value = _rank(problem, edges, (members, leads))
+    # a bound below the value found would be wrong: keep both proofs consistent
+    p_bound = max(p_bound, value[0])
+    s_bound = max(s_bound, value[1]) if p_bound == value[0] else s_bound
+    return CoreResult(
+        edges[members], Status.FEASIBLE, p_bound, s_bound, (note,), 1, edges[leads],
+        stats=model_size,
+    )  # fmt: skip
 
 
 def _level2_ceiling(problem: Problem, edges: np.ndarray) -> int:
@@ -357,20 +411,12 @@ def one_member_start(problem: Problem) -> np.ndarray | None:
             category_value=t.category_value[keep],
         ),
     )
-    if reduce(restricted).problem.has_teams:
-        return None  # a lead cap with mixed loads keeps even this a team problem
-    solution = solve(restricted)
+    if FlowBackend().unsupported(reduce(restricted).problem) is not None:
+        return None  # only exact flow is quick enough for a start (mixed loads need search)
+    solution = solve(restricted, "flow")
     if not solution.has_solution:
         return None
     return keep[solution.chosen]
-
-
-def _team_values(
-    solver: cp_model.CpSolver, x: list, lead: list, edges: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    members = np.array([solver.boolean_value(v) for v in x], bool)
-    leads = np.array([solver.boolean_value(v) for v in lead], bool)
-    return edges[members], edges[leads]
 
 
 def _team_failure(status: object, hard: bool, p_any: int, s_any: int) -> CoreResult:
