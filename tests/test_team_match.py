@@ -329,3 +329,19 @@ def test_a_lock_that_cannot_cover_is_named() -> None:
     assert result.status is pm.Status.INFEASIBLE
     assert any("does not cover psychological" in r for r in result.reasons)
     assert result.unmatched["reason"].tolist() == ["problem_infeasible"]
+
+
+def test_greedy_start_adds_supporters_and_is_valid(team_county) -> None:
+    from pairmatch.solvers.team_model import greedy_start
+
+    _, _, result = team_county
+    problem = result.solution.problem
+    members, leads = greedy_start(problem)
+    assert members.size > leads.size  # supporters were added where they raise the fit
+    start = pm.solvers.Solution(problem, members, pm.Status.FEASIBLE, 10**9, 10**9, "greedy",
+                                lead=leads)  # fmt: skip
+    assert pm.verify(start).ok
+    # the optimum is at least as good
+    assert (result.priority_paired, result.solution.score_value) >= (
+        start.priority_value, start.score_value,
+    )  # fmt: skip

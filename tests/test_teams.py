@@ -215,10 +215,16 @@ def test_time_limit_keeps_the_one_member_start_and_valid_bounds() -> None:
             score=rng.integers(-3, 10, e), capacity=rng.integers(1, 4, m), priority=priority,
             must_pair=must, teams=teams,
         )  # fmt: skip
-        from pairmatch.solvers.team_model import one_member_start
+        from pairmatch.solvers.team_model import greedy_start, one_member_start
 
         start = one_member_start(problem)
         assert start is not None
+        members, leads = greedy_start(problem)
+        greedy = pm.solvers.Solution(
+            problem, members, pm.Status.FEASIBLE, 10**9, 10**9, "greedy", lead=leads
+        )
+        assert pm.verify(greedy).ok, pm.verify(greedy).violations
+        assert greedy.n_paired >= np.unique(problem.child[start]).size
         result = pm.solve(problem, time_limit=0.2)
         assert result.status in (pm.Status.FEASIBLE, pm.Status.OPTIMAL)
         report = pm.verify(result)

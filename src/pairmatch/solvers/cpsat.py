@@ -76,10 +76,10 @@ class CpSatBackend(Backend):
 
     def solve(self, problem: Problem, options: Options) -> CoreResult:
         if problem.has_teams:
-            from pairmatch.solvers.team_model import one_member_start, team_model
+            from pairmatch.solvers.team_model import greedy_start, team_model
 
             began = time.perf_counter()
-            start = one_member_start(problem)
+            start = greedy_start(problem)
             if options.time_limit is not None:  # the start's time counts against the limit
                 spent = time.perf_counter() - began
                 options = replace(options, time_limit=max(0.05, options.time_limit - spent))

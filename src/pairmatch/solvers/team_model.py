@@ -135,7 +135,7 @@ def team_model(
     edges: np.ndarray,
     options: Options,
     time_limit: float | None,
-    start: np.ndarray | None = None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CoreResult:
     """One component with teams, solved lexicographically.
 
@@ -155,8 +155,8 @@ def team_model(
     solves stage 1, hinted with the rounded point. Stage 2 fixes the level-1 optimum and
     maximises levels 2 and 3 with CP-SAT's full linear relaxation.
 
-    ``start`` (edges of the whole problem, see :func:`one_member_start`) is a valid pairing
-    with one-member teams: the search starts from it, and it is the answer, marked
+    ``start`` (member and lead edges of the whole problem, see :func:`greedy_start`) is a
+    valid pairing: the search starts from it, and it is the answer, marked
     FEASIBLE, when a time limit stops the search before anything better is found. A
     level-1 optimum already found is kept the same way if stage 2 runs out of time.
     """
@@ -234,17 +234,13 @@ def team_model(
         "cpsat_constraints": len(model.proto.constraints),
     }
     hard = bool(p.must_pair[kids].any()) or bool(np.isin(p.locked, edges).any())
-    mine = np.isin(edges, start) if start is not None else None
-    if mine is not None:
+    mine = mine_lead = None
+    if start is not None:
+        mine, mine_lead = np.isin(edges, start[0]), np.isin(edges, start[1])
         covered = np.isin(kids[p.must_pair[kids]], child[mine]).all()
         locks = np.isin(np.intersect1d(p.locked, edges), edges[mine]).all()
         if not (covered and locks):
-            mine = None  # not a valid pairing of this component
-    if mine is not None:
-        for i in range(n_e):
-            model.add_hint(x[i], bool(mine[i]))
-            if lead[i] is not x[i]:
-                model.add_hint(lead[i], bool(mine[i]))
+            mine = mine_lead = None  # not a valid pairing of this component
     prio = {c: int(p.priority[c]) for c in paired}
     p_bound = sum(prio.values())
     s_bound = _level2_ceiling(p, edges)
@@ -269,9 +265,10 @@ def team_model(
 
     # valid pairings met on the way (member mask, lead mask): the best is the answer when a
     # time limit stops the search
-    found: list[tuple[np.ndarray, np.ndarray]] = [] if mine is None else [(mine, mine)]
-    if mine is not None:
-        hint(mine, mine)
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    if mine is not None and mine_lead is not None:
+        found.append((mine, mine_lead))
+        hint(mine, mine_lead)
     obj1: dict[int, int] = {}
     for i in range(n_e):
         obj1[li[i]] = obj1.get(li[i], 0) + prio[int(child[i])]
@@ -377,6 +374,97 @@ def _level2_ceiling(problem: Problem, edges: np.ndarray) -> int:
     score = problem.score[edges[order]]
     top = (rank < t.size_max[c]) & (score > 0)
     return int(best) + int(score[top].sum())
+
+
+def greedy_start(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
+    """A valid pairing to start the search from: (member edges, lead edges).
+
+    The exact optimum with one-member teams (:func:`one_member_start`), then, children in
+    order of priority, supporters added where they raise the child's fit (a better skill in
+    some need category, or a positive pair score) and the volunteer has room for a
+    supporter's share; children the one-member optimum left out because no one volunteer
+    covers their needs get a covering team where volunteers still have room."""
+    first = one_member_start(problem)
+    if first is None:
+        return None
+    t = problem.teams
+    assert t is not None
+    n_v = problem.n_volunteers
+    lead_of = np.full(problem.n_children, -1, np.int64)
+    lead_of[problem.child[first]] = first
+    spare = problem.capacity - np.bincount(
+        problem.volunteer[first], weights=problem.load[first], minlength=n_v
+    ).astype(np.int64)
+    count = np.bincount(problem.volunteer[first], minlength=n_v)
+    led = count.copy()
+    fair = problem.fair_load if problem.has_fairness else None
+    order = np.argsort(problem.child, kind="stable")
+    bounds = np.searchsorted(problem.child[order], np.arange(problem.n_children + 1))
+    members = [first]
+    leads = [first]
+    for c in np.argsort(-problem.priority, kind="stable").tolist():
+        if t.size_max[c] <= 1:
+            continue
+        own = order[bounds[c] : bounds[c + 1]]
+        if own.size == 0:
+            continue
+        team: list[int] = []
+        if lead_of[c] < 0:  # not paired: try a covering team from what is left
+            need = t.cover_required[c].copy()
+            lead_ok = (spare[problem.volunteer[own]] >= problem.load[own]) & (
+                t.max_leads is None
+                or led[problem.volunteer[own]] < t.max_leads[problem.volunteer[own]]
+            )
+            if not lead_ok.any() or problem.must_pair[c]:
+                continue
+            cover_gain = (t.covers[own] & need).sum(axis=1) * 10**6 + problem.score[own]
+            e = int(own[np.argmax(np.where(lead_ok, cover_gain, np.iinfo(np.int64).min))])
+            team = [e]
+            need &= ~t.covers[e]
+            v = problem.volunteer[e]
+            spare[v] -= problem.load[e]
+            while need.any() and len(team) < t.size_max[c]:
+                room = spare[problem.volunteer[own]] >= t.support_load[own]
+                fresh = ~np.isin(problem.volunteer[own], problem.volunteer[team])
+                gain = (t.covers[own] & need).sum(axis=1)
+                pick = room & fresh & (gain > 0)
+                if not pick.any():
+                    break
+                e2 = int(own[np.argmax(np.where(pick, gain, -1))])
+                team.append(e2)
+                need &= ~t.covers[e2]
+                spare[problem.volunteer[e2]] -= t.support_load[e2]
+            if need.any() or len(team) < t.size_min[c]:  # undo: no valid team
+                spare[v] += problem.load[e]
+                for e2 in team[1:]:
+                    spare[problem.volunteer[e2]] += t.support_load[e2]
+                continue
+            led[v] += 1
+            for e2 in team:
+                count[problem.volunteer[e2]] += 1
+            lead_of[c] = e
+            leads.append(np.array([e]))
+            members.append(np.array(team))
+        # add supporters that raise the fit
+        current = [int(lead_of[c]), *team[1:]]
+        best = t.category_value[current].max(axis=0)
+        while len(current) < t.size_max[c]:
+            vol = problem.volunteer[own]
+            room = (spare[vol] >= t.support_load[own]) & ~np.isin(vol, problem.volunteer[current])
+            gain = problem.score[own] + np.maximum(t.category_value[own] - best, 0).sum(axis=1)
+            if fair is not None:
+                gain = gain - problem.overload_penalty * (count[vol] >= fair[vol])
+            gain = np.where(room, gain, 0)
+            if gain.max(initial=0) <= 0:
+                break
+            e2 = int(own[np.argmax(gain)])
+            current.append(e2)
+            members.append(np.array([e2]))
+            best = np.maximum(best, t.category_value[e2])
+            spare[problem.volunteer[e2]] -= t.support_load[e2]
+            count[problem.volunteer[e2]] += 1
+    chosen = np.unique(np.concatenate(members))
+    return chosen, np.unique(np.concatenate(leads))
 
 
 def one_member_start(problem: Problem) -> np.ndarray | None:
