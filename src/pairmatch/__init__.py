@@ -16,6 +16,7 @@ import logging
 
 from pairmatch import synth
 from pairmatch.candidates import Candidates
+from pairmatch.changes import Changes
 from pairmatch.errors import (
     InputIssue,
     PairmatchError,
@@ -25,6 +26,7 @@ from pairmatch.errors import (
 )
 from pairmatch.io import read_children, read_volunteers
 from pairmatch.match import match
+from pairmatch.matcher import Matcher, MatcherFileError
 from pairmatch.model import (
     Child,
     ChildCategory,
@@ -49,6 +51,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BACKENDS",
     "Candidates",
+    "Changes",
     "Child",
     "ChildCategory",
     "Explanation",
@@ -57,6 +60,8 @@ __all__ = [
     "Jurisdiction",
     "Location",
     "MatchResult",
+    "Matcher",
+    "MatcherFileError",
     "Needs",
     "Options",
     "PairmatchError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ def match(
     *,
     forbidden: Any = None,
     locked: Any = None,
+    keep: Any = None,
     solver: str | Backend = "auto",
     time_limit: float | None = None,
     workers: int | None = None,
@@ -56,6 +58,9 @@ def match(
         Pairs that must be made (e.g. pairs that already work). A locked pair that breaks a
         hard rule, or locks beyond a volunteer's capacity, make the result ``INFEASIBLE``
         with the reasons in ``result.reasons``.
+    keep:
+        Existing pairs worth ``policy.switching_cost`` fit points each if kept (stability
+        when re-pairing); pairs that now break a hard rule are simply not available.
     solver:
         ``"auto"`` (exact min-cost flow when possible, else CP-SAT), ``"flow"`` or
         ``"cpsat"``.
@@ -83,9 +88,10 @@ def match(
         lambda: read_children(children), lambda: read_volunteers(volunteers)
     )
     registry = Registry.build(child_table, volunteer_table)
-    banned, fixed = _all_or_nothing(
+    banned, fixed, kept = _all_or_nothing(
         lambda: registry.pair_indices(forbidden, "forbidden pairs"),
         lambda: registry.pair_indices(locked, "locked pairs"),
+        lambda: registry.pair_indices(keep, "kept pairs"),
     )
     timings["validate"] = time.perf_counter() - t
 
@@ -96,6 +102,11 @@ def match(
 
     t = time.perf_counter()
     team = build_teams(registry, policy, candidates)
+    preferred = _edges_of(registry, candidates, kept)
+    if preferred.size and policy.switching_cost:
+        bonus = np.zeros(len(candidates), np.int64)
+        bonus[preferred] = round(policy.switching_cost / policy.score_resolution)
+        team = replace(team, score=team.score + bonus)
     lock_edges, conflicts = _locked_edges(registry, policy, candidates, fixed, banned, team)
     problem = Problem(
         n_children=len(registry.children),
@@ -137,7 +148,9 @@ def match(
     banned_ids = frozenset(
         zip(registry.child_ids[banned[0]], registry.volunteer_ids[banned[1]], strict=True)
     )
-    result = MatchResult(registry, policy, candidates, solution, prio, timings, banned_ids)
+    result = MatchResult(
+        registry, policy, candidates, solution, prio, timings, banned_ids, preferred
+    )
     log.info(
         "matched %d children, %d volunteers, %d candidate pairs: %s, %d paired",
         len(registry.children),
@@ -147,6 +160,19 @@ def match(
         solution.n_paired,
     )
     return result
+
+
+def _edges_of(
+    registry: Registry, candidates: Candidates, pairs: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Candidate-edge indices of (child index, volunteer index) pairs that are candidates."""
+    m = max(len(registry.volunteers), 1)
+    keys = candidates.child * m + candidates.volunteer  # ascending
+    want = np.unique(pairs[0] * m + pairs[1])
+    if keys.size == 0 or want.size == 0:
+        return np.empty(0, np.int64)
+    pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+    return pos[keys[pos] == want].astype(np.int64)
 
 
 def _fairness(policy: Policy, candidates: Candidates, n_volunteers: int) -> dict[str, Any]:

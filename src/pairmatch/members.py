@@ -53,7 +53,9 @@ class Members:
         else:
             value = teams.category_value[edges]
             credit = _credit(child, value)
-            points = sol.problem.score[edges] + (value * credit).sum(axis=1)
+            # the pair's own fit without its need part, then the categories credited to it
+            # (the problem's scores may also carry a bonus for keeping an existing pair)
+            points = cand.score[edges] - value.sum(axis=1) + (value * credit).sum(axis=1)
             fit = points * pol.score_resolution
             covers = teams.covers[edges] & teams.cover_required[child]
         return cls(edges, lead, need_value, credit, covers, fit)

@@ -91,6 +91,10 @@ class MatchResult:
     priority: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
     forbidden_pairs: frozenset[tuple[str, str]] = frozenset()
+    preferred: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    diff: pd.DataFrame | None = None
+    """After :meth:`pairmatch.Matcher.update`: ``child_id``, ``volunteer_id``, ``change``
+    (kept, added, ended, reassigned) and ``reason`` for every pair before or after."""
 
     # ---------------------------------------------------------------- headline figures
     @property
@@ -115,6 +119,14 @@ class MatchResult:
         (``objective = pairs["fit"].sum() - fairness_penalty``)."""
         p = self.solution.problem
         return p.overload_penalty * p.overload(self.solution.chosen) * p.score_scale
+
+    @property
+    def stability_bonus(self) -> float:
+        """Fit points for existing pairs kept (``keep=`` of :func:`pairmatch.match`):
+        ``policy.switching_cost`` each; part of :attr:`objective`."""
+        kept = np.isin(self.solution.chosen, self.preferred).sum()
+        return float(kept * round(self.policy.switching_cost / self.policy.score_resolution)
+                     * self.policy.score_resolution)  # fmt: skip
 
     @property
     def priority_paired(self) -> int:
@@ -191,7 +203,7 @@ class MatchResult:
         required need categories this member covers, ``;``-separated), ``priority``,
         ``locked``, then the child's ``county``, ``township`` and the volunteer's township as
         ``volunteer_township``. The ``fit`` column sums to :attr:`objective` plus
-        :attr:`fairness_penalty` (zero unless the policy sets one).
+        :attr:`fairness_penalty` minus :attr:`stability_bonus` (both zero unless used).
         """
         mem = self._members
         e = mem.edges

@@ -284,7 +284,7 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
         count = pairs["volunteer_id"].value_counts()
         share = pd.Series(fair, index=result.registry.volunteer_ids).loc[count.index]
         penalty = policy.fairness_penalty * float((count - share).clip(lower=0).sum())
-    total = pairs["fit"].sum() - penalty
+    total = pairs["fit"].sum() - penalty + result.stability_bonus
     if abs(total - result.objective) > 1e-6 * max(1.0, abs(result.objective)) + 1e-6:
         r.fail("objective", f"objective {result.objective} != pair fits - fairness {total}")
 

@@ -118,6 +118,10 @@ class Policy(BaseModel):
     same_village_bonus: NonNegative = 0.0
     """Fit points when they live in the same village (村/社区): people who know the family."""
 
+    switching_cost: NonNegative = 5.0
+    """Fit points an existing pair is worth keeping when pairs are re-solved (see
+    :class:`pairmatch.Matcher`): a working pair is replaced only when the gain in fit
+    exceeds this (pairing a needier child, level 1, always outranks it)."""
     fairness_penalty: NonNegative = 0.0
     """Fit points lost for each child a volunteer takes beyond her fair load (spreads the
     work; 0: off)."""

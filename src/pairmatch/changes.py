@@ -1,0 +1,211 @@
+"""A batch of changes to the registers and pairs, validated as a whole before anything is
+applied: :class:`Changes` and :func:`apply_changes`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pairmatch.errors import InputIssue, ValidationError
+from pairmatch.io import read_children, read_volunteers
+
+__all__ = ["Applied", "Changes", "apply_changes"]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the last pairing.
+
+    Parameters
+    ----------
+    add_children, add_volunteers:
+        New records (a table, a path, or records), validated like a register.
+    remove_children, remove_volunteers:
+        Ids that leave (a child exits, a volunteer leaves), or ``{id: reason}``.
+    edit_children, edit_volunteers:
+        A table with ``id`` and the columns that change (e.g. re-assessed needs, a new
+        address, capacity, consent withdrawn); other columns keep their values.
+    end_pairs:
+        ``(child_id, volunteer_id, reason)`` pairs the office ends; such a pair is not
+        made again.
+
+    Examples
+    --------
+    >>> import pairmatch as pm
+    >>> pm.Changes(remove_volunteers=["V0007"], end_pairs=[("C0042", "V0011", "moved")])
+    Changes(remove_volunteers=1, end_pairs=1)
+    """
+
+    add_children: Any = None
+    remove_children: Iterable[str] | Mapping[str, str] = ()
+    edit_children: Any = None
+    add_volunteers: Any = None
+    remove_volunteers: Iterable[str] | Mapping[str, str] = ()
+    edit_volunteers: Any = None
+    end_pairs: Iterable[tuple[str, str, str]] = field(default_factory=tuple)
+
+    def __repr__(self) -> str:  # counts only: the records may be personal
+        parts = []
+        for name in (
+            "add_children",
+            "remove_children",
+            "edit_children",
+            "add_volunteers",
+            "remove_volunteers",
+            "edit_volunteers",
+            "end_pairs",
+        ):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            size = len(value) if hasattr(value, "__len__") else len(list(value))
+            if size:
+                parts.append(f"{name}={size}")
+        return f"Changes({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The registers after a valid change set, and what it ended."""
+
+    children: pd.DataFrame
+    volunteers: pd.DataFrame
+    removed_children: dict[str, str]
+    removed_volunteers: dict[str, str]
+    ended: dict[tuple[str, str], str]
+
+
+def _reasons(ids: Iterable[str] | Mapping[str, str], default: str) -> dict[str, str]:
+    if isinstance(ids, Mapping):
+        return {str(k): str(v) for k, v in ids.items()}
+    return {str(k): default for k in ids}
+
+
+def _issue(table: str, row: int | None, rid: str | None, name: str | None, text: str) -> InputIssue:
+    return InputIssue(table, row, rid, name, text)
+
+
+def _register(
+    kind: str,
+    table: pd.DataFrame,
+    add: Any,
+    remove: dict[str, str],
+    edit: Any,
+    issues: list[InputIssue],
+) -> pd.DataFrame:
+    """One register after its changes (unvalidated); problems go to ``issues``."""
+    read = read_children if kind == "children" else read_volunteers
+    ids = set(table["id"])
+    for i, rid in enumerate(remove):
+        if rid not in ids:
+            issues.append(
+                InputIssue(f"remove_{kind}", i, rid, "id", f"no {kind[:-1]} with this id")
+            )
+    out = table[~table["id"].isin(list(remove))].copy()
+    if edit is not None:
+        edits = edit if isinstance(edit, pd.DataFrame) else pd.DataFrame(list(edit))
+        if "id" not in edits.columns:
+            issues.append(
+                InputIssue(f"edit_{kind}", None, None, "id", "required column is missing")
+            )
+        else:
+            edits = edits.assign(id=edits["id"].astype(str))
+            unknown = sorted(set(edits.columns) - set(out.columns) - {"id"})
+            for name in unknown:
+                issues.append(
+                    InputIssue(f"edit_{kind}", None, None, name, f"no such column in the {kind}")
+                )
+            index = pd.Index(out["id"])
+            for i, rid in enumerate(edits["id"]):
+                if rid in remove:
+                    issues.append(InputIssue(f"edit_{kind}", i, rid, "id", "is also removed"))
+                elif rid not in index:
+                    issues.append(
+                        InputIssue(f"edit_{kind}", i, rid, "id", f"no {kind[:-1]} with this id")
+                    )
+            if edits["id"].duplicated().any():
+                issues.append(InputIssue(f"edit_{kind}", None, None, "id", "an id is edited twice"))
+            ok = edits[edits["id"].isin(index) & ~edits["id"].isin(list(remove))]
+            cols = [c for c in ok.columns if c != "id" and c in out.columns]
+            out = out.astype({c: object for c in cols})
+            positions = index.get_indexer(ok["id"])
+            for col in cols:
+                values = out[col].to_numpy(object).copy()
+                values[positions] = ok[col].to_numpy(object)
+                out[col] = values
+    if add is not None:
+        raw_ids = add["id"] if isinstance(add, pd.DataFrame) and "id" in add.columns else None
+        if raw_ids is not None:  # a duplicate id is named even when other fields are bad
+            for i, rid in enumerate(raw_ids.astype(str)):
+                if rid in set(table["id"]):
+                    issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
+        try:
+            new = read(add)
+        except ValidationError as err:
+            issues.extend(
+                InputIssue(f"add_{kind}", p.row, p.record_id, p.field, p.message)
+                for p in err.problems
+            )
+            return out
+        if raw_ids is None:
+            taken = set(table["id"])
+            for i, rid in enumerate(new["id"]):
+                if rid in taken:
+                    issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
+        out = pd.concat([out, new], ignore_index=True)
+    return out
+
+
+def apply_changes(
+    children: pd.DataFrame,
+    volunteers: pd.DataFrame,
+    active: set[tuple[str, str]],
+    changes: Changes,
+) -> Applied:
+    """The registers after ``changes``; raises one :class:`ValidationError` naming every
+    problem (unknown ids, duplicate new ids, bad fields, pairs that are not active) and
+    changes nothing when there is any."""
+    issues: list[InputIssue] = []
+    removed_c = _reasons(changes.remove_children, "the child left the programme")
+    removed_v = _reasons(changes.remove_volunteers, "the volunteer left the programme")
+    new_children = _register(
+        "children", children, changes.add_children, removed_c, changes.edit_children, issues
+    )
+    new_volunteers = _register(
+        "volunteers", volunteers, changes.add_volunteers, removed_v, changes.edit_volunteers,
+        issues,
+    )  # fmt: skip
+    ended: dict[tuple[str, str], str] = {}
+    for i, item in enumerate(changes.end_pairs):
+        if not (isinstance(item, tuple | list) and len(item) in (2, 3)):
+            issues.append(
+                InputIssue("end_pairs", i, None, None, "must be (child_id, volunteer_id, reason)")
+            )
+            continue
+        pair = (str(item[0]), str(item[1]))
+        if pair not in active:
+            issues.append(
+                InputIssue("end_pairs", i, pair[0], "volunteer_id", "is not an active pair")
+            )
+            continue
+        ended[pair] = str(item[2]) if len(item) == 3 else "ended by the office"
+    if not issues:  # the edited registers must still be valid registers
+        for read, table, what in (
+            (read_children, new_children, "children"),
+            (read_volunteers, new_volunteers, "volunteers"),
+        ):
+            try:
+                read(table)
+            except ValidationError as err:
+                issues.extend(
+                    InputIssue(f"edit_{what}", p.row, p.record_id, p.field, p.message)
+                    for p in err.problems
+                )
+    if issues:
+        raise ValidationError(issues, what="changes")
+    return Applied(
+        read_children(new_children), read_volunteers(new_volunteers), removed_c, removed_v, ended
+    )

@@ -1,0 +1,323 @@
+"""Pairing as records change: :class:`Matcher` keeps the registers, the pairs and their
+whole history, re-pairs only what must change, and saves its state atomically.
+
+Stability: an active pair is kept unless a hard rule now breaks it (the child or volunteer
+left, consent withdrawn, out of reach, county changed, capacity gone) or the office ends
+it. With ``stability="keep"`` (default) a kept pair is worth ``policy.switching_cost``
+fit points, so it is replaced only when the new pairing gains more than that in fit (or
+pairs a needier child: level 1 always comes first). With ``stability="strict"`` working
+pairs are locked and only gaps are filled.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from pairmatch.changes import Changes, apply_changes
+from pairmatch.errors import PairmatchError
+from pairmatch.io import Source, read_children, read_volunteers
+from pairmatch.match import match
+from pairmatch.model.policy import Policy
+from pairmatch.result import MatchResult
+
+__all__ = ["FORMAT_VERSION", "Matcher", "MatcherFileError"]
+
+#: Version of the file :meth:`Matcher.save` writes; :meth:`Matcher.load` reads it and older.
+FORMAT_VERSION = 1
+_FORMAT = "pairmatch.matcher"
+
+_HISTORY_COLUMNS = ["child_id", "volunteer_id", "role", "start", "end", "end_reason"]
+
+
+class MatcherFileError(PairmatchError):
+    """A saved Matcher file that cannot be read (not one, or from a newer version)."""
+
+
+def _now() -> pd.Timestamp:
+    return pd.Timestamp(datetime.now(UTC))
+
+
+class Matcher:
+    """Registers, pairs and their history, re-paired as records change.
+
+    Examples
+    --------
+    >>> import pairmatch as pm
+    >>> children, volunteers = pm.synth.county(200, seed=3)
+    >>> m = pm.Matcher(children, volunteers, pm.Policy(max_distance_km=5))
+    >>> first = m.solve()
+    >>> gone = first.pairs["volunteer_id"].iat[0]
+    >>> second = m.update(pm.Changes(remove_volunteers=[gone]))
+    >>> sorted(set(second.diff["change"]) - {"kept", "added", "ended", "reassigned"})
+    []
+    >>> bool((m.history["end_reason"] == "the volunteer left the programme").any())
+    True
+    """
+
+    def __init__(
+        self,
+        children: Source,
+        volunteers: Source,
+        policy: Policy | None = None,
+        *,
+        stability: Literal["keep", "strict"] = "keep",
+        solver: str = "auto",
+        time_limit: float | None = None,
+        seed: int = 0,
+    ) -> None:
+        if stability not in ("keep", "strict"):
+            raise ValueError(f"stability must be 'keep' or 'strict', got {stability!r}")
+        self.children = read_children(children)
+        self.volunteers = read_volunteers(volunteers)
+        self.policy = policy if policy is not None else Policy()
+        self.stability = stability
+        self.options: dict[str, Any] = {"solver": solver, "time_limit": time_limit, "seed": seed}
+        self.forbidden: set[tuple[str, str]] = set()
+        self._history = pd.DataFrame({c: pd.Series(dtype=object) for c in _HISTORY_COLUMNS}).astype(
+            {"start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]"}
+        )
+        self.result: MatchResult | None = None
+
+    # ------------------------------------------------------------------ state
+    @property
+    def history(self) -> pd.DataFrame:
+        """Every pair ever made: ``child_id``, ``volunteer_id``, ``role``, ``start``,
+        ``end`` (NaT while active) and ``end_reason``. Rows are only ever added, and an
+        active row only ever gets its end."""
+        return self._history.copy()
+
+    @property
+    def active(self) -> pd.DataFrame:
+        """The pairs active now (rows of :attr:`history` without an end)."""
+        return self._history[self._history["end"].isna()].reset_index(drop=True)
+
+    def active_on(self, when: Any) -> pd.DataFrame:
+        """The pairs that were active at a moment (for the ledger reported upward)."""
+        t = pd.Timestamp(when)
+        t = t.tz_localize(UTC) if t.tzinfo is None else t
+        h = self._history
+        return h[(h["start"] <= t) & (h["end"].isna() | (h["end"] > t))].reset_index(drop=True)
+
+    def _active_pairs(self) -> set[tuple[str, str]]:
+        a = self.active
+        return set(zip(a["child_id"], a["volunteer_id"], strict=True))
+
+    # ------------------------------------------------------------------ solving
+    def solve(self, *, at: Any = None) -> MatchResult:
+        """Pair the registers as they are, keeping active pairs per the stability rule."""
+        return self._resolve({}, at)
+
+    def update(self, changes: Changes, *, at: Any = None) -> MatchResult:
+        """Apply ``changes`` (all of them, or none when any is invalid) and re-pair.
+
+        Returns the new :class:`MatchResult`; its ``diff`` lists every pair that was kept,
+        added, ended or reassigned, with the reason.
+        """
+        applied = apply_changes(self.children, self.volunteers, self._active_pairs(), changes)
+        ended: dict[tuple[str, str], str] = dict(applied.ended)
+        for cid, vid in self._active_pairs():
+            if cid in applied.removed_children:
+                ended[(cid, vid)] = applied.removed_children[cid]
+            elif vid in applied.removed_volunteers:
+                ended[(cid, vid)] = applied.removed_volunteers[vid]
+        self.children, self.volunteers = applied.children, applied.volunteers
+        self.forbidden |= set(applied.ended)
+        return self._resolve(ended, at)
+
+    def _resolve(self, ended: dict[tuple[str, str], str], at: Any) -> MatchResult:
+        when = _now() if at is None else pd.Timestamp(at)
+        when = when.tz_localize(UTC) if when.tzinfo is None else when
+        before = self._active_pairs()
+        carry = sorted(before - set(ended))
+        forbidden = sorted(self.forbidden)
+        result = match(
+            self.children, self.volunteers, self.policy, forbidden=forbidden, keep=carry,
+            **self.options,
+        )  # fmt: skip
+        # pairs that a hard rule now breaks are not candidates any more
+        cand = result.candidates
+        reg = result.registry
+        allowed = set(
+            zip(reg.child_ids[cand.child], reg.volunteer_ids[cand.volunteer], strict=True)
+        )
+        broken = {pair: "a hard rule now breaks it" for pair in carry if pair not in allowed}
+        if self.stability == "strict":
+            holdable = _within_capacity(
+                [pair for pair in carry if pair in allowed], reg.volunteers, result.priority, reg
+            )
+            for pair in carry:
+                if pair in allowed and pair not in holdable:
+                    broken[pair] = "the volunteer's capacity no longer holds it"
+            result = match(
+                self.children, self.volunteers, self.policy, forbidden=forbidden,
+                locked=sorted(holdable), keep=carry, **self.options,
+            )  # fmt: skip
+        ended = {**ended, **broken}
+        now_pairs = result.pairs
+        after = set(zip(now_pairs["child_id"], now_pairs["volunteer_id"], strict=True))
+        for pair in before - after:
+            ended.setdefault(pair, "replaced by a better overall pairing")
+        diff = _diff(before, after, ended)
+        self._record(ended, now_pairs, before, when)
+        self.result = replace(result, diff=diff)
+        return self.result
+
+    def _record(
+        self,
+        ended: dict[tuple[str, str], str],
+        pairs: pd.DataFrame,
+        before: set[tuple[str, str]],
+        when: pd.Timestamp,
+    ) -> None:
+        h = self._history
+        open_ = h["end"].isna()
+        for (cid, vid), reason in ended.items():
+            rows = open_ & (h["child_id"] == cid) & (h["volunteer_id"] == vid)
+            h.loc[rows, "end"] = when
+            h.loc[rows, "end_reason"] = reason
+        fresh = np.array(
+            [
+                (c, v) not in before
+                for c, v in zip(pairs["child_id"], pairs["volunteer_id"], strict=True)
+            ],
+            bool,
+        )
+        new = pairs.loc[fresh]
+        if len(new):
+            added = pd.DataFrame(
+                {
+                    "child_id": new["child_id"].to_numpy(object),
+                    "volunteer_id": new["volunteer_id"].to_numpy(object),
+                    "role": new["role"].to_numpy(object),
+                    "start": pd.Series([when] * len(new), dtype="datetime64[ns, UTC]"),
+                    "end": pd.Series([pd.NaT] * len(new), dtype="datetime64[ns, UTC]"),
+                    "end_reason": pd.Series([None] * len(new), dtype=object),
+                }
+            )
+            h = pd.concat([h, added], ignore_index=True)
+        self._history = h
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the whole state to one file (a zip of Parquet tables and a JSON manifest),
+        atomically: a temporary file is written and then renamed over ``path``, so an
+        interrupted save leaves the previous file as it was."""
+        path = Path(path)
+        manifest = {
+            "format": _FORMAT,
+            "version": FORMAT_VERSION,
+            "policy": self.policy.model_dump(mode="json"),
+            "stability": self.stability,
+            "options": self.options,
+            "forbidden": sorted(self.forbidden),
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+                for name, table in (
+                    ("children", self.children),
+                    ("volunteers", self.volunteers),
+                    ("history", self._history),
+                ):
+                    buffer = io.BytesIO()
+                    table.to_parquet(buffer, index=False)
+                    z.writestr(f"{name}.parquet", buffer.getvalue())
+                raw.flush()
+                os.fsync(raw.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Matcher:
+        """Read a file written by :meth:`save` (this version or older)."""
+        try:
+            with zipfile.ZipFile(path) as z:
+                manifest = json.loads(z.read("manifest.json"))
+                tables = {
+                    name: pd.read_parquet(io.BytesIO(z.read(f"{name}.parquet")))
+                    for name in ("children", "volunteers", "history")
+                }
+        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as err:
+            raise MatcherFileError(f"{path} is not a saved pairmatch Matcher ({err})") from err
+        if manifest.get("format") != _FORMAT:
+            raise MatcherFileError(f"{path} is not a saved pairmatch Matcher")
+        version = manifest.get("version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise MatcherFileError(
+                f"{path} was written by a newer pairmatch (format version {version}; this one "
+                f"reads up to {FORMAT_VERSION}); upgrade pairmatch to read it"
+            )
+        options = manifest.get("options", {})
+        m = cls(
+            tables["children"],
+            tables["volunteers"],
+            Policy.model_validate(manifest["policy"]),
+            stability=manifest.get("stability", "keep"),
+            **options,
+        )
+        m.forbidden = {(str(a), str(b)) for a, b in manifest.get("forbidden", [])}
+        history = tables["history"]
+        for col in ("start", "end"):
+            history[col] = pd.to_datetime(history[col], utc=True)
+        m._history = history[_HISTORY_COLUMNS].astype(
+            {"child_id": object, "volunteer_id": object, "role": object, "end_reason": object}
+        )
+        return m
+
+    def __repr__(self) -> str:
+        return (
+            f"Matcher(children={len(self.children)}, volunteers={len(self.volunteers)}, "
+            f"active_pairs={len(self.active)}, history={len(self._history)}, "
+            f"stability={self.stability!r})"
+        )
+
+
+def _within_capacity(
+    pairs: list[tuple[str, str]], volunteers: pd.DataFrame, priority: np.ndarray, reg: Any
+) -> set[tuple[str, str]]:
+    """The pairs each volunteer's capacity can still hold, neediest children first."""
+    cap = dict(zip(volunteers["id"], volunteers["capacity"], strict=True))
+    index = {cid: i for i, cid in enumerate(reg.child_ids)}
+    held: dict[str, int] = {}
+    out = set()
+    for cid, vid in sorted(pairs, key=lambda p: (-int(priority[index[p[0]]]), p)):
+        if held.get(vid, 0) < cap.get(vid, 0):
+            held[vid] = held.get(vid, 0) + 1
+            out.add((cid, vid))
+    return out
+
+
+def _diff(
+    before: set[tuple[str, str]], after: set[tuple[str, str]], ended: dict[tuple[str, str], str]
+) -> pd.DataFrame:
+    """Pair by pair: kept, added, ended, or reassigned (the child lost this volunteer and
+    has another, or got this volunteer in place of another)."""
+    had = {c for c, _ in before}
+    has = {c for c, _ in after}
+    rows = []
+    for pair in sorted(before | after):
+        cid, vid = pair
+        if pair in before and pair in after:
+            rows.append((cid, vid, "kept", ""))
+        elif pair in before:
+            change = "reassigned" if cid in has else "ended"
+            rows.append((cid, vid, change, ended.get(pair, "")))
+        else:
+            change = "reassigned" if cid in had else "added"
+            rows.append((cid, vid, change, "new pair"))
+    return pd.DataFrame(rows, columns=["child_id", "volunteer_id", "change", "reason"])
