@@ -163,3 +163,27 @@ def test_files_from_elsewhere_or_the_future_fail_clearly(matcher, tmp_path) -> N
             dst.writestr(item, data)
     with pytest.raises(pm.MatcherFileError, match="newer pairmatch"):
         pm.Matcher.load(future)
+
+
+def test_proposals_are_accepted_or_declined_and_a_decline_re_pairs_at_once(matcher) -> None:
+    current = matcher.active
+    assert set(current["status"]) == {"proposed"}
+    first, second = current.iloc[0], current.iloc[1]
+    assert matcher.respond(first["child_id"], first["volunteer_id"], accept=True) is None
+    result = matcher.respond(
+        second["child_id"], second["volunteer_id"], accept=False, reason="family declined",
+        at="2026-01-05",
+    )  # fmt: skip
+    assert result is not None and pm.verify(result).ok
+    history = matcher.history.set_index(["child_id", "volunteer_id"])
+    assert history.loc[(first["child_id"], first["volunteer_id"]), "status"] == "active"
+    declined = history.loc[(second["child_id"], second["volunteer_id"])]
+    assert (declined["status"], declined["end_reason"]) == ("declined", "family declined")
+    pairs = set(zip(result.pairs["child_id"], result.pairs["volunteer_id"], strict=True))
+    assert (second["child_id"], second["volunteer_id"]) not in pairs
+    with pytest.raises(pm.PairmatchError, match="not a proposed pair"):
+        matcher.respond(first["child_id"], first["volunteer_id"], accept=True)
+    events = matcher.events("2026-01-01", "2026-02-01")
+    assert set(events["event"]) >= {"started", "declined"}
+    assert (events.loc[events["event"] == "declined", "reason"] == "family declined").all()
+    assert events["county"].notna().all()

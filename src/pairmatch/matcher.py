@@ -31,13 +31,17 @@ from pairmatch.match import match
 from pairmatch.model.policy import Policy
 from pairmatch.result import MatchResult
 
-__all__ = ["FORMAT_VERSION", "Matcher", "MatcherFileError"]
+__all__ = ["FORMAT_VERSION", "PAIR_STATUSES", "Matcher", "MatcherFileError"]
 
 #: Version of the file :meth:`Matcher.save` writes; :meth:`Matcher.load` reads it and older.
 FORMAT_VERSION = 1
 _FORMAT = "pairmatch.matcher"
 
-_HISTORY_COLUMNS = ["child_id", "volunteer_id", "role", "start", "end", "end_reason"]
+_HISTORY_COLUMNS = ["child_id", "volunteer_id", "role", "status", "start", "end", "end_reason"]
+
+#: Lifecycle of a pair: proposed -> active -> ended, or proposed -> declined (or ended,
+#: when a change breaks it before the family and the volunteer answer).
+PAIR_STATUSES = ("proposed", "active", "ended", "declined")
 
 
 class MatcherFileError(PairmatchError):
@@ -92,20 +96,72 @@ class Matcher:
     # ------------------------------------------------------------------ state
     @property
     def history(self) -> pd.DataFrame:
-        """Every pair ever made: ``child_id``, ``volunteer_id``, ``role``, ``start``,
-        ``end`` (NaT while active) and ``end_reason``. Rows are only ever added, and an
-        active row only ever gets its end."""
+        """Every pair ever made: ``child_id``, ``volunteer_id``, ``role``, ``status`` (see
+        :data:`PAIR_STATUSES`), ``start``, ``end`` (NaT while current) and ``end_reason``.
+        Rows are only ever added; a current row only ever gets accepted or ended."""
         return self._history.copy()
 
     @property
     def active(self) -> pd.DataFrame:
-        """The pairs active now (rows of :attr:`history` without an end)."""
+        """The current pairs, proposed or active (rows of :attr:`history` without an
+        end)."""
         return self._history[self._history["end"].isna()].reset_index(drop=True)
+
+    def events(self, since: Any, until: Any) -> pd.DataFrame:
+        """Pairs started or ended in ``[since, until)``, one row per event (``event``:
+        started, ended or declined), with the reason and the child's county and township:
+        the period report the programmes send upward."""
+        lo, hi = _utc(since), _utc(until)
+        h = self._history
+        started = h[(h["start"] >= lo) & (h["start"] < hi)].assign(
+            event="started", at=lambda d: d["start"], reason=""
+        )
+        stop = h[h["end"].notna() & (h["end"] >= lo) & (h["end"] < hi)]
+        ended = stop.assign(
+            event=np.where(stop["status"] == "declined", "declined", "ended"),
+            at=stop["end"],
+            reason=stop["end_reason"],
+        )
+        out = pd.concat([started, ended], ignore_index=True)
+        place = self.children.set_index("id")[["county", "township"]]
+        out = out.join(place, on="child_id")
+        cols = ["at", "event", "child_id", "volunteer_id", "role", "reason", "county", "township"]
+        return out[cols].sort_values(["at", "child_id", "volunteer_id"]).reset_index(drop=True)
+
+    def respond(
+        self,
+        child_id: str,
+        volunteer_id: str,
+        accept: bool,
+        reason: str = "",
+        *,
+        at: Any = None,
+    ) -> MatchResult | None:
+        """Record the answer to a proposed pair. Accepted: the pair becomes ``active``
+        (returns None). Declined: it is ended as ``declined`` with ``reason``, never
+        proposed again, and the pairing is solved again at once (returns the new result,
+        whose ``diff`` shows what changed)."""
+        h = self._history
+        row = (
+            h["end"].isna()
+            & (h["child_id"] == str(child_id))
+            & (h["volunteer_id"] == str(volunteer_id))
+            & (h["status"] == "proposed")
+        )
+        if not row.any():
+            raise PairmatchError(
+                f"({child_id}, {volunteer_id}) is not a proposed pair; see Matcher.active"
+            )
+        if accept:
+            h.loc[row, "status"] = "active"
+            return None
+        pair = (str(child_id), str(volunteer_id))
+        self.forbidden.add(pair)
+        return self._resolve({pair: reason or "declined"}, at, declined={pair})
 
     def active_on(self, when: Any) -> pd.DataFrame:
         """The pairs that were active at a moment (for the ledger reported upward)."""
-        t = pd.Timestamp(when)
-        t = t.tz_localize(UTC) if t.tzinfo is None else t
+        t = _utc(when)
         h = self._history
         return h[(h["start"] <= t) & (h["end"].isna() | (h["end"] > t))].reset_index(drop=True)
 
@@ -135,9 +191,13 @@ class Matcher:
         self.forbidden |= set(applied.ended)
         return self._resolve(ended, at)
 
-    def _resolve(self, ended: dict[tuple[str, str], str], at: Any) -> MatchResult:
-        when = _now() if at is None else pd.Timestamp(at)
-        when = when.tz_localize(UTC) if when.tzinfo is None else when
+    def _resolve(
+        self,
+        ended: dict[tuple[str, str], str],
+        at: Any,
+        declined: set[tuple[str, str]] | None = None,
+    ) -> MatchResult:
+        when = _now() if at is None else _utc(at)
         before = self._active_pairs()
         carry = sorted(before - set(ended))
         forbidden = sorted(self.forbidden)
@@ -169,7 +229,7 @@ class Matcher:
         for pair in before - after:
             ended.setdefault(pair, "replaced by a better overall pairing")
         diff = _diff(before, after, ended)
-        self._record(ended, now_pairs, before, when)
+        self._record(ended, now_pairs, before, when, declined or set())
         self.result = replace(result, diff=diff)
         return self.result
 
@@ -179,6 +239,7 @@ class Matcher:
         pairs: pd.DataFrame,
         before: set[tuple[str, str]],
         when: pd.Timestamp,
+        declined: set[tuple[str, str]],
     ) -> None:
         h = self._history
         open_ = h["end"].isna()
@@ -186,6 +247,7 @@ class Matcher:
             rows = open_ & (h["child_id"] == cid) & (h["volunteer_id"] == vid)
             h.loc[rows, "end"] = when
             h.loc[rows, "end_reason"] = reason
+            h.loc[rows, "status"] = "declined" if (cid, vid) in declined else "ended"
         fresh = np.array(
             [
                 (c, v) not in before
@@ -200,6 +262,7 @@ class Matcher:
                     "child_id": new["child_id"].to_numpy(object),
                     "volunteer_id": new["volunteer_id"].to_numpy(object),
                     "role": new["role"].to_numpy(object),
+                    "status": "proposed",
                     "start": pd.Series([when] * len(new), dtype="datetime64[ns, UTC]"),
                     "end": pd.Series([pd.NaT] * len(new), dtype="datetime64[ns, UTC]"),
                     "end_reason": pd.Series([None] * len(new), dtype=object),
@@ -274,9 +337,12 @@ class Matcher:
         history = tables["history"]
         for col in ("start", "end"):
             history[col] = pd.to_datetime(history[col], utc=True)
-        m._history = history[_HISTORY_COLUMNS].astype(
-            {"child_id": object, "volunteer_id": object, "role": object, "end_reason": object}
+        history = history[_HISTORY_COLUMNS].astype(
+            {c: object for c in ("child_id", "volunteer_id", "role", "status", "end_reason")}
         )
+        # Parquet gives back a missing reason as NaN; the history holds None
+        history["end_reason"] = history["end_reason"].where(history["end_reason"].notna(), None)
+        m._history = history
         return m
 
     def __repr__(self) -> str:
@@ -285,6 +351,11 @@ class Matcher:
             f"active_pairs={len(self.active)}, history={len(self._history)}, "
             f"stability={self.stability!r})"
         )
+
+
+def _utc(when: Any) -> pd.Timestamp:
+    t = pd.Timestamp(when)
+    return t.tz_localize(UTC) if t.tzinfo is None else t.tz_convert(UTC)
 
 
 def _within_capacity(

@@ -1,0 +1,99 @@
+"""Random sequences of changes (hypothesis state machine): after every step the pairing is
+verified, no record is lost, history only grows, and save -> load round-trips exactly."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+import pairmatch as pm
+
+CHILDREN, VOLUNTEERS = pm.synth.county(80, seed=31)
+EXTRA_CHILDREN, EXTRA_VOLUNTEERS = pm.synth.county(30, seed=32)
+
+
+class MatcherStates(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.m = pm.Matcher(CHILDREN, VOLUNTEERS, pm.Policy(max_distance_km=5))
+        self.result = self.m.solve()
+        self.history_size = len(self.m.history)
+        self.added = 0
+        self.folder = Path(tempfile.mkdtemp())
+
+    @rule(k=st.integers(0, 10**6))
+    def volunteer_leaves(self, k: int) -> None:
+        ids = self.m.volunteers["id"]
+        self.result = self.m.update(pm.Changes(remove_volunteers=[ids.iat[k % len(ids)]]))
+
+    @rule(k=st.integers(0, 10**6))
+    def child_exits(self, k: int) -> None:
+        ids = self.m.children["id"]
+        self.result = self.m.update(pm.Changes(remove_children={ids.iat[k % len(ids)]: "moved"}))
+
+    @rule(count=st.integers(1, 3))
+    def children_join(self, count: int) -> None:
+        new = EXTRA_CHILDREN.iloc[self.added % 27 : self.added % 27 + count].copy()
+        new["id"] = [f"NEW{self.added + i:04d}" for i in range(len(new))]
+        self.added += len(new)
+        self.result = self.m.update(pm.Changes(add_children=new))
+
+    @rule(k=st.integers(0, 10**6), consent=st.booleans())
+    def consent_changes(self, k: int, consent: bool) -> None:
+        ids = self.m.children["id"]
+        edit = pd.DataFrame({"id": [ids.iat[k % len(ids)]], "guardian_consent": [consent]})
+        self.result = self.m.update(pm.Changes(edit_children=edit))
+
+    @precondition(lambda self: len(self.m.active) > 0)
+    @rule(k=st.integers(0, 10**6), accept=st.booleans())
+    def family_answers(self, k: int, accept: bool) -> None:
+        current = self.m.active
+        proposed = current[current["status"] == "proposed"]
+        if len(proposed):
+            row = proposed.iloc[k % len(proposed)]
+            out = self.m.respond(row["child_id"], row["volunteer_id"], accept, "no")
+            self.result = out if out is not None else self.result
+
+    @precondition(lambda self: len(self.m.active) > 0)
+    @rule(k=st.integers(0, 10**6))
+    def office_ends_a_pair(self, k: int) -> None:
+        row = self.m.active.iloc[k % len(self.m.active)]
+        change = pm.Changes(end_pairs=[(row["child_id"], row["volunteer_id"], "request")])
+        self.result = self.m.update(change)
+
+    @rule()
+    def save_and_load(self) -> None:
+        path = self.m.save(self.folder / "state.pm")
+        loaded = pm.Matcher.load(path)
+        pd.testing.assert_frame_equal(loaded.history, self.m.history)
+        pd.testing.assert_frame_equal(loaded.children, self.m.children)
+        pd.testing.assert_frame_equal(loaded.volunteers, self.m.volunteers)
+        assert loaded.forbidden == self.m.forbidden
+        self.m = loaded
+
+    @invariant()
+    def pairing_is_valid_and_complete(self) -> None:
+        report = pm.verify(self.result, children=self.m.children)
+        assert report.ok, report.violations
+        current = self.m.active
+        pairs = set(zip(self.result.pairs["child_id"], self.result.pairs["volunteer_id"],
+                        strict=True))  # fmt: skip
+        assert set(zip(current["child_id"], current["volunteer_id"], strict=True)) == pairs
+
+    @invariant()
+    def history_only_grows(self) -> None:
+        size = len(self.m.history)
+        assert size >= self.history_size
+        self.history_size = size
+        assert not (set(self.m.forbidden) & set(zip(self.result.pairs["child_id"],
+                                                    self.result.pairs["volunteer_id"],
+                                                    strict=True)))  # fmt: skip
+
+
+MatcherStates.TestCase.settings = settings(max_examples=12, stateful_step_count=6, deadline=None)
+test_matcher_states = MatcherStates.TestCase
