@@ -187,3 +187,12 @@ def test_proposals_are_accepted_or_declined_and_a_decline_re_pairs_at_once(match
     assert set(events["event"]) >= {"started", "declined"}
     assert (events.loc[events["event"] == "declined", "reason"] == "family declined").all()
     assert events["county"].notna().all()
+
+
+def test_a_forbidden_pair_outlives_its_volunteer_leaving(matcher) -> None:
+    # found by the state machine: a declined pair's volunteer leaves, then the county re-pairs
+    row = matcher.active.iloc[0]
+    matcher.respond(row["child_id"], row["volunteer_id"], accept=False, reason="no")
+    result = matcher.update(pm.Changes(remove_volunteers=[row["volunteer_id"]]))
+    assert pm.verify(result).ok
+    assert (row["child_id"], row["volunteer_id"]) in matcher.forbidden

@@ -200,7 +200,10 @@ class Matcher:
         when = _now() if at is None else _utc(at)
         before = self._active_pairs()
         carry = sorted(before - set(ended))
-        forbidden = sorted(self.forbidden)
+        # forbidden pairs are remembered even after a record leaves (it may come back);
+        # only those whose child and volunteer are both registered now apply
+        kids, vols = set(self.children["id"]), set(self.volunteers["id"])
+        forbidden = sorted(p for p in self.forbidden if p[0] in kids and p[1] in vols)
         result = match(
             self.children, self.volunteers, self.policy, forbidden=forbidden, keep=carry,
             **self.options,
