@@ -192,13 +192,14 @@ def apply_changes(
             )
             continue
         ended[pair] = str(item[2]) if len(item) == 3 else "ended by the office"
+    valid: dict[str, pd.DataFrame] = {}
     if not issues:  # the edited registers must still be valid registers
         for read, table, what in (
             (read_children, new_children, "children"),
             (read_volunteers, new_volunteers, "volunteers"),
         ):
             try:
-                read(table)
+                valid[what] = read(table)
             except ValidationError as err:
                 issues.extend(
                     InputIssue(f"edit_{what}", p.row, p.record_id, p.field, p.message)
@@ -206,6 +207,4 @@ def apply_changes(
                 )
     if issues:
         raise ValidationError(issues, what="changes")
-    return Applied(
-        read_children(new_children), read_volunteers(new_volunteers), removed_c, removed_v, ended
-    )
+    return Applied(valid["children"], valid["volunteers"], removed_c, removed_v, ended)
