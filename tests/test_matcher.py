@@ -196,3 +196,53 @@ def test_a_forbidden_pair_outlives_its_volunteer_leaving(matcher) -> None:
     result = matcher.update(pm.Changes(remove_volunteers=[row["volunteer_id"]]))
     assert pm.verify(result).ok
     assert (row["child_id"], row["volunteer_id"]) in matcher.forbidden
+
+
+def test_review_regressions_state_stays_whole(matcher) -> None:
+    before = _state(matcher)
+    cid = matcher.active["child_id"].iat[0]
+    with pytest.raises(ValueError):  # a bad date fails before anything changes
+        matcher.update(pm.Changes(remove_children=[cid]), at="not a date")
+    with pytest.raises(ValueError, match="before the latest"):  # time never runs backwards
+        matcher.update(pm.Changes(remove_children=[cid]), at="2025-01-01")
+    with pytest.raises(TypeError):
+        pm.Changes(remove_children=cid)  # one string is not a list of ids
+    _same_state(before, _state(matcher))
+    # removed and re-added in one batch is named, not mistaken for a duplicate
+    again = matcher.children[matcher.children["id"] == cid]
+    with pytest.raises(pm.ValidationError, match="same batch"):
+        matcher.update(pm.Changes(remove_children=[cid], add_children=again))
+    _same_state(before, _state(matcher))
+    # a generator of ids is read once, by the Matcher, not by a repr
+    changes = pm.Changes(remove_children=(x for x in [cid]))
+    repr(changes)
+    matcher.update(changes)
+    assert cid not in set(matcher.children["id"])
+
+
+def test_edits_with_different_columns_leave_other_fields_alone(matcher) -> None:
+    vols = matcher.volunteers.set_index("id")
+    a, b = vols.index[0], vols.index[1]
+    matcher.update(pm.Changes(edit_volunteers=[{"id": a, "capacity": 4},
+                                               {"id": b, "township": "X"}]))  # fmt: skip
+    now = matcher.volunteers.set_index("id")
+    assert now.at[a, "capacity"] == 4 and now.at[a, "township"] == vols.at[a, "township"]
+    assert now.at[b, "township"] == "X" and now.at[b, "capacity"] == vols.at[b, "capacity"]
+
+
+def test_strict_teams_keep_history_and_pairs_in_step() -> None:
+    children, volunteers = pm.synth.county(120, seed=11)
+    policy = pm.Policy(max_distance_km=4, severe_team_size=(1, 3), cover_need_from=3,
+                       support_load=0.5)  # fmt: skip
+    m = pm.Matcher(children, volunteers, policy, stability="strict")
+    for _ in range(3):  # no change at all: nothing may end or be proposed again
+        result = m.solve()
+        current = m.active
+        assert set(zip(current["child_id"], current["volunteer_id"], strict=True)) == set(
+            zip(result.pairs["child_id"], result.pairs["volunteer_id"], strict=True)
+        )
+    # no pair ended; a lead may still swap with a supporter of an equally good team (the
+    # history records that as a role change)
+    closed = m.history[m.history["end"].notna()]
+    assert closed["end_reason"].str.startswith("role changed").all()
+    assert set(result.diff["change"]) == {"kept"}

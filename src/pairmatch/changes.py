@@ -3,6 +3,7 @@ applied: :class:`Changes` and :func:`apply_changes`."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,16 @@ class Changes:
     edit_volunteers: Any = None
     end_pairs: Iterable[tuple[str, str, str]] = field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        # iterate once, here: a generator would otherwise be used up by the first look
+        for name in ("remove_children", "remove_volunteers"):
+            value = getattr(self, name)
+            if isinstance(value, str | bytes):
+                raise TypeError(f"{name} takes a list of ids (or {{id: reason}}), not one string")
+            if not isinstance(value, Mapping):
+                object.__setattr__(self, name, tuple(value))
+        object.__setattr__(self, "end_pairs", tuple(self.end_pairs))
+
     def __repr__(self) -> str:  # counts only: the records may be personal
         parts = []
         for name in (
@@ -61,7 +72,10 @@ class Changes:
             value = getattr(self, name)
             if value is None:
                 continue
-            size = len(value) if hasattr(value, "__len__") else len(list(value))
+            if isinstance(value, str | os.PathLike):
+                parts.append(f"{name}=<file>")
+                continue
+            size = len(value) if hasattr(value, "__len__") else 1
             if size:
                 parts.append(f"{name}={size}")
         return f"Changes({', '.join(parts)})"
@@ -76,6 +90,15 @@ class Applied:
     removed_children: dict[str, str]
     removed_volunteers: dict[str, str]
     ended: dict[tuple[str, str], str]
+
+    def __repr__(self) -> str:  # the registers hold personal data: counts only
+        return (
+            f"Applied(children={len(self.children)}, volunteers={len(self.volunteers)}, "
+            f"ended={len(self.ended)})"
+        )
+
+
+_ONE = {"children": "child", "volunteers": "volunteer"}
 
 
 def _reasons(ids: Iterable[str] | Mapping[str, str], default: str) -> dict[str, str]:
@@ -102,7 +125,7 @@ def _register(
     for i, rid in enumerate(remove):
         if rid not in ids:
             issues.append(
-                InputIssue(f"remove_{kind}", i, rid, "id", f"no {kind[:-1]} with this id")
+                InputIssue(f"remove_{kind}", i, rid, "id", f"no {_ONE[kind]} with this id")
             )
     out = table[~table["id"].isin(list(remove))].copy()
     if edit is not None:
@@ -124,7 +147,7 @@ def _register(
                     issues.append(InputIssue(f"edit_{kind}", i, rid, "id", "is also removed"))
                 elif rid not in index:
                     issues.append(
-                        InputIssue(f"edit_{kind}", i, rid, "id", f"no {kind[:-1]} with this id")
+                        InputIssue(f"edit_{kind}", i, rid, "id", f"no {_ONE[kind]} with this id")
                     )
             if edits["id"].duplicated().any():
                 issues.append(InputIssue(f"edit_{kind}", None, None, "id", "an id is edited twice"))
@@ -133,14 +156,18 @@ def _register(
             out = out.astype({c: object for c in cols})
             positions = index.get_indexer(ok["id"])
             for col in cols:
+                given = ok[col].notna().to_numpy(bool)  # a missing cell keeps the old value
                 values = out[col].to_numpy(object).copy()
-                values[positions] = ok[col].to_numpy(object)
+                values[positions[given]] = ok[col].to_numpy(object)[given]
                 out[col] = values
     if add is not None:
         raw_ids = add["id"] if isinstance(add, pd.DataFrame) and "id" in add.columns else None
         if raw_ids is not None:  # a duplicate id is named even when other fields are bad
             for i, rid in enumerate(raw_ids.astype(str)):
-                if rid in set(table["id"]):
+                if rid in remove:
+                    text = "is removed and added in the same batch; send two batches"
+                    issues.append(_issue(f"add_{kind}", i, rid, "id", text))
+                elif rid in set(table["id"]):
                     issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
         try:
             new = read(add)

@@ -37,7 +37,19 @@ __all__ = ["FORMAT_VERSION", "PAIR_STATUSES", "Matcher", "MatcherFileError"]
 FORMAT_VERSION = 1
 _FORMAT = "pairmatch.matcher"
 
-_HISTORY_COLUMNS = ["child_id", "volunteer_id", "role", "status", "start", "end", "end_reason"]
+_HISTORY_COLUMNS = [
+    "child_id",
+    "volunteer_id",
+    "role",
+    "status",
+    "start",
+    "end",
+    "end_reason",
+    "county",
+    "township",
+]
+
+_TEXT_COLUMNS = ("child_id", "volunteer_id", "role", "status", "end_reason", "county", "township")
 
 #: Lifecycle of a pair: proposed -> active -> ended, or proposed -> declined (or ended,
 #: when a change breaks it before the family and the volunteer answer).
@@ -123,8 +135,6 @@ class Matcher:
             reason=stop["end_reason"],
         )
         out = pd.concat([started, ended], ignore_index=True)
-        place = self.children.set_index("id")[["county", "township"]]
-        out = out.join(place, on="child_id")
         cols = ["at", "event", "child_id", "volunteer_id", "role", "reason", "county", "township"]
         return out[cols].sort_values(["at", "child_id", "volunteer_id"]).reset_index(drop=True)
 
@@ -152,12 +162,15 @@ class Matcher:
             raise PairmatchError(
                 f"({child_id}, {volunteer_id}) is not a proposed pair; see Matcher.active"
             )
+        when = self._when(at)
         if accept:
             h.loc[row, "status"] = "active"
             return None
         pair = (str(child_id), str(volunteer_id))
-        self.forbidden.add(pair)
-        return self._resolve({pair: reason or "declined"}, at, declined={pair})
+        return self._resolve(
+            {pair: reason or "declined"}, when, forbidden_all=self.forbidden | {pair},
+            declined={pair},
+        )  # fmt: skip
 
     def active_on(self, when: Any) -> pd.DataFrame:
         """The pairs that were active at a moment (for the ledger reported upward)."""
@@ -171,108 +184,180 @@ class Matcher:
 
     # ------------------------------------------------------------------ solving
     def solve(self, *, at: Any = None) -> MatchResult:
-        """Pair the registers as they are, keeping active pairs per the stability rule."""
-        return self._resolve({}, at)
+        """Pair the registers as they are, keeping current pairs per the stability rule."""
+        return self._resolve({}, self._when(at))
 
     def update(self, changes: Changes, *, at: Any = None) -> MatchResult:
         """Apply ``changes`` (all of them, or none when any is invalid) and re-pair.
 
         Returns the new :class:`MatchResult`; its ``diff`` lists every pair that was kept,
-        added, ended or reassigned, with the reason.
+        added, ended or reassigned, with the reason. Nothing changes when the change set is
+        invalid or the re-pairing fails.
         """
+        when = self._when(at)
         applied = apply_changes(self.children, self.volunteers, self._active_pairs(), changes)
-        ended: dict[tuple[str, str], str] = dict(applied.ended)
+        ended: dict[tuple[str, str], str] = {}
         for cid, vid in self._active_pairs():
             if cid in applied.removed_children:
                 ended[(cid, vid)] = applied.removed_children[cid]
             elif vid in applied.removed_volunteers:
                 ended[(cid, vid)] = applied.removed_volunteers[vid]
-        self.children, self.volunteers = applied.children, applied.volunteers
-        self.forbidden |= set(applied.ended)
-        return self._resolve(ended, at)
+        ended.update(applied.ended)  # the office's own reason comes first
+        return self._resolve(
+            ended, when, applied.children, applied.volunteers, self.forbidden | set(applied.ended)
+        )
+
+    def _when(self, at: Any) -> pd.Timestamp:
+        when = _now() if at is None else _utc(at)
+        latest = pd.concat([self._history["start"], self._history["end"]]).max()
+        if pd.notna(latest) and when < latest:
+            raise ValueError(f"at={when} is before the latest recorded change ({latest})")
+        return when
 
     def _resolve(
         self,
         ended: dict[tuple[str, str], str],
-        at: Any,
+        when: pd.Timestamp,
+        children: pd.DataFrame | None = None,
+        volunteers: pd.DataFrame | None = None,
+        forbidden_all: set[tuple[str, str]] | None = None,
         declined: set[tuple[str, str]] | None = None,
     ) -> MatchResult:
-        when = _now() if at is None else _utc(at)
+        """Re-pair on the given registers; the Matcher's state changes only at the end,
+        when everything has succeeded."""
+        children = self.children if children is None else children
+        volunteers = self.volunteers if volunteers is None else volunteers
+        forbidden_all = self.forbidden if forbidden_all is None else forbidden_all
         before = self._active_pairs()
         carry = sorted(before - set(ended))
         # forbidden pairs are remembered even after a record leaves (it may come back);
         # only those whose child and volunteer are both registered now apply
-        kids, vols = set(self.children["id"]), set(self.volunteers["id"])
-        forbidden = sorted(p for p in self.forbidden if p[0] in kids and p[1] in vols)
+        kids, vols = set(children["id"]), set(volunteers["id"])
+        forbidden = sorted(p for p in forbidden_all if p[0] in kids and p[1] in vols)
         result = match(
-            self.children, self.volunteers, self.policy, forbidden=forbidden, keep=carry,
-            **self.options,
-        )  # fmt: skip
+            children, volunteers, self.policy, forbidden=forbidden, keep=carry, **self.options
+        )
         # pairs that a hard rule now breaks are not candidates any more
-        cand = result.candidates
-        reg = result.registry
+        cand, reg = result.candidates, result.registry
         allowed = set(
             zip(reg.child_ids[cand.child], reg.volunteer_ids[cand.volunteer], strict=True)
         )
         broken = {pair: "a hard rule now breaks it" for pair in carry if pair not in allowed}
         if self.stability == "strict":
-            holdable = _within_capacity(
-                [pair for pair in carry if pair in allowed], reg.volunteers, result.priority, reg
-            )
+            holdable = self._holdable([pair for pair in carry if pair in allowed], volunteers)
             for pair in carry:
                 if pair in allowed and pair not in holdable:
                     broken[pair] = "the volunteer's capacity no longer holds it"
-            result = match(
-                self.children, self.volunteers, self.policy, forbidden=forbidden,
+            locked = match(
+                children, volunteers, self.policy, forbidden=forbidden,
                 locked=sorted(holdable), keep=carry, **self.options,
             )  # fmt: skip
-        ended = {**ended, **broken}
+            if locked.solution.has_solution:  # else: the keep result, pairs moved as needed
+                result = locked
+        if not result.solution.has_solution:
+            raise PairmatchError(
+                f"re-pairing found no valid pairing ({result.status.value}: "
+                f"{'; '.join(result.reasons) or 'no reason given'}); nothing was changed"
+            )
         now_pairs = result.pairs
         after = set(zip(now_pairs["child_id"], now_pairs["volunteer_id"], strict=True))
+        ended = {pair: why for pair, why in {**ended, **broken}.items() if pair not in after}
         for pair in before - after:
             ended.setdefault(pair, "replaced by a better overall pairing")
-        diff = _diff(before, after, ended)
-        self._record(ended, now_pairs, before, when, declined or set())
+        history = self._recorded(ended, now_pairs, before, when, declined or set())
+        diff = _diff(before, after, ended, self._roles(), now_pairs)
+        # everything succeeded: commit the new state
+        self.children, self.volunteers, self.forbidden = children, volunteers, set(forbidden_all)
+        self._history = history
         self.result = replace(result, diff=diff)
         return self.result
 
-    def _record(
+    def _roles(self) -> dict[tuple[str, str], str]:
+        a = self.active
+        return dict(zip(zip(a["child_id"], a["volunteer_id"], strict=True), a["role"], strict=True))
+
+    def _holdable(
+        self, pairs: list[tuple[str, str]], volunteers: pd.DataFrame
+    ) -> set[tuple[str, str]]:
+        """The current pairs each volunteer can still hold, in her capacity (a lead uses a
+        slot, a supporter ``policy.support_load`` of one) and lead cap, neediest first."""
+        cap = dict(zip(volunteers["id"], volunteers["capacity"], strict=True))
+        roles = self._roles()
+        need = self.children.set_index("id")[
+            [c for c in self.children if str(c).startswith("need_")]
+        ]
+        total = need.sum(axis=1).to_dict()
+        held: dict[str, float] = {}
+        leads: dict[str, int] = {}
+        out = set()
+        share = float(self.policy.support_fraction)
+        for cid, vid in sorted(pairs, key=lambda p: (-total.get(p[0], 0), p)):
+            lead = roles.get((cid, vid), "lead") == "lead"
+            use = 1.0 if lead else share
+            if held.get(vid, 0.0) + use > cap.get(vid, 0) + 1e-9:
+                continue
+            if (
+                lead
+                and self.policy.max_leads is not None
+                and leads.get(vid, 0) >= self.policy.max_leads
+            ):
+                continue
+            held[vid] = held.get(vid, 0.0) + use
+            leads[vid] = leads.get(vid, 0) + lead
+            out.add((cid, vid))
+        return out
+
+    def _recorded(
         self,
         ended: dict[tuple[str, str], str],
         pairs: pd.DataFrame,
         before: set[tuple[str, str]],
         when: pd.Timestamp,
         declined: set[tuple[str, str]],
-    ) -> None:
-        h = self._history
+    ) -> pd.DataFrame:
+        """The history after this step (a new frame; the current one is not touched)."""
+        h = self._history.copy()
         open_ = h["end"].isna()
+        roles = self._roles()
         for (cid, vid), reason in ended.items():
             rows = open_ & (h["child_id"] == cid) & (h["volunteer_id"] == vid)
             h.loc[rows, "end"] = when
             h.loc[rows, "end_reason"] = reason
             h.loc[rows, "status"] = "declined" if (cid, vid) in declined else "ended"
-        fresh = np.array(
-            [
-                (c, v) not in before
-                for c, v in zip(pairs["child_id"], pairs["volunteer_id"], strict=True)
-            ],
-            bool,
-        )
-        new = pairs.loc[fresh]
+        status = {}
+        fresh = []
+        for i, (c, v, role) in enumerate(
+            zip(pairs["child_id"], pairs["volunteer_id"], pairs["role"], strict=True)
+        ):
+            if (c, v) not in before:
+                fresh.append(i)
+            elif roles.get((c, v)) != role:  # a role change ends the row and opens a new one
+                rows = open_ & (h["child_id"] == c) & (h["volunteer_id"] == v)
+                status[(c, v)] = h.loc[rows, "status"].iat[0]
+                h.loc[rows, "end"] = when
+                h.loc[rows, "end_reason"] = f"role changed to {role}"
+                h.loc[rows, "status"] = "ended"
+                fresh.append(i)
+        new = pairs.iloc[fresh]
         if len(new):
             added = pd.DataFrame(
                 {
                     "child_id": new["child_id"].to_numpy(object),
                     "volunteer_id": new["volunteer_id"].to_numpy(object),
                     "role": new["role"].to_numpy(object),
-                    "status": "proposed",
+                    "status": [
+                        status.get((c, v), "proposed")
+                        for c, v in zip(new["child_id"], new["volunteer_id"], strict=True)
+                    ],
                     "start": pd.Series([when] * len(new), dtype="datetime64[ns, UTC]"),
                     "end": pd.Series([pd.NaT] * len(new), dtype="datetime64[ns, UTC]"),
                     "end_reason": pd.Series([None] * len(new), dtype=object),
+                    "county": new["county"].to_numpy(object),
+                    "township": new["township"].to_numpy(object),
                 }
             )
             h = pd.concat([h, added], ignore_index=True)
-        self._history = h
+        return h.astype({c: object for c in _TEXT_COLUMNS})
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -290,19 +375,21 @@ class Matcher:
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as z:
-                z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-                for name, table in (
-                    ("children", self.children),
-                    ("volunteers", self.volunteers),
-                    ("history", self._history),
-                ):
-                    buffer = io.BytesIO()
-                    table.to_parquet(buffer, index=False)
-                    z.writestr(f"{name}.parquet", buffer.getvalue())
-                raw.flush()
+            with os.fdopen(fd, "wb") as raw:
+                with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as z:
+                    z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+                    for name, table in (
+                        ("children", self.children),
+                        ("volunteers", self.volunteers),
+                        ("history", self._history),
+                    ):
+                        buffer = io.BytesIO()
+                        table.to_parquet(buffer, index=False)
+                        z.writestr(f"{name}.parquet", buffer.getvalue())
+                raw.flush()  # the zip is complete (central directory written) before the sync
                 os.fsync(raw.fileno())
             os.replace(tmp, path)
+            _sync_folder(path.parent)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -318,16 +405,25 @@ class Matcher:
                     name: pd.read_parquet(io.BytesIO(z.read(f"{name}.parquet")))
                     for name in ("children", "volunteers", "history")
                 }
-        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as err:
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
             raise MatcherFileError(f"{path} is not a saved pairmatch Matcher ({err})") from err
-        if manifest.get("format") != _FORMAT:
+        if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
             raise MatcherFileError(f"{path} is not a saved pairmatch Matcher")
         version = manifest.get("version")
+        if isinstance(version, int) and version < 1:
+            raise MatcherFileError(f"{path} has an invalid format version {version}")
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise MatcherFileError(
                 f"{path} was written by a newer pairmatch (format version {version}; this one "
                 f"reads up to {FORMAT_VERSION}); upgrade pairmatch to read it"
             )
+        try:
+            return cls._from_parts(manifest, tables)
+        except (KeyError, TypeError, ValueError) as err:
+            raise MatcherFileError(f"{path} is damaged or incomplete ({err})") from err
+
+    @classmethod
+    def _from_parts(cls, manifest: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Matcher:
         options = manifest.get("options", {})
         m = cls(
             tables["children"],
@@ -340,9 +436,7 @@ class Matcher:
         history = tables["history"]
         for col in ("start", "end"):
             history[col] = pd.to_datetime(history[col], utc=True)
-        history = history[_HISTORY_COLUMNS].astype(
-            {c: object for c in ("child_id", "volunteer_id", "role", "status", "end_reason")}
-        )
+        history = history[_HISTORY_COLUMNS].astype({c: object for c in _TEXT_COLUMNS})
         # Parquet gives back a missing reason as NaN; the history holds None
         history["end_reason"] = history["end_reason"].where(history["end_reason"].notna(), None)
         m._history = history
@@ -356,42 +450,47 @@ class Matcher:
         )
 
 
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def _utc(when: Any) -> pd.Timestamp:
     t = pd.Timestamp(when)
     return t.tz_localize(UTC) if t.tzinfo is None else t.tz_convert(UTC)
 
 
-def _within_capacity(
-    pairs: list[tuple[str, str]], volunteers: pd.DataFrame, priority: np.ndarray, reg: Any
-) -> set[tuple[str, str]]:
-    """The pairs each volunteer's capacity can still hold, neediest children first."""
-    cap = dict(zip(volunteers["id"], volunteers["capacity"], strict=True))
-    index = {cid: i for i, cid in enumerate(reg.child_ids)}
-    held: dict[str, int] = {}
-    out = set()
-    for cid, vid in sorted(pairs, key=lambda p: (-int(priority[index[p[0]]]), p)):
-        if held.get(vid, 0) < cap.get(vid, 0):
-            held[vid] = held.get(vid, 0) + 1
-            out.add((cid, vid))
-    return out
-
-
 def _diff(
-    before: set[tuple[str, str]], after: set[tuple[str, str]], ended: dict[tuple[str, str], str]
+    before: set[tuple[str, str]],
+    after: set[tuple[str, str]],
+    ended: dict[tuple[str, str], str],
+    roles: dict[tuple[str, str], str],
+    pairs: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Pair by pair: kept, added, ended, or reassigned (the child lost this volunteer and
-    has another, or got this volunteer in place of another)."""
+    """Pair by pair: kept (a changed role says so), added, ended, or reassigned (the child
+    lost this volunteer and has another, or got this volunteer in place of another)."""
     had = {c for c, _ in before}
     has = {c for c, _ in after}
+    now = dict(zip(zip(pairs["child_id"], pairs["volunteer_id"], strict=True), pairs["role"],
+                   strict=True))  # fmt: skip
     rows = []
     for pair in sorted(before | after):
         cid, vid = pair
         if pair in before and pair in after:
-            rows.append((cid, vid, "kept", ""))
+            changed = roles.get(pair) != now[pair]
+            rows.append((cid, vid, "kept", f"role changed to {now[pair]}" if changed else ""))
         elif pair in before:
-            change = "reassigned" if cid in has else "ended"
-            rows.append((cid, vid, change, ended.get(pair, "")))
+            lost = ended.get(pair, "")
+            rows.append((cid, vid, "reassigned" if cid in has else "ended", lost))
         else:
-            change = "reassigned" if cid in had else "added"
-            rows.append((cid, vid, change, "new pair"))
+            rows.append((cid, vid, "reassigned" if cid in had else "added", "new pair"))
     return pd.DataFrame(rows, columns=["child_id", "volunteer_id", "change", "reason"])
