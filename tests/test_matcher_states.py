@@ -18,9 +18,12 @@ EXTRA_CHILDREN, EXTRA_VOLUNTEERS = pm.synth.county(30, seed=32)
 
 
 class MatcherStates(RuleBasedStateMachine):
+    stability = "keep"
+    policy = pm.Policy(max_distance_km=5)
+
     def __init__(self) -> None:
         super().__init__()
-        self.m = pm.Matcher(CHILDREN, VOLUNTEERS, pm.Policy(max_distance_km=5))
+        self.m = pm.Matcher(CHILDREN, VOLUNTEERS, self.policy, stability=self.stability)
         self.result = self.m.solve()
         self.history_size = len(self.m.history)
         self.added = 0
@@ -48,6 +51,12 @@ class MatcherStates(RuleBasedStateMachine):
         ids = self.m.children["id"]
         edit = pd.DataFrame({"id": [ids.iat[k % len(ids)]], "guardian_consent": [consent]})
         self.result = self.m.update(pm.Changes(edit_children=edit))
+
+    @rule(k=st.integers(0, 10**6), capacity=st.integers(0, 3))
+    def capacity_changes(self, k: int, capacity: int) -> None:
+        ids = self.m.volunteers["id"]
+        edit = [{"id": ids.iat[k % len(ids)], "capacity": capacity}]
+        self.result = self.m.update(pm.Changes(edit_volunteers=edit))
 
     @precondition(lambda self: len(self.m.active) > 0)
     @rule(k=st.integers(0, 10**6), accept=st.booleans())
@@ -97,3 +106,16 @@ class MatcherStates(RuleBasedStateMachine):
 
 MatcherStates.TestCase.settings = settings(max_examples=12, stateful_step_count=6, deadline=None)
 test_matcher_states = MatcherStates.TestCase
+
+
+class StrictTeamStates(MatcherStates):
+    """The same, with working pairs locked and teams with coverage and half-slot supporters."""
+
+    stability = "strict"
+    policy = pm.Policy(
+        max_distance_km=5, severe_team_size=(1, 3), cover_need_from=3, support_load=0.5
+    )
+
+
+StrictTeamStates.TestCase.settings = settings(max_examples=8, stateful_step_count=5, deadline=None)
+test_strict_team_states = StrictTeamStates.TestCase
