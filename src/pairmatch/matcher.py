@@ -254,6 +254,7 @@ class Matcher:
             )  # fmt: skip
             if locked.solution.has_solution:  # else: the keep result, pairs moved as needed
                 result = locked
+        result = _keep_leads(result, self._roles())
         if not result.solution.has_solution:
             raise PairmatchError(
                 f"re-pairing found no valid pairing ({result.status.value}: "
@@ -448,6 +449,49 @@ class Matcher:
             f"active_pairs={len(self.active)}, history={len(self._history)}, "
             f"stability={self.stability!r})"
         )
+
+
+def _keep_leads(result: MatchResult, roles: dict[tuple[str, str], str]) -> MatchResult:
+    """Give a team back its previous lead where she is still a member and her capacity and
+    lead cap allow it. Who leads changes no level of the objective, so the pairing stays
+    optimal; without this, equally good solutions could swap leads from one run to the
+    next."""
+    sol = result.solution
+    p, t = sol.problem, sol.problem.teams
+    if t is None or not sol.has_solution or not roles:
+        return result
+    reg = result.registry
+    chosen = np.asarray(sol.chosen, np.int64)
+    lead = set(np.asarray(sol.leads, np.int64).tolist())
+    is_lead = np.isin(chosen, list(lead))
+    load = np.where(is_lead, p.load[chosen], t.support_load[chosen])
+    spare = p.capacity - np.bincount(p.volunteer[chosen], weights=load, minlength=p.n_volunteers)
+    led = np.bincount(p.volunteer[list(lead)], minlength=p.n_volunteers)
+    cids, vids = reg.child_ids, reg.volunteer_ids
+    lead_of = {int(p.child[e]): e for e in lead}
+    changed = False
+    for e in chosen.tolist():
+        c, v = int(p.child[e]), int(p.volunteer[e])
+        now = lead_of.get(c)
+        if now is None or now == e or roles.get((cids[c], vids[v])) != "lead":
+            continue
+        extra = int(p.load[e] - t.support_load[e])  # what leading costs her beyond supporting
+        capped = t.max_leads is not None and led[v] >= t.max_leads[v]
+        if spare[v] < extra or capped:
+            continue
+        w = int(p.volunteer[now])
+        spare[v] -= extra
+        spare[w] += int(p.load[now] - t.support_load[now])
+        led[v] += 1
+        led[w] -= 1
+        lead.discard(now)
+        lead.add(e)
+        lead_of[c] = e
+        changed = True
+    if not changed:
+        return result
+    solution = replace(sol, lead=np.array(sorted(lead), np.int64))
+    return replace(result, solution=solution)
 
 
 def _sync_folder(folder: Path) -> None:
