@@ -116,7 +116,7 @@ def test_edits_withdraw_consent_and_reassess_needs(matcher) -> None:
     assert result.unmatched.set_index("child_id").at[cid, "reason"] == "no_consent"
     row = result.diff[result.diff["child_id"] == cid]
     assert row["change"].tolist() == ["ended"]
-    assert row["reason"].tolist() == ["a hard rule now breaks it"]
+    assert row["reason"].tolist() == ["a hard rule now breaks it: the guardian has not consented"]
 
 
 def test_save_and_load_round_trip_and_continue_identically(matcher, tmp_path) -> None:

@@ -248,7 +248,7 @@ def _locked_edges(
         c, v = int(ci[k]), int(vi[k])
         conflicts.append(
             f"locked pair ({cids[c]}, {vids[v]}) breaks a hard rule: "
-            + "; ".join(_broken_rules(registry, policy, c, v, int(want[k]) in banned_keys))
+            + "; ".join(broken_rules(registry, policy, c, v, int(want[k]) in banned_keys))
         )
     t = team.teams
     if t is not None and policy.cover_need_from is not None:
@@ -266,7 +266,8 @@ def _locked_edges(
     return pos[found].astype(np.int64), conflicts
 
 
-def _broken_rules(registry: Registry, policy: Policy, c: int, v: int, banned: bool) -> list[str]:
+def broken_rules(registry: Registry, policy: Policy, c: int, v: int, banned: bool) -> list[str]:
+    """The hard rules pair (child c, volunteer v) breaks, in words (no personal data)."""
     vt = registry.volunteers
     rules = []
     if not registry.consent[c]:

@@ -27,7 +27,7 @@ import pandas as pd
 from pairmatch.changes import Changes, apply_changes
 from pairmatch.errors import PairmatchError
 from pairmatch.io import Source, read_children, read_volunteers
-from pairmatch.match import match
+from pairmatch.match import broken_rules, match
 from pairmatch.model.policy import Policy
 from pairmatch.result import MatchResult
 
@@ -242,7 +242,14 @@ class Matcher:
         allowed = set(
             zip(reg.child_ids[cand.child], reg.volunteer_ids[cand.volunteer], strict=True)
         )
-        broken = {pair: "a hard rule now breaks it" for pair in carry if pair not in allowed}
+        index_c = {cid: i for i, cid in enumerate(reg.child_ids)}
+        index_v = {vid: i for i, vid in enumerate(reg.volunteer_ids)}
+        broken = {
+            pair: "a hard rule now breaks it: "
+            + "; ".join(broken_rules(reg, self.policy, index_c[pair[0]], index_v[pair[1]], False))
+            for pair in carry
+            if pair not in allowed
+        }
         if self.stability == "strict":
             holdable = self._holdable([pair for pair in carry if pair in allowed], volunteers)
             for pair in carry:
