@@ -93,3 +93,15 @@ def test_command_line_output(tmp_path, marked, capsys) -> None:
         ]
     )
     _clean((tmp_path / "lean.csv").read_text(encoding="utf-8-sig"))
+
+
+def test_a_personal_value_in_the_wrong_column_is_not_echoed(marked) -> None:
+    children = marked[0].astype(object)
+    children.loc[0, "lat"] = SECRETS[0]  # a name typed into a number column
+    children.loc[1, "guardian_consent"] = SECRETS[1]  # an id number in a flag column
+    children.loc[2, "need_study"] = "maybe"  # harmless: shown
+    with pytest.raises(pm.ValidationError) as err:
+        pm.read_children(children)
+    text = str(err.value)
+    _clean(text)
+    assert "'maybe'" in text and "the text given" in text

@@ -120,11 +120,24 @@ def _cell_text(value: object) -> str:
 
 
 def _show(value: object) -> str:
-    """A short rendering of a rejected (non-personal) value for an error message."""
+    """A rejected value, for an error message, only when it cannot be personal data: a
+    short number, or a short word of ASCII letters (such as "maybe" or "x"). Anything else
+    (text with digits or non-ASCII letters, long values) could be a name, an id number or
+    an address typed into the wrong column, and is described, not shown."""
     if isinstance(value, np.generic):
         value = value.item()
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(value, bool) or (
+        isinstance(value, int | float) and (not np.isfinite(value) or abs(value) < 1e6)
+    ):
+        return repr(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) <= 16 and text.isascii() and not any(ch.isdigit() for ch in text):
+            return repr(value)
+        if len(text) <= 6 and text.replace(".", "", 1).replace("-", "", 1).isdigit():
+            return repr(value)
+        return "the text given"
+    return f"a {type(value).__name__}"
 
 
 def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
