@@ -44,6 +44,8 @@ def test_a_volunteer_leaves_and_only_her_children_move(matcher) -> None:
     # every child who lost her is paired again or unmatched with a reason
     for cid in lost["child_id"]:
         assert cid in set(result.pairs["child_id"]) or cid in set(result.unmatched["child_id"])
+    assert result.total_fit == pytest.approx(result.pairs["fit"].sum())
+    assert result.stability_bonus > 0 and "for pairs kept" in result.report()
     untouched = before[before["volunteer_id"] != gone]
     kept = set(zip(result.pairs["child_id"], result.pairs["volunteer_id"], strict=True))
     share = sum((c, v) in kept for c, v in zip(untouched["child_id"], untouched["volunteer_id"],

@@ -121,6 +121,12 @@ class MatchResult:
         return p.overload_penalty * p.overload(self.solution.chosen) * p.score_scale
 
     @property
+    def total_fit(self) -> float:
+        """The fit of the pairs alone: :attr:`objective` without the stability bonus and
+        before the fairness penalty (the sum of ``pairs["fit"]``)."""
+        return float(self.objective - self.stability_bonus + self.fairness_penalty)
+
+    @property
     def stability_bonus(self) -> float:
         """Fit points for existing pairs kept (``keep=`` of :func:`pairmatch.match`):
         ``policy.switching_cost`` each; part of :attr:`objective`."""
@@ -611,6 +617,11 @@ class MatchResult:
             lines.append(
                 f"distance km: mean {dist.mean():.2f}, 90th percentile {dist.quantile(0.9):.2f}, "
                 f"max {dist.max():.2f}"
+            )
+        if self.stability_bonus or self.fairness_penalty:
+            lines.append(
+                f"total fit {self.total_fit:,.3f} (objective adds {self.stability_bonus:,.3f} "
+                f"for pairs kept, subtracts {self.fairness_penalty:,.3f} for fairness)"
             )
         lines.append(
             f"status {self.status.value} by {self.solution.solver}; "
