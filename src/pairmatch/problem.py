@@ -14,7 +14,7 @@ converts them back to the user's units (``objective = score_scale * sum(score)``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -101,6 +101,15 @@ class Teams:
             elif m and np.min(self.max_leads) < 0:
                 out.append("every max_leads must be >= 0")
         return out
+
+    def restrict(self, edges: np.ndarray) -> Teams:
+        """The same teams on the given edges only (per-edge arrays sliced)."""
+        return replace(
+            self,
+            support_load=self.support_load[edges],
+            covers=self.covers[edges],
+            category_value=self.category_value[edges],
+        )
 
     @property
     def trivial(self) -> bool:
@@ -314,6 +323,22 @@ class Problem:
             priority=prio,  # type: ignore[arg-type]
             must_pair=np.broadcast_to(np.asarray(must_pair, bool), (n,)).copy(),
             score_scale=float(resolution),
+        )
+
+    def restrict(self, edges: np.ndarray) -> Problem:
+        """The same problem on the given edges only (indices ascending); locked edges
+        outside them are dropped."""
+        position = np.full(self.n_edges, -1, np.int64)
+        position[edges] = np.arange(edges.size)
+        locked = position[self.locked]
+        return replace(
+            self,
+            child=self.child[edges],
+            volunteer=self.volunteer[edges],
+            score=self.score[edges],
+            load=self.load[edges],
+            locked=locked[locked >= 0],
+            teams=None if self.teams is None else self.teams.restrict(edges),
         )
 
     # ------------------------------------------------------------------ properties

@@ -51,26 +51,7 @@ def _component_problem(problem: Problem, child: int) -> tuple[Problem, np.ndarra
     cannot change when only this component's pairs change), and its edges' indices."""
     _, child_label, _ = problem.components()
     edges = np.flatnonzero(child_label[problem.child] == child_label[child])
-    position = np.full(problem.n_edges, -1, np.int64)
-    position[edges] = np.arange(edges.size)
-    locked = position[problem.locked]
-    teams = problem.teams
-    if teams is not None:
-        teams = replace(
-            teams,
-            support_load=teams.support_load[edges],
-            covers=teams.covers[edges],
-            category_value=teams.category_value[edges],
-        )
-    sub = replace(
-        problem,
-        child=problem.child[edges],
-        volunteer=problem.volunteer[edges],
-        score=problem.score[edges],
-        load=problem.load[edges],
-        locked=locked[locked >= 0],
-        teams=teams,
-    )
+    sub = problem.restrict(edges)
     return sub, edges
 
 

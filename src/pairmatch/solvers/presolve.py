@@ -19,7 +19,7 @@ from itertools import combinations
 
 import numpy as np
 
-from pairmatch.problem import Problem, Teams
+from pairmatch.problem import Problem
 
 __all__ = ["Reduced", "min_cover_size", "reduce"]
 
@@ -79,34 +79,10 @@ def reduce(problem: Problem) -> Reduced:
     if required.any():
         uncovered[child[edges][misses[edges]]] = True
     still = required & ((t.size_max > 1) | uncovered)[:, None]
-    small = Teams(
-        size_min=t.size_min,
-        size_max=t.size_max,
-        support_load=t.support_load[edges],
-        cover_required=still,
-        covers=t.covers[edges],
-        category_value=t.category_value[edges],
-        max_leads=t.max_leads,
-    )
-    if edges.size == problem.n_edges:
-        reduced = replace(problem, teams=small)
-    else:
-        reduced = _subset(problem, edges, small)
+    reduced = problem.restrict(edges)
+    assert reduced.teams is not None
+    reduced = replace(reduced, teams=replace(reduced.teams, cover_required=still))
     return Reduced(_fold_if_plain(reduced), edges)
-
-
-def _subset(problem: Problem, edges: np.ndarray, teams: Teams) -> Problem:
-    position = np.full(problem.n_edges, -1, np.int64)
-    position[edges] = np.arange(edges.size)
-    return replace(
-        problem,
-        child=problem.child[edges],
-        volunteer=problem.volunteer[edges],
-        score=problem.score[edges],
-        load=problem.load[edges],
-        locked=position[problem.locked],
-        teams=teams,
-    )
 
 
 def _fold_if_plain(problem: Problem) -> Problem:

@@ -477,28 +477,11 @@ def one_member_start(problem: Problem) -> np.ndarray | None:
     t = problem.teams
     assert t is not None
     keep = np.flatnonzero(t.size_min[problem.child] <= 1)
-    position = np.full(problem.n_edges, -1, np.int64)
-    position[keep] = np.arange(keep.size)
-    locked = position[problem.locked]
-    if np.any(locked < 0):
-        return None
+    if not np.isin(problem.locked, keep).all():
+        return None  # a lock on a child whose team needs several members
     one = np.ones(problem.n_children, np.int64)
-    restricted = replace(
-        problem,
-        child=problem.child[keep],
-        volunteer=problem.volunteer[keep],
-        score=problem.score[keep],
-        load=problem.load[keep],
-        locked=locked,
-        teams=replace(
-            t,
-            size_min=one,
-            size_max=one,
-            support_load=t.support_load[keep],
-            covers=t.covers[keep],
-            category_value=t.category_value[keep],
-        ),
-    )
+    restricted = problem.restrict(keep)
+    restricted = replace(restricted, teams=replace(t, size_min=one, size_max=one).restrict(keep))
     if FlowBackend().unsupported(reduce(restricted).problem) is not None:
         return None  # only exact flow is quick enough for a start (mixed loads need search)
     solution = solve(restricted, "flow")
