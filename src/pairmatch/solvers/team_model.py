@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
+from scipy.sparse import csr_matrix
 
 from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
@@ -75,55 +76,49 @@ def _lp_stage1(
         return None, None, None
     if time_limit is not None:
         lp.SetTimeLimit(max(1, int(time_limit * 500)))  # at most half the share, in ms
+    # the rows as one sparse integer matrix (a variable twice in a row is summed)
+    sizes = np.array([len(idx) for idx, _, _, _ in rows.rows], np.int64)
+    cols = np.fromiter((i for idx, _, _, _ in rows.rows for i in idx), np.int64, sizes.sum())
+    data = np.fromiter((c for _, coef, _, _ in rows.rows for c in coef), np.int64, sizes.sum())
+    a = csr_matrix((data, (np.repeat(np.arange(sizes.size), sizes), cols)), (sizes.size, n))
+    a.sum_duplicates()
+    lb = np.array([r[2] for r in rows.rows], float)
+    ub = np.array([r[3] for r in rows.rows], float)
     z = [lp.NumVar(0.0, 1.0, "") for _ in range(n)]
     cons = []
-    for idx, coef, lb, ub in rows.rows:
-        ct = lp.Constraint(lb if lb > -_INF else -lp.infinity(), ub if ub < _INF else lp.infinity())
-        merged: dict[int, int] = {}
-        for i, c in zip(idx, coef, strict=True):  # a variable may appear twice in a row
-            merged[i] = merged.get(i, 0) + c
-        for i, c in merged.items():
+    for r in range(sizes.size):
+        ct = lp.Constraint(max(lb[r], -lp.infinity()), min(ub[r], lp.infinity()))
+        for i, c in zip(
+            a.indices[a.indptr[r] : a.indptr[r + 1]].tolist(),
+            a.data[a.indptr[r] : a.indptr[r + 1]].tolist(),
+            strict=True,
+        ):
             ct.SetCoefficient(z[i], c)
         cons.append(ct)
+    c_vec = np.zeros(n, np.int64)
+    c_vec[list(obj)] = list(obj.values())
     objective = lp.Objective()
     for i, c in obj.items():
         objective.SetCoefficient(z[i], c)
     objective.SetMaximization()
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None, None, None
-    val = np.array([v.solution_value() for v in z])
-    rounded = val > 0.5
-    # exact integer feasibility of the rounded point
-    feasible = True
-    for idx, coef, lb, ub in rows.rows:
-        act = sum(c for i, c in zip(idx, coef, strict=True) if rounded[i])
-        if act < lb or act > ub:
-            feasible = False
-            break
-    point = rounded if feasible else None
-    value = -1 if point is None else sum(c for i, c in obj.items() if point[i])
+    rounded = np.array([v.solution_value() for v in z]) > 0.5
+    act = a @ rounded.astype(np.int64)  # exact integer feasibility of the rounded point
+    point = rounded if bool(np.all((act >= lb) & (act <= ub))) else None
+    value = -1 if point is None else int(c_vec[point].sum())
     # weak duality over {lb <= A z <= ub, 0 <= z <= 1}: for any row multipliers pi,
     # max c.z <= sum_r pi_r * (ub_r if pi_r > 0 else lb_r) + sum_j max(0, c_j - (A^T pi)_j)
     dual = np.array([ct.dual_value() for ct in cons])
-    c_vec = np.zeros(n)
-    for i, c in obj.items():
-        c_vec[i] = c
     best = _INF
     for pi in (dual, -dual):  # whichever sign convention GLOP uses
-        at = np.zeros(n)
-        total = 0.0
-        ok = True
-        for (idx, coef, lb, ub), y in zip(rows.rows, pi.tolist(), strict=True):
-            if abs(y) < 1e-12:
-                continue
-            side = ub if y > 0 else lb
-            if side in (_INF, -_INF):
-                ok = False
-                break
-            total += y * side
-            np.add.at(at, idx, y * np.asarray(coef, float))
-        if ok:
-            best = min(best, total + np.maximum(0.0, c_vec - at).sum())
+        pi = np.where(np.abs(pi) < 1e-12, 0.0, pi)
+        side = np.where(pi > 0, ub, lb)
+        used = pi != 0
+        if not np.all(np.isfinite(side[used])):
+            continue
+        total = float(pi[used] @ side[used])
+        best = min(best, total + np.maximum(0.0, c_vec - a.T @ pi).sum())
     ceiling = math.floor(best + 1e-6) if np.isfinite(best) else None
     if point is not None and best < value + 1 - 1e-4:  # integer objective: optimal
         return value, point, value
