@@ -195,9 +195,10 @@ class Matcher:
         invalid or the re-pairing fails.
         """
         when = self._when(at)
-        applied = apply_changes(self.children, self.volunteers, self._active_pairs(), changes)
+        current = self._active_pairs()
+        applied = apply_changes(self.children, self.volunteers, current, changes)
         ended: dict[tuple[str, str], str] = {}
-        for cid, vid in self._active_pairs():
+        for cid, vid in current:
             if cid in applied.removed_children:
                 ended[(cid, vid)] = applied.removed_children[cid]
             elif vid in applied.removed_volunteers:
@@ -228,7 +229,8 @@ class Matcher:
         children = self.children if children is None else children
         volunteers = self.volunteers if volunteers is None else volunteers
         forbidden_all = self.forbidden if forbidden_all is None else forbidden_all
-        before = self._active_pairs()
+        roles = self._roles()  # the current pairs and who leads
+        before = set(roles)
         carry = sorted(before - set(ended))
         # forbidden pairs are remembered even after a record leaves (it may come back);
         # only those whose child and volunteer are both registered now apply
@@ -251,7 +253,12 @@ class Matcher:
             if pair not in allowed
         }
         if self.stability == "strict":
-            holdable = self._holdable([pair for pair in carry if pair in allowed], volunteers)
+            holdable = self._holdable(
+                [pair for pair in carry if pair in allowed],
+                volunteers,
+                roles,
+                dict(zip(reg.child_ids, result.priority.tolist(), strict=True)),
+            )
             for pair in carry:
                 if pair in allowed and pair not in holdable:
                     broken[pair] = "the volunteer's capacity no longer holds it"
@@ -261,7 +268,7 @@ class Matcher:
             )  # fmt: skip
             if locked.solution.has_solution:  # else: the keep result, pairs moved as needed
                 result = locked
-        result = _keep_leads(result, self._roles())
+        result = _keep_leads(result, roles)
         if not result.solution.has_solution:
             raise PairmatchError(
                 f"re-pairing found no valid pairing ({result.status.value}: "
@@ -272,8 +279,8 @@ class Matcher:
         ended = {pair: why for pair, why in {**ended, **broken}.items() if pair not in after}
         for pair in before - after:
             ended.setdefault(pair, "replaced by a better overall pairing")
-        history = self._recorded(ended, now_pairs, before, when, declined or set())
-        diff = _diff(before, after, ended, self._roles(), now_pairs)
+        history = self._recorded(ended, now_pairs, roles, when, declined or set())
+        diff = _diff(before, after, ended, roles, now_pairs)
         # everything succeeded: commit the new state
         self.children, self.volunteers, self.forbidden = children, volunteers, set(forbidden_all)
         self._history = history
@@ -285,30 +292,26 @@ class Matcher:
         return dict(zip(zip(a["child_id"], a["volunteer_id"], strict=True), a["role"], strict=True))
 
     def _holdable(
-        self, pairs: list[tuple[str, str]], volunteers: pd.DataFrame
+        self,
+        pairs: list[tuple[str, str]],
+        volunteers: pd.DataFrame,
+        roles: dict[tuple[str, str], str],
+        priority: dict[str, int],
     ) -> set[tuple[str, str]]:
         """The current pairs each volunteer can still hold, in her capacity (a lead uses a
         slot, a supporter ``policy.support_load`` of one) and lead cap, neediest first."""
         cap = dict(zip(volunteers["id"], volunteers["capacity"], strict=True))
-        roles = self._roles()
-        need = self.children.set_index("id")[
-            [c for c in self.children if str(c).startswith("need_")]
-        ]
-        total = need.sum(axis=1).to_dict()
+        most = self.policy.max_leads
+        share = float(self.policy.support_fraction)
         held: dict[str, float] = {}
         leads: dict[str, int] = {}
         out = set()
-        share = float(self.policy.support_fraction)
-        for cid, vid in sorted(pairs, key=lambda p: (-total.get(p[0], 0), p)):
+        for cid, vid in sorted(pairs, key=lambda p: (-priority.get(p[0], 0), p)):
             lead = roles.get((cid, vid), "lead") == "lead"
             use = 1.0 if lead else share
             if held.get(vid, 0.0) + use > cap.get(vid, 0) + 1e-9:
                 continue
-            if (
-                lead
-                and self.policy.max_leads is not None
-                and leads.get(vid, 0) >= self.policy.max_leads
-            ):
+            if lead and most is not None and leads.get(vid, 0) >= most:
                 continue
             held[vid] = held.get(vid, 0.0) + use
             leads[vid] = leads.get(vid, 0) + lead
@@ -319,44 +322,37 @@ class Matcher:
         self,
         ended: dict[tuple[str, str], str],
         pairs: pd.DataFrame,
-        before: set[tuple[str, str]],
+        roles: dict[tuple[str, str], str],
         when: pd.Timestamp,
         declined: set[tuple[str, str]],
     ) -> pd.DataFrame:
         """The history after this step (a new frame; the current one is not touched)."""
         h = self._history.copy()
-        open_ = h["end"].isna()
-        roles = self._roles()
-        for (cid, vid), reason in ended.items():
-            rows = open_ & (h["child_id"] == cid) & (h["volunteer_id"] == vid)
-            h.loc[rows, "end"] = when
-            h.loc[rows, "end_reason"] = reason
-            h.loc[rows, "status"] = "declined" if (cid, vid) in declined else "ended"
-        status = {}
-        fresh = []
-        for i, (c, v, role) in enumerate(
-            zip(pairs["child_id"], pairs["volunteer_id"], pairs["role"], strict=True)
-        ):
-            if (c, v) not in before:
-                fresh.append(i)
-            elif roles.get((c, v)) != role:  # a role change ends the row and opens a new one
-                rows = open_ & (h["child_id"] == c) & (h["volunteer_id"] == v)
-                status[(c, v)] = h.loc[rows, "status"].iat[0]
-                h.loc[rows, "end"] = when
-                h.loc[rows, "end_reason"] = f"role changed to {role}"
-                h.loc[rows, "status"] = "ended"
-                fresh.append(i)
-        new = pairs.iloc[fresh]
+        key = _keys(h["child_id"], h["volunteer_id"])
+        open_ = h["end"].isna().to_numpy(bool)
+        pair_key = _keys(pairs["child_id"], pairs["volunteer_id"])
+        old_role = pair_key.map({f"{c}\x1f{v}": r for (c, v), r in roles.items()})
+        # a role change ends the row and opens a new one with the same status
+        moved = old_role.notna() & (old_role != pairs["role"])
+        closing = {f"{c}\x1f{v}": why for (c, v), why in ended.items()}
+        changed_to = "role changed to " + pairs["role"][moved].astype(str)
+        closing |= dict(zip(pair_key[moved], changed_to, strict=True))
+        rows = open_ & key.isin(closing).to_numpy(bool)
+        keeps = rows & key.isin(pair_key[moved]).to_numpy(bool)
+        carried = dict(zip(key[keeps], h["status"][keeps], strict=True))
+        refused = key.isin([f"{c}\x1f{v}" for c, v in declined]).to_numpy(bool)
+        h.loc[rows, "end"] = when
+        h.loc[rows, "end_reason"] = key[rows].map(closing)
+        h.loc[rows, "status"] = np.where(refused[rows], "declined", "ended")
+        fresh = (old_role.isna() | moved).to_numpy(bool)
+        new = pairs.loc[fresh]
         if len(new):
             added = pd.DataFrame(
                 {
                     "child_id": new["child_id"].to_numpy(object),
                     "volunteer_id": new["volunteer_id"].to_numpy(object),
                     "role": new["role"].to_numpy(object),
-                    "status": [
-                        status.get((c, v), "proposed")
-                        for c, v in zip(new["child_id"], new["volunteer_id"], strict=True)
-                    ],
+                    "status": [carried.get(k, "proposed") for k in pair_key[fresh]],
                     "start": pd.Series([when] * len(new), dtype="datetime64[ns, UTC]"),
                     "end": pd.Series([pd.NaT] * len(new), dtype="datetime64[ns, UTC]"),
                     "end_reason": pd.Series([None] * len(new), dtype=object),
@@ -456,6 +452,11 @@ class Matcher:
             f"active_pairs={len(self.active)}, history={len(self._history)}, "
             f"stability={self.stability!r})"
         )
+
+
+def _keys(child: pd.Series, volunteer: pd.Series) -> pd.Series:
+    """One text key per (child, volunteer) pair, for vectorised lookups."""
+    return child.astype(object).astype(str) + "\x1f" + volunteer.astype(object).astype(str)
 
 
 def _keep_leads(result: MatchResult, roles: dict[tuple[str, str], str]) -> MatchResult:
