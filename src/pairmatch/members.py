@@ -67,8 +67,14 @@ class Members:
 
     @property
     def covers_text(self) -> np.ndarray:
-        names = np.array(NEEDS, dtype=object)
-        return np.array([";".join(names[row]) for row in self.covers], dtype=object)
+        """The covered needs of each member as text ("study;safety"), by a lookup of the
+        2**K possible sets rather than a join per member."""
+        k = len(NEEDS)
+        names = [
+            ";".join(n for j, n in enumerate(NEEDS) if code >> j & 1) for code in range(1 << k)
+        ]
+        codes = self.covers.astype(np.int64) @ (1 << np.arange(k))
+        return np.array(names, dtype=object)[codes]
 
 
 def _credit(child: np.ndarray, value: np.ndarray) -> np.ndarray:

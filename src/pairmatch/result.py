@@ -180,11 +180,6 @@ class MatchResult:
         return Members.of(self)
 
     @cached_property
-    def _edges(self) -> np.ndarray:
-        """Candidate-edge index of each member, by child, the lead first."""
-        return self._members.edges
-
-    @cached_property
     def _edge_of_child(self) -> np.ndarray:
         """The lead's candidate edge of each child, -1 where unpaired."""
         out = np.full(len(self.registry.children), -1, np.int64)
