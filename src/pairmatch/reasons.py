@@ -45,6 +45,7 @@ from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import NEEDS
 from pairmatch.registry import Registry
 from pairmatch.solvers.presolve import min_cover_size
+from pairmatch.teams import coverage
 
 __all__ = ["Held", "Reason", "unmatched_reasons"]
 
@@ -161,8 +162,8 @@ def unmatched_reasons(
     ]
 
     rest = consent & (n_edges > 0)
-    required, covers = _coverage(registry, policy, candidates)
-    if required is not None:
+    required, covers = coverage(registry, policy, candidates)
+    if required.any():
         for i in np.flatnonzero(rest & required[rows].any(axis=1)).tolist():
             text = _coverage_gap(
                 required[rows[i]], covers, _own(candidates, rows[i]), int(held.size_max[rows[i]])
@@ -184,7 +185,7 @@ def unmatched_reasons(
     joiners = np.bincount(candidates.child[can_join], minlength=n)
     room &= joiners >= held.size_min
     lacking: dict[int, list[str]] = {}
-    if required is not None:
+    if required.any():
         one = held.size_max[candidates.child] == 1
         usable = np.where(one, can_lead, can_join)
         short = np.zeros((n, len(NEEDS)), bool)
@@ -225,16 +226,6 @@ def unmatched_reasons(
 def _own(candidates: Candidates, c: int) -> np.ndarray:
     """Candidate edges of child c (edges are sorted by child)."""
     return np.arange(*np.searchsorted(candidates.child, [c, c + 1]))
-
-
-def _coverage(
-    registry: Registry, policy: Policy, candidates: Candidates
-) -> tuple[np.ndarray | None, np.ndarray]:
-    if policy.cover_need_from is None:
-        return None, np.zeros((len(candidates), len(NEEDS)), bool)
-    required = registry.need >= policy.cover_need_from
-    covers = registry.skill[candidates.volunteer] >= policy.cover_skill_from
-    return required, covers
 
 
 def _coverage_gap(required: np.ndarray, covers: np.ndarray, own: np.ndarray, most: int) -> str:

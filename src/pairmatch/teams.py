@@ -20,7 +20,7 @@ from pairmatch.model.vocab import NEEDS
 from pairmatch.problem import Teams
 from pairmatch.registry import Registry
 
-__all__ = ["TeamArrays", "build_teams", "team_sizes"]
+__all__ = ["TeamArrays", "build_teams", "coverage", "team_sizes"]
 
 
 def team_sizes(registry: Registry, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
@@ -69,18 +69,24 @@ class TeamArrays:
     scale: int
 
 
+def coverage(
+    registry: Registry, policy: Policy, candidates: Candidates
+) -> tuple[np.ndarray, np.ndarray]:
+    """(children × K) the needs each child's team must cover, and (pairs × K) which of
+    them each candidate volunteer covers; all False without a coverage rule."""
+    k = len(NEEDS)
+    if policy.cover_need_from is None:
+        return np.zeros((len(registry.children), k), bool), np.zeros((len(candidates), k), bool)
+    required = registry.need >= policy.cover_need_from
+    return required, registry.skill[candidates.volunteer] >= policy.cover_skill_from
+
+
 def build_teams(registry: Registry, policy: Policy, candidates: Candidates) -> TeamArrays:
     """Team arrays for a pairing run; see the module text."""
     size_min, size_max = team_sizes(registry, policy)
     cand = candidates
     c, v = cand.child, cand.volunteer
-    k = len(NEEDS)
-    if policy.cover_need_from is not None:
-        required = registry.need >= policy.cover_need_from
-        covers = registry.skill[v] >= policy.cover_skill_from
-    else:
-        required = np.zeros((len(registry.children), k), bool)
-        covers = np.zeros((c.size, k), bool)
+    required, covers = coverage(registry, policy, candidates)
     teams_used = bool(np.any(size_max > 1) or required.any() or policy.max_leads is not None)
     if not teams_used:
         return TeamArrays(None, cand.score, 1, 1)
