@@ -20,6 +20,8 @@ from pairmatch.registry import CATEGORIES, EARTH_RADIUS_KM, Registry
 
 __all__ = [
     "Candidates",
+    "candidates_near",
+    "candidates_of",
     "chord_for_km",
     "find_candidates",
     "great_circle_km",
@@ -79,8 +81,10 @@ def _pairs_within(
     # distance filter that follows decides
     chord = float(chord_for_km(radius_km)) * (1 + 1e-9) + 1e-12
     hits = tree_c.sparse_distance_matrix(tree_v, chord, output_type="ndarray")
-    km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(hits["v"] / 2.0, 1.0))
-    return ci[hits["i"]], vi[hits["j"]], km
+    c, v = ci[hits["i"]], vi[hits["j"]]
+    # one formula for every distance, so that pairs found here and by candidates_near agree
+    # to the last bit
+    return c, v, great_circle_km(registry.child_xyz[c], registry.volunteer_xyz[v])
 
 
 def _need_fit_table(weights: np.ndarray) -> np.ndarray:
@@ -106,10 +110,54 @@ def find_candidates(
     forbidden: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Candidates:
     """Every allowed pair and its fit; see :class:`pairmatch.Policy` for the formula."""
-    n, m = len(registry.children), len(registry.volunteers)
     vol_ok = registry.available & (registry.capacity > 0)
     c, v, dist = _pairs_within(registry, registry.consent, vol_ok, policy.max_distance_km)
+    return candidates_of(registry, policy, c, v, dist, forbidden)
 
+
+def candidates_near(
+    registry: Registry,
+    policy: Policy,
+    children: np.ndarray,
+    volunteers: np.ndarray,
+    forbidden: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Candidates:
+    """The allowed pairs between the given children and the given volunteers (index
+    arrays), by direct distance computation: for the few records a change touches."""
+    children = children[registry.consent[children]]
+    volunteers = volunteers[registry.available[volunteers] & (registry.capacity[volunteers] > 0)]
+    chord = float(chord_for_km(policy.max_distance_km)) * (1 + 1e-9) + 1e-12
+    cs, vs, ds = [], [], []
+    step = max(1, 4_000_000 // max(volunteers.size, 1))  # bound the block's memory
+    for lo in range(0, children.size, step):
+        block = children[lo : lo + step]
+        gap = registry.child_xyz[block][:, None, :] - registry.volunteer_xyz[volunteers][None]
+        norm = np.sqrt(np.einsum("ijk,ijk->ij", gap, gap))
+        i, j = np.nonzero(norm <= chord)
+        cs.append(block[i])
+        vs.append(volunteers[j])
+        ds.append(
+            great_circle_km(registry.child_xyz[block[i]], registry.volunteer_xyz[volunteers[j]])
+        )
+    empty = np.empty(0, np.int64)
+    c = np.concatenate(cs) if cs else empty
+    v = np.concatenate(vs) if vs else empty
+    dist = np.concatenate(ds) if ds else np.empty(0)
+    return candidates_of(registry, policy, c, v, dist, forbidden)
+
+
+def candidates_of(
+    registry: Registry,
+    policy: Policy,
+    c: np.ndarray,
+    v: np.ndarray,
+    dist: np.ndarray,
+    forbidden: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Candidates:
+    """The pairs among (c, v) at great-circle distance ``dist`` that every hard rule
+    allows, sorted by (child, volunteer), with their fit. ``reach`` counts each child's
+    pairs before forbidden ones are removed."""
+    n, m = len(registry.children), len(registry.volunteers)
     own = registry.radius_km[v]
     limit = np.where(np.isnan(own), policy.max_distance_km, np.minimum(own, policy.max_distance_km))
     keep = dist <= limit

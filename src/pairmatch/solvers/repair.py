@@ -1,0 +1,572 @@
+"""Exact min-cost flow kept optimal as the problem changes: local repair with a proof.
+
+The network is the one :mod:`pairmatch.solvers.flow` solves (child → volunteer arcs, each
+volunteer → sink with her capacity split at her fair load, child → sink for a child left
+unpaired), with the two objective levels folded into one cost per pair with a single
+weight ``W`` that exceeds every possible difference in level 2::
+
+    cost(c, v) = -(W * priority(c) + score(c, v))
+
+:class:`FlowRepair` holds an optimal flow and node potentials ``pi`` under which every
+residual arc has a reduced cost ``cost + pi[tail] - pi[head] >= 0``: complementary
+slackness, the certificate that the flow is optimal. A change (records added, removed or
+edited, pairs forbidden, scores or locks changed) maps the old flow and potentials onto
+the new problem; the few arcs whose reduced cost is now negative are saturated, which
+leaves some nodes with a unit too many or too few; successive shortest paths (Dijkstra on
+reduced costs) then move one unit at a time from a surplus to the nearest shortage and
+update the potentials, which keeps every reduced cost >= 0. The work follows what changed,
+not the size of the county. At the end the certificate is checked over every arc of the
+new problem with whole-array arithmetic; when anything does not hold (or the problem is
+not a flow problem at all) the caller gets ``None`` and solves from scratch.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+
+from pairmatch.problem import Problem
+
+__all__ = ["FlowRepair", "repair_unsupported"]
+
+_INF = np.iinfo(np.int64).max // 4
+# potentials stay far inside 64 bits: |pi| <= (nodes + 1) * (largest |cost|)
+_LIMIT = 2.0**60
+
+# how a node was reached in a shortest-path search (the residual arc used)
+_PAIR, _UNPAIR, _TO_SINK, _FROM_SINK, _LEAVE, _RETURN = range(6)
+
+
+def repair_unsupported(problem: Problem) -> str | None:
+    """Why :class:`FlowRepair` cannot hold ``problem``, or None."""
+    if problem.n_edges and np.any(np.diff(problem.child) < 0):
+        return "edges not sorted by child"
+    if problem.has_teams:
+        return "teams are side constraints"
+    if problem.teams is not None and problem.teams.max_leads is not None:
+        return "a lead cap is a side constraint"
+    if not problem.uniform_load:
+        return "loads differ between the pairs of one volunteer"
+    locked_child = np.zeros(problem.n_children, bool)
+    locked_child[problem.child[problem.locked]] = True
+    if np.any(problem.must_pair & ~locked_child):
+        return "children who must be paired without a locked pair"
+    lc = problem.child[problem.locked]
+    if lc.size and np.unique(lc).size != lc.size:
+        return "a child with two locked pairs"
+    return None
+
+
+def _needed_weight(problem: Problem) -> int:
+    """1 + the largest possible difference in level 2 (see the flow module)."""
+    n = problem.n_children
+    if problem.n_edges == 0:
+        return 1 + problem.overload_penalty * n
+    starts = np.searchsorted(problem.child, np.arange(n))
+    has = np.zeros(n, bool)
+    has[problem.child] = True
+    hi = np.zeros(n, np.int64)
+    lo = np.zeros(n, np.int64)
+    hi[has] = np.maximum.reduceat(problem.score, starts[has])
+    lo[has] = np.minimum.reduceat(problem.score, starts[has])
+    spread = np.maximum(hi, 0) - np.minimum(lo, 0) + problem.overload_penalty
+    return int(spread.sum()) + 1
+
+
+@dataclass(frozen=True, eq=False)
+class _Net:
+    """The network of one problem, in arrays (nodes: children, volunteers, the sink)."""
+
+    problem: Problem
+    weight: int
+    cost: np.ndarray  # per edge
+    start: np.ndarray  # CSR: edges of child c are start[c]:start[c + 1]
+    room: np.ndarray  # pairs a volunteer can take
+    fair: np.ndarray  # pairs she takes before each one costs the overload penalty
+    pen: int
+    locked_edge: np.ndarray  # bool per edge
+    locked_child: np.ndarray  # bool per child
+    lock_load: np.ndarray  # locked pairs per volunteer
+    free: np.ndarray  # children who may stay unpaired (all but the locked ones)
+
+    @classmethod
+    def build(cls, problem: Problem, weight: int) -> _Net:
+        n, m = problem.n_children, problem.n_volunteers
+        load = np.ones(m, np.int64)
+        load[problem.volunteer] = problem.load
+        room = problem.capacity // load
+        pen = int(problem.overload_penalty) if problem.has_fairness else 0
+        fair = room if not pen else np.minimum(room, problem.fair_load)  # type: ignore[type-var]
+        locked_edge = np.zeros(problem.n_edges, bool)
+        locked_edge[problem.locked] = True
+        locked_child = np.zeros(n, bool)
+        locked_child[problem.child[problem.locked]] = True
+        cost = -(weight * problem.priority[problem.child] + problem.score)
+        return cls(
+            problem=problem,
+            weight=weight,
+            cost=cost,
+            start=np.searchsorted(problem.child, np.arange(n + 1)),
+            room=room,
+            fair=np.asarray(fair, np.int64),
+            pen=pen,
+            locked_edge=locked_edge,
+            locked_child=locked_child,
+            lock_load=np.bincount(problem.volunteer[problem.locked], minlength=m),
+            free=~locked_child,
+        )
+
+    @property
+    def sink(self) -> int:
+        return self.problem.n_children + self.problem.n_volunteers
+
+    @property
+    def top(self) -> float:
+        """The largest |cost| of any arc."""
+        p = self.problem
+        top = float(self.weight) * float(p.priority.max(initial=0)) + self.pen
+        return top + max(float(p.score.max(initial=0)), -float(p.score.min(initial=0)))
+
+    def fits(self) -> bool:
+        """Whether potentials and path lengths stay inside 64 bits."""
+        p = self.problem
+        return self.top * (p.n_children + p.n_volunteers + 2) < _LIMIT
+
+    def forward(self, vols: np.ndarray, flow: np.ndarray) -> np.ndarray:
+        """Cost of one more pair at volunteers ``vols`` holding ``flow`` (0 within the fair
+        load, then the penalty); meaningful where ``flow < room``."""
+        return np.where(flow < self.fair[vols], 0, self.pen)
+
+    def backward(self, vols: np.ndarray, flow: np.ndarray) -> np.ndarray:
+        """Cost of one pair less; meaningful where ``flow > lock_load``."""
+        return np.where(flow > self.fair[vols], -self.pen, 0)
+
+
+class FlowRepair:
+    """An optimal pairing of a flow problem with its proof (node potentials), which
+    :meth:`advance` carries to a changed problem.
+
+    Examples
+    --------
+    >>> import numpy as np, pairmatch as pm
+    >>> from pairmatch.solvers.repair import FlowRepair
+    >>> value = np.array([[3.0, 1.0], [2.0, np.nan]])
+    >>> problem = pm.Problem.from_matrices(value, priority=1)
+    >>> state = FlowRepair.start(problem, pm.solve(problem).chosen)
+    >>> state.certify()
+    True
+    """
+
+    def __init__(
+        self,
+        net: _Net,
+        matched: np.ndarray,
+        to_sink: np.ndarray,
+        unpaired: np.ndarray,
+        pi: np.ndarray,
+    ) -> None:
+        self.net = net
+        self.matched = matched
+        self.to_sink = to_sink
+        self.unpaired = unpaired
+        self.pi = pi
+        self.searches = 0  # shortest-path searches of the last advance
+
+    @property
+    def problem(self) -> Problem:
+        return self.net.problem
+
+    @property
+    def chosen(self) -> np.ndarray:
+        """The chosen edges, ascending."""
+        return np.flatnonzero(self.matched)
+
+    # ------------------------------------------------------------------ start
+    @classmethod
+    def start(cls, problem: Problem, chosen: np.ndarray) -> FlowRepair | None:
+        """Potentials proving ``chosen`` optimal for ``problem`` (found by Bellman-Ford on
+        the residual network), or None when the problem is not a flow problem or
+        ``chosen`` is not optimal."""
+        if repair_unsupported(problem):
+            return None
+        need = _needed_weight(problem).bit_length()
+        # as much room to grow as 64 bits allow, so later changes rarely outgrow it
+        for extra in (8, 4, 2, 1, 0):
+            net = _Net.build(problem, 1 << (need + extra))
+            if net.fits():
+                break
+        else:
+            return None
+        matched = np.zeros(problem.n_edges, bool)
+        matched[chosen] = True
+        if not np.all(matched[problem.locked]):
+            return None
+        to_sink = np.bincount(problem.volunteer[chosen], minlength=problem.n_volunteers)
+        paired = np.zeros(problem.n_children, bool)
+        paired[problem.child[chosen]] = True
+        state = cls(net, matched, to_sink, ~paired & net.free, np.zeros(net.sink + 1, np.int64))
+        pi = state._distances_to_sink()
+        if pi is None:
+            return None
+        state.pi = pi - pi[net.sink]
+        return state if state.certify() else None
+
+    def _distances_to_sink(self) -> np.ndarray | None:
+        """Potentials ``-(shortest distance to the sink)`` in the residual network, by
+        Bellman-Ford run backwards from the sink (None if the network has a negative cycle:
+        the flow is not optimal).
+
+        Any potentials with non-negative reduced costs prove optimality; these ones also
+        make every shortest path to the sink cost 0, so a later search for a place for a
+        child (which ends at the sink) stays near the child instead of sweeping the county.
+        A node that cannot reach the sink gets a virtual arc to it of a cost above any
+        path's.
+        """
+        net, p = self.net, self.problem
+        n, sink = p.n_children, net.sink
+        open_ = np.flatnonzero(~self.matched & ~net.locked_child[p.child])
+        open_ = open_[np.argsort(p.volunteer[open_], kind="stable")]  # grouped by volunteer
+        into = np.searchsorted(p.volunteer[open_], np.arange(p.n_volunteers + 1))
+        back = np.flatnonzero(self.matched & ~net.locked_edge)
+        # arcs other than child → volunteer, relaxed in full every round (few)
+        free = np.flatnonzero(net.free)
+        out = free[~self.unpaired[free]]  # child → sink
+        home = free[self.unpaired[free]]  # sink → child
+        f = self.to_sink
+        fwd = np.flatnonzero(f < net.room)
+        rev = np.flatnonzero(f > net.lock_load)
+        tails = np.concatenate(
+            (n + p.volunteer[back], out, n + fwd, np.full(home.size + rev.size, sink))
+        )
+        heads = np.concatenate((p.child[back], np.full(out.size + fwd.size, sink), home, n + rev))
+        costs = np.concatenate(
+            (
+                -net.cost[back],
+                np.zeros(out.size, np.int64),
+                net.forward(fwd, f[fwd]),
+                np.zeros(home.size, np.int64),
+                net.backward(rev, f[rev]),
+            )
+        )
+        big = int(net.top * (sink + 2))
+        d = np.full(sink + 1, big, np.int64)
+        d[sink] = 0
+        changed = np.ones(p.n_volunteers, bool)  # volunteers whose distance fell last round
+        for _ in range(sink + 2):
+            nd = d.copy()
+            vols = np.flatnonzero(changed)
+            if vols.size:
+                lo, hi = into[vols], into[vols + 1]
+                count = hi - lo
+                idx = open_[
+                    np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
+                ]
+                np.minimum.at(nd, p.child[idx], net.cost[idx] + d[n + p.volunteer[idx]])
+            np.minimum.at(nd, tails, costs + d[heads])
+            moved = nd < d
+            if not moved.any():
+                return -d
+            changed = moved[n:sink]
+            d = nd
+        return None
+
+    # ------------------------------------------------------------------ proof
+    def certify(self) -> bool:
+        """Check, over every arc, that the flow is feasible and every residual arc has a
+        non-negative reduced cost: then the pairing is optimal (linear-programming
+        duality; the network's constraint matrix is totally unimodular)."""
+        net, p, pi = self.net, self.problem, self.pi
+        n, sink = p.n_children, net.sink
+        child, vol = p.child, p.volunteer
+        m = self.matched
+        if np.any(net.locked_edge & ~m):
+            return False
+        per_child = np.bincount(child[m], minlength=n) + self.unpaired
+        if np.any(per_child[net.free] != 1) or np.any(per_child[~net.free] != 1):
+            return False
+        if np.any(self.unpaired & ~net.free):
+            return False
+        at_vol = np.bincount(vol[m], minlength=p.n_volunteers)
+        f = self.to_sink
+        if np.any(at_vol != f) or np.any(f > net.room) or np.any(f < net.lock_load):
+            return False
+        rc = net.cost + pi[child] - pi[n + vol]
+        movable = ~net.locked_child[child]
+        if np.any(rc[~m & movable] < 0) or np.any(rc[m & movable & ~net.locked_edge] > 0):
+            return False
+        free = net.free
+        gap = pi[:n] - pi[sink]
+        if np.any(gap[free & self.unpaired] > 0) or np.any(gap[free & ~self.unpaired] < 0):
+            return False
+        delta = pi[n:sink] - pi[sink]
+        everyone = np.arange(p.n_volunteers)
+        fwd_ok = (f >= net.room) | (net.forward(everyone, f) + delta >= 0)
+        rev_ok = (f <= net.lock_load) | (net.backward(everyone, f) - delta >= 0)
+        return bool(np.all(fwd_ok) and np.all(rev_ok))
+
+    # ------------------------------------------------------------------ change
+    def advance(
+        self,
+        problem: Problem,
+        edge_from: np.ndarray,
+        child_from: np.ndarray,
+        volunteer_from: np.ndarray,
+    ) -> FlowRepair | None:
+        """The optimal pairing of ``problem``, a changed version of this one, repaired
+        locally from this state; None when that cannot be done with a proof.
+
+        ``edge_from``, ``child_from`` and ``volunteer_from`` give, for every edge, child
+        and volunteer of ``problem``, its index in the old problem, or -1 when it is new or
+        its record changed (such nodes and their edges are set up afresh). This state is
+        not modified.
+        """
+        if repair_unsupported(problem) or _needed_weight(problem) > self.net.weight:
+            return None
+        net = _Net.build(problem, self.net.weight)
+        if not net.fits():
+            return None
+        old = self.net
+        n, m, sink = problem.n_children, problem.n_volunteers, net.sink
+        child, vol = problem.child, problem.volunteer
+        kept_c, kept_v = child_from >= 0, volunteer_from >= 0
+        pi = np.zeros(sink + 1, np.int64)
+        pi[:n][kept_c] = self.pi[child_from[kept_c]]
+        pi[n:sink][kept_v] = self.pi[old.problem.n_children + volunteer_from[kept_v]]
+        pi[sink] = self.pi[old.sink]
+        # the old flow on the edges that are still there
+        known = edge_from >= 0
+        matched = np.zeros(problem.n_edges, bool)
+        matched[known] = self.matched[edge_from[known]]
+        matched &= kept_c[child] & kept_v[vol]
+        matched[net.locked_edge] = True
+        matched &= ~net.locked_child[child] | net.locked_edge
+        _trim_to_room(net, matched)
+        before = np.zeros(problem.n_edges, bool)
+        before[known] = self.matched[edge_from[known]]
+        to_sink = np.bincount(vol[matched], minlength=m)
+        paired = np.zeros(n, bool)
+        paired[child[matched]] = True
+        unpaired = ~paired & net.free
+        state = FlowRepair(net, matched, to_sink, unpaired, pi)
+        state._fresh_potentials(~kept_c, ~kept_v)
+        # arcs whose cost, flow or ends changed; all others kept their reduced cost
+        changed = ~known | (matched != before) | ~kept_c[child] | ~kept_v[vol]
+        changed[known] |= net.cost[known] != old.cost[edge_from[known]]
+        balance = np.zeros(sink + 1, np.int64)
+        state._saturate(np.flatnonzero(changed), balance)
+        if not state._rebalance(balance):
+            return None
+        state.pi -= state.pi[sink]
+        return state if state.certify() else None
+
+    def _fresh_potentials(self, new_child: np.ndarray, new_vol: np.ndarray) -> None:
+        """Potentials for new nodes that leave as few arcs as possible violated."""
+        net, p, pi = self.net, self.problem, self.pi
+        n, sink = p.n_children, net.sink
+        for c in np.flatnonzero(new_child).tolist():
+            lo, hi = int(net.start[c]), int(net.start[c + 1])
+            best = pi[sink]
+            if hi > lo:
+                best = max(best, int((pi[n + p.volunteer[lo:hi]] - net.cost[lo:hi]).max()))
+            pi[c] = best  # every arc out of c is fine; it gets its pair by a search
+        if not new_vol.any():
+            return
+        into = np.flatnonzero(new_vol[p.volunteer] & ~net.locked_child[p.child])
+        order = np.argsort(p.volunteer[into], kind="stable")
+        into = into[order]
+        cuts = np.searchsorted(p.volunteer[into], np.arange(p.n_volunteers + 1))
+        for v in np.flatnonzero(new_vol).tolist():
+            values = np.sort(
+                pi[p.child[into[cuts[v] : cuts[v + 1]]]] + net.cost[into[cuts[v] : cuts[v + 1]]]
+            )
+            room, fair = int(net.room[v]), int(net.fair[v])
+            options = [int(pi[sink]), int(pi[sink]) - net.pen]
+            if values.size:
+                options.append(int(values[0]))
+            best, cost = options[0], None
+            for t in options:
+                pushes = int(np.searchsorted(values, t, side="left"))  # arcs into v below t
+                pushes += min(fair, room) * (t < pi[sink]) + (room - fair) * (
+                    t < pi[sink] - net.pen
+                )
+                if cost is None or pushes < cost:
+                    best, cost = t, pushes
+            pi[n + v] = best
+
+    def _saturate(self, edges: np.ndarray, balance: np.ndarray) -> None:
+        """Push or pull flow on every arc that breaks its reduced-cost condition (the given
+        pair arcs, and all sink arcs), recording the surplus and shortage it leaves."""
+        net, p, pi = self.net, self.problem, self.pi
+        n, sink = p.n_children, net.sink
+        # what the flow mapped from the old state leaves unbalanced
+        m = self.matched
+        balance[:n] += 1 - np.bincount(p.child[m], minlength=n) - self.unpaired
+        balance[n:sink] += np.bincount(p.volunteer[m], minlength=p.n_volunteers) - self.to_sink
+        balance[sink] += int(self.to_sink.sum() + self.unpaired.sum()) - n
+        edges = edges[~net.locked_child[p.child[edges]]]
+        c, v = p.child[edges], p.volunteer[edges]
+        rc = net.cost[edges] + pi[c] - pi[n + v]
+        push = edges[~m[edges] & (rc < 0)]
+        pull = edges[m[edges] & ~net.locked_edge[edges] & (rc > 0)]
+        m[push] = True
+        m[pull] = False
+        np.add.at(balance, p.child[push], -1)
+        np.add.at(balance, n + p.volunteer[push], 1)
+        np.add.at(balance, p.child[pull], 1)
+        np.add.at(balance, n + p.volunteer[pull], -1)
+        # child → sink
+        gap = pi[:n] - pi[sink]
+        leave = net.free & ~self.unpaired & (gap < 0)
+        back = net.free & self.unpaired & (gap > 0)
+        self.unpaired[leave] = True
+        self.unpaired[back] = False
+        balance[:n] += back.astype(np.int64) - leave
+        balance[sink] += int(leave.sum()) - int(back.sum())
+        # volunteer → sink: units cheaper than the potential difference are full, dearer
+        # ones empty
+        delta = pi[sink] - pi[n:sink]
+        extra = net.room - net.fair
+        low = net.fair * (delta > 0) + extra * (delta > net.pen)
+        high = net.fair * (delta >= 0) + extra * (delta >= net.pen)
+        f = self.to_sink
+        target = np.clip(f, np.maximum(low, net.lock_load), np.maximum(high, net.lock_load))
+        balance[n:sink] -= target - f
+        balance[sink] += int((target - f).sum())
+        self.to_sink = target
+
+    def _rebalance(self, balance: np.ndarray) -> bool:
+        """Successive shortest paths until no node has a surplus (False if one cannot
+        reach any shortage)."""
+        p = self.problem
+        self._mates: dict[int, set[int]] = {}
+        for e in np.flatnonzero(self.matched & ~self.net.locked_edge).tolist():
+            self._mates.setdefault(int(p.volunteer[e]), set()).add(e)
+        self.searches = 0
+        while np.any(balance > 0):
+            if not self._shortest_augment(balance):
+                return False
+            self.searches += 1
+        return True
+
+    def _shortest_augment(self, balance: np.ndarray) -> bool:
+        """Dijkstra on reduced costs from every surplus node to the nearest shortage; move
+        one unit along that path and update the potentials (nodes settled closer than
+        the shortage move by the difference, which keeps every reduced cost >= 0)."""
+        net, p, pi = self.net, self.problem, self.pi
+        n, sink = p.n_children, net.sink
+        size = sink + 1
+        matched, start, cost, volunteer = self.matched, net.start, net.cost, p.volunteer
+        dist = np.full(size, _INF, np.int64)
+        done = np.zeros(size, bool)
+        pred = np.full(size, -1, np.int64)
+        kind = np.full(size, -1, np.int8)
+        via = np.full(size, -1, np.int64)  # the edge, for pair arcs
+        sources = np.flatnonzero(balance > 0)
+        dist[sources] = 0
+        heap = [(0, int(s)) for s in sources]
+        settled: list[int] = []
+        target = -1
+        mates = self._mates
+        while heap:
+            du, u = heapq.heappop(heap)
+            if done[u]:
+                continue
+            done[u] = True
+            settled.append(u)
+            if balance[u] < 0:
+                target = u
+                break
+            if u < n:  # a child: pair arcs to her volunteers, and leaving unpaired
+                if net.locked_child[u]:
+                    continue
+                lo, hi = start[u], start[u + 1]
+                es = np.arange(lo, hi)[~matched[lo:hi]]
+                heads = n + volunteer[es]
+                offer = (du + pi[u]) + cost[es] - pi[heads]
+                kinds = _PAIR
+                if net.free[u] and not self.unpaired[u]:
+                    heads = np.append(heads, sink)
+                    offer = np.append(offer, du + pi[u] - pi[sink])
+                    es = np.append(es, -1)
+                    kinds = np.full(heads.size, _PAIR, np.int8)
+                    kinds[-1] = _LEAVE
+            elif u < sink:  # a volunteer: unpair one of her children, or one more to sink
+                v = u - n
+                es = np.fromiter(mates.get(v, ()), np.int64)
+                heads = p.child[es]
+                offer = (du + pi[u]) - cost[es] - pi[heads]
+                kinds = _UNPAIR
+                f = int(self.to_sink[v])
+                if f < net.room[v]:
+                    step = 0 if f < net.fair[v] else net.pen
+                    heads = np.append(heads, sink)
+                    offer = np.append(offer, du + step + pi[u] - pi[sink])
+                    es = np.append(es, -1)
+                    kinds = np.full(heads.size, _UNPAIR, np.int8)
+                    kinds[-1] = _TO_SINK
+            else:  # the sink: one pair less at a volunteer, or a child back from unpaired
+                vs = np.flatnonzero(self.to_sink > net.lock_load)
+                kids = np.flatnonzero(self.unpaired)
+                heads = np.concatenate((n + vs, kids))
+                offer = np.concatenate(
+                    (
+                        du + net.backward(vs, self.to_sink[vs]) + pi[sink] - pi[n + vs],
+                        du + pi[sink] - pi[kids],
+                    )
+                )
+                es = np.full(heads.size, -1, np.int64)
+                kinds = np.full(heads.size, _RETURN, np.int8)
+                kinds[: vs.size] = _FROM_SINK
+            better = offer < dist[heads]
+            if not better.any():
+                continue
+            heads, offer = heads[better], offer[better]
+            dist[heads] = offer
+            pred[heads] = u
+            kind[heads] = kinds if isinstance(kinds, int) else kinds[better]
+            via[heads] = es[better]
+            for item in zip(offer.tolist(), heads.tolist(), strict=True):
+                heapq.heappush(heap, item)
+        if target < 0:
+            return False
+        reach = dist[target]
+        done_at = np.array(settled, np.int64)
+        pi[done_at] += dist[done_at] - reach
+        # move one unit back along the path
+        x = target
+        while kind[x] >= 0:
+            u, how = int(pred[x]), int(kind[x])
+            if how == _PAIR:
+                e = int(via[x])
+                matched[e] = True
+                mates.setdefault(int(volunteer[e]), set()).add(e)
+            elif how == _UNPAIR:
+                e = int(via[x])
+                matched[e] = False
+                mates[int(volunteer[e])].discard(e)
+            elif how == _TO_SINK:
+                self.to_sink[u - n] += 1
+            elif how == _FROM_SINK:
+                self.to_sink[x - n] -= 1
+            elif how == _LEAVE:
+                self.unpaired[u] = True
+            else:  # _RETURN
+                self.unpaired[x] = False
+            x = u
+        balance[x] -= 1
+        balance[target] += 1
+        return True
+
+
+def _trim_to_room(net: _Net, matched: np.ndarray) -> None:
+    """Unpair the least valuable unlocked pairs of volunteers now holding more than their
+    room (capacity went down)."""
+    p = net.problem
+    load = np.bincount(p.volunteer[matched], minlength=p.n_volunteers)
+    for v in np.flatnonzero(load > net.room).tolist():
+        es = np.flatnonzero(matched & (p.volunteer == v) & ~net.locked_edge)
+        drop = int(load[v] - net.room[v])
+        worst = es[np.argsort(-net.cost[es], kind="stable")[:drop]]
+        matched[worst] = False
