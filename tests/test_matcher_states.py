@@ -6,12 +6,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 import pairmatch as pm
+from pairmatch.candidates import find_candidates
 
 CHILDREN, VOLUNTEERS = pm.synth.county(80, seed=31)
 EXTRA_CHILDREN, EXTRA_VOLUNTEERS = pm.synth.county(30, seed=32)
@@ -95,6 +97,23 @@ class MatcherStates(RuleBasedStateMachine):
         assert set(zip(current["child_id"], current["volunteer_id"], strict=True)) == pairs
 
     @invariant()
+    def repaired_equals_full(self) -> None:
+        """A re-pairing repaired from the last one is what a full run finds: the same
+        candidate pairs (to the last bit of their fit) and an optimum of the same value."""
+        r = self.result
+        if r.solution.problem.has_teams:
+            return  # teams are always solved in full
+        reg = r.registry
+        kids, vols = set(reg.child_ids), set(reg.volunteer_ids)
+        forbidden = sorted(p for p in self.m.forbidden if p[0] in kids and p[1] in vols)
+        full = find_candidates(reg, self.policy, reg.pair_indices(forbidden, "forbidden"))
+        for name in ("child", "volunteer", "distance_km", "fit", "score", "reach"):
+            np.testing.assert_array_equal(getattr(full, name), getattr(r.candidates, name))
+        exact = pm.solve(r.solution.problem, "flow")
+        got = (r.solution.priority_value, r.solution.score_value)
+        assert got == (exact.priority_value, exact.score_value)
+
+    @invariant()
     def history_only_grows(self) -> None:
         size = len(self.m.history)
         assert size >= self.history_size
@@ -106,6 +125,16 @@ class MatcherStates(RuleBasedStateMachine):
 
 MatcherStates.TestCase.settings = settings(max_examples=12, stateful_step_count=6, deadline=None)
 test_matcher_states = MatcherStates.TestCase
+
+
+class StrictStates(MatcherStates):
+    """The same with working pairs locked (the flow repair keeps them fixed)."""
+
+    stability = "strict"
+
+
+StrictStates.TestCase.settings = settings(max_examples=8, stateful_step_count=6, deadline=None)
+test_strict_states = StrictStates.TestCase
 
 
 class StrictTeamStates(MatcherStates):

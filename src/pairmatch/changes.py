@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pairmatch.errors import InputIssue, ValidationError
@@ -90,6 +91,9 @@ class Applied:
     removed_children: dict[str, str]
     removed_volunteers: dict[str, str]
     ended: dict[tuple[str, str], str]
+    touched_children: frozenset[str] = frozenset()
+    """Ids of the children added or edited (their candidate pairs must be recomputed)."""
+    touched_volunteers: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:  # the registers hold personal data: counts only
         return (
@@ -118,8 +122,11 @@ def _register(
     remove: dict[str, str],
     edit: Any,
     issues: list[InputIssue],
+    touched: set[str],
 ) -> pd.DataFrame:
-    """One register after its changes (unvalidated); problems go to ``issues``."""
+    """One register after its changes; problems go to ``issues``, the ids of added and
+    edited records to ``touched``. Added rows are validated here; edited rows are not yet
+    (see :func:`_revalidate`)."""
     read = read_children if kind == "children" else read_volunteers
     ids = set(table["id"])
     for i, rid in enumerate(remove):
@@ -152,6 +159,7 @@ def _register(
             if edits["id"].duplicated().any():
                 issues.append(InputIssue(f"edit_{kind}", None, None, "id", "an id is edited twice"))
             ok = edits[edits["id"].isin(index) & ~edits["id"].isin(list(remove))]
+            touched.update(ok["id"])
             cols = [c for c in ok.columns if c != "id" and c in out.columns]
             out = out.astype({c: object for c in cols})
             positions = index.get_indexer(ok["id"])
@@ -182,6 +190,7 @@ def _register(
             for i, rid in enumerate(new["id"]):
                 if rid in taken:
                     issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
+        touched.update(new["id"])
         out = pd.concat([out, new], ignore_index=True)
     return out
 
@@ -198,12 +207,15 @@ def apply_changes(
     issues: list[InputIssue] = []
     removed_c = _reasons(changes.remove_children, "the child left the programme")
     removed_v = _reasons(changes.remove_volunteers, "the volunteer left the programme")
+    touched_c: set[str] = set()
+    touched_v: set[str] = set()
     new_children = _register(
-        "children", children, changes.add_children, removed_c, changes.edit_children, issues
-    )
+        "children", children, changes.add_children, removed_c, changes.edit_children, issues,
+        touched_c,
+    )  # fmt: skip
     new_volunteers = _register(
         "volunteers", volunteers, changes.add_volunteers, removed_v, changes.edit_volunteers,
-        issues,
+        issues, touched_v,
     )  # fmt: skip
     ended: dict[tuple[str, str], str] = {}
     for i, item in enumerate(changes.end_pairs):
@@ -220,13 +232,13 @@ def apply_changes(
             continue
         ended[pair] = str(item[2]) if len(item) == 3 else "ended by the office"
     valid: dict[str, pd.DataFrame] = {}
-    if not issues:  # the edited registers must still be valid registers
-        for read, table, what in (
-            (read_children, new_children, "children"),
-            (read_volunteers, new_volunteers, "volunteers"),
+    if not issues:  # the edited rows must still be valid records
+        for read, old, table, what, touched in (
+            (read_children, children, new_children, "children", touched_c),
+            (read_volunteers, volunteers, new_volunteers, "volunteers", touched_v),
         ):
             try:
-                valid[what] = read(table)
+                valid[what] = _revalidate(read, old, table, touched)
             except ValidationError as err:
                 issues.extend(
                     InputIssue(f"edit_{what}", p.row, p.record_id, p.field, p.message)
@@ -234,4 +246,24 @@ def apply_changes(
                 )
     if issues:
         raise ValidationError(issues, what="changes")
-    return Applied(valid["children"], valid["volunteers"], removed_c, removed_v, ended)
+    return Applied(
+        valid["children"], valid["volunteers"], removed_c, removed_v, ended,
+        frozenset(touched_c), frozenset(touched_v),
+    )  # fmt: skip
+
+
+def _revalidate(
+    read: Any, old: pd.DataFrame, table: pd.DataFrame, touched: set[str]
+) -> pd.DataFrame:
+    """The register with its added and edited rows validated again (every other rule is
+    per record, and ids were checked above): unchanged rows keep their validated values,
+    and the rows keep their order."""
+    changed = table["id"].isin(list(touched)).to_numpy(bool)
+    if not changed.any():
+        return table.reset_index(drop=True)
+    fresh = read(table[changed].reset_index(drop=True))
+    kept = table[~changed]
+    kept = kept.astype({c: old[c].dtype for c in kept.columns if c in old.columns})
+    out = pd.concat([kept, fresh], ignore_index=True)
+    rank = pd.Index(table["id"]).get_indexer(out["id"])
+    return out.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)

@@ -101,40 +101,14 @@ def match(
     timings["candidates"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    team = build_teams(registry, policy, candidates)
-    preferred = _edges_of(registry, candidates, kept)
-    if preferred.size and policy.switching_cost:
-        bonus = np.zeros(len(candidates), np.int64)
-        bonus[preferred] = round(policy.switching_cost / policy.score_resolution)
-        team = replace(team, score=team.score + bonus)
-    lock_edges, conflicts = _locked_edges(registry, policy, candidates, fixed, banned, team)
-    problem = Problem(
-        n_children=len(registry.children),
-        n_volunteers=len(registry.volunteers),
-        child=candidates.child,
-        volunteer=candidates.volunteer,
-        score=team.score,
-        load=np.full(len(candidates), team.lead_load, np.int64),
-        capacity=registry.capacity * team.scale,
-        priority=prio,
-        locked=lock_edges,
-        score_scale=policy.score_resolution,
-        teams=team.teams,
-        **_fairness(policy, candidates, len(registry.volunteers)),
+    problem, preferred, conflicts = build_problem(
+        registry, policy, candidates, prio, fixed=fixed, banned=banned, kept=kept
     )
     timings["build"] = time.perf_counter() - t
 
     t = time.perf_counter()
     if conflicts:
-        solution = Solution(
-            problem,
-            np.empty(0, np.int64),
-            Status.INFEASIBLE,
-            0,
-            0,
-            "none",
-            reasons=tuple(conflicts),
-        )
+        solution = infeasible(problem, conflicts)
     else:
         solution = solve(
             problem,
@@ -162,6 +136,49 @@ def match(
     return result
 
 
+def build_problem(
+    registry: Registry,
+    policy: Policy,
+    candidates: Candidates,
+    prio: np.ndarray,
+    *,
+    fixed: tuple[np.ndarray, np.ndarray],
+    banned: tuple[np.ndarray, np.ndarray],
+    kept: tuple[np.ndarray, np.ndarray],
+) -> tuple[Problem, np.ndarray, list[str]]:
+    """The solver-neutral problem of a run: (problem, candidate edges of the kept pairs,
+    every way the locked pairs break a rule)."""
+    team = build_teams(registry, policy, candidates)
+    preferred = _edges_of(registry, candidates, kept)
+    if preferred.size and policy.switching_cost:
+        bonus = np.zeros(len(candidates), np.int64)
+        bonus[preferred] = round(policy.switching_cost / policy.score_resolution)
+        team = replace(team, score=team.score + bonus)
+    lock_edges, conflicts = _locked_edges(registry, policy, candidates, fixed, banned, team)
+    problem = Problem(
+        n_children=len(registry.children),
+        n_volunteers=len(registry.volunteers),
+        child=candidates.child,
+        volunteer=candidates.volunteer,
+        score=team.score,
+        load=np.full(len(candidates), team.lead_load, np.int64),
+        capacity=registry.capacity * team.scale,
+        priority=prio,
+        locked=lock_edges,
+        score_scale=policy.score_resolution,
+        teams=team.teams,
+        **_fairness(policy, candidates, len(registry.volunteers)),
+    )
+    return problem, preferred, conflicts
+
+
+def infeasible(problem: Problem, reasons: list[str]) -> Solution:
+    """A solution that says the locks cannot hold, and why."""
+    return Solution(
+        problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, "none", reasons=tuple(reasons)
+    )
+
+
 def _edges_of(
     registry: Registry, candidates: Candidates, pairs: tuple[np.ndarray, np.ndarray]
 ) -> np.ndarray:
@@ -181,8 +198,8 @@ def _fairness(policy: Policy, candidates: Candidates, n_volunteers: int) -> dict
         return {}
     share = policy.fair_load
     if share is None:
-        kids = np.unique(candidates.child).size
-        vols = np.unique(candidates.volunteer).size
+        kids = int(np.count_nonzero(np.bincount(candidates.child)))
+        vols = int(np.count_nonzero(np.bincount(candidates.volunteer)))
         share = -(-kids // max(vols, 1))
     return {
         "fair_load": np.full(n_volunteers, share, np.int64),

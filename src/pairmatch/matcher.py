@@ -15,6 +15,7 @@ import io
 import json
 import os
 import tempfile
+import time
 import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,12 +25,18 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from pairmatch.candidates import Candidates, find_candidates, priorities
 from pairmatch.changes import Changes, apply_changes
 from pairmatch.errors import PairmatchError
 from pairmatch.io import Source, read_children, read_volunteers
-from pairmatch.match import broken_rules, match
+from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy
+from pairmatch.registry import Registry
+from pairmatch.rematch import carry_candidates
 from pairmatch.result import MatchResult
+from pairmatch.solvers import solve
+from pairmatch.solvers.base import Solution, Status, level2_value
+from pairmatch.solvers.repair import FlowRepair
 
 __all__ = ["FORMAT_VERSION", "PAIR_STATUSES", "Matcher", "MatcherFileError"]
 
@@ -67,6 +74,22 @@ def _now() -> pd.Timestamp:
 class Matcher:
     """Registers, pairs and their history, re-paired as records change.
 
+    Parameters
+    ----------
+    children, volunteers, policy:
+        As for :func:`pairmatch.match`.
+    stability:
+        ``"keep"`` (a kept pair is worth ``policy.switching_cost``) or ``"strict"`` (working
+        pairs are locked; only gaps are filled).
+    solver, time_limit, seed:
+        Search options, as for :func:`pairmatch.match`.
+    incremental:
+        Re-pair plain problems (no teams) by repairing the last optimal flow: only the
+        candidate pairs of added and edited records are computed, the flow is repaired by
+        shortest paths around what changed, and the result is proven optimal for the whole
+        problem by its reduced costs (:mod:`pairmatch.solvers.repair`). ``False`` solves
+        every update in full (same optimum; for checking and benchmarks).
+
     Examples
     --------
     >>> import pairmatch as pm
@@ -91,6 +114,7 @@ class Matcher:
         solver: str = "auto",
         time_limit: float | None = None,
         seed: int = 0,
+        incremental: bool = True,
     ) -> None:
         if stability not in ("keep", "strict"):
             raise ValueError(f"stability must be 'keep' or 'strict', got {stability!r}")
@@ -98,12 +122,16 @@ class Matcher:
         self.volunteers = read_volunteers(volunteers)
         self.policy = policy if policy is not None else Policy()
         self.stability = stability
-        self.options: dict[str, Any] = {"solver": solver, "time_limit": time_limit, "seed": seed}
+        self.options: dict[str, Any] = {
+            "solver": solver, "time_limit": time_limit, "seed": seed, "incremental": incremental,
+        }  # fmt: skip
         self.forbidden: set[tuple[str, str]] = set()
         self._history = pd.DataFrame({c: pd.Series(dtype=object) for c in _HISTORY_COLUMNS}).astype(
             {"start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]"}
         )
         self.result: MatchResult | None = None
+        self._flow: FlowRepair | None = None  # the last pairing's flow and its proof
+        self._unheld: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------------ state
     @property
@@ -205,8 +233,9 @@ class Matcher:
                 ended[(cid, vid)] = applied.removed_volunteers[vid]
         ended.update(applied.ended)  # the office's own reason comes first
         return self._resolve(
-            ended, when, applied.children, applied.volunteers, self.forbidden | set(applied.ended)
-        )
+            ended, when, applied.children, applied.volunteers, self.forbidden | set(applied.ended),
+            touched=(set(applied.touched_children), set(applied.touched_volunteers)),
+        )  # fmt: skip
 
     def _when(self, at: Any) -> pd.Timestamp:
         when = _now() if at is None else _utc(at)
@@ -223,9 +252,11 @@ class Matcher:
         volunteers: pd.DataFrame | None = None,
         forbidden_all: set[tuple[str, str]] | None = None,
         declined: set[tuple[str, str]] | None = None,
+        touched: tuple[set[str], set[str]] = (set(), set()),
     ) -> MatchResult:
         """Re-pair on the given registers; the Matcher's state changes only at the end,
-        when everything has succeeded."""
+        when everything has succeeded. ``touched`` names the children and volunteers that
+        were added or edited (their candidate pairs are computed afresh)."""
         children = self.children if children is None else children
         volunteers = self.volunteers if volunteers is None else volunteers
         forbidden_all = self.forbidden if forbidden_all is None else forbidden_all
@@ -236,38 +267,21 @@ class Matcher:
         # only those whose child and volunteer are both registered now apply
         kids, vols = set(children["id"]), set(volunteers["id"])
         forbidden = sorted(p for p in forbidden_all if p[0] in kids and p[1] in vols)
-        result = match(
-            children, volunteers, self.policy, forbidden=forbidden, keep=carry, **self.options
-        )
+        result, flow = self._pair(children, volunteers, forbidden, carry, roles, touched)
         # pairs that a hard rule now breaks are not candidates any more
-        cand, reg = result.candidates, result.registry
-        allowed = set(
-            zip(reg.child_ids[cand.child], reg.volunteer_ids[cand.volunteer], strict=True)
-        )
-        index_c = {cid: i for i, cid in enumerate(reg.child_ids)}
-        index_v = {vid: i for i, vid in enumerate(reg.volunteer_ids)}
-        broken = {
-            pair: "a hard rule now breaks it: "
-            + "; ".join(broken_rules(reg, self.policy, index_c[pair[0]], index_v[pair[1]], False))
-            for pair in carry
-            if pair not in allowed
-        }
+        reg = result.registry
+        carried_at = _pair_edges(reg, result.candidates, carry)
+        index_c = pd.Index(reg.child_ids)
+        index_v = pd.Index(reg.volunteer_ids)
+        broken = {}
+        for pair, edge in zip(carry, carried_at.tolist(), strict=True):
+            if edge < 0:
+                c, v = index_c.get_loc(pair[0]), index_v.get_loc(pair[1])
+                rules = broken_rules(reg, self.policy, c, v, False)
+                broken[pair] = "a hard rule now breaks it: " + "; ".join(rules)
         if self.stability == "strict":
-            holdable = self._holdable(
-                [pair for pair in carry if pair in allowed],
-                volunteers,
-                roles,
-                dict(zip(reg.child_ids, result.priority.tolist(), strict=True)),
-            )
-            for pair in carry:
-                if pair in allowed and pair not in holdable:
-                    broken[pair] = "the volunteer's capacity no longer holds it"
-            locked = match(
-                children, volunteers, self.policy, forbidden=forbidden,
-                locked=sorted(holdable), keep=carry, **self.options,
-            )  # fmt: skip
-            if locked.solution.has_solution:  # else: the keep result, pairs moved as needed
-                result = locked
+            for pair in self._unheld:
+                broken.setdefault(pair, "the volunteer's capacity no longer holds it")
         result = _keep_leads(result, roles)
         if not result.solution.has_solution:
             raise PairmatchError(
@@ -284,8 +298,113 @@ class Matcher:
         # everything succeeded: commit the new state
         self.children, self.volunteers, self.forbidden = children, volunteers, set(forbidden_all)
         self._history = history
+        self._flow = flow
         self.result = replace(result, diff=diff)
         return self.result
+
+    def _pair(
+        self,
+        children: pd.DataFrame,
+        volunteers: pd.DataFrame,
+        forbidden: list[tuple[str, str]],
+        carry: list[tuple[str, str]],
+        roles: dict[tuple[str, str], str],
+        touched: tuple[set[str], set[str]],
+    ) -> tuple[MatchResult, FlowRepair | None]:
+        """The new pairing, and the flow state that proves it (None with teams).
+
+        Plain problems are repaired from the previous flow when there is one (only what the
+        change touched is recomputed, and the answer is proven optimal over the whole
+        problem); anything else, or a repair that cannot be proven, is solved in full.
+        Under ``stability="strict"`` the current pairs the volunteers can still hold are
+        locked; the pairs they cannot are in ``self._unheld``.
+        """
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        registry = Registry.build(children, volunteers)
+        banned = registry.pair_indices(forbidden, "forbidden pairs")
+        kept = registry.pair_indices(carry, "kept pairs")
+        timings["validate"] = time.perf_counter() - t
+        t = time.perf_counter()
+        carried = None
+        if self._flow is not None and self.result is not None:
+            carried = carry_candidates(
+                self.result.registry, self.result.candidates, registry, self.policy, banned,
+                *touched,
+            )  # fmt: skip
+        if carried is None:
+            candidates = find_candidates(registry, self.policy, banned)
+        else:
+            candidates = carried.candidates
+        prio = priorities(registry, self.policy)
+        timings["candidates"] = time.perf_counter() - t
+        t = time.perf_counter()
+        fixed = (np.empty(0, np.int64), np.empty(0, np.int64))
+        self._unheld = set()
+        if self.stability == "strict":
+            at = _pair_edges(registry, candidates, carry)
+            allowed = [p for p, e in zip(carry, at.tolist(), strict=True) if e >= 0]
+            held = self._holdable(
+                allowed,
+                volunteers,
+                roles,
+                dict(zip(registry.child_ids, prio.tolist(), strict=True)),
+            )
+            self._unheld = set(allowed) - held
+            fixed = registry.pair_indices(sorted(held), "locked pairs")
+        problem, preferred, conflicts = build_problem(
+            registry, self.policy, candidates, prio, fixed=fixed, banned=banned, kept=kept
+        )
+        if conflicts:  # locks that cannot all hold (teams): pair without them
+            self._unheld |= {p for p in carry}
+            problem, preferred, conflicts = build_problem(
+                registry, self.policy, candidates, prio, banned=banned, kept=kept,
+                fixed=(np.empty(0, np.int64), np.empty(0, np.int64)),
+            )  # fmt: skip
+        timings["build"] = time.perf_counter() - t
+        t = time.perf_counter()
+        flow, solution = None, None
+        if carried is not None and self._flow is not None:
+            flow = self._flow.advance(
+                problem, carried.edge_from, carried.child_from, carried.volunteer_from
+            )
+            if flow is not None:
+                chosen = flow.chosen
+                solution = Solution(
+                    problem, chosen, Status.OPTIMAL,
+                    int(problem.priority[problem.child[chosen]].sum()),
+                    level2_value(problem, chosen), "flow", components=1,
+                    stats={"edges": problem.n_edges, "repair_searches": flow.searches},
+                )  # fmt: skip
+        if solution is None:
+            solution = solve(problem, **self._solve_options)
+            repairable = self.options["solver"] in ("auto", "flow") and self.options["incremental"]
+            if repairable and solution.status == Status.OPTIMAL:
+                flow = FlowRepair.start(problem, solution.chosen)
+        if not solution.has_solution and self.stability == "strict" and problem.locked.size:
+            self._unheld |= {p for p in carry}
+            problem, preferred, _ = build_problem(
+                registry, self.policy, candidates, prio, banned=banned, kept=kept,
+                fixed=(np.empty(0, np.int64), np.empty(0, np.int64)),
+            )  # fmt: skip
+            solution = solve(problem, **self._solve_options)
+            flow = None
+        timings["solve"] = time.perf_counter() - t
+        banned_ids = frozenset(
+            zip(registry.child_ids[banned[0]], registry.volunteer_ids[banned[1]], strict=True)
+        )
+        result = MatchResult(
+            registry, self.policy, candidates, solution, prio, timings, banned_ids, preferred
+        )
+        return result, flow
+
+    @property
+    def _solve_options(self) -> dict[str, Any]:
+        return {
+            "solver": self.options["solver"],
+            "time_limit": self.options["time_limit"],
+            "seed": self.options["seed"],
+        }
 
     def _roles(self) -> dict[tuple[str, str], str]:
         a = self.active
@@ -452,6 +571,24 @@ class Matcher:
             f"active_pairs={len(self.active)}, history={len(self._history)}, "
             f"stability={self.stability!r})"
         )
+
+
+def _pair_edges(
+    registry: Registry, candidates: Candidates, pairs: list[tuple[str, str]]
+) -> np.ndarray:
+    """The candidate edge of each (child_id, volunteer_id) pair, -1 where it is none."""
+    if not pairs:
+        return np.empty(0, np.int64)
+    m = max(len(registry.volunteers), 1)
+    c = pd.Index(registry.child_ids).get_indexer([p[0] for p in pairs])
+    v = pd.Index(registry.volunteer_ids).get_indexer([p[1] for p in pairs])
+    want = c.astype(np.int64) * m + v
+    keys = candidates.child * m + candidates.volunteer
+    if keys.size == 0:
+        return np.full(len(pairs), -1, np.int64)
+    pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+    hit = (c >= 0) & (v >= 0) & (keys[pos] == want)
+    return np.where(hit, pos, -1).astype(np.int64)
 
 
 def _keys(child: pd.Series, volunteer: pd.Series) -> pd.Series:

@@ -367,7 +367,7 @@ class Problem:
     @property
     def uniform_load(self) -> bool:
         """True when every edge of each volunteer uses the same load (flow can solve it)."""
-        if self.n_edges == 0:
+        if self.n_edges == 0 or self.load.min() == self.load.max():
             return True
         lo = np.full(self.n_volunteers, np.iinfo(np.int64).max)
         hi = np.zeros(self.n_volunteers, np.int64)

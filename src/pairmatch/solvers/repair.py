@@ -98,7 +98,7 @@ class _Net:
         load[problem.volunteer] = problem.load
         room = problem.capacity // load
         pen = int(problem.overload_penalty) if problem.has_fairness else 0
-        fair = room if not pen else np.minimum(room, problem.fair_load)  # type: ignore[type-var]
+        fair = room if not pen or problem.fair_load is None else np.minimum(room, problem.fair_load)
         locked_edge = np.zeros(problem.n_edges, bool)
         locked_edge[problem.locked] = True
         locked_child = np.zeros(n, bool)
@@ -485,27 +485,25 @@ class FlowRepair:
                 es = np.arange(lo, hi)[~matched[lo:hi]]
                 heads = n + volunteer[es]
                 offer = (du + pi[u]) + cost[es] - pi[heads]
-                kinds = _PAIR
+                kinds = np.full(heads.size, _PAIR, np.int8)
                 if net.free[u] and not self.unpaired[u]:
                     heads = np.append(heads, sink)
                     offer = np.append(offer, du + pi[u] - pi[sink])
                     es = np.append(es, -1)
-                    kinds = np.full(heads.size, _PAIR, np.int8)
-                    kinds[-1] = _LEAVE
+                    kinds = np.append(kinds, np.int8(_LEAVE))
             elif u < sink:  # a volunteer: unpair one of her children, or one more to sink
                 v = u - n
                 es = np.fromiter(mates.get(v, ()), np.int64)
                 heads = p.child[es]
                 offer = (du + pi[u]) - cost[es] - pi[heads]
-                kinds = _UNPAIR
+                kinds = np.full(heads.size, _UNPAIR, np.int8)
                 f = int(self.to_sink[v])
                 if f < net.room[v]:
                     step = 0 if f < net.fair[v] else net.pen
                     heads = np.append(heads, sink)
                     offer = np.append(offer, du + step + pi[u] - pi[sink])
                     es = np.append(es, -1)
-                    kinds = np.full(heads.size, _UNPAIR, np.int8)
-                    kinds[-1] = _TO_SINK
+                    kinds = np.append(kinds, np.int8(_TO_SINK))
             else:  # the sink: one pair less at a volunteer, or a child back from unpaired
                 vs = np.flatnonzero(self.to_sink > net.lock_load)
                 kids = np.flatnonzero(self.unpaired)
@@ -525,7 +523,7 @@ class FlowRepair:
             heads, offer = heads[better], offer[better]
             dist[heads] = offer
             pred[heads] = u
-            kind[heads] = kinds if isinstance(kinds, int) else kinds[better]
+            kind[heads] = kinds[better]
             via[heads] = es[better]
             for item in zip(offer.tolist(), heads.tolist(), strict=True):
                 heapq.heappush(heap, item)

@@ -1,0 +1,141 @@
+"""Candidate pairs carried over a change, so that a re-pairing recomputes only what the
+change touched.
+
+Whether a pair is allowed, and how well it fits, depends on its two records and the
+policy only. So after a change, the pairs of records that were neither added nor edited
+are taken from the previous run (their indices renumbered, the pairs forbidden since
+dropped), and only the pairs of new or edited records are computed, by direct distance
+computation (:func:`pairmatch.candidates.candidates_near`). The result is the same set of
+pairs, with the same fits to the last bit, as :func:`pairmatch.candidates.find_candidates`
+on the new registers (a test checks this); the maps it also returns tell the flow repair
+(:class:`pairmatch.solvers.repair.FlowRepair`) which edges and records are old.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pairmatch.candidates import (
+    Candidates,
+    candidates_near,
+    candidates_of,
+    great_circle_km,
+)
+from pairmatch.model.policy import Policy
+from pairmatch.registry import Registry
+
+__all__ = ["Carried", "carry_candidates"]
+
+_FIELDS = ("child", "volunteer", "distance_km", "need_fit", "shared_tags", "preference", "fit",
+           "score")  # fmt: skip
+
+#: Above this many (record, record) distances to compute, a full candidate search is faster.
+_DIRECT_LIMIT = 40_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class Carried:
+    """The candidate pairs after a change, and where each edge, child and volunteer was
+    before it (-1: new, or its record changed)."""
+
+    candidates: Candidates
+    edge_from: np.ndarray
+    child_from: np.ndarray
+    volunteer_from: np.ndarray
+
+
+def carry_candidates(
+    before: Registry,
+    pairs: Candidates,
+    registry: Registry,
+    policy: Policy,
+    banned: tuple[np.ndarray, np.ndarray],
+    touched_children: Collection[str],
+    touched_volunteers: Collection[str],
+) -> Carried | None:
+    """The candidate pairs of ``registry`` from those of ``before`` (``pairs``); records
+    whose ids are in ``touched_*`` (added or edited) get theirs computed afresh. None when
+    so many records changed that a full search is cheaper."""
+    n, m = len(registry.children), len(registry.volunteers)
+    child_to = _renumber(before.child_ids, registry.child_ids, touched_children)
+    vol_to = _renumber(before.volunteer_ids, registry.volunteer_ids, touched_volunteers)
+    child_from = _inverse(child_to, n)
+    volunteer_from = _inverse(vol_to, m)
+    fresh_c = np.flatnonzero(child_from < 0)
+    fresh_v = np.flatnonzero(volunteer_from < 0)
+    if fresh_c.size * m + fresh_v.size * n > _DIRECT_LIMIT:
+        return None
+    # the old pairs of untouched records, renumbered (both numberings follow the ids, so
+    # the pairs stay sorted by (child, volunteer))
+    c, v = child_to[pairs.child], vol_to[pairs.volunteer]
+    idx = np.flatnonzero((c >= 0) & (v >= 0))
+    key = c[idx] * max(m, 1) + v[idx]
+    if banned[0].size:  # pairs forbidden since the last run
+        ban = np.unique(banned[0] * max(m, 1) + banned[1])
+        pos = np.minimum(np.searchsorted(key, ban), max(key.size - 1, 0))
+        gone = pos[(key.size > 0) & (key[pos] == ban)] if key.size else pos[:0]
+        if gone.size:
+            keep = np.ones(key.size, bool)
+            keep[gone] = False
+            idx, key = idx[keep], key[keep]
+    # the pairs of new and edited records
+    old_children = np.flatnonzero(child_from >= 0)
+    parts = [
+        candidates_near(registry, policy, fresh_c, np.arange(m), banned),
+        candidates_near(registry, policy, old_children, fresh_v, banned),
+    ]
+    new = {f: np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS}
+    order = np.argsort(new["child"] * max(m, 1) + new["volunteer"], kind="stable")
+    new = {f: a[order] for f, a in new.items()}
+    at = np.searchsorted(key, new["child"] * max(m, 1) + new["volunteer"])
+    merged = {}
+    for f in _FIELDS:
+        old = getattr(pairs, f)[idx]
+        if f == "child":
+            old = c[idx]
+        elif f == "volunteer":
+            old = v[idx]
+        merged[f] = np.insert(old, at, new[f])
+    edge_from = np.insert(idx, at, -1)
+    reach = np.bincount(merged["child"], minlength=n).astype(np.int64)
+    reach += _banned_in_reach(registry, policy, banned)
+    candidates = Candidates(**merged, reach=reach)
+    return Carried(candidates, edge_from.astype(np.int64), child_from, volunteer_from)
+
+
+def _renumber(old_ids: np.ndarray, new_ids: np.ndarray, touched: Collection[str]) -> np.ndarray:
+    """New index of every old record; -1 when it left or was touched."""
+    to = pd.Index(new_ids).get_indexer(old_ids).astype(np.int64)
+    if touched:
+        to[pd.Index(old_ids).isin(list(touched))] = -1
+    return to
+
+
+def _inverse(to: np.ndarray, size: int) -> np.ndarray:
+    """Old index of every new record; -1 when it is new or touched."""
+    out = np.full(size, -1, np.int64)
+    ok = to >= 0
+    out[to[ok]] = np.flatnonzero(ok)
+    return out
+
+
+def _banned_in_reach(
+    registry: Registry, policy: Policy, banned: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Per child, the forbidden pairs that every other rule allows (``reach`` counts them,
+    as :func:`pairmatch.candidates.find_candidates` does)."""
+    n, m = len(registry.children), len(registry.volunteers)
+    out = np.zeros(n, np.int64)
+    if banned[0].size == 0:
+        return out
+    keys = np.unique(banned[0] * max(m, 1) + banned[1])
+    c, v = keys // max(m, 1), keys % max(m, 1)
+    ok = registry.consent[c] & registry.available[v] & (registry.capacity[v] > 0)
+    c, v = c[ok], v[ok]
+    dist = great_circle_km(registry.child_xyz[c], registry.volunteer_xyz[v])
+    allowed = candidates_of(registry, policy, c, v, dist)
+    return np.bincount(allowed.child, minlength=n).astype(np.int64)
