@@ -208,7 +208,7 @@ class Matcher:
 
     def _active_pairs(self) -> set[tuple[str, str]]:
         a = self.active
-        return set(zip(a["child_id"], a["volunteer_id"], strict=True))
+        return set(zip(a["child_id"].tolist(), a["volunteer_id"].tolist(), strict=True))
 
     # ------------------------------------------------------------------ solving
     def solve(self, *, at: Any = None) -> MatchResult:
@@ -271,8 +271,7 @@ class Matcher:
         # pairs that a hard rule now breaks are not candidates any more
         reg = result.registry
         carried_at = _pair_edges(reg, result.candidates, carry)
-        index_c = pd.Index(reg.child_ids)
-        index_v = pd.Index(reg.volunteer_ids)
+        index_c, index_v = reg.child_index, reg.volunteer_index
         broken = {}
         for pair, edge in zip(carry, carried_at.tolist(), strict=True):
             if edge < 0:
@@ -289,7 +288,9 @@ class Matcher:
                 f"{'; '.join(result.reasons) or 'no reason given'}); nothing was changed"
             )
         now_pairs = result.pairs
-        after = set(zip(now_pairs["child_id"], now_pairs["volunteer_id"], strict=True))
+        after = set(
+            zip(now_pairs["child_id"].tolist(), now_pairs["volunteer_id"].tolist(), strict=True)
+        )
         ended = {pair: why for pair, why in {**ended, **broken}.items() if pair not in after}
         for pair in before - after:
             ended.setdefault(pair, "replaced by a better overall pairing")
@@ -322,8 +323,8 @@ class Matcher:
         timings: dict[str, float] = {}
         t = time.perf_counter()
         registry = Registry.build(children, volunteers)
-        banned = registry.pair_indices(forbidden, "forbidden pairs")
-        kept = registry.pair_indices(carry, "kept pairs")
+        banned = _indices(registry, forbidden)
+        kept = _indices(registry, carry)
         timings["validate"] = time.perf_counter() - t
         t = time.perf_counter()
         carried = None
@@ -351,7 +352,7 @@ class Matcher:
                 dict(zip(registry.child_ids, prio.tolist(), strict=True)),
             )
             self._unheld = set(allowed) - held
-            fixed = registry.pair_indices(sorted(held), "locked pairs")
+            fixed = _indices(registry, sorted(held))
         problem, preferred, conflicts = build_problem(
             registry, self.policy, candidates, prio, fixed=fixed, banned=banned, kept=kept
         )
@@ -408,7 +409,8 @@ class Matcher:
 
     def _roles(self) -> dict[tuple[str, str], str]:
         a = self.active
-        return dict(zip(zip(a["child_id"], a["volunteer_id"], strict=True), a["role"], strict=True))
+        pairs = zip(a["child_id"].tolist(), a["volunteer_id"].tolist(), strict=True)
+        return dict(zip(pairs, a["role"].tolist(), strict=True))
 
     def _holdable(
         self,
@@ -419,7 +421,7 @@ class Matcher:
     ) -> set[tuple[str, str]]:
         """The current pairs each volunteer can still hold, in her capacity (a lead uses a
         slot, a supporter ``policy.support_load`` of one) and lead cap, neediest first."""
-        cap = dict(zip(volunteers["id"], volunteers["capacity"], strict=True))
+        cap = dict(zip(volunteers["id"].tolist(), volunteers["capacity"].tolist(), strict=True))
         most = self.policy.max_leads
         share = float(self.policy.support_fraction)
         held: dict[str, float] = {}
@@ -573,6 +575,19 @@ class Matcher:
         )
 
 
+def _indices(registry: Registry, pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(child index, volunteer index) of (child_id, volunteer_id) pairs whose records are
+    registered (the Matcher's own pairs: no validation needed)."""
+    if not pairs:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    kids, vols = zip(*pairs, strict=True)
+    c = registry.child_index.get_indexer(list(kids)).astype(np.int64)
+    v = registry.volunteer_index.get_indexer(list(vols)).astype(np.int64)
+    if (c < 0).any() or (v < 0).any():
+        raise PairmatchError("internal: a pair of the Matcher names a record not registered")
+    return c, v
+
+
 def _pair_edges(
     registry: Registry, candidates: Candidates, pairs: list[tuple[str, str]]
 ) -> np.ndarray:
@@ -580,15 +595,13 @@ def _pair_edges(
     if not pairs:
         return np.empty(0, np.int64)
     m = max(len(registry.volunteers), 1)
-    c = pd.Index(registry.child_ids).get_indexer([p[0] for p in pairs])
-    v = pd.Index(registry.volunteer_ids).get_indexer([p[1] for p in pairs])
-    want = c.astype(np.int64) * m + v
+    c, v = _indices(registry, pairs)
+    want = c * m + v
     keys = candidates.child * m + candidates.volunteer
     if keys.size == 0:
         return np.full(len(pairs), -1, np.int64)
     pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
-    hit = (c >= 0) & (v >= 0) & (keys[pos] == want)
-    return np.where(hit, pos, -1).astype(np.int64)
+    return np.where(keys[pos] == want, pos, -1).astype(np.int64)
 
 
 def _keys(child: pd.Series, volunteer: pd.Series) -> pd.Series:
@@ -669,8 +682,8 @@ def _diff(
     lost this volunteer and has another, or got this volunteer in place of another)."""
     had = {c for c, _ in before}
     has = {c for c, _ in after}
-    now = dict(zip(zip(pairs["child_id"], pairs["volunteer_id"], strict=True), pairs["role"],
-                   strict=True))  # fmt: skip
+    keys = zip(pairs["child_id"].tolist(), pairs["volunteer_id"].tolist(), strict=True)
+    now = dict(zip(keys, pairs["role"].tolist(), strict=True))
     rows = []
     for pair in sorted(before | after):
         cid, vid = pair

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -175,13 +176,23 @@ class Registry:
         fits = (a == b) | (a < 0) | (b < 0)
         return (a[:, 2] == b[:, 2]) & fits[:, 0] & fits[:, 1]
 
-    @property
+    @cached_property
     def child_ids(self) -> np.ndarray:
         return self.children["id"].to_numpy(object)
 
-    @property
+    @cached_property
     def volunteer_ids(self) -> np.ndarray:
         return self.volunteers["id"].to_numpy(object)
+
+    @cached_property
+    def child_index(self) -> pd.Index:
+        """Position of every child id (a hash index, built once)."""
+        return pd.Index(self.child_ids)
+
+    @cached_property
+    def volunteer_index(self) -> pd.Index:
+        """Position of every volunteer id (a hash index, built once)."""
+        return pd.Index(self.volunteer_ids)
 
     def pair_indices(self, pairs: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
         """(child index, volunteer index) arrays for (child_id, volunteer_id) pairs.
@@ -192,8 +203,8 @@ class Registry:
         rows = _pair_rows(pairs, what)
         if not rows:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        cid = pd.Index(self.children["id"]).get_indexer([r[0] for r in rows])
-        vid = pd.Index(self.volunteers["id"]).get_indexer([r[1] for r in rows])
+        cid = self.child_index.get_indexer([r[0] for r in rows])
+        vid = self.volunteer_index.get_indexer([r[1] for r in rows])
         issues = []
         for i in range(len(rows)):
             if cid[i] < 0:

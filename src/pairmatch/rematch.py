@@ -70,18 +70,24 @@ def carry_candidates(
     if fresh_c.size * m + fresh_v.size * n > _DIRECT_LIMIT:
         return None
     # the old pairs of untouched records, renumbered (both numberings follow the ids, so
-    # the pairs stay sorted by (child, volunteer))
-    c, v = child_to[pairs.child], vol_to[pairs.volunteer]
-    idx = np.flatnonzero((c >= 0) & (v >= 0))
-    key = c[idx] * max(m, 1) + v[idx]
+    # the pairs stay sorted by (child, volunteer)); whole-array work is skipped where a
+    # numbering did not change
+    c = pairs.child if _identity(child_to) else child_to[pairs.child]
+    v = pairs.volunteer if _identity(vol_to) else vol_to[pairs.volunteer]
+    keep = None
+    if c is not pairs.child or fresh_c.size:
+        keep = c >= 0
+    if v is not pairs.volunteer or fresh_v.size:
+        keep = v >= 0 if keep is None else keep & (v >= 0)
     if banned[0].size:  # pairs forbidden since the last run
+        key = c.astype(np.int64) * max(m, 1) + v
         ban = np.unique(banned[0] * max(m, 1) + banned[1])
-        pos = np.minimum(np.searchsorted(key, ban), max(key.size - 1, 0))
-        gone = pos[(key.size > 0) & (key[pos] == ban)] if key.size else pos[:0]
-        if gone.size:
-            keep = np.ones(key.size, bool)
-            keep[gone] = False
-            idx, key = idx[keep], key[keep]
+        pos = np.searchsorted(key, ban)
+        hit = pos < key.size
+        hit[hit] = key[pos[hit]] == ban[hit]
+        if hit.any():
+            keep = np.ones(key.size, bool) if keep is None else keep.copy()
+            keep[pos[hit]] = False
     # the pairs of new and edited records
     old_children = np.flatnonzero(child_from >= 0)
     parts = [
@@ -89,22 +95,27 @@ def carry_candidates(
         candidates_near(registry, policy, old_children, fresh_v, banned),
     ]
     new = {f: np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS}
-    order = np.argsort(new["child"] * max(m, 1) + new["volunteer"], kind="stable")
-    new = {f: a[order] for f, a in new.items()}
-    at = np.searchsorted(key, new["child"] * max(m, 1) + new["volunteer"])
     merged = {}
     for f in _FIELDS:
-        old = getattr(pairs, f)[idx]
-        if f == "child":
-            old = c[idx]
-        elif f == "volunteer":
-            old = v[idx]
-        merged[f] = np.insert(old, at, new[f])
-    edge_from = np.insert(idx, at, -1)
+        old = {"child": c, "volunteer": v}.get(f, getattr(pairs, f))
+        merged[f] = old if keep is None else old[keep]
+    edge_from = np.arange(len(pairs)) if keep is None else np.flatnonzero(keep)
+    if new["child"].size:
+        order = np.argsort(new["child"] * max(m, 1) + new["volunteer"], kind="stable")
+        key = merged["child"] * max(m, 1) + merged["volunteer"]
+        at = np.searchsorted(key, new["child"][order] * max(m, 1) + new["volunteer"][order])
+        for f in _FIELDS:
+            merged[f] = np.insert(merged[f], at, new[f][order])
+        edge_from = np.insert(edge_from, at, -1)
     reach = np.bincount(merged["child"], minlength=n).astype(np.int64)
     reach += _banned_in_reach(registry, policy, banned)
     candidates = Candidates(**merged, reach=reach)
     return Carried(candidates, edge_from.astype(np.int64), child_from, volunteer_from)
+
+
+def _identity(to: np.ndarray) -> bool:
+    """Whether a renumbering keeps every record where it was."""
+    return bool(np.all(to == np.arange(to.size)))
 
 
 def _renumber(old_ids: np.ndarray, new_ids: np.ndarray, touched: Collection[str]) -> np.ndarray:

@@ -458,6 +458,8 @@ class FlowRepair:
         n, sink = p.n_children, net.sink
         size = sink + 1
         matched, start, cost, volunteer = self.matched, net.start, net.cost, p.volunteer
+        child, room, fair, free, unpaired = p.child, net.room, net.fair, net.free, self.unpaired
+        sink_kind = _LEAVE
         dist = np.full(size, _INF, np.int64)
         done = np.zeros(size, bool)
         pred = np.full(size, -1, np.int64)
@@ -478,6 +480,8 @@ class FlowRepair:
             if balance[u] < 0:
                 target = u
                 break
+            to_sink = None  # an offer to the sink from u, relaxed apart from the array ones
+            kinds: int | np.ndarray
             if u < n:  # a child: pair arcs to her volunteers, and leaving unpaired
                 if net.locked_child[u]:
                     continue
@@ -485,28 +489,22 @@ class FlowRepair:
                 es = np.arange(lo, hi)[~matched[lo:hi]]
                 heads = n + volunteer[es]
                 offer = (du + pi[u]) + cost[es] - pi[heads]
-                kinds = np.full(heads.size, _PAIR, np.int8)
-                if net.free[u] and not self.unpaired[u]:
-                    heads = np.append(heads, sink)
-                    offer = np.append(offer, du + pi[u] - pi[sink])
-                    es = np.append(es, -1)
-                    kinds = np.append(kinds, np.int8(_LEAVE))
+                kinds = _PAIR
+                if free[u] and not unpaired[u]:
+                    to_sink, sink_kind = du + pi[u] - pi[sink], _LEAVE
             elif u < sink:  # a volunteer: unpair one of her children, or one more to sink
                 v = u - n
                 es = np.fromiter(mates.get(v, ()), np.int64)
-                heads = p.child[es]
+                heads = child[es]
                 offer = (du + pi[u]) - cost[es] - pi[heads]
-                kinds = np.full(heads.size, _UNPAIR, np.int8)
+                kinds = _UNPAIR
                 f = int(self.to_sink[v])
-                if f < net.room[v]:
-                    step = 0 if f < net.fair[v] else net.pen
-                    heads = np.append(heads, sink)
-                    offer = np.append(offer, du + step + pi[u] - pi[sink])
-                    es = np.append(es, -1)
-                    kinds = np.append(kinds, np.int8(_TO_SINK))
+                if f < room[v]:
+                    step = 0 if f < fair[v] else net.pen
+                    to_sink, sink_kind = du + step + pi[u] - pi[sink], _TO_SINK
             else:  # the sink: one pair less at a volunteer, or a child back from unpaired
                 vs = np.flatnonzero(self.to_sink > net.lock_load)
-                kids = np.flatnonzero(self.unpaired)
+                kids = np.flatnonzero(unpaired)
                 heads = np.concatenate((n + vs, kids))
                 offer = np.concatenate(
                     (
@@ -517,13 +515,16 @@ class FlowRepair:
                 es = np.full(heads.size, -1, np.int64)
                 kinds = np.full(heads.size, _RETURN, np.int8)
                 kinds[: vs.size] = _FROM_SINK
+            if to_sink is not None and to_sink < dist[sink]:
+                dist[sink], pred[sink], kind[sink], via[sink] = to_sink, u, sink_kind, -1
+                heapq.heappush(heap, (int(to_sink), sink))
             better = offer < dist[heads]
             if not better.any():
                 continue
             heads, offer = heads[better], offer[better]
             dist[heads] = offer
             pred[heads] = u
-            kind[heads] = kinds[better]
+            kind[heads] = kinds if isinstance(kinds, int) else kinds[better]
             via[heads] = es[better]
             for item in zip(offer.tolist(), heads.tolist(), strict=True):
                 heapq.heappush(heap, item)
