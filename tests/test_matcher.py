@@ -248,3 +248,33 @@ def test_strict_teams_keep_history_and_pairs_in_step() -> None:
     assert m.history["end"].isna().all()
     assert set(result.diff["change"]) == {"kept"}
     assert (result.diff["reason"] == "").all()
+
+
+@pytest.mark.parametrize("stability", ["keep", "strict"])
+def test_incremental_update_equals_a_full_re_solve(stability: str) -> None:
+    """The repaired update reaches the optimum a full re-solve with the same switching
+    costs reaches (and is repaired, not solved again)."""
+    children, volunteers = pm.synth.county(400, seed=11)
+    extra, _ = pm.synth.county(6, seed=12)
+    extra = extra.assign(id=[f"X{i}" for i in range(len(extra))])
+    policy = pm.Policy(max_distance_km=5, fairness_penalty=2.0)
+    fast = pm.Matcher(children, volunteers, policy, stability=stability)
+    full = pm.Matcher(children, volunteers, policy, stability=stability, incremental=False)
+    first = fast.solve(at="2026-01-01")
+    full.solve(at="2026-01-01")
+    busy = first.pairs["volunteer_id"].value_counts().index[:3].tolist()
+    pair = first.pairs.iloc[7]
+    changes = pm.Changes(
+        remove_volunteers=busy[:2],
+        edit_volunteers=[{"id": busy[2], "capacity": 1}],
+        add_children=extra,
+        edit_children=pd.DataFrame({"id": children["id"].iloc[:4], "need_safety": 3}),
+        end_pairs=[(pair["child_id"], pair["volunteer_id"], "family request")],
+    )
+    a = fast.update(changes, at="2026-02-01")
+    b = full.update(changes, at="2026-02-01")
+    assert "repair_searches" in a.solution.stats and "repair_searches" not in b.solution.stats
+    assert a.status == b.status == pm.Status.OPTIMAL
+    assert a.priority_paired == b.priority_paired
+    assert a.objective == pytest.approx(b.objective)
+    assert pm.verify(a).ok

@@ -77,6 +77,25 @@ class MatcherStates(RuleBasedStateMachine):
         change = pm.Changes(end_pairs=[(row["child_id"], row["volunteer_id"], "request")])
         self.result = self.m.update(change)
 
+    @precondition(lambda self: len(self.m.active) > 0)
+    @rule(k=st.integers(0, 10**6))
+    def mixed_batch(self, k: int) -> None:
+        """Several kinds of change at once (their interplay is where carry-over can slip)."""
+        row = self.m.active.iloc[k % len(self.m.active)]
+        vols = self.m.volunteers["id"]
+        kids = self.m.children["id"]
+        gone = vols.iat[(k // 7) % (len(vols) - 1)]
+        new = EXTRA_CHILDREN.iloc[[self.added % 30]].assign(id=[f"MIX{self.added:04d}"])
+        self.added += 1
+        change = pm.Changes(
+            remove_volunteers=[gone] if gone != row["volunteer_id"] else [],
+            end_pairs=[(row["child_id"], row["volunteer_id"], "request")],
+            add_children=new,
+            edit_children=[{"id": kids.iat[(k // 3) % len(kids)], "need_life": k % 4}],
+            edit_volunteers=[{"id": v, "capacity": k % 3} for v in vols.iloc[-1:] if v != gone],
+        )
+        self.result = self.m.update(change)
+
     @rule()
     def save_and_load(self) -> None:
         path = self.m.save(self.folder / "state.pm")

@@ -79,9 +79,12 @@ def carry_candidates(
         keep = c >= 0
     if v is not pairs.volunteer or fresh_v.size:
         keep = v >= 0 if keep is None else keep & (v >= 0)
-    if banned[0].size:  # pairs forbidden since the last run
-        key = c.astype(np.int64) * max(m, 1) + v
-        ban = np.unique(banned[0] * max(m, 1) + banned[1])
+    if banned[0].size:  # pairs forbidden since the last run, found by their old indices
+        bc, bv = child_from[banned[0]], volunteer_from[banned[1]]
+        both = (bc >= 0) & (bv >= 0)  # else the pair's edges are computed afresh
+        m_old = max(len(before.volunteers), 1)
+        key = pairs.child * m_old + pairs.volunteer
+        ban = np.unique(bc[both] * m_old + bv[both])
         pos = np.searchsorted(key, ban)
         hit = pos < key.size
         hit[hit] = key[pos[hit]] == ban[hit]
