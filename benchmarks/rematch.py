@@ -86,7 +86,7 @@ def main() -> None:
         for name, steps in (("one volunteer leaves", args.repeat), ("1% batch", 1)):
             quick, slow, same, kept = [], [], [], []
             result = fast.result
-            for step in range(steps):
+            for _ in range(steps):
                 if name == "one volunteer leaves":
                     changes, touched = _one_leaves(fast, rng)
                 else:
