@@ -275,7 +275,8 @@ class Matcher:
         broken = {}
         for pair, edge in zip(carry, carried_at.tolist(), strict=True):
             if edge < 0:
-                c, v = index_c.get_loc(pair[0]), index_v.get_loc(pair[1])
+                c = int(index_c.get_indexer(pd.Index([pair[0]]))[0])
+                v = int(index_v.get_indexer(pd.Index([pair[1]]))[0])
                 rules = broken_rules(reg, self.policy, c, v, False)
                 broken[pair] = "a hard rule now breaks it: " + "; ".join(rules)
         if self.stability == "strict":
@@ -581,8 +582,8 @@ def _indices(registry: Registry, pairs: list[tuple[str, str]]) -> tuple[np.ndarr
     if not pairs:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     kids, vols = zip(*pairs, strict=True)
-    c = registry.child_index.get_indexer(list(kids)).astype(np.int64)
-    v = registry.volunteer_index.get_indexer(list(vols)).astype(np.int64)
+    c = registry.child_index.get_indexer(pd.Index(list(kids))).astype(np.int64)
+    v = registry.volunteer_index.get_indexer(pd.Index(list(vols))).astype(np.int64)
     if (c < 0).any() or (v < 0).any():
         raise PairmatchError("internal: a pair of the Matcher names a record not registered")
     return c, v

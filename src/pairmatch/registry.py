@@ -203,8 +203,8 @@ class Registry:
         rows = _pair_rows(pairs, what)
         if not rows:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        cid = self.child_index.get_indexer([r[0] for r in rows])
-        vid = self.volunteer_index.get_indexer([r[1] for r in rows])
+        cid = self.child_index.get_indexer(pd.Index([r[0] for r in rows]))
+        vid = self.volunteer_index.get_indexer(pd.Index([r[1] for r in rows]))
         issues = []
         for i in range(len(rows)):
             if cid[i] < 0:
