@@ -63,19 +63,24 @@ def _gender_codes(values: pd.Series) -> np.ndarray:
 
 
 def _tag_bits(children: pd.Series, volunteers: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Tags as bitsets (rows × words of uint64) over one shared vocabulary."""
+    """Tags as bitsets (rows × words of uint64) over one shared vocabulary. Each distinct
+    tag text is split once (registers repeat a few hundred combinations)."""
     both = pd.concat([children, volunteers], ignore_index=True).astype(str)
-    exploded = both.str.split(";").explode()
+    codes, texts = pd.factorize(both)
+    exploded = pd.Series(texts, dtype=object).str.split(";").explode()
     exploded = exploded[exploded != ""]
     vocab = tuple(sorted(exploded.unique()))
     words = max(1, -(-len(vocab) // 64))
-    bits = np.zeros((len(both), words), dtype=np.uint64)
+    per_text = np.zeros((len(texts), words), dtype=np.uint64)
     if len(exploded):
         code = pd.Categorical(exploded.to_numpy(), categories=vocab).codes.astype(np.int64)
         rows = exploded.index.to_numpy(np.int64)
         np.bitwise_or.at(
-            bits, (rows, code // 64), np.left_shift(np.uint64(1), (code % 64).astype(np.uint64))
+            per_text,
+            (rows, code // 64),
+            np.left_shift(np.uint64(1), (code % 64).astype(np.uint64)),
         )
+    bits = per_text[codes] if len(texts) else np.zeros((len(both), words), dtype=np.uint64)
     n = len(children)
     return bits[:n], bits[n:]
 

@@ -46,7 +46,7 @@ _PAIR, _UNPAIR, _TO_SINK, _FROM_SINK, _LEAVE, _RETURN = range(6)
 
 def repair_unsupported(problem: Problem) -> str | None:
     """Why :class:`FlowRepair` cannot hold ``problem``, or None."""
-    if problem.n_edges and np.any(np.diff(problem.child) < 0):
+    if problem.n_edges and not np.all(problem.child[1:] >= problem.child[:-1]):
         return "edges not sorted by child"
     if problem.has_teams:
         return "teams are side constraints"
@@ -108,7 +108,9 @@ class _Net:
         locked_edge[problem.locked] = True
         locked_child = np.zeros(n, bool)
         locked_child[problem.child[problem.locked]] = True
-        cost = -(weight * problem.priority[problem.child] + problem.score)
+        cost = problem.priority[problem.child]  # a fresh array: built in place
+        cost *= -weight
+        cost -= problem.score
         return cls(
             problem=problem,
             weight=weight,
@@ -341,16 +343,24 @@ class FlowRepair:
         pi[:n][kept_c] = self.pi[child_from[kept_c]]
         pi[n:sink][kept_v] = self.pi[old.problem.n_children + volunteer_from[kept_v]]
         pi[sink] = self.pi[old.sink]
-        # the old flow on the edges that are still there
+        # the old flow on the edges that are still there; an edge of a new or edited
+        # record counts as new whatever edge_from says
         known = edge_from >= 0
-        matched = np.zeros(problem.n_edges, bool)
-        matched[known] = self.matched[edge_from[known]]
-        matched &= kept_c[child] & kept_v[vol]
+        fresh_c, fresh_v = np.flatnonzero(~kept_c), np.flatnonzero(~kept_v)
+        if fresh_c.size or fresh_v.size:
+            stale = np.zeros(problem.n_edges, bool)
+            for c in fresh_c.tolist():
+                stale[net.start[c] : net.start[c + 1]] = True
+            if fresh_v.size:
+                stale |= np.isin(vol, fresh_v)
+            known &= ~stale
+        old_edge = edge_from[known]
+        before = np.zeros(problem.n_edges, bool)
+        before[known] = self.matched[old_edge]
+        matched = before.copy()
         matched[net.locked_edge] = True
         matched &= ~net.locked_child[child] | net.locked_edge
         _trim_to_room(net, matched)
-        before = np.zeros(problem.n_edges, bool)
-        before[known] = self.matched[edge_from[known]]
         to_sink = np.bincount(vol[matched], minlength=m)
         paired = np.zeros(n, bool)
         paired[child[matched]] = True
@@ -358,8 +368,8 @@ class FlowRepair:
         state = FlowRepair(net, matched, to_sink, unpaired, pi)
         state._fresh_potentials(~kept_c, ~kept_v)
         # arcs whose cost, flow or ends changed; all others kept their reduced cost
-        changed = ~known | (matched != before) | ~kept_c[child] | ~kept_v[vol]
-        changed[known] |= net.cost[known] != old.cost[edge_from[known]]
+        changed = ~known | (matched != before)
+        changed[known] |= net.cost[known] != old.cost[old_edge]
         balance = np.zeros(sink + 1, np.int64)
         state._saturate(np.flatnonzero(changed), balance)
         if int(balance[balance > 0].sum()) > MAX_UNITS:
@@ -474,6 +484,8 @@ class FlowRepair:
         kind = np.full(size, -1, np.int8)
         via = np.full(size, -1, np.int64)  # the edge, for pair arcs
         sources = np.flatnonzero(balance > 0)
+        short = balance < 0
+        best = _INF  # the nearest shortage met so far: farther offers cannot matter
         dist[sources] = 0
         heap = [(0, int(s)) for s in sources]
         settled: list[int] = []
@@ -523,13 +535,18 @@ class FlowRepair:
                 es = np.full(heads.size, -1, np.int64)
                 kinds = np.full(heads.size, _RETURN, np.int8)
                 kinds[: vs.size] = _FROM_SINK
-            if to_sink is not None and to_sink < dist[sink]:
+            if to_sink is not None and to_sink < dist[sink] and to_sink < best:
                 dist[sink], pred[sink], kind[sink], via[sink] = to_sink, u, sink_kind, -1
                 heapq.heappush(heap, (int(to_sink), sink))
-            better = offer < dist[heads]
+                if short[sink]:
+                    best = int(to_sink)
+            better = (offer < dist[heads]) & (offer < best)
             if not better.any():
                 continue
             heads, offer = heads[better], offer[better]
+            reached = short[heads]
+            if reached.any():
+                best = min(best, int(offer[reached].min()))
             dist[heads] = offer
             pred[heads] = u
             kind[heads] = kinds if isinstance(kinds, int) else kinds[better]
