@@ -38,6 +38,7 @@ from pairmatch.model import (
     Skills,
     Volunteer,
 )
+from pairmatch.partition import PartitionedResult, match_partitioned
 from pairmatch.problem import Problem
 from pairmatch.reasons import Reason
 from pairmatch.result import Explanation, MatchResult, UnknownIdError
@@ -65,6 +66,7 @@ __all__ = [
     "Needs",
     "Options",
     "PairmatchError",
+    "PartitionedResult",
     "Policy",
     "Problem",
     "Reason",
@@ -80,6 +82,7 @@ __all__ = [
     "Volunteer",
     "__version__",
     "match",
+    "match_partitioned",
     "read_children",
     "read_volunteers",
     "solve",

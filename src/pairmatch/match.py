@@ -167,8 +167,11 @@ def build_problem(
         locked=lock_edges,
         score_scale=policy.score_resolution,
         teams=team.teams,
+        groups=None if policy.allow_cross_county else registry.child_county,
         **_fairness(policy, candidates, len(registry.volunteers)),
     )
+    if policy.allow_cross_county:  # a county is no boundary: each component is its own part
+        problem = replace(problem, groups=problem.components()[1])
     return problem, preferred, conflicts
 
 

@@ -152,6 +152,11 @@ class Problem:
     fair_load, overload_penalty:
         Fairness: level 2 loses ``overload_penalty`` (an integer) for each pair a volunteer
         takes beyond her ``fair_load`` (pairs, per volunteer). Off by default.
+    groups:
+        Optional label per child (e.g. the county): exact flow solves each group in its own
+        network, so a group's pairs do not depend on what else is in the problem (equally
+        good pairings are chosen the same way when a group is solved alone). A connected
+        component that spans groups is solved with the lowest of them.
     """
 
     n_children: int
@@ -168,6 +173,7 @@ class Problem:
     teams: Teams | None = None
     fair_load: np.ndarray | None = None
     overload_penalty: int = 0
+    groups: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, m = int(self.n_children), int(self.n_volunteers)
@@ -226,6 +232,9 @@ class Problem:
                 bad("fair_load", "every fair load must be >= 0")
         if int(self.overload_penalty) < 0:
             bad("overload_penalty", "must be >= 0")
+        groups = None
+        if self.groups is not None:
+            groups = _int_array(self.groups, "groups", n)
         if not issues and e:
             key = a["child"] * max(m, 1) + a["volunteer"]
             # edges built by pairmatch are sorted, which proves uniqueness in one pass
@@ -242,6 +251,7 @@ class Problem:
         if fair is not None:
             fair.setflags(write=False)
         object.__setattr__(self, "fair_load", fair)
+        object.__setattr__(self, "groups", groups)
 
     # ------------------------------------------------------------------ construction
     @classmethod

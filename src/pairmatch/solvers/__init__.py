@@ -171,5 +171,6 @@ def _fix_locks(problem: Problem) -> tuple[np.ndarray, Problem, np.ndarray, list[
         score_scale=problem.score_scale,
         fair_load=fair,
         overload_penalty=problem.overload_penalty,
+        groups=problem.groups,
     )
     return locked, rest, keep, reasons

@@ -12,8 +12,10 @@ component (pairings of different components never interact, so that is enough): 
 score can pay for one unit of priority, which makes the flow optimum the lexicographic one.
 
 OR-Tools multiplies costs by the number of nodes internally, so the folded costs must stay
-far inside 64 bits. All components are solved in one network when they fit; otherwise each
-component gets its own network with its own ``M`` and node count; a problem whose costs do
+far inside 64 bits. All components are solved in one network when they fit (one network per
+group when the problem has ``groups``, so that a county's pairs are the same whether it is
+solved alone or with its province); otherwise each component gets its own network with its
+own ``M`` and node count; a problem whose costs do
 not fit even then is reported unsupported (``solver="auto"`` then takes CP-SAT).
 """
 
@@ -111,21 +113,19 @@ class FlowBackend(Backend):
         if reason:
             raise SolverError(f"flow cannot solve this problem: {reason}; use solver='cpsat'")
         plan = _plan(problem)
-        if plan.one_network:
-            weight = int(plan.weight.max(initial=1))
-            outcome = _solve_network(problem, np.arange(problem.n_children), weight)
-            parts, notes = ([outcome], []) if not isinstance(outcome, str) else ([], [outcome])
-        else:
-            parts, notes = [], []
-            order = np.argsort(plan.child_label, kind="stable")
-            cuts = np.flatnonzero(np.diff(plan.child_label[order])) + 1
-            for members in np.split(order, cuts):
-                weight = int(plan.weight[plan.child_label[members[0]]])
-                outcome = _solve_network(problem, members, weight)
-                if isinstance(outcome, str):
-                    notes.append(outcome)
-                else:
-                    parts.append(outcome)
+        # one network per group (one in all without groups) when the whole fits, since any
+        # part of a network that fits fits too; else one network per component
+        label = _network_labels(problem, plan) if plan.one_network else plan.child_label
+        parts, notes = [], []
+        order = np.argsort(label, kind="stable")
+        cuts = np.flatnonzero(np.diff(label[order])) + 1
+        for members in np.split(order, cuts) if order.size else []:
+            weight = int(plan.weight[np.unique(plan.child_label[members])].max(initial=1))
+            outcome = _solve_network(problem, members, weight)
+            if isinstance(outcome, str):
+                notes.append(outcome)
+            else:
+                parts.append(outcome)
         if notes:
             return CoreResult(
                 np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, tuple(notes), plan.count
@@ -134,6 +134,16 @@ class FlowBackend(Backend):
         p = int(problem.priority[problem.child[chosen]].sum())
         s = level2_value(problem, chosen)
         return CoreResult(chosen, Status.OPTIMAL, p, s, (), plan.count)
+
+
+def _network_labels(problem: Problem, plan: _Plan) -> np.ndarray:
+    """The network of every child: all in one without groups; else one per group, a
+    component that spans groups going with its lowest."""
+    if problem.groups is None:
+        return np.zeros(problem.n_children, np.int64)
+    lowest = np.full(plan.count, np.iinfo(np.int64).max)
+    np.minimum.at(lowest, plan.child_label, problem.groups)
+    return lowest[plan.child_label]
 
 
 def _solve_network(problem: Problem, members: np.ndarray, weight: int) -> np.ndarray | str:
