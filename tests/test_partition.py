@@ -83,3 +83,14 @@ def test_across_counties_parts_follow_the_components() -> None:
     crossing = parts.pairs.merge(volunteers[["id", "county"]], left_on="volunteer_id",
                                  right_on="id", suffixes=("", "_v"))  # fmt: skip
     assert len(crossing)
+
+
+@pytest.mark.parametrize("cross", [False, True])
+def test_default_fair_load_is_the_same_alone_or_together(cross: bool) -> None:
+    policy = pm.Policy(max_distance_km=40 if cross else 5, allow_cross_county=cross,
+                       fairness_penalty=3.0)  # fmt: skip
+    children, volunteers = pm.synth.province(500, n_counties=4, seed=4)
+    whole = pm.match(children, volunteers, policy)
+    parts = pm.match_partitioned(children, volunteers, policy, max_workers=1)
+    assert _pairs(parts.pairs) == _pairs(whole.pairs)
+    assert parts.objective == pytest.approx(whole.objective)

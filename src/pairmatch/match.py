@@ -168,7 +168,7 @@ def build_problem(
         score_scale=policy.score_resolution,
         teams=team.teams,
         groups=None if policy.allow_cross_county else registry.child_county,
-        **_fairness(policy, candidates, len(registry.volunteers)),
+        **_fairness(policy, registry, candidates),
     )
     if policy.allow_cross_county:  # a county is no boundary: each component is its own part
         problem = replace(problem, groups=problem.components()[1])
@@ -195,17 +195,31 @@ def _edges_of(
     return pos[keys[pos] == want].astype(np.int64)
 
 
-def _fairness(policy: Policy, candidates: Candidates, n_volunteers: int) -> dict[str, Any]:
-    """The problem's fair load per volunteer and overload penalty (score units)."""
+def _fairness(policy: Policy, registry: Registry, candidates: Candidates) -> dict[str, Any]:
+    """The problem's fair load per volunteer and overload penalty (score units). The
+    default fair load is the average of the volunteer's county (of the whole register when
+    pairs may cross counties), so a county's fair load does not depend on its province."""
     if not policy.fairness_penalty:
         return {}
+    m = len(registry.volunteers)
     share = policy.fair_load
-    if share is None:
-        kids = int(np.count_nonzero(np.bincount(candidates.child)))
-        vols = int(np.count_nonzero(np.bincount(candidates.volunteer)))
-        share = -(-kids // max(vols, 1))
+    if share is not None:
+        fair = np.full(m, share, np.int64)
+    else:
+        n = len(registry.children)
+        kids = np.bincount(candidates.child, minlength=n) > 0
+        vols = np.bincount(candidates.volunteer, minlength=m) > 0
+        if policy.allow_cross_county:
+            group_c, group_v = np.zeros(n, np.int64), np.zeros(m, np.int64)
+        else:
+            group_c = registry.child_county.astype(np.int64) + 1  # -1 (blank) -> 0
+            group_v = registry.volunteer_owner[:, 2].astype(np.int64) + 1
+        size = int(max(group_c.max(initial=0), group_v.max(initial=0))) + 1
+        per_kids = np.bincount(group_c[kids], minlength=size)
+        per_vols = np.bincount(group_v[vols], minlength=size)
+        fair = (-(-per_kids // np.maximum(per_vols, 1)))[group_v].astype(np.int64)
     return {
-        "fair_load": np.full(n_volunteers, share, np.int64),
+        "fair_load": fair,
         "overload_penalty": round(policy.fairness_penalty / policy.score_resolution),
     }
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pairmatch.candidates import find_candidates
+from pairmatch.candidates import Candidates, find_candidates
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.match import match
 from pairmatch.model.policy import Policy
@@ -196,9 +196,12 @@ def match_partitioned(
         raise ValueError(f"by must be 'county' or 'component', got {by!r}")
     child_table, volunteer_table = read_children(children), read_volunteers(volunteers)
     if policy.allow_cross_county or by == "component":
-        groups = _components(child_table, volunteer_table, policy)
+        groups, share = _components(child_table, volunteer_table, policy)
+        if policy.fairness_penalty and policy.fair_load is None:
+            # the whole register's average, as one match() would use, not each part's
+            policy = policy.model_copy(update={"fair_load": share})
     else:
-        groups = _counties(child_table, volunteer_table)
+        groups = list(_counties(child_table, volunteer_table))
     inputs = dict(groups)
     total = len(inputs)
     outcomes: list[_Part] = []
@@ -251,11 +254,20 @@ def _counties(
 
 def _components(
     children: pd.DataFrame, volunteers: pd.DataFrame, policy: Policy
-) -> Iterator[tuple[str, tuple[pd.DataFrame, pd.DataFrame]]]:
+) -> tuple[list[tuple[str, tuple[pd.DataFrame, pd.DataFrame]]], int]:
     """One part per connected component of the candidate graph (pairs may cross
-    counties); records without any candidate pair go together in one last part."""
+    counties), records without any candidate pair together in one last part; and the
+    whole register's average load (children with a pair / volunteers with a pair)."""
     registry = Registry.build(children, volunteers)
     cand = find_candidates(registry, policy)
+    kids = int(np.count_nonzero(np.bincount(cand.child)))
+    vols = int(np.count_nonzero(np.bincount(cand.volunteer)))
+    return list(_component_parts(registry, cand)), -(-kids // max(vols, 1))
+
+
+def _component_parts(
+    registry: Registry, cand: Candidates
+) -> Iterator[tuple[str, tuple[pd.DataFrame, pd.DataFrame]]]:
     n, m = len(registry.children), len(registry.volunteers)
     _, child_label, vol_label = Problem(
         n_children=n,

@@ -126,8 +126,9 @@ class Policy(BaseModel):
     """Fit points lost for each child a volunteer takes beyond her fair load (spreads the
     work; 0: off)."""
     fair_load: int | None = Field(default=None, ge=0, le=MAX_CAPACITY)
-    """Children per volunteer before ``fairness_penalty`` applies; None: the average, i.e.
-    children with a volunteer in reach / volunteers with a child in reach, rounded up."""
+    """Children per volunteer before ``fairness_penalty`` applies; None: the average of her
+    county, i.e. its children with a volunteer in reach / its volunteers with a child in
+    reach, rounded up (of the whole register when ``allow_cross_county``)."""
 
     # ---- teams (one lead volunteer plus supporting members for one child)
     team_size: TeamSize = (1, 1)
