@@ -301,7 +301,10 @@ class Matcher:
         self.children, self.volunteers, self.forbidden = children, volunteers, set(forbidden_all)
         self._history = history
         self._flow = flow
-        self.result = replace(result, diff=diff)
+        # the result is new and nobody has it yet: set its diff in place, which keeps the
+        # tables it has already built (replace() would build them again)
+        object.__setattr__(result, "diff", diff)
+        self.result = result
         return self.result
 
     def _pair(
