@@ -132,6 +132,7 @@ class Matcher:
         self.result: MatchResult | None = None
         self._flow: FlowRepair | None = None  # the last pairing's flow and its proof
         self._unheld: set[tuple[str, str]] = set()
+        self._carried_at = np.empty(0, np.int64)  # candidate edge of each carried pair
 
     # ------------------------------------------------------------------ state
     @property
@@ -270,7 +271,7 @@ class Matcher:
         result, flow = self._pair(children, volunteers, forbidden, carry, roles, touched)
         # pairs that a hard rule now breaks are not candidates any more
         reg = result.registry
-        carried_at = _pair_edges(reg, result.candidates, carry)
+        carried_at = self._carried_at
         index_c, index_v = reg.child_index, reg.volunteer_index
         broken = {}
         for pair, edge in zip(carry, carried_at.tolist(), strict=True):
@@ -288,7 +289,7 @@ class Matcher:
                 f"re-pairing found no valid pairing ({result.status.value}: "
                 f"{'; '.join(result.reasons) or 'no reason given'}); nothing was changed"
             )
-        now_pairs = result.pairs
+        now_pairs = _current(result)
         after = set(
             zip(now_pairs["child_id"].tolist(), now_pairs["volunteer_id"].tolist(), strict=True)
         )
@@ -346,8 +347,8 @@ class Matcher:
         t = time.perf_counter()
         fixed = (np.empty(0, np.int64), np.empty(0, np.int64))
         self._unheld = set()
+        at = self._carried_at = _pair_edges(registry, candidates, carry, kept)
         if self.stability == "strict":
-            at = _pair_edges(registry, candidates, carry)
             allowed = [p for p, e in zip(carry, at.tolist(), strict=True) if e >= 0]
             held = self._holdable(
                 allowed,
@@ -593,19 +594,44 @@ def _indices(registry: Registry, pairs: list[tuple[str, str]]) -> tuple[np.ndarr
 
 
 def _pair_edges(
-    registry: Registry, candidates: Candidates, pairs: list[tuple[str, str]]
+    registry: Registry,
+    candidates: Candidates,
+    pairs: list[tuple[str, str]],
+    indices: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The candidate edge of each (child_id, volunteer_id) pair, -1 where it is none."""
+    """The candidate edge of each (child_id, volunteer_id) pair, -1 where it is none
+    (``indices``: the pairs' record indices, when already known)."""
     if not pairs:
         return np.empty(0, np.int64)
     m = max(len(registry.volunteers), 1)
-    c, v = _indices(registry, pairs)
+    c, v = _indices(registry, pairs) if indices is None else indices
     want = c * m + v
     keys = candidates.child * m + candidates.volunteer
     if keys.size == 0:
         return np.full(len(pairs), -1, np.int64)
     pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
     return np.where(keys[pos] == want, pos, -1).astype(np.int64)
+
+
+def _current(result: MatchResult) -> pd.DataFrame:
+    """The result's pairs with what the history records of them (child_id, volunteer_id,
+    role, the child's county and township), in the order of ``result.pairs``, without
+    building the full pairs table."""
+    sol, cand, reg = result.solution, result.candidates, result.registry
+    chosen = np.asarray(sol.chosen, np.int64)
+    lead = np.isin(chosen, sol.leads)
+    order = np.lexsort((cand.volunteer[chosen], ~lead, cand.child[chosen]))
+    chosen, lead = chosen[order], lead[order]
+    c, v = cand.child[chosen], cand.volunteer[chosen]
+    return pd.DataFrame(
+        {
+            "child_id": reg.child_ids[c],
+            "volunteer_id": reg.volunteer_ids[v],
+            "role": np.where(lead, "lead", "support").astype(object),
+            "county": reg.children["county"].to_numpy(object)[c],
+            "township": reg.children["township"].to_numpy(object)[c],
+        }
+    )
 
 
 def _keys(child: pd.Series, volunteer: pd.Series) -> pd.Series:
