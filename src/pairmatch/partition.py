@@ -11,6 +11,7 @@ across counties, the parts are the connected components of the candidate graph i
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -224,7 +225,13 @@ def match_partitioned(
             for key, (c, v) in inputs.items():
                 done(_solve_part(key, c, v, policy, options))
         else:
-            with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
+            # forkserver: forking a process that already runs threads (a solver's, a
+            # cluster client's) can deadlock the child
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context(
+                "forkserver" if "forkserver" in methods else "spawn"
+            )
+            with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=context) as pool:
                 futures = [
                     pool.submit(_solve_part, key, c, v, policy, options)
                     for key, (c, v) in inputs.items()
