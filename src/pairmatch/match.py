@@ -151,9 +151,9 @@ def build_problem(
     team = build_teams(registry, policy, candidates)
     preferred = _edges_of(registry, candidates, kept)
     if preferred.size and policy.switching_cost:
-        bonus = np.zeros(len(candidates), np.int64)
-        bonus[preferred] = round(policy.switching_cost / policy.score_resolution)
-        team = replace(team, score=team.score + bonus)
+        score = team.score.copy()
+        score[preferred] += round(policy.switching_cost / policy.score_resolution)
+        team = replace(team, score=score)
     lock_edges, conflicts = _locked_edges(registry, policy, candidates, fixed, banned, team)
     problem = Problem(
         n_children=len(registry.children),
@@ -161,7 +161,8 @@ def build_problem(
         child=candidates.child,
         volunteer=candidates.volunteer,
         score=team.score,
-        load=np.full(len(candidates), team.lead_load, np.int64),
+        # one load for every pair: a read-only view, not an array as long as the edges
+        load=np.broadcast_to(np.int64(team.lead_load), (len(candidates),)),
         capacity=registry.capacity * team.scale,
         priority=prio,
         locked=lock_edges,

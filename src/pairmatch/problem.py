@@ -33,7 +33,9 @@ def _int_array(values: object, name: str, size: int | None = None) -> np.ndarray
             arr = arr.astype(np.int64)
         else:
             raise ValidationError([InputIssue("problem", None, None, name, "must be integers")])
-    arr = arr.astype(np.int64, copy=False).ravel()
+    arr = arr.astype(np.int64, copy=False)
+    if arr.ndim != 1:
+        arr = arr.ravel()
     if size is not None and arr.shape != (size,):
         raise ValidationError(
             [InputIssue("problem", None, None, name, f"must have {size} entries, got {arr.size}")]
@@ -236,7 +238,8 @@ class Problem:
         if self.groups is not None:
             groups = _int_array(self.groups, "groups", n)
         if not issues and e:
-            key = a["child"] * max(m, 1) + a["volunteer"]
+            key = a["child"] * max(m, 1)
+            key += a["volunteer"]
             # edges built by pairmatch are sorted, which proves uniqueness in one pass
             if not np.all(key[1:] > key[:-1]) and np.unique(key).size != e:
                 bad("child", "the same (child, volunteer) pair appears more than once")
