@@ -278,3 +278,23 @@ def test_incremental_update_equals_a_full_re_solve(stability: str) -> None:
     assert a.priority_paired == b.priority_paired
     assert a.objective == pytest.approx(b.objective)
     assert pm.verify(a).ok
+
+
+def test_diff_says_reassigned_only_when_a_child_changes_volunteer() -> None:
+    from pairmatch.matcher import _diff
+
+    before = {("C1", "V1"), ("C2", "V2"), ("C2", "V3"), ("C3", "V4")}
+    after = {("C1", "V5"), ("C2", "V2"), ("C4", "V4")}
+    pairs = pd.DataFrame(sorted(after), columns=["child_id", "volunteer_id"]).assign(role="lead")
+    roles = dict.fromkeys(before, "lead") | {("C2", "V3"): "support"}
+    diff = _diff(before, after, {("C2", "V3"): "left"}, roles, pairs)
+    change = dict(zip(zip(diff["child_id"], diff["volunteer_id"], strict=True), diff["change"],
+                      strict=True))  # fmt: skip
+    assert change == {
+        ("C1", "V1"): "reassigned",  # C1 lost V1 and got V5
+        ("C1", "V5"): "reassigned",
+        ("C2", "V2"): "kept",
+        ("C2", "V3"): "ended",  # a supporter left; the team's lead stays
+        ("C3", "V4"): "ended",
+        ("C4", "V4"): "added",
+    }

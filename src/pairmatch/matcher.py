@@ -709,9 +709,10 @@ def _diff(
     pairs: pd.DataFrame,
 ) -> pd.DataFrame:
     """Pair by pair: kept (a changed role says so), added, ended, or reassigned (the child
-    lost this volunteer and has another, or got this volunteer in place of another)."""
-    had = {c for c, _ in before}
-    has = {c for c, _ in after}
+    lost this volunteer and got another in the same step, or got this volunteer in place of
+    another). A team member who leaves while the rest of the team stays has ended."""
+    had = {c for c, _ in before - after}  # children who lost a pair
+    has = {c for c, _ in after - before}  # children who gained one
     keys = zip(pairs["child_id"].tolist(), pairs["volunteer_id"].tolist(), strict=True)
     now = dict(zip(keys, pairs["role"].tolist(), strict=True))
     rows = []

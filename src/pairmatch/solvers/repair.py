@@ -180,6 +180,7 @@ class FlowRepair:
         self.unpaired = unpaired
         self.pi = pi
         self.searches = 0  # shortest-path searches of the last advance
+        self._mates: dict[int, set[int]] = {}  # volunteer -> her movable pairs (edges)
 
     @property
     def problem(self) -> Problem:
@@ -458,7 +459,7 @@ class FlowRepair:
         """Successive shortest paths until no node has a surplus (False if one cannot
         reach any shortage)."""
         p = self.problem
-        self._mates: dict[int, set[int]] = {}
+        self._mates = {}
         for e in np.flatnonzero(self.matched & ~self.net.locked_edge).tolist():
             self._mates.setdefault(int(p.volunteer[e]), set()).add(e)
         self.searches = 0
