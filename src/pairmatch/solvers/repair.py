@@ -371,6 +371,15 @@ class FlowRepair:
         # arcs whose cost, flow or ends changed; all others kept their reduced cost
         changed = ~known | (matched != before)
         changed[known] |= net.cost[known] != old.cost[old_edge]
+        # a lock that ended (or began) exempted its arcs from the reduced-cost conditions:
+        # the pair itself and every arc of its child
+        was_locked = np.zeros(problem.n_edges, bool)
+        was_locked[known] = old.locked_edge[old_edge]
+        changed |= was_locked != net.locked_edge
+        was_child = np.zeros(n, bool)
+        was_child[kept_c] = old.locked_child[child_from[kept_c]]
+        for c in np.flatnonzero(was_child != net.locked_child).tolist():
+            changed[net.start[c] : net.start[c + 1]] = True
         balance = np.zeros(sink + 1, np.int64)
         state._saturate(np.flatnonzero(changed), balance)
         if int(balance[balance > 0].sum()) > MAX_UNITS:
@@ -541,7 +550,7 @@ class FlowRepair:
                 heapq.heappush(heap, (int(to_sink), sink))
                 if short[sink]:
                     best = int(to_sink)
-            better = (offer < dist[heads]) & (offer < best)
+            better = (offer < dist[heads]) & (offer < best) & ~done[heads]
             if not better.any():
                 continue
             heads, offer = heads[better], offer[better]
@@ -560,8 +569,11 @@ class FlowRepair:
         done_at = np.array(settled, np.int64)
         pi[done_at] += dist[done_at] - reach
         # move one unit back along the path
-        x = target
+        x, steps = target, 0
         while kind[x] >= 0:
+            steps += 1
+            if steps > size:  # a cycle: only a broken invariant makes one; give up
+                return False
             u, how = int(pred[x]), int(kind[x])
             if how == _PAIR:
                 e = int(via[x])
