@@ -42,11 +42,16 @@ _PLANS: weakref.WeakKeyDictionary[Problem, _Plan] = weakref.WeakKeyDictionary()
 def _per_child_spread(problem: Problem) -> np.ndarray:
     """max(0, best score) - min(0, worst score) over each child's edges, exact in int64
     (scores are checked to lie within ±2**61 first)."""
-    n = problem.n_children
+    n, child, score = problem.n_children, problem.child, problem.score
     hi = np.zeros(n, np.int64)
     lo = np.zeros(n, np.int64)
-    np.maximum.at(hi, problem.child, problem.score)
-    np.minimum.at(lo, problem.child, problem.score)
+    if child.size and np.all(child[1:] >= child[:-1]):  # sorted (pairmatch's): per run
+        starts = np.flatnonzero(np.r_[True, child[1:] != child[:-1]])
+        hi[child[starts]] = np.maximum(np.maximum.reduceat(score, starts), 0)
+        lo[child[starts]] = np.minimum(np.minimum.reduceat(score, starts), 0)
+    else:
+        np.maximum.at(hi, child, score)
+        np.minimum.at(lo, child, score)
     # pairing one child more or less changes the fairness penalty by at most one unit
     return hi - lo + problem.overload_penalty
 

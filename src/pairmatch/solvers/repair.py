@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pairmatch.problem import Problem
+from pairmatch.solvers.flow import _per_child_spread
 
 __all__ = ["MAX_UNITS", "FlowRepair", "repair_unsupported"]
 
@@ -66,18 +67,7 @@ def repair_unsupported(problem: Problem) -> str | None:
 
 def _needed_weight(problem: Problem) -> int:
     """1 + the largest possible difference in level 2 (see the flow module)."""
-    n = problem.n_children
-    if problem.n_edges == 0:
-        return 1 + problem.overload_penalty * n
-    starts = np.searchsorted(problem.child, np.arange(n))
-    has = np.zeros(n, bool)
-    has[problem.child] = True
-    hi = np.zeros(n, np.int64)
-    lo = np.zeros(n, np.int64)
-    hi[has] = np.maximum.reduceat(problem.score, starts[has])
-    lo[has] = np.minimum.reduceat(problem.score, starts[has])
-    spread = np.maximum(hi, 0) - np.minimum(lo, 0) + problem.overload_penalty
-    return int(spread.sum()) + 1
+    return int(_per_child_spread(problem).sum()) + 1
 
 
 @dataclass(frozen=True, eq=False)
