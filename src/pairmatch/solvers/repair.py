@@ -22,17 +22,15 @@ not a flow problem at all) the caller gets ``None`` and solves from scratch.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
 
 from pairmatch.problem import Problem
+from pairmatch.solvers import paths
 from pairmatch.solvers.flow import _per_child_spread
 
 __all__ = ["MAX_UNITS", "FlowRepair", "repair_unsupported"]
-
-_INF = np.iinfo(np.int64).max // 4
 
 #: Most units of flow :meth:`FlowRepair.advance` re-routes (one shortest-path search each)
 #: before it leaves the change to a full solve. Measured on a 20,000-child county with 4.6M
@@ -40,9 +38,6 @@ _INF = np.iinfo(np.int64).max // 4
 MAX_UNITS = 64
 # potentials stay far inside 64 bits: |pi| <= (nodes + 1) * (largest |cost|)
 _LIMIT = 2.0**60
-
-# how a node was reached in a shortest-path search (the residual arc used)
-_PAIR, _UNPAIR, _TO_SINK, _FROM_SINK, _LEAVE, _RETURN = range(6)
 
 
 def repair_unsupported(problem: Problem) -> str | None:
@@ -170,7 +165,7 @@ class FlowRepair:
         self.unpaired = unpaired
         self.pi = pi
         self.searches = 0  # shortest-path searches of the last advance
-        self._mates: dict[int, set[int]] = {}  # volunteer -> her movable pairs (edges)
+        self.settled = 0  # nodes they settled, all told
 
     @property
     def problem(self) -> Problem:
@@ -212,9 +207,9 @@ class FlowRepair:
         return state if state.certify() else None
 
     def _distances_to_sink(self) -> np.ndarray | None:
-        """Potentials ``-(shortest distance to the sink)`` in the residual network, by
-        Bellman-Ford run backwards from the sink (None if the network has a negative cycle:
-        the flow is not optimal).
+        """Potentials ``-(shortest distance to the sink)`` in the residual network (None if
+        the network has a negative cycle: the flow is not optimal); see
+        :func:`pairmatch.solvers.paths.distances_to_sink`.
 
         Any potentials with non-negative reduced costs prove optimality; these ones also
         make every shortest path to the sink cost 0, so a later search for a place for a
@@ -223,52 +218,12 @@ class FlowRepair:
         path's.
         """
         net, p = self.net, self.problem
-        n, sink = p.n_children, net.sink
-        open_ = np.flatnonzero(~self.matched & ~net.locked_child[p.child])
-        open_ = open_[np.argsort(p.volunteer[open_], kind="stable")]  # grouped by volunteer
-        into = np.searchsorted(p.volunteer[open_], np.arange(p.n_volunteers + 1))
-        back = np.flatnonzero(self.matched & ~net.locked_edge)
-        # arcs other than child → volunteer, relaxed in full every round (few)
-        free = np.flatnonzero(net.free)
-        out = free[~self.unpaired[free]]  # child → sink
-        home = free[self.unpaired[free]]  # sink → child
-        f = self.to_sink
-        fwd = np.flatnonzero(f < net.room)
-        rev = np.flatnonzero(f > net.lock_load)
-        tails = np.concatenate(
-            (n + p.volunteer[back], out, n + fwd, np.full(home.size + rev.size, sink))
-        )
-        heads = np.concatenate((p.child[back], np.full(out.size + fwd.size, sink), home, n + rev))
-        costs = np.concatenate(
-            (
-                -net.cost[back],
-                np.zeros(out.size, np.int64),
-                net.forward(fwd, f[fwd]),
-                np.zeros(home.size, np.int64),
-                net.backward(rev, f[rev]),
-            )
-        )
-        big = int(net.top * (sink + 2))
-        d = np.full(sink + 1, big, np.int64)
-        d[sink] = 0
-        changed = np.ones(p.n_volunteers, bool)  # volunteers whose distance fell last round
-        for _ in range(sink + 2):
-            nd = d.copy()
-            vols = np.flatnonzero(changed)
-            if vols.size:
-                lo, hi = into[vols], into[vols + 1]
-                count = hi - lo
-                idx = open_[
-                    np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
-                ]
-                np.minimum.at(nd, p.child[idx], net.cost[idx] + d[n + p.volunteer[idx]])
-            np.minimum.at(nd, tails, costs + d[heads])
-            moved = nd < d
-            if not moved.any():
-                return -d
-            changed = moved[n:sink]
-            d = nd
-        return None
+        ok, d = paths.distances_to_sink(
+            p.n_children, p.n_volunteers, net.start, p.child, p.volunteer, net.cost,
+            self.matched, net.locked_edge, net.locked_child, net.free, self.unpaired,
+            self.to_sink, net.room, net.fair, net.lock_load, net.pen, int(net.top * (net.sink + 2)),
+        )  # fmt: skip
+        return -d if ok else None
 
     # ------------------------------------------------------------------ proof
     def certify(self) -> bool:
@@ -456,135 +411,25 @@ class FlowRepair:
 
     def _rebalance(self, balance: np.ndarray) -> bool:
         """Successive shortest paths until no node has a surplus (False if one cannot
-        reach any shortage)."""
-        p = self.problem
-        self._mates = {}
-        for e in np.flatnonzero(self.matched & ~self.net.locked_edge).tolist():
-            self._mates.setdefault(int(p.volunteer[e]), set()).add(e)
-        self.searches = 0
-        while np.any(balance > 0):
-            if not self._shortest_augment(balance):
-                return False
-            self.searches += 1
-        return True
-
-    def _shortest_augment(self, balance: np.ndarray) -> bool:
-        """Dijkstra on reduced costs from every surplus node to the nearest shortage; move
-        one unit along that path and update the potentials (nodes settled closer than
-        the shortage move by the difference, which keeps every reduced cost >= 0)."""
-        net, p, pi = self.net, self.problem, self.pi
-        n, sink = p.n_children, net.sink
-        size = sink + 1
-        matched, start, cost, volunteer = self.matched, net.start, net.cost, p.volunteer
-        child, room, fair, free, unpaired = p.child, net.room, net.fair, net.free, self.unpaired
-        sink_kind = _LEAVE
-        dist = np.full(size, _INF, np.int64)
-        done = np.zeros(size, bool)
-        pred = np.full(size, -1, np.int64)
-        kind = np.full(size, -1, np.int8)
-        via = np.full(size, -1, np.int64)  # the edge, for pair arcs
-        sources = np.flatnonzero(balance > 0)
-        short = balance < 0
-        best = _INF  # the nearest shortage met so far: farther offers cannot matter
-        dist[sources] = 0
-        heap = [(0, int(s)) for s in sources]
-        settled: list[int] = []
-        target = -1
-        mates = self._mates
-        while heap:
-            du, u = heapq.heappop(heap)
-            if done[u]:
-                continue
-            done[u] = True
-            settled.append(u)
-            if balance[u] < 0:
-                target = u
-                break
-            to_sink = None  # an offer to the sink from u, relaxed apart from the array ones
-            kinds: int | np.ndarray
-            if u < n:  # a child: pair arcs to her volunteers, and leaving unpaired
-                if net.locked_child[u]:
-                    continue
-                lo, hi = start[u], start[u + 1]
-                es = np.arange(lo, hi)[~matched[lo:hi]]
-                heads = n + volunteer[es]
-                offer = (du + pi[u]) + cost[es] - pi[heads]
-                kinds = _PAIR
-                if free[u] and not unpaired[u]:
-                    to_sink, sink_kind = du + pi[u] - pi[sink], _LEAVE
-            elif u < sink:  # a volunteer: unpair one of her children, or one more to sink
-                v = u - n
-                es = np.fromiter(mates.get(v, ()), np.int64)
-                heads = child[es]
-                offer = (du + pi[u]) - cost[es] - pi[heads]
-                kinds = _UNPAIR
-                f = int(self.to_sink[v])
-                if f < room[v]:
-                    step = 0 if f < fair[v] else net.pen
-                    to_sink, sink_kind = du + step + pi[u] - pi[sink], _TO_SINK
-            else:  # the sink: one pair less at a volunteer, or a child back from unpaired
-                vs = np.flatnonzero(self.to_sink > net.lock_load)
-                kids = np.flatnonzero(unpaired)
-                heads = np.concatenate((n + vs, kids))
-                offer = np.concatenate(
-                    (
-                        du + net.backward(vs, self.to_sink[vs]) + pi[sink] - pi[n + vs],
-                        du + pi[sink] - pi[kids],
-                    )
-                )
-                es = np.full(heads.size, -1, np.int64)
-                kinds = np.full(heads.size, _RETURN, np.int8)
-                kinds[: vs.size] = _FROM_SINK
-            if to_sink is not None and to_sink < dist[sink] and to_sink < best:
-                dist[sink], pred[sink], kind[sink], via[sink] = to_sink, u, sink_kind, -1
-                heapq.heappush(heap, (int(to_sink), sink))
-                if short[sink]:
-                    best = int(to_sink)
-            better = (offer < dist[heads]) & (offer < best) & ~done[heads]
-            if not better.any():
-                continue
-            heads, offer = heads[better], offer[better]
-            reached = short[heads]
-            if reached.any():
-                best = min(best, int(offer[reached].min()))
-            dist[heads] = offer
-            pred[heads] = u
-            kind[heads] = kinds if isinstance(kinds, int) else kinds[better]
-            via[heads] = es[better]
-            for item in zip(offer.tolist(), heads.tolist(), strict=True):
-                heapq.heappush(heap, item)
-        if target < 0:
-            return False
-        reach = dist[target]
-        done_at = np.array(settled, np.int64)
-        pi[done_at] += dist[done_at] - reach
-        # move one unit back along the path
-        x, steps = target, 0
-        while kind[x] >= 0:
-            steps += 1
-            if steps > size:  # a cycle: only a broken invariant makes one; give up
-                return False
-            u, how = int(pred[x]), int(kind[x])
-            if how == _PAIR:
-                e = int(via[x])
-                matched[e] = True
-                mates.setdefault(int(volunteer[e]), set()).add(e)
-            elif how == _UNPAIR:
-                e = int(via[x])
-                matched[e] = False
-                mates[int(volunteer[e])].discard(e)
-            elif how == _TO_SINK:
-                self.to_sink[u - n] += 1
-            elif how == _FROM_SINK:
-                self.to_sink[x - n] -= 1
-            elif how == _LEAVE:
-                self.unpaired[u] = True
-            else:  # _RETURN
-                self.unpaired[x] = False
-            x = u
-        balance[x] -= 1
-        balance[target] += 1
-        return True
+        reach any shortage); see :func:`pairmatch.solvers.paths.rebalance`."""
+        net, p = self.net, self.problem
+        # each volunteer's unlocked pairs, in slots: as many as she can ever hold
+        mine = np.flatnonzero(self.matched & ~net.locked_edge)
+        mine = mine[np.argsort(p.volunteer[mine], kind="stable")]
+        held = np.bincount(p.volunteer[mine], minlength=p.n_volunteers)
+        slots = np.maximum(held, net.room)
+        slot_start = np.zeros(p.n_volunteers + 1, np.int64)
+        np.cumsum(slots, out=slot_start[1:])
+        slot_edge = np.full(int(slot_start[-1]), -1, np.int64)
+        first = np.repeat(slot_start[:-1] - np.cumsum(held) + held, held)
+        slot_edge[first + np.arange(mine.size)] = mine
+        status, self.searches, self.settled = paths.rebalance(
+            p.n_children, p.n_volunteers, net.start, p.child, p.volunteer, net.cost,
+            self.matched, net.locked_child, net.free, self.unpaired, self.to_sink,
+            net.room, net.fair, net.lock_load, net.pen, self.pi, balance, slot_start,
+            slot_edge,
+        )  # fmt: skip
+        return bool(status == paths.OK)
 
 
 def _trim_to_room(net: _Net, matched: np.ndarray) -> None:
