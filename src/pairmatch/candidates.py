@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from scipy.spatial import cKDTree
 
 from pairmatch.model.policy import Policy
@@ -25,6 +26,7 @@ __all__ = [
     "chord_for_km",
     "find_candidates",
     "great_circle_km",
+    "pair_positions",
     "preference_points",
     "priorities",
 ]
@@ -64,6 +66,44 @@ class Candidates:
 
     def __len__(self) -> int:
         return len(self.child)
+
+    def edges(self, child: np.ndarray, volunteer: np.ndarray) -> np.ndarray:
+        """The edge of each (child index, volunteer index) pair, -1 where the pair is not
+        a candidate (a binary search per pair: nothing the size of the edges is built).
+
+        >>> c = Candidates(*(np.array(x) for x in ([0, 0, 2], [1, 3, 0])), *[np.zeros(3)] * 6,
+        ...                reach=np.zeros(3))
+        >>> c.edges(np.array([0, 2, 1]), np.array([3, 0, 0])).tolist()
+        [1, 2, -1]
+        """
+        at = pair_positions(self.child, self.volunteer, child, volunteer)
+        ok = at < len(self)
+        ok[ok] = (self.child[at[ok]] == child[ok]) & (self.volunteer[at[ok]] == volunteer[ok])
+        return np.where(ok, at, -1)
+
+
+def pair_positions(
+    child: np.ndarray, volunteer: np.ndarray, c: np.ndarray, v: np.ndarray
+) -> np.ndarray:
+    """Where each pair (c, v) is, or would be inserted, in pairs sorted by (child,
+    volunteer): the first position not before it (numpy's ``searchsorted`` on the pair
+    keys, without building them)."""
+    return _lower_bound(child, volunteer, np.asarray(c, np.int64), np.asarray(v, np.int64))
+
+
+@njit(cache=True, nogil=True)
+def _lower_bound(child, volunteer, c, v):
+    out = np.empty(c.size, np.int64)
+    for i in range(c.size):
+        lo, hi = 0, child.size
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if child[mid] < c[i] or (child[mid] == c[i] and volunteer[mid] < v[i]):
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = lo
+    return out
 
 
 def _pairs_within(

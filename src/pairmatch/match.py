@@ -149,7 +149,7 @@ def build_problem(
     """The solver-neutral problem of a run: (problem, candidate edges of the kept pairs,
     every way the locked pairs break a rule)."""
     team = build_teams(registry, policy, candidates)
-    preferred = _edges_of(registry, candidates, kept)
+    preferred = _edges_of(candidates, kept)
     if preferred.size and policy.switching_cost:
         score = team.score.copy()
         score[preferred] += round(policy.switching_cost / policy.score_resolution)
@@ -183,17 +183,10 @@ def infeasible(problem: Problem, reasons: list[str]) -> Solution:
     )
 
 
-def _edges_of(
-    registry: Registry, candidates: Candidates, pairs: tuple[np.ndarray, np.ndarray]
-) -> np.ndarray:
+def _edges_of(candidates: Candidates, pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """Candidate-edge indices of (child index, volunteer index) pairs that are candidates."""
-    m = max(len(registry.volunteers), 1)
-    keys = candidates.child * m + candidates.volunteer  # ascending
-    want = np.unique(pairs[0] * m + pairs[1])
-    if keys.size == 0 or want.size == 0:
-        return np.empty(0, np.int64)
-    pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
-    return pos[keys[pos] == want].astype(np.int64)
+    edges = candidates.edges(*pairs)
+    return np.unique(edges[edges >= 0])
 
 
 def _fairness(policy: Policy, registry: Registry, candidates: Candidates) -> dict[str, Any]:
@@ -255,12 +248,8 @@ def _locked_edges(
     ci, vi = unique // m, unique % m
     if ci.size == 0:
         return np.empty(0, np.int64), []
-    keys = candidates.child * m + candidates.volunteer  # ascending: edges sorted (child, vol)
-    want = ci * m + vi
-    pos = np.searchsorted(keys, want)
-    found = np.zeros(want.size, bool)
-    if keys.size:
-        found = (pos < keys.size) & (keys[np.minimum(pos, keys.size - 1)] == want)
+    pos = candidates.edges(ci, vi)
+    found = pos >= 0
     conflicts = []
     cids, vids = registry.child_ids, registry.volunteer_ids
     per_child = np.bincount(ci, minlength=len(cids))
@@ -283,7 +272,7 @@ def _locked_edges(
         c, v = int(ci[k]), int(vi[k])
         conflicts.append(
             f"locked pair ({cids[c]}, {vids[v]}) breaks a hard rule: "
-            + "; ".join(broken_rules(registry, policy, c, v, int(want[k]) in banned_keys))
+            + "; ".join(broken_rules(registry, policy, c, v, int(unique[k]) in banned_keys))
         )
     t = team.teams
     if t is not None and policy.cover_need_from is not None:

@@ -603,14 +603,7 @@ def _pair_edges(
     (``indices``: the pairs' record indices, when already known)."""
     if not pairs:
         return np.empty(0, np.int64)
-    m = max(len(registry.volunteers), 1)
-    c, v = _indices(registry, pairs) if indices is None else indices
-    want = c * m + v
-    keys = candidates.child * m + candidates.volunteer
-    if keys.size == 0:
-        return np.full(len(pairs), -1, np.int64)
-    pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
-    return np.where(keys[pos] == want, pos, -1).astype(np.int64)
+    return candidates.edges(*(_indices(registry, pairs) if indices is None else indices))
 
 
 def _current(result: MatchResult) -> pd.DataFrame:

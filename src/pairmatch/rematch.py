@@ -24,6 +24,7 @@ from pairmatch.candidates import (
     candidates_near,
     candidates_of,
     great_circle_km,
+    pair_positions,
 )
 from pairmatch.model.policy import Policy
 from pairmatch.registry import Registry
@@ -82,15 +83,11 @@ def carry_candidates(
     if banned[0].size:  # pairs forbidden since the last run, found by their old indices
         bc, bv = child_from[banned[0]], volunteer_from[banned[1]]
         both = (bc >= 0) & (bv >= 0)  # else the pair's edges are computed afresh
-        m_old = max(len(before.volunteers), 1)
-        key = pairs.child * m_old + pairs.volunteer
-        ban = np.unique(bc[both] * m_old + bv[both])
-        pos = np.searchsorted(key, ban)
-        hit = pos < key.size
-        hit[hit] = key[pos[hit]] == ban[hit]
-        if hit.any():
-            keep = np.ones(key.size, bool) if keep is None else keep.copy()
-            keep[pos[hit]] = False
+        hit = pairs.edges(bc[both], bv[both])
+        hit = hit[hit >= 0]
+        if hit.size:
+            keep = np.ones(len(pairs), bool) if keep is None else keep.copy()
+            keep[hit] = False
     # the pairs of new and edited records
     old_children = np.flatnonzero(child_from >= 0)
     parts = [
@@ -105,8 +102,9 @@ def carry_candidates(
     edge_from = np.arange(len(pairs)) if keep is None else np.flatnonzero(keep)
     if new["child"].size:
         order = np.argsort(new["child"] * max(m, 1) + new["volunteer"], kind="stable")
-        key = merged["child"] * max(m, 1) + merged["volunteer"]
-        at = np.searchsorted(key, new["child"][order] * max(m, 1) + new["volunteer"][order])
+        at = pair_positions(
+            merged["child"], merged["volunteer"], new["child"][order], new["volunteer"][order]
+        )
         for f in _FIELDS:
             merged[f] = np.insert(merged[f], at, new[f][order])
         edge_from = np.insert(edge_from, at, -1)

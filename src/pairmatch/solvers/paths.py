@@ -81,7 +81,7 @@ def _pop(heap: np.ndarray, pos: np.ndarray, dist: np.ndarray, size: int) -> int:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _offer(  # type: ignore[no-untyped-def]
+def _offer(
     h, off, u, how, e, balance, dist, done, pred, kind, via, heap, pos, seen, scalars
 ):  # fmt: skip
     """Relax the arc u → h: reach ``h`` at ``off`` when that is shorter than what it has
@@ -102,7 +102,7 @@ def _offer(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _move_unit(  # type: ignore[no-untyped-def]
+def _move_unit(
     target, n, volunteer, matched, unpaired, to_sink, slot_start, slot_edge, pred, kind, via
 ):  # fmt: skip
     """Move one unit of flow back along the path that reached ``target``; returns the
@@ -143,7 +143,7 @@ def _move_unit(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def rebalance(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR0913, PLR0915
+def rebalance(
     n, m, start, child, volunteer, cost, matched, locked_child, free, unpaired, to_sink,
     room, fair, lock_load, pen, pi, balance, slot_start, slot_edge,
 ):  # fmt: skip
@@ -254,7 +254,7 @@ def rebalance(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR0913, 
 
 
 @njit(cache=True, nogil=True)
-def _open_by_volunteer(m, child, volunteer, matched, locked_child):  # type: ignore[no-untyped-def]
+def _open_by_volunteer(m, child, volunteer, matched, locked_child):
     """The unpaired edges of children who are not locked, grouped by volunteer (a counting
     sort): edge list and CSR offsets."""
     count = np.zeros(m + 1, np.int64)
@@ -283,7 +283,7 @@ def _enqueue(queue: np.ndarray, queued: np.ndarray, head: int, length: int, x: i
 
 
 @njit(cache=True, nogil=True)
-def distances_to_sink(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR0913
+def distances_to_sink(
     n, m, start, child, volunteer, cost, matched, locked_edge, locked_child, free, unpaired,
     to_sink, room, fair, lock_load, pen, big,
 ):  # fmt: skip
@@ -292,9 +292,9 @@ def distances_to_sink(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, P
 
     Every node has a virtual arc to the sink that costs ``big``, more than any path, so a
     node that cannot reach the sink gets ``big`` plus its shortest way to such a node; and
-    this makes every reduced cost >= 0 with potentials ``-dist``. Returns ``(ok, dist)``; ``ok`` is False
-    when a node was improved more often than there are nodes: a negative cycle, so the flow
-    is not optimal.
+    this makes every reduced cost >= 0 with potentials ``-dist``. Returns ``(ok, dist)``;
+    ``ok`` is False when a node was improved more often than there are nodes: a negative
+    cycle, so the flow is not optimal.
     """
     sink = n + m
     size = sink + 1
@@ -360,3 +360,83 @@ def distances_to_sink(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, P
         if rounds[y] > size:
             return False, d
     return True, d
+
+
+@njit(cache=True, nogil=True)
+def certify(
+    n, m, child, volunteer, cost, matched, locked_edge, locked_child, free, unpaired,
+    to_sink, room, fair, lock_load, pen, pi,
+):  # fmt: skip
+    """Whether the flow is feasible and every residual arc has a reduced cost >= 0 under
+    ``pi``: then the pairing is optimal (linear-programming duality; the network's
+    constraint matrix is totally unimodular). One pass over the edges, nothing allocated
+    per edge."""
+    sink = n + m
+    per_child = np.zeros(n, np.int64)
+    per_vol = np.zeros(m, np.int64)
+    for e in range(child.size):
+        c, v = child[e], volunteer[e]
+        if matched[e]:
+            per_child[c] += 1
+            per_vol[v] += 1
+        elif locked_edge[e]:
+            return False
+        if locked_child[c]:
+            continue  # the child's arcs cannot move
+        rc = cost[e] + pi[c] - pi[n + v]
+        if matched[e]:
+            if not locked_edge[e] and rc > 0:
+                return False
+        elif rc < 0:
+            return False
+    for c in range(n):
+        if per_child[c] + unpaired[c] != 1 or (unpaired[c] and not free[c]):
+            return False
+        if free[c]:
+            gap = pi[c] - pi[sink]
+            if (unpaired[c] and gap > 0) or (not unpaired[c] and gap < 0):
+                return False
+    for v in range(m):
+        f = to_sink[v]
+        if per_vol[v] != f or f > room[v] or f < lock_load[v]:
+            return False
+        delta = pi[n + v] - pi[sink]
+        if f < room[v] and (0 if f < fair[v] else pen) + delta < 0:
+            return False
+        if f > lock_load[v] and (-pen if f > fair[v] else 0) - delta < 0:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def carry_flow(
+    edge_from, child, volunteer, fresh_child, fresh_vol, old_matched, old_cost, old_locked,
+    cost, locked_edge, locked_child, was_locked_child,
+):  # fmt: skip
+    """The old flow mapped onto a changed network, in one pass over the edges.
+
+    ``edge_from`` gives each edge's index in the old network (-1: new); an edge of a
+    ``fresh_*`` (new or edited) record counts as new whatever it says. Returns
+    ``(matched, changed)``: the old pairs that are still there plus the locked ones (a
+    locked child keeps only her locked pair), and the edges whose reduced-cost condition
+    may no longer hold: new, flow changed, cost changed, lock begun or ended, or a child
+    whose lock began or ended (the lock exempted all her arcs).
+    """
+    size = edge_from.size
+    matched = np.zeros(size, np.bool_)
+    changed = np.zeros(size, np.bool_)
+    for e in range(size):
+        c = child[e]
+        k = edge_from[e]
+        known = k >= 0 and not fresh_child[c] and not fresh_vol[volunteer[e]]
+        before = known and old_matched[k]
+        now = (before or locked_edge[e]) and (locked_edge[e] or not locked_child[c])
+        matched[e] = now
+        changed[e] = (
+            not known
+            or now != before
+            or cost[e] != old_cost[k]
+            or old_locked[k] != locked_edge[e]
+            or was_locked_child[c] != locked_child[c]
+        )
+    return matched, changed

@@ -126,15 +126,6 @@ class _Net:
         p = self.problem
         return self.top * (p.n_children + p.n_volunteers + 2) < _LIMIT
 
-    def forward(self, vols: np.ndarray, flow: np.ndarray) -> np.ndarray:
-        """Cost of one more pair at volunteers ``vols`` holding ``flow`` (0 within the fair
-        load, then the penalty); meaningful where ``flow < room``."""
-        return np.where(flow < self.fair[vols], 0, self.pen)
-
-    def backward(self, vols: np.ndarray, flow: np.ndarray) -> np.ndarray:
-        """Cost of one pair less; meaningful where ``flow > lock_load``."""
-        return np.where(flow > self.fair[vols], -self.pen, 0)
-
 
 class FlowRepair:
     """An optimal pairing of a flow problem with its proof (node potentials), which
@@ -229,35 +220,16 @@ class FlowRepair:
     def certify(self) -> bool:
         """Check, over every arc, that the flow is feasible and every residual arc has a
         non-negative reduced cost: then the pairing is optimal (linear-programming
-        duality; the network's constraint matrix is totally unimodular)."""
-        net, p, pi = self.net, self.problem, self.pi
-        n, sink = p.n_children, net.sink
-        child, vol = p.child, p.volunteer
-        m = self.matched
-        if np.any(net.locked_edge & ~m):
-            return False
-        per_child = np.bincount(child[m], minlength=n) + self.unpaired
-        if np.any(per_child[net.free] != 1) or np.any(per_child[~net.free] != 1):
-            return False
-        if np.any(self.unpaired & ~net.free):
-            return False
-        at_vol = np.bincount(vol[m], minlength=p.n_volunteers)
-        f = self.to_sink
-        if np.any(at_vol != f) or np.any(f > net.room) or np.any(f < net.lock_load):
-            return False
-        rc = net.cost + pi[child] - pi[n + vol]
-        movable = ~net.locked_child[child]
-        if np.any(rc[~m & movable] < 0) or np.any(rc[m & movable & ~net.locked_edge] > 0):
-            return False
-        free = net.free
-        gap = pi[:n] - pi[sink]
-        if np.any(gap[free & self.unpaired] > 0) or np.any(gap[free & ~self.unpaired] < 0):
-            return False
-        delta = pi[n:sink] - pi[sink]
-        everyone = np.arange(p.n_volunteers)
-        fwd_ok = (f >= net.room) | (net.forward(everyone, f) + delta >= 0)
-        rev_ok = (f <= net.lock_load) | (net.backward(everyone, f) - delta >= 0)
-        return bool(np.all(fwd_ok) and np.all(rev_ok))
+        duality; the network's constraint matrix is totally unimodular); see
+        :func:`pairmatch.solvers.paths.certify`."""
+        net, p = self.net, self.problem
+        return bool(
+            paths.certify(
+                p.n_children, p.n_volunteers, p.child, p.volunteer, net.cost, self.matched,
+                net.locked_edge, net.locked_child, net.free, self.unpaired, self.to_sink,
+                net.room, net.fair, net.lock_load, net.pen, self.pi,
+            )
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ change
     def advance(
@@ -289,42 +261,21 @@ class FlowRepair:
         pi[:n][kept_c] = self.pi[child_from[kept_c]]
         pi[n:sink][kept_v] = self.pi[old.problem.n_children + volunteer_from[kept_v]]
         pi[sink] = self.pi[old.sink]
-        # the old flow on the edges that are still there; an edge of a new or edited
-        # record counts as new whatever edge_from says
-        known = edge_from >= 0
-        fresh_c, fresh_v = np.flatnonzero(~kept_c), np.flatnonzero(~kept_v)
-        if fresh_c.size or fresh_v.size:
-            stale = np.zeros(problem.n_edges, bool)
-            for c in fresh_c.tolist():
-                stale[net.start[c] : net.start[c + 1]] = True
-            if fresh_v.size:
-                stale |= np.isin(vol, fresh_v)
-            known &= ~stale
-        old_edge = edge_from[known]
-        before = np.zeros(problem.n_edges, bool)
-        before[known] = self.matched[old_edge]
-        matched = before.copy()
-        matched[net.locked_edge] = True
-        matched &= ~net.locked_child[child] | net.locked_edge
-        _trim_to_room(net, matched)
+        # the old flow on the edges that are still there, and the arcs whose cost, flow or
+        # ends changed (all others kept their reduced cost)
+        was_locked_child = np.zeros(n, bool)
+        was_locked_child[kept_c] = old.locked_child[child_from[kept_c]]
+        matched, changed = paths.carry_flow(
+            edge_from, child, vol, ~kept_c, ~kept_v, self.matched, old.cost, old.locked_edge,
+            net.cost, net.locked_edge, net.locked_child, was_locked_child,
+        )  # fmt: skip
+        changed[_trim_to_room(net, matched)] = True
         to_sink = np.bincount(vol[matched], minlength=m)
         paired = np.zeros(n, bool)
         paired[child[matched]] = True
         unpaired = ~paired & net.free
         state = FlowRepair(net, matched, to_sink, unpaired, pi)
         state._fresh_potentials(~kept_c, ~kept_v)
-        # arcs whose cost, flow or ends changed; all others kept their reduced cost
-        changed = ~known | (matched != before)
-        changed[known] |= net.cost[known] != old.cost[old_edge]
-        # a lock that ended (or began) exempted its arcs from the reduced-cost conditions:
-        # the pair itself and every arc of its child
-        was_locked = np.zeros(problem.n_edges, bool)
-        was_locked[known] = old.locked_edge[old_edge]
-        changed |= was_locked != net.locked_edge
-        was_child = np.zeros(n, bool)
-        was_child[kept_c] = old.locked_child[child_from[kept_c]]
-        for c in np.flatnonzero(was_child != net.locked_child).tolist():
-            changed[net.start[c] : net.start[c + 1]] = True
         balance = np.zeros(sink + 1, np.int64)
         state._saturate(np.flatnonzero(changed), balance)
         if int(balance[balance > 0].sum()) > MAX_UNITS:
@@ -432,13 +383,15 @@ class FlowRepair:
         return bool(status == paths.OK)
 
 
-def _trim_to_room(net: _Net, matched: np.ndarray) -> None:
+def _trim_to_room(net: _Net, matched: np.ndarray) -> np.ndarray:
     """Unpair the least valuable unlocked pairs of volunteers now holding more than their
-    room (capacity went down)."""
+    room (capacity went down); returns the edges unpaired."""
     p = net.problem
     load = np.bincount(p.volunteer[matched], minlength=p.n_volunteers)
+    dropped = [np.empty(0, np.int64)]
     for v in np.flatnonzero(load > net.room).tolist():
         es = np.flatnonzero(matched & (p.volunteer == v) & ~net.locked_edge)
         drop = int(load[v] - net.room[v])
-        worst = es[np.argsort(-net.cost[es], kind="stable")[:drop]]
-        matched[worst] = False
+        dropped.append(es[np.argsort(-net.cost[es], kind="stable")[:drop]])
+        matched[dropped[-1]] = False
+    return np.concatenate(dropped)
