@@ -76,6 +76,8 @@ class Candidates:
         >>> c.edges(np.array([0, 2, 1]), np.array([3, 0, 0])).tolist()
         [1, 2, -1]
         """
+        child = np.asarray(child, np.int64)
+        volunteer = np.asarray(volunteer, np.int64)
         at = pair_positions(self.child, self.volunteer, child, volunteer)
         ok = at < len(self)
         ok[ok] = (self.child[at[ok]] == child[ok]) & (self.volunteer[at[ok]] == volunteer[ok])

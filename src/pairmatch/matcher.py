@@ -380,7 +380,11 @@ class Matcher:
                     problem, chosen, Status.OPTIMAL,
                     int(problem.priority[problem.child[chosen]].sum()),
                     level2_value(problem, chosen), "flow", components=1,
-                    stats={"edges": problem.n_edges, "repair_searches": flow.searches},
+                    stats={
+                        "edges": problem.n_edges,
+                        "repair_searches": flow.searches,
+                        "repair_settled": flow.settled,
+                    },
                 )  # fmt: skip
         if solution is None:
             solution = solve(problem, **self._solve_options)

@@ -33,8 +33,9 @@ from pairmatch.solvers.flow import _per_child_spread
 __all__ = ["MAX_UNITS", "FlowRepair", "repair_unsupported"]
 
 #: Most units of flow :meth:`FlowRepair.advance` re-routes (one shortest-path search each)
-#: before it leaves the change to a full solve. Measured on a 20,000-child county with 4.6M
-#: candidate pairs: a search takes 50-150 ms and a full solve about 15 s.
+#: before it leaves the change to a full solve. Chosen when a search took 50-150 ms
+#: (interpreted) on a 20,000-child county with 4.6M candidate pairs; compiled, five searches
+#: take 1-16 ms there, so this limit is now conservative and worth re-measuring.
 MAX_UNITS = 64
 # potentials stay far inside 64 bits: |pi| <= (nodes + 1) * (largest |cost|)
 _LIMIT = 2.0**60
