@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import pairmatch as pm
@@ -98,8 +98,26 @@ def team_problems(draw) -> pm.Problem:
     )  # fmt: skip
 
 
+def _zero_priority_tie() -> pm.Problem:
+    """Found by hypothesis: child 0 has priority 0 and a pair of score 0, so pairing it
+    ties on levels 1 and 2; level 3 (fewer members) must leave it unpaired, also when the
+    presolve folds the teams into a plain flow problem."""
+    e, one = 4, np.ones(2, np.int64)
+    teams = Teams(
+        size_min=one, size_max=one, support_load=np.ones(e, np.int64),
+        cover_required=np.zeros((2, K), bool), covers=np.zeros((e, K), bool),
+        category_value=np.zeros((e, K), np.int64),
+    )  # fmt: skip
+    return pm.Problem(
+        n_children=2, n_volunteers=3, child=[0, 0, 1, 1], volunteer=[1, 2, 0, 1],
+        score=[0, 0, 0, 0], capacity=[1, 1, 0], priority=[0, 1], must_pair=[False, True],
+        teams=teams,
+    )  # fmt: skip
+
+
 @settings(max_examples=150, deadline=None)
 @given(team_problems())
+@example(_zero_priority_tie())
 def test_cpsat_teams_equal_exhaustive_search(problem: pm.Problem) -> None:
     expected = brute_force_teams(problem)
     result = pm.solve(problem, workers=1)

@@ -109,6 +109,7 @@ def solve(
     locked_p = int(plain.priority[plain.child[fixed]].sum())
     # locks are fixed only without teams; pairs they hold beyond a fair load are penalised
     locked_s = level2_value(plain, fixed)
+    score_bound = -(-(core.score_bound + locked_s) // reduced.score_weight)  # ceil
     seconds = time.perf_counter() - start
     log.debug("solved %r with %s in %.3fs: %s", problem, backend.name, seconds, core.status.value)
     return Solution(
@@ -116,7 +117,7 @@ def solve(
         chosen=chosen,
         status=core.status,
         priority_bound=core.priority_bound + locked_p,
-        score_bound=core.score_bound + locked_s,
+        score_bound=score_bound,
         solver=backend.name,
         reasons=core.notes,
         components=core.components,

@@ -26,10 +26,16 @@ __all__ = ["Reduced", "min_cover_size", "reduce"]
 
 @dataclass(frozen=True, eq=False)
 class Reduced:
-    """A smaller problem and, for each of its edges, the edge of the original problem."""
+    """A smaller problem and, for each of its edges, the edge of the original problem.
+
+    ``score_weight`` is 1 unless a fold carried level 3 (fewer members) into the scores:
+    then the reduced problem's level 2 is ``score_weight`` times the original one, less one
+    per paired child of priority 0, and a bound maps back by ``ceil(bound / score_weight)``.
+    """
 
     problem: Problem
     edges: np.ndarray
+    score_weight: int = 1
 
 
 def min_cover_size(required: np.ndarray, masks: np.ndarray) -> int | None:
@@ -82,25 +88,38 @@ def reduce(problem: Problem) -> Reduced:
     reduced = problem.restrict(edges)
     assert reduced.teams is not None
     reduced = replace(reduced, teams=replace(reduced.teams, cover_required=still))
-    return Reduced(_fold_if_plain(reduced), edges)
+    folded, weight = _fold_if_plain(reduced)
+    return Reduced(folded, edges, weight)
 
 
-def _fold_if_plain(problem: Problem) -> Problem:
+def _fold_if_plain(problem: Problem) -> tuple[Problem, int]:
     """One member per child and nothing to cover: fold category values into scores (the
-    best of one member is hers) and a lead cap into capacities, when loads allow it."""
+    best of one member is hers) and a lead cap into capacities, when loads allow it.
+
+    Level 3 (fewer members) can only matter where pairing a child adds nothing to level 1,
+    i.e. for children of priority 0: with ``z`` of them, scores are multiplied by ``z + 1``
+    and each of their pairs costs 1, which orders ties without touching levels 1 and 2.
+    Returns the problem and that weight (1 when nothing was scaled)."""
     t = problem.teams
     if t is None or np.any(t.size_max > 1) or np.any(t.cover_required):
-        return problem
+        return problem, 1
     capacity = problem.capacity
     if t.max_leads is not None:
         if not problem.uniform_load:
-            return problem  # a lead cap and a load cap differ: keep the team model
+            return problem, 1  # a lead cap and a load cap differ: keep the team model
         per_load = np.ones(problem.n_volunteers, np.int64)
         per_load[problem.volunteer] = problem.load
         capacity = np.minimum(capacity, t.max_leads * per_load)
+    score = problem.score + t.category_value.sum(axis=1)
+    free = problem.priority[problem.child] == 0
+    zero = np.unique(problem.child[free]).size
+    weight = zero + 1
+    if zero:
+        score = weight * score - free
     return replace(
         problem,
-        score=problem.score + t.category_value.sum(axis=1),
+        score=score,
         capacity=capacity,
+        overload_penalty=weight * problem.overload_penalty,
         teams=None,
-    )
+    ), weight
