@@ -8,7 +8,7 @@ import pytest
 from geopy.distance import geodesic, great_circle
 
 import pairmatch as pm
-from pairmatch.candidates import find_candidates, great_circle_km
+from pairmatch.candidates import find_candidates, fit_parts, great_circle_km
 from pairmatch.registry import Registry, unit_vectors
 from pairmatch.verify import haversine_km
 
@@ -97,10 +97,20 @@ def test_scores_follow_the_documented_formula(county) -> None:
         len(set(a.split(";")) & set(b.split(";")) - {""})
         for a, b in zip(c["interests"], v["specialities"], strict=True)
     ]
-    fit = need_fit + 1.5 * np.array(shared) - 0.25 * cand.distance_km
-    assert np.allclose(cand.fit, fit)
-    assert np.array_equal(cand.score, np.rint(fit / policy.score_resolution).astype(np.int64))
+    km = haversine_km(c["lat"].to_numpy(), c["lon"].to_numpy(), v["lat"].to_numpy(),
+                      v["lon"].to_numpy())  # fmt: skip
+    fit = need_fit + 1.5 * np.array(shared) - 0.25 * km
+    parts = fit_parts(registry, policy, cand.child, cand.volunteer)
+    assert np.allclose(parts.distance_km, km, rtol=1e-9, atol=1e-9)
+    assert np.allclose(parts.fit, fit)
     assert max(shared) > 0
+    # the scores are the fit the parts recompute, to the last bit, for any subset of pairs
+    unit = policy.score_resolution
+    assert np.array_equal(cand.score, np.rint(parts.fit / unit).astype(np.int64))
+    some = np.random.default_rng(3).choice(len(cand), 37, replace=False)
+    few = fit_parts(registry, policy, cand.child[some], cand.volunteer[some])
+    assert np.array_equal(few.fit, parts.fit[some])
+    assert np.array_equal(few.distance_km, parts.distance_km[some])
 
 
 def test_no_volunteers_or_no_children() -> None:

@@ -21,10 +21,12 @@ from pairmatch.registry import CATEGORIES, EARTH_RADIUS_KM, Registry
 
 __all__ = [
     "Candidates",
+    "FitParts",
     "candidates_near",
     "candidates_of",
     "chord_for_km",
     "find_candidates",
+    "fit_parts",
     "great_circle_km",
     "pair_positions",
     "preference_points",
@@ -45,22 +47,18 @@ def great_circle_km(a_xyz: np.ndarray, b_xyz: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Candidates:
-    """Allowed pairs (edges) sorted by (child, volunteer), with their fit broken down:
-    ``fit = need_fit + tag_bonus·shared_tags + preference - distance_penalty_per_km·distance``,
-    where ``preference`` holds the soft-preference points (gender, same township/village).
+    """Allowed pairs (edges) sorted by (child, volunteer), and how well each fits.
 
-    ``score`` is the fit in integer units of ``policy.score_resolution``; it is what the
-    solvers optimise. ``reach`` counts, per child, the available volunteers in reach before
-    forbidden pairs were removed (used to explain why a child is unmatched).
+    ``score`` is the pair's fit in integer units of ``policy.score_resolution``; it is what
+    the solvers optimise. What the fit is made of (distance, need × skill, shared tags,
+    preferences) is not kept per edge: :func:`fit_parts` recomputes it, with the same
+    formula to the last bit, for the few pairs a result shows. ``reach`` counts, per child,
+    the available volunteers in reach before forbidden pairs were removed (used to explain
+    why a child is unmatched).
     """
 
     child: np.ndarray
     volunteer: np.ndarray
-    distance_km: np.ndarray
-    need_fit: np.ndarray
-    shared_tags: np.ndarray
-    preference: np.ndarray
-    fit: np.ndarray
     score: np.ndarray
     reach: np.ndarray
 
@@ -71,7 +69,7 @@ class Candidates:
         """The edge of each (child index, volunteer index) pair, -1 where the pair is not
         a candidate (a binary search per pair: nothing the size of the edges is built).
 
-        >>> c = Candidates(*(np.array(x) for x in ([0, 0, 2], [1, 3, 0])), *[np.zeros(3)] * 6,
+        >>> c = Candidates(*(np.array(x) for x in ([0, 0, 2], [1, 3, 0])), score=np.zeros(3),
         ...                reach=np.zeros(3))
         >>> c.edges(np.array([0, 2, 1]), np.array([3, 0, 0])).tolist()
         [1, 2, -1]
@@ -218,6 +216,39 @@ def candidates_of(
         c, v, dist = c[allowed], v[allowed], dist[allowed]
     del key
 
+    parts = _fit_parts(registry, policy, c, v, dist)
+    score = np.rint(parts.fit / policy.score_resolution).astype(np.int64)
+    return Candidates(
+        child=c.astype(np.int64), volunteer=v.astype(np.int64), score=score, reach=reach
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class FitParts:
+    """What the fit of some pairs is made of, one value per pair:
+    ``fit = need_fit + tag_bonus·shared_tags + preference - distance_penalty_per_km·distance_km``,
+    where ``preference`` holds the soft-preference points (gender, same township/village)."""
+
+    distance_km: np.ndarray
+    need_fit: np.ndarray
+    shared_tags: np.ndarray
+    preference: np.ndarray
+    fit: np.ndarray
+
+
+def fit_parts(
+    registry: Registry, policy: Policy, child: np.ndarray, volunteer: np.ndarray
+) -> FitParts:
+    """The fit of pairs (child index, volunteer index) and its parts, by the formula that
+    gave the candidates their scores (``score == rint(fit / score_resolution)``)."""
+    c, v = np.asarray(child, np.int64), np.asarray(volunteer, np.int64)
+    dist = great_circle_km(registry.child_xyz[c], registry.volunteer_xyz[v])
+    return _fit_parts(registry, policy, c, v, dist)
+
+
+def _fit_parts(
+    registry: Registry, policy: Policy, c: np.ndarray, v: np.ndarray, dist: np.ndarray
+) -> FitParts:
     table = _need_fit_table(np.asarray(policy.need_weight_vector(), float))
     need_fit = table[level_codes(registry.need)[c], level_codes(registry.skill)[v]]
     shared = np.bitwise_count(registry.interest_bits[c] & registry.speciality_bits[v])
@@ -229,18 +260,7 @@ def candidates_of(
         + preference
         - policy.distance_penalty_per_km * dist
     )
-    score = np.rint(fit / policy.score_resolution).astype(np.int64)
-    return Candidates(
-        child=c.astype(np.int64),
-        volunteer=v.astype(np.int64),
-        distance_km=dist,
-        need_fit=need_fit,
-        shared_tags=shared_tags,
-        preference=preference,
-        fit=fit,
-        score=score,
-        reach=reach,
-    )
+    return FitParts(dist, need_fit, shared_tags, preference, fit)
 
 
 def preference_points(

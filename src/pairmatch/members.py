@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pairmatch.candidates import FitParts, fit_parts
 from pairmatch.model.vocab import NEEDS
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class Members:
     credit: np.ndarray  # (members × K) bool: the category's value counts for her
     covers: np.ndarray  # (members × K) bool: she covers a category the child requires
     fit: np.ndarray  # fit points each member adds to the objective
+    parts: FitParts  # the pair's own fit and its parts (distance, tags, preference, ...)
 
     @classmethod
     def of(cls, result: MatchResult) -> Members:
@@ -58,7 +60,7 @@ class Members:
             points = cand.score[edges] - value.sum(axis=1) + (value * credit).sum(axis=1)
             fit = points * pol.score_resolution
             covers = teams.covers[edges] & teams.cover_required[child]
-        return cls(edges, lead, need_value, credit, covers, fit)
+        return cls(edges, lead, need_value, credit, covers, fit, fit_parts(reg, pol, child, vol))
 
     @property
     def need_fit(self) -> np.ndarray:

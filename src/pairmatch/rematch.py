@@ -6,7 +6,7 @@ policy only. So after a change, the pairs of records that were neither added nor
 are taken from the previous run (their indices renumbered, the pairs forbidden since
 dropped), and only the pairs of new or edited records are computed, by direct distance
 computation (:func:`pairmatch.candidates.candidates_near`). The result is the same set of
-pairs, with the same fits to the last bit, as :func:`pairmatch.candidates.find_candidates`
+pairs, with the same scores, as :func:`pairmatch.candidates.find_candidates`
 on the new registers (a test checks this); the maps it also returns tell the flow repair
 (:class:`pairmatch.solvers.repair.FlowRepair`) which edges and records are old.
 """
@@ -31,8 +31,7 @@ from pairmatch.registry import Registry
 
 __all__ = ["Carried", "carry_candidates"]
 
-_FIELDS = ("child", "volunteer", "distance_km", "need_fit", "shared_tags", "preference", "fit",
-           "score")  # fmt: skip
+_FIELDS = ("child", "volunteer", "score")
 
 #: Above this many (record, record) distances to compute, a full candidate search is faster.
 _DIRECT_LIMIT = 40_000_000

@@ -215,14 +215,14 @@ class MatchResult:
             {
                 "child_id": reg.child_ids[c],
                 "volunteer_id": reg.volunteer_ids[v],
-                "distance_km": cand.distance_km[e],
+                "distance_km": mem.parts.distance_km,
                 "fit": mem.fit,
                 "role": np.where(mem.lead, "lead", "support").astype(object),
                 "need_fit": mem.need_fit,
-                "tag_bonus": pol.tag_bonus * cand.shared_tags[e],
-                "preference": cand.preference[e],
-                "distance_penalty": pol.distance_penalty_per_km * cand.distance_km[e],
-                "shared_tags": cand.shared_tags[e],
+                "tag_bonus": pol.tag_bonus * mem.parts.shared_tags,
+                "preference": mem.parts.preference,
+                "distance_penalty": pol.distance_penalty_per_km * mem.parts.distance_km,
+                "shared_tags": mem.parts.shared_tags,
                 "covers": mem.covers_text,
                 "priority": self.priority[c],
                 "locked": locked,
@@ -318,7 +318,7 @@ class MatchResult:
         c = self.candidates.child[e]
         out.loc[c, "status"] = "paired"
         out.loc[c, "volunteer_id"] = reg.volunteer_ids[self.candidates.volunteer[e]]
-        out.loc[c, "distance_km"] = self.candidates.distance_km[e]
+        out.loc[c, "distance_km"] = mem.parts.distance_km[mem.lead]
         member_child = self.candidates.child[mem.edges]
         n = len(table)
         out["fit"] = np.where(
@@ -483,7 +483,7 @@ class MatchResult:
                 {
                     "volunteer_id": str(reg.volunteer_ids[v]),
                     "role": "lead" if mem.lead[i] else "support",
-                    "distance_km": float(cand.distance_km[e]),
+                    "distance_km": float(mem.parts.distance_km[i]),
                     "covers": [NEEDS[k] for k in np.flatnonzero(mem.covers[i])],
                     "counted_needs": {
                         NEEDS[k]: float(mem.need_value[i, k])
@@ -510,10 +510,10 @@ class MatchResult:
                 "total": float(mem.fit[rows].sum()),
                 "need_x_skill": per_need,
                 "shared_tags": lead["shared_tags"],
-                "tag_bonus": float(pol.tag_bonus * cand.shared_tags[edges].sum()),
-                "preference": float(cand.preference[edges].sum()),
+                "tag_bonus": float(pol.tag_bonus * mem.parts.shared_tags[rows].sum()),
+                "preference": float(mem.parts.preference[rows].sum()),
                 "distance_penalty": float(
-                    pol.distance_penalty_per_km * cand.distance_km[edges].sum()
+                    pol.distance_penalty_per_km * mem.parts.distance_km[rows].sum()
                 ),
             },
             "rank_among_candidates": rank,

@@ -21,7 +21,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 from scipy.spatial import cKDTree
 
-from pairmatch.candidates import chord_for_km
+from pairmatch.candidates import chord_for_km, fit_parts
 from pairmatch.model.vocab import NEEDS
 from pairmatch.problem import Problem
 from pairmatch.reasons import Reason
@@ -79,15 +79,17 @@ def alternatives(
     base_s = level2_value(sub, base_edges)
     base_n = int(np.unique(sub.child[base_edges]).size)
     position = {int(e): i for i, e in enumerate(edges)}
+    tried = np.asarray(options, np.int64)
+    parts = fit_parts(reg, result.policy, cand.child[tried], cand.volunteer[tried])
     rows = []
-    for e in options:
+    for i, e in enumerate(options):
         forced = replace(sub, locked=np.append(sub.locked, position[e]))
         alt = solve(forced, time_limit=time_limit)
         v = int(cand.volunteer[e])
         row = {
             "volunteer_id": str(reg.volunteer_ids[v]),
-            "distance_km": float(cand.distance_km[e]),
-            "pair_fit": float(cand.fit[e]),
+            "distance_km": float(parts.distance_km[i]),
+            "pair_fit": float(parts.fit[i]),
             "feasible": alt.has_solution,
             "status": alt.status.value,
             "priority_change": np.nan,
