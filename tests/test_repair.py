@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pairmatch as pm
-from pairmatch.solvers import solve
+from pairmatch.solvers import repair, solve
 from pairmatch.solvers.base import level2_value
 from pairmatch.solvers.repair import FlowRepair
 
@@ -93,3 +93,23 @@ def test_teams_are_not_repaired() -> None:
     result = pm.match(children, volunteers, policy)
     assert result.solution.problem.has_teams
     assert FlowRepair.start(result.solution.problem, result.solution.chosen) is None
+
+
+def test_a_change_beyond_max_units_is_solved_in_full(monkeypatch) -> None:
+    children, volunteers = pm.synth.county(300, seed=5)
+    policy = pm.Policy(max_distance_km=5)
+    fast, usual = (pm.Matcher(children, volunteers, policy) for _ in range(2))
+    full = pm.Matcher(children, volunteers, policy, incremental=False)
+    for m in (fast, usual, full):
+        m.solve(at="2026-01-01")
+    busy = fast.active["volunteer_id"].value_counts().index[:3].tolist()
+    changes = pm.Changes(remove_volunteers=busy)
+    assert "repair_searches" in usual.update(changes, at="2026-01-02").solution.stats
+    monkeypatch.setattr(repair, "MAX_UNITS", 1)
+    big = fast.update(changes, at="2026-01-02")
+    assert "repair_searches" not in big.solution.stats  # it fell back
+    other = full.update(changes, at="2026-01-02")
+    assert pm.verify(big).ok
+    assert (big.solution.priority_value, big.solution.score_value) == (
+        other.solution.priority_value, other.solution.score_value)  # fmt: skip
+    assert big.diff.equals(other.diff)
