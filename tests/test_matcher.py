@@ -298,3 +298,36 @@ def test_diff_says_reassigned_only_when_a_child_changes_volunteer() -> None:
         ("C3", "V4"): "ended",
         ("C4", "V4"): "added",
     }
+
+
+def _optimal_and_valid(result: pm.MatchResult) -> None:
+    exact = pm.solve(result.solution.problem, "flow")
+    assert (result.solution.priority_value, result.solution.score_value) == (
+        exact.priority_value, exact.score_value)  # fmt: skip
+    assert pm.verify(result).ok
+
+
+def test_strict_decline_after_a_departure_is_repaired_exactly(tmp_path) -> None:
+    """Regression, the steps the strict state machine found (hypothesis seed 4): a
+    declined proposal ends a locked pair. The repair used to leave that pair's and its
+    child's arcs out of the optimality conditions, and its search then followed a cycle of
+    predecessors for ever. The same steps, with the state machine's rule bodies."""
+    children, volunteers = pm.synth.county(80, seed=31)
+    m = pm.Matcher(children, volunteers, POLICY, stability="strict")
+    m.solve()
+    m = pm.Matcher.load(m.save(tmp_path / "state.pm"))
+    kids = m.children["id"]
+    edit = pd.DataFrame({"id": [kids.iat[87112 % len(kids)]], "guardian_consent": [True]})
+    _optimal_and_valid(m.update(pm.Changes(edit_children=edit)))
+
+    def answer(k: int, accept: bool) -> pm.MatchResult | None:
+        proposed = m.active[m.active["status"] == "proposed"]
+        row = proposed.iloc[k % len(proposed)]
+        return m.respond(row["child_id"], row["volunteer_id"], accept, "no")
+
+    assert answer(9632, True) is None  # an acceptance re-pairs nothing
+    vols = m.volunteers["id"]
+    _optimal_and_valid(m.update(pm.Changes(remove_volunteers=[vols.iat[130513 % len(vols)]])))
+    declined = answer(181327, False)
+    assert declined is not None and "repair_searches" in declined.solution.stats
+    _optimal_and_valid(declined)
