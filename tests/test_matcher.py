@@ -331,3 +331,35 @@ def test_strict_decline_after_a_departure_is_repaired_exactly(tmp_path) -> None:
     declined = answer(181327, False)
     assert declined is not None and "repair_searches" in declined.solution.stats
     _optimal_and_valid(declined)
+
+
+def test_every_moved_pair_says_which_child_it_made_room_for() -> None:
+    """In keep mode a working pair ends without a rule or a person ending it only to make
+    room in a chain that pairs a child who had no volunteer, or re-pairs one whose pair
+    ended; with a switching cost no fit gain can beat, nothing moves for fit alone."""
+    from pairmatch.matcher import MOVED_FOR_FIT, MOVED_FOR_RE_PAIRING, MOVED_FOR_UNPAIRED
+
+    children, volunteers = pm.synth.county(500, seed=3)
+    extra, _ = pm.synth.county(12, seed=4)
+    extra = extra.assign(id=[f"X{i:02d}" for i in range(len(extra))], need_safety=3)
+    reasons = {}
+    for cost in (1000.0, 0.0):
+        m = pm.Matcher(children, volunteers, pm.Policy(max_distance_km=5, switching_cost=cost))
+        m.solve(at="2026-01-01")
+        busy = m.active["volunteer_id"].value_counts().index[:6].tolist()
+        edited = children["id"].iloc[::25].tolist()  # re-assessed: other volunteers fit better
+        changes = pm.Changes(
+            remove_volunteers=busy,
+            add_children=extra,
+            edit_children=pd.DataFrame({"id": edited, "need_study": 3, "need_life": 0}),
+        )
+        diff = m.update(changes, at="2026-02-01").diff
+        moved = diff[
+            diff["change"].isin(["ended", "reassigned"])
+            & (diff["reason"] != "new pair")
+            & ~diff["volunteer_id"].isin(busy)
+            & ~diff["child_id"].isin(edited)
+        ]
+        reasons[cost] = set(moved["reason"])
+    assert reasons[1000.0] and reasons[1000.0] <= {MOVED_FOR_UNPAIRED, MOVED_FOR_RE_PAIRING}
+    assert MOVED_FOR_FIT in reasons[0.0]

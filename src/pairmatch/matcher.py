@@ -294,8 +294,7 @@ class Matcher:
             zip(now_pairs["child_id"].tolist(), now_pairs["volunteer_id"].tolist(), strict=True)
         )
         ended = {pair: why for pair, why in {**ended, **broken}.items() if pair not in after}
-        for pair in before - after:
-            ended.setdefault(pair, "replaced by a better overall pairing")
+        ended.update(_why_moved(before, after, ended))
         history = self._recorded(ended, now_pairs, roles, when, declined or set())
         diff = _diff(before, after, ended, roles, now_pairs)
         # everything succeeded: commit the new state
@@ -696,6 +695,55 @@ def _sync_folder(folder: Path) -> None:
 def _utc(when: Any) -> pd.Timestamp:
     t = pd.Timestamp(when)
     return t.tz_localize(UTC) if t.tzinfo is None else t.tz_convert(UTC)
+
+
+#: Why a working pair ended when no rule and no person ended it (see :func:`_why_moved`).
+MOVED_FOR_UNPAIRED = "the volunteer went to pair a child who had none (neediest first)"
+MOVED_FOR_RE_PAIRING = "the volunteer went to re-pair a child whose pair had ended (neediest first)"
+MOVED_FOR_FIT = "replaced by a better overall pairing (a fit gain above the switching cost)"
+
+
+def _why_moved(
+    before: set[tuple[str, str]], after: set[tuple[str, str]], ended: dict[tuple[str, str], str]
+) -> dict[tuple[str, str], str]:
+    """A reason for every pair that ended without one: follow who took the volunteer's
+    place. Pairs move in chains: a child who had no volunteer (or lost hers to a rule or a
+    person) takes volunteer 1 from child A, A takes volunteer 2 from child B, and so on.
+    Each pair on the chain is given the reason at its start; a chain that starts nowhere
+    (pairs swapped for fit) says so."""
+    lost = sorted((before - after) - set(ended))
+    if not lost:
+        return {}
+    paired_before = {c for c, _ in before}
+    takers: dict[str, list[str]] = {}
+    for c, v in sorted(after - before):
+        takers.setdefault(v, []).append(c)
+    lost_by: dict[str, list[tuple[str, str]]] = {}
+    for pair in sorted(before - after):
+        lost_by.setdefault(pair[0], []).append(pair)
+    memo: dict[tuple[str, str], str] = {}
+
+    def why(pair: tuple[str, str], seen: set[tuple[str, str]]) -> str:
+        if pair in ended:
+            return MOVED_FOR_RE_PAIRING
+        if pair in memo:
+            return memo[pair]
+        if pair in seen:
+            return MOVED_FOR_FIT  # a cycle: pairs swapped for fit
+        seen.add(pair)
+        reason = MOVED_FOR_FIT
+        for taker in takers.get(pair[1], []):
+            if taker not in paired_before:
+                reason = MOVED_FOR_UNPAIRED
+                break
+            found = {why(p, seen) for p in lost_by.get(taker, [])}
+            if MOVED_FOR_UNPAIRED in found or MOVED_FOR_RE_PAIRING in found:
+                reason = MOVED_FOR_UNPAIRED if MOVED_FOR_UNPAIRED in found else MOVED_FOR_RE_PAIRING
+                break
+        memo[pair] = reason
+        return reason
+
+    return {pair: why(pair, set()) for pair in lost}
 
 
 def _diff(
