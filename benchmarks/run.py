@@ -1,25 +1,62 @@
-"""Benchmark the whole pipeline on synthetic counties and print a table.
+"""Benchmark the whole pipeline on synthetic counties: a table per phase, plus CSV and JSON.
 
     .venv/bin/python benchmarks/run.py                 # 1k and 5k children
-    .venv/bin/python benchmarks/run.py --sizes 1000,5000,20000 --radius 10
-    .venv/bin/python benchmarks/run.py --teams --sizes 1000,5000 --radius 5 --time-limit 600
+    .venv/bin/python benchmarks/run.py --sizes 1000,5000,20000,100000 --radius 3.5,3.5,3.5,1.5
+    .venv/bin/python benchmarks/run.py --teams --sizes 1000,5000 --radius 3.5 --time-limit 600
+
+Columns: ``load`` is reading the registers (synthetic here, so it is the generator),
+``validate`` checking them, ``candidates`` the pairs in reach, ``build`` the solver-neutral
+problem, ``solve`` the back end, ``result`` assembling the result tables (pairs, ledger,
+reasons), ``total`` all of ``pm.match``; ``peak MB`` is the process's peak resident memory.
+``objective`` is the total fit, ``bound`` the proven upper bound on it, ``gap`` their
+relative distance (0 when proven optimal).
 
 ``--teams`` gives the ~22% of children in severe need (total need >= 8, or one need of 3)
 a team of 1-3 volunteers that must cover every need of severity 3 with a member of skill
->= 2, supporters using half a slot: time to proven optimum (or the gap at the time limit)
-and the size of the CP-SAT model.
+>= 2, supporters using half a slot.
 
-Each size runs in a fresh process so that its peak memory is its own. Times are wall-clock
-seconds on this machine; nothing here is asserted by the tests.
+Each size runs in a fresh process so that its peak memory is its own. The rows are also
+written to ``--out`` (CSV and JSON, with the machine described). Times are wall-clock
+seconds; nothing here is asserted by the tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import multiprocessing as mp
+import os
 import platform
 import resource
 import time
+from pathlib import Path
+
+
+def machine() -> dict[str, object]:
+    """What the figures were measured on."""
+    import numpy
+    import ortools
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "ram_GiB": round(ram, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "ortools": ortools.__version__,
+        "numpy": numpy.__version__,
+        "date": time.strftime("%Y-%m-%d"),
+    }
 
 
 def _policy(radius: float, teams: bool):
@@ -39,29 +76,35 @@ def _one(
 
     t = time.perf_counter()
     children, volunteers = pm.synth.county(n, seed=1)
-    synth_s = time.perf_counter() - t
+    load_s = time.perf_counter() - t
     t = time.perf_counter()
     result = pm.match(children, volunteers, _policy(radius, teams), solver=solver, time_limit=limit)
     total = time.perf_counter() - t
     t = time.perf_counter()
     ok = pm.verify(result).ok
     verify_s = time.perf_counter() - t
+    phases = {k: result.timings.get(k, 0.0) for k in ("validate", "candidates", "build", "solve")}
+    stats = result.solution.stats
     queue.put(
         {
             "children": n,
+            "radius_km": radius,
             "volunteers": len(volunteers),
             "edges": len(result.candidates),
             "team_children": int((result.ledger()["team_size"] > 1).sum()),
-            "presolved_edges": result.solution.stats.get("edges_after_presolve", 0),
-            "cpsat_vars": result.solution.stats.get("cpsat_variables", 0),
-            "cpsat_cons": result.solution.stats.get("cpsat_constraints", 0),
-            "synth": synth_s,
-            **result.timings,
+            "presolved_edges": stats.get("edges_after_presolve", 0),
+            "cpsat_vars": stats.get("cpsat_variables", 0),
+            "cpsat_cons": stats.get("cpsat_constraints", 0),
+            "load": load_s,
+            **phases,
+            "result": max(0.0, total - sum(phases.values())),
             "total": total,
             "verify": verify_s,
             "paired": result.n_paired,
-            "status": result.status.value,
+            "objective": result.objective,
+            "bound": result.bound,
             "gap": result.gap,
+            "status": result.status.value,
             "solver": result.solution.solver,
             "verified": ok,
             "peak_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -69,60 +112,75 @@ def _one(
     )
 
 
+def _cell(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}" if abs(value) >= 0.005 or value == 0 else f"{value:.2g}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000")
-    parser.add_argument("--radius", type=float, default=10.0)
+    parser.add_argument(
+        "--radius", default="10", help="km; one value, or one per size (comma-separated)"
+    )
     parser.add_argument("--solver", default="auto")
     parser.add_argument("--teams", action="store_true", help="20%% of children need teams")
     parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument(
+        "--out", default="benchmarks/results", help="folder for the CSV and JSON (created)"
+    )
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    radii = [float(r) for r in args.radius.split(",")]
+    if len(radii) == 1:
+        radii *= len(sizes)
+    if len(radii) != len(sizes):
+        parser.error("--radius takes one value or one per size")
     rows = []
-    for n in (int(s) for s in args.sizes.split(",")):
+    for n, radius in zip(sizes, radii, strict=True):
         queue = ctx.Queue()
         proc = ctx.Process(
-            target=_one,
-            args=(n, args.radius, args.solver, args.teams, args.time_limit, queue),
+            target=_one, args=(n, radius, args.solver, args.teams, args.time_limit, queue)
         )
         proc.start()
         rows.append(queue.get())
         proc.join()
     cols = [
         "children",
+        "radius_km",
         "volunteers",
         "edges",
         *(["team_children", "presolved_edges", "cpsat_vars", "cpsat_cons"] if args.teams else []),
-        "validate",
-        "candidates",
-        "build",
-        "solve",
-        "total",
-        "verify",
-        "paired",
-        "status",
-        "gap",
-        "solver",
-        "verified",
-        "peak_MB",
+        *("load", "validate", "candidates", "build", "solve", "result", "total", "verify"),
+        *("paired", "objective", "bound", "gap", "status", "solver", "verified", "peak_MB"),
     ]
+    about = machine()
     print(
         f"# pm.match on synthetic counties{' with teams' if args.teams else ''}, "
-        f"radius {args.radius:g} km, time limit {args.time_limit}; "
-        f"{platform.processor() or platform.machine()}, {mp.cpu_count()} cores"
+        f"time limit {args.time_limit}; "
+        f"{about['cpu']}, {about['cores']} cores, {about['ram_GiB']} GiB, "
+        f"Python {about['python']}, OR-Tools {about['ortools']}, {about['date']}"
     )
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for row in rows:
-        cells = [
-            f"{row[c]:.2f}"
-            if isinstance(row[c], float)
-            else f"{row[c]:,}"
-            if isinstance(row[c], int) and not isinstance(row[c], bool)
-            else str(row[c])
-            for c in cols
-        ]
-        print("| " + " | ".join(cells) + " |")
+        print("| " + " | ".join(_cell(row[c]) for c in cols) + " |")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"run{'-teams' if args.teams else ''}-{args.sizes.replace(',', '-')}"
+    with open(f"{stem}.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=cols)
+        writer.writeheader()
+        writer.writerows({c: row[c] for c in cols} for row in rows)
+    settings = {k: v for k, v in vars(args).items() if k != "out"}
+    Path(f"{stem}.json").write_text(
+        json.dumps({"machine": about, "settings": settings, "rows": rows}, indent=2) + "\n"
+    )
+    print(f"written: {stem}.csv, {stem}.json")
 
 
 if __name__ == "__main__":
