@@ -16,9 +16,10 @@ from pairmatch.problem import Teams
 K = 2  # need categories in these small instances
 
 
-def brute_force_teams(p: pm.Problem) -> tuple[int, int, int] | None:
+def brute_force_teams(p: pm.Problem, key=lambda *levels: levels) -> tuple[int, ...] | None:
     """Lexicographic optimum (priority, level 2, -members) over every choice of team and
-    lead for every child; None when nothing obeys the rules. The oracle: no cleverness."""
+    lead for every child; None when nothing obeys the rules. The oracle: no cleverness.
+    ``key`` maps (level 1, level 2, -members) to what is maximised instead."""
     t = p.teams
     options: list[list[tuple[tuple[int, ...], int | None]]] = []
     for c in range(p.n_children):
@@ -59,8 +60,8 @@ def brute_force_teams(p: pm.Problem) -> tuple[int, int, int] | None:
         for team, _ in pick:
             if team:
                 level2 += int(t.category_value[list(team)].max(axis=0).sum())
-        key = (level1, level2, -len(members))
-        best = key if best is None or key > best else best
+        value = key(level1, level2, -len(members))
+        best = value if best is None or value > best else best
     return best
 
 
@@ -248,3 +249,55 @@ def test_time_limit_keeps_the_one_member_start_and_valid_bounds() -> None:
         report = pm.verify(result)
         assert report.ok, report.violations  # includes: no bound below its value
         assert result.n_paired >= np.unique(problem.child[start]).size
+
+
+@settings(max_examples=150, deadline=None)
+@given(team_problems())
+def test_lead_relaxation_bounds_every_valid_pairing(problem: pm.Problem) -> None:
+    """The flow relaxation (supporters take no capacity, categories credited at the lead)
+    bounds level 1 and, whatever the level 1, level 2 of every valid pairing."""
+    from pairmatch.solvers.team_model import _lead_relaxation_bound
+
+    edges = np.arange(problem.n_edges)
+    best1 = brute_force_teams(problem, key=lambda l1, l2, m: (l1,))
+    best2 = brute_force_teams(problem, key=lambda l1, l2, m: (l2,))
+    if best1 is None:
+        return
+    assert _lead_relaxation_bound(problem, edges, 10**9) >= best1[0]
+    assert _lead_relaxation_bound(problem, edges, 10**9, fit=True) >= best2[0]
+
+
+def test_a_model_too_large_for_the_time_limit_gives_the_start_and_proven_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under a time limit a team model above MAX_MODEL_ELEMENTS is not built: the answer is
+    the valid start, FEASIBLE, saying why, with bounds that hold against the optimum."""
+    import pairmatch.solvers.team_model as tm
+
+    rng = np.random.default_rng(7)
+    n, m, deg = 16, 7, 4
+    child = np.repeat(np.arange(n), deg)
+    vol = np.concatenate([np.sort(rng.choice(m, deg, replace=False)) for _ in range(n)])
+    e = child.size
+    teams = Teams(
+        size_min=np.ones(n, np.int64), size_max=np.full(n, 2, np.int64),
+        support_load=np.ones(e, np.int64), cover_required=rng.random((n, 2)) < 0.3,
+        covers=rng.random((e, 2)) < 0.5, category_value=rng.integers(0, 5, (e, 2)),
+    )  # fmt: skip
+    problem = pm.Problem(
+        n_children=n, n_volunteers=m, child=child, volunteer=vol,
+        score=rng.integers(-3, 10, e), load=np.full(e, 2), capacity=rng.integers(2, 6, m),
+        priority=rng.integers(1, 5, n), teams=teams,
+    )  # fmt: skip
+    exact = pm.solve(problem, workers=1)
+    assert exact.status is pm.Status.OPTIMAL
+    monkeypatch.setattr(tm, "MAX_MODEL_ELEMENTS", 0)
+    quick = pm.solve(problem, time_limit=30)
+    assert quick.status is pm.Status.FEASIBLE
+    assert any("more than is built under a time limit" in r for r in quick.reasons)
+    report = pm.verify(quick)
+    assert report.ok, report.violations
+    assert quick.priority_value <= exact.priority_value <= quick.priority_bound
+    assert exact.score_value <= quick.score_bound
+    # the relaxation is tighter than "every child paired with its best team"
+    assert quick.priority_bound < int(problem.priority.sum())

@@ -32,20 +32,50 @@ _BROKEN = (cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
 
 _INF = float("inf")
 
+#: Under a time limit, a team model with more variables and constraints than this is not
+#: built: built edge by edge it would take about 7 µs and 0.85 KB per element here (a
+#: 20,000-child county with teams has ~13M elements: 11 GB and minutes before the search
+#: starts), so the answer is the valid start (see :func:`greedy_start`), marked FEASIBLE.
+MAX_MODEL_ELEMENTS = 4_000_000
+
+
+class _OutOfTime(Exception):
+    """The time limit passed while the model was being built."""
+
+
+class _Clock:
+    """Checks the deadline every ``every`` calls (the model is built one element at a
+    time, and reading the clock for each would cost as much as the element)."""
+
+    def __init__(self, deadline: float | None, every: int = 4096) -> None:
+        self.deadline, self.every, self.calls = deadline, every, 0
+
+    def tick(self) -> None:
+        self.calls += 1
+        if (
+            self.deadline is not None
+            and self.calls % self.every == 0
+            and time.perf_counter() > self.deadline
+        ):
+            raise _OutOfTime
+
 
 class _Rows:
     """The team model twice: CP-SAT constraints, and the same rows as numbers for an LP."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: _Clock) -> None:
         self.model = cp_model.CpModel()
         self.vars: list[cp_model.IntVar] = []
         self.rows: list[tuple[list[int], list[int], float, float]] = []
+        self.clock = clock
 
     def new(self) -> int:
+        self.clock.tick()
         self.vars.append(self.model.new_bool_var(""))
         return len(self.vars) - 1
 
     def add(self, idx: list[int], coef: list[int], lb: float, ub: float, *, lp: bool = True):
+        self.clock.tick()
         v = self.vars
         if len(idx) == 2 and coef == [1, -1] and lb == -_INF and ub == 0:
             self.model.add_implication(v[idx[0]], v[idx[1]])
@@ -84,9 +114,13 @@ def _lp_stage1(
     a.sum_duplicates()
     lb = np.array([r[2] for r in rows.rows], float)
     ub = np.array([r[3] for r in rows.rows], float)
-    z = [lp.NumVar(0.0, 1.0, "") for _ in range(n)]
+    z = []
+    for _ in range(n):
+        rows.clock.tick()
+        z.append(lp.NumVar(0.0, 1.0, ""))
     cons = []
     for r in range(sizes.size):
+        rows.clock.tick()
         ct = lp.Constraint(max(lb[r], -lp.infinity()), min(ub[r], lp.infinity()))
         for i, c in zip(
             a.indices[a.indptr[r] : a.indptr[r + 1]].tolist(),
@@ -158,14 +192,137 @@ def team_model(
     began = time.perf_counter()  # the time limit covers building the model too
     p, t = problem, problem.teams
     assert t is not None
-    built = _Rows()
+    deadline = None if time_limit is None else began + time_limit
+    child = p.child[edges]
+    kids = np.unique(child)
+    hard = bool(p.must_pair[kids].any()) or bool(np.isin(p.locked, edges).any())
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    if start is not None:
+        mine, mine_lead = np.isin(edges, start[0]), np.isin(edges, start[1])
+        covered = np.isin(kids[p.must_pair[kids]], child[mine]).all()
+        locks = np.isin(np.intersect1d(p.locked, edges), edges[mine]).all()
+        if covered and locks:  # else not a valid pairing of this component
+            found.append((mine, mine_lead))
+    p_bound = int(p.priority[kids].sum())
+    s_bound = _level2_ceiling(p, edges)
+    size = _model_elements(p, edges)
+    if time_limit is not None and size > MAX_MODEL_ELEMENTS:
+        note = (
+            f"the team model of {kids.size} children would have {size:,} variables and "
+            f"constraints, more than is built under a time limit ({MAX_MODEL_ELEMENTS:,})"
+        )
+        p_bound = min(p_bound, _lead_relaxation_bound(p, edges, p_bound))
+        s_bound = min(s_bound, _lead_relaxation_bound(p, edges, s_bound, fit=True))
+        return _best_found(p, edges, found, p_bound, s_bound, note, hard, {})
+    clock = _Clock(deadline)
+    try:
+        return _search_teams(problem, edges, options, clock, found, p_bound, s_bound, hard)
+    except _OutOfTime:
+        note = "the time limit passed while the team model was being built"
+        p_bound = min(p_bound, _lead_relaxation_bound(p, edges, p_bound))
+        s_bound = min(s_bound, _lead_relaxation_bound(p, edges, s_bound, fit=True))
+        return _best_found(p, edges, found, p_bound, s_bound, note, hard, {})
+
+
+def _lead_relaxation_bound(
+    problem: Problem, edges: np.ndarray, fallback: int, *, fit: bool = False
+) -> int:
+    """An upper bound by exact min-cost flow on a relaxation: every paired child holds only
+    its lead's load (supporters take no capacity, coverage is ignored, locks are dropped),
+    and a volunteer leads at most her lead cap. Any valid pairing is a flow of this network.
+
+    ``fit=False``: a bound on level 1 (the flow's best priority). ``fit=True``: a bound on
+    level 2 of any valid pairing, whatever its level 1: a lead pair is worth its score plus,
+    for a child who may have several members, every category's best value among the
+    child's candidates and the best positive scores of as many supporters as the team may
+    have (a one-member child's pair is worth exactly its score and category values); the
+    flow maximises that alone, and the fairness penalty is left out (it only subtracts).
+    ``fallback`` when flow cannot solve the relaxation."""
+    t = problem.teams
+    assert t is not None
+    q = problem.restrict(edges)
+    score = np.zeros(q.n_edges, np.int64)
+    priority = q.priority
+    if fit:
+        score = q.score + t.category_value[edges].sum(axis=1)
+        several = t.size_max[q.child] > 1
+        if several.any():
+            k = t.category_value.shape[1]
+            best = np.zeros((q.n_children, k), np.int64)
+            np.maximum.at(best, q.child, t.category_value[edges])
+            # the best size_max - 1 positive scores of each child's candidates
+            order = np.lexsort((-q.score, q.child))
+            c = q.child[order]
+            starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+            rank = np.arange(c.size) - np.repeat(starts, np.diff(np.r_[starts, c.size]))
+            top = (rank < t.size_max[c] - 1) & (q.score[order] > 0)
+            extra = best.sum(axis=1)
+            np.add.at(extra, c[top], q.score[order][top])
+            score = np.where(several, q.score + extra[q.child], score)
+        priority = np.zeros_like(q.priority)
+    capacity = q.capacity
+    if t.max_leads is not None:
+        load = np.zeros(q.n_volunteers, np.int64)
+        load[q.volunteer] = q.load
+        capacity = np.minimum(capacity, t.max_leads.astype(np.int64) * load)
+    here = np.zeros(q.n_children, bool)
+    here[q.child] = True
+    q = replace(
+        q,
+        teams=None,
+        score=score,
+        priority=priority,
+        capacity=capacity,
+        must_pair=q.must_pair & here,
+        locked=np.empty(0, np.int64),
+        fair_load=None,
+        overload_penalty=0,
+    )
+    backend = FlowBackend()
+    if backend.unsupported(q) is not None:
+        return fallback
+    outcome = backend.solve(q, Options())
+    if outcome.status != Status.OPTIMAL:
+        return fallback
+    return outcome.score_bound if fit else outcome.priority_bound
+
+
+def _model_elements(problem: Problem, edges: np.ndarray) -> int:
+    """The variables and constraints the team model of ``edges`` has, near enough: a
+    member per edge; for children who may have several members, a lead and an implication
+    per edge and a selector and an implication per (edge, category with a value); a few
+    rows per child and one per volunteer."""
+    t = problem.teams
+    assert t is not None
+    child = problem.child[edges]
+    several = t.size_max[child] > 1
+    selectors = int(np.count_nonzero(t.category_value[edges[several]] > 0))
+    kids = np.unique(child).size
+    vols = np.unique(problem.volunteer[edges]).size
+    return edges.size + 2 * int(several.sum()) + 2 * selectors + 4 * kids + vols
+
+
+def _search_teams(
+    problem: Problem,
+    edges: np.ndarray,
+    options: Options,
+    clock: _Clock,
+    found: list[tuple[np.ndarray, np.ndarray]],
+    p_bound: int,
+    s_bound: int,
+    hard: bool,
+) -> CoreResult:
+    """Build the team model and search it (see :func:`team_model`); ``found`` collects
+    the valid pairings met, the start first."""
+    p, t = problem, problem.teams
+    assert t is not None
+    built = _Rows(clock)
     model = built.model
     n_e = edges.size
     xi = [built.new() for _ in range(n_e)]
     child = p.child[edges]
     single = t.size_max[child] == 1
     li = [xi[i] if single[i] else built.new() for i in range(n_e)]
-    kids = np.unique(child)
     paired = {}
     for i in np.flatnonzero(~single).tolist():
         built.add([li[i], xi[i]], [1, -1], -_INF, 0)
@@ -228,19 +385,9 @@ def team_model(
         "cpsat_variables": len(model.proto.variables),
         "cpsat_constraints": len(model.proto.constraints),
     }
-    hard = bool(p.must_pair[kids].any()) or bool(np.isin(p.locked, edges).any())
-    mine = mine_lead = None
-    if start is not None:
-        mine, mine_lead = np.isin(edges, start[0]), np.isin(edges, start[1])
-        covered = np.isin(kids[p.must_pair[kids]], child[mine]).all()
-        locks = np.isin(np.intersect1d(p.locked, edges), edges[mine]).all()
-        if not (covered and locks):
-            mine = mine_lead = None  # not a valid pairing of this component
     prio = {c: int(p.priority[c]) for c in paired}
-    p_bound = sum(prio.values())
-    s_bound = _level2_ceiling(p, edges)
     weight = n_e + 1
-    deadline = None if time_limit is None else began + time_limit
+    deadline = clock.deadline
 
     def left() -> float | None:
         return None if deadline is None else max(0.01, deadline - time.perf_counter())
@@ -248,6 +395,7 @@ def team_model(
     def hint(members: np.ndarray, leads: np.ndarray) -> None:
         model.clear_hints()
         for i in range(n_e):
+            clock.tick()
             model.add_hint(x[i], bool(members[i]))
             if lead[i] is not x[i]:
                 model.add_hint(lead[i], bool(leads[i]))
@@ -260,10 +408,8 @@ def team_model(
 
     # valid pairings met on the way (member mask, lead mask): the best is the answer when a
     # time limit stops the search
-    found: list[tuple[np.ndarray, np.ndarray]] = []
-    if mine is not None and mine_lead is not None:
-        found.append((mine, mine_lead))
-        hint(mine, mine_lead)
+    if found:
+        hint(*found[0])
     obj1: dict[int, int] = {}
     for i in range(n_e):
         obj1[li[i]] = obj1.get(li[i], 0) + prio[int(child[i])]
