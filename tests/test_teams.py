@@ -4,6 +4,7 @@ exhaustive search on small random instances, and every result passes the verifie
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -254,9 +255,10 @@ def test_time_limit_keeps_the_one_member_start_and_valid_bounds() -> None:
 @settings(max_examples=150, deadline=None)
 @given(team_problems())
 def test_lead_relaxation_bounds_every_valid_pairing(problem: pm.Problem) -> None:
-    """The flow relaxation (supporters take no capacity, categories credited at the lead)
-    bounds level 1 and, whatever the level 1, level 2 of every valid pairing."""
-    from pairmatch.solvers.team_model import _lead_relaxation_bound
+    """The flow relaxations bound level 1 and, whatever the level 1, level 2 of every
+    valid pairing (the loads of the small instances differ, so the level-2 relaxation is
+    also checked with uniform loads)."""
+    from pairmatch.solvers.team_model import _fit_relaxation_bound, _lead_relaxation_bound
 
     edges = np.arange(problem.n_edges)
     best1 = brute_force_teams(problem, key=lambda l1, l2, m: (l1,))
@@ -264,7 +266,16 @@ def test_lead_relaxation_bounds_every_valid_pairing(problem: pm.Problem) -> None
     if best1 is None:
         return
     assert _lead_relaxation_bound(problem, edges, 10**9) >= best1[0]
-    assert _lead_relaxation_bound(problem, edges, 10**9, fit=True) >= best2[0]
+    assert _fit_relaxation_bound(problem, edges, 10**9) >= best2[0]
+    assert problem.teams is not None
+    uniform = replace(
+        problem,
+        load=np.full(problem.n_edges, 2, np.int64),
+        teams=replace(problem.teams, support_load=np.ones(problem.n_edges, np.int64)),
+    )
+    best2 = brute_force_teams(uniform, key=lambda l1, l2, m: (l2,))
+    if best2 is not None:
+        assert _fit_relaxation_bound(uniform, edges, -(10**9)) >= best2[0]
 
 
 def test_a_model_too_large_for_the_time_limit_gives_the_start_and_proven_bounds(

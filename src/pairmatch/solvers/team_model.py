@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 from scipy.sparse import csr_matrix
@@ -212,7 +213,7 @@ def team_model(
             f"constraints, more than is built under a time limit ({MAX_MODEL_ELEMENTS:,})"
         )
         p_bound = min(p_bound, _lead_relaxation_bound(p, edges, p_bound))
-        s_bound = min(s_bound, _lead_relaxation_bound(p, edges, s_bound, fit=True))
+        s_bound = min(s_bound, _fit_relaxation_bound(p, edges, s_bound))
         return _best_found(p, edges, found, p_bound, s_bound, note, hard, {})
     clock = _Clock(deadline)
     try:
@@ -220,60 +221,29 @@ def team_model(
     except _OutOfTime:
         note = "the time limit passed while the team model was being built"
         p_bound = min(p_bound, _lead_relaxation_bound(p, edges, p_bound))
-        s_bound = min(s_bound, _lead_relaxation_bound(p, edges, s_bound, fit=True))
+        s_bound = min(s_bound, _fit_relaxation_bound(p, edges, s_bound))
         return _best_found(p, edges, found, p_bound, s_bound, note, hard, {})
 
 
-def _lead_relaxation_bound(
-    problem: Problem, edges: np.ndarray, fallback: int, *, fit: bool = False
-) -> int:
-    """An upper bound by exact min-cost flow on a relaxation: every paired child holds only
-    its lead's load (supporters take no capacity, coverage is ignored, locks are dropped),
-    and a volunteer leads at most her lead cap. Any valid pairing is a flow of this network.
-
-    ``fit=False``: a bound on level 1 (the flow's best priority). ``fit=True``: a bound on
-    level 2 of any valid pairing, whatever its level 1: a lead pair is worth its score plus,
-    for a child who may have several members, every category's best value among the
-    child's candidates and the best positive scores of as many supporters as the team may
-    have (a one-member child's pair is worth exactly its score and category values); the
-    flow maximises that alone, and the fairness penalty is left out (it only subtracts).
-    ``fallback`` when flow cannot solve the relaxation."""
+def _lead_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) -> int:
+    """An upper bound on level 1 by exact min-cost flow on a relaxation: every paired child
+    holds only its lead's load (supporters take no capacity, coverage is ignored, locks and
+    must-pair rules are dropped), and a volunteer leads at most her lead cap. Any valid
+    pairing is a flow of this network. ``fallback`` when flow cannot solve it."""
     t = problem.teams
     assert t is not None
     q = problem.restrict(edges)
-    score = np.zeros(q.n_edges, np.int64)
-    priority = q.priority
-    if fit:
-        score = q.score + t.category_value[edges].sum(axis=1)
-        several = t.size_max[q.child] > 1
-        if several.any():
-            k = t.category_value.shape[1]
-            best = np.zeros((q.n_children, k), np.int64)
-            np.maximum.at(best, q.child, t.category_value[edges])
-            # the best size_max - 1 positive scores of each child's candidates
-            order = np.lexsort((-q.score, q.child))
-            c = q.child[order]
-            starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-            rank = np.arange(c.size) - np.repeat(starts, np.diff(np.r_[starts, c.size]))
-            top = (rank < t.size_max[c] - 1) & (q.score[order] > 0)
-            extra = best.sum(axis=1)
-            np.add.at(extra, c[top], q.score[order][top])
-            score = np.where(several, q.score + extra[q.child], score)
-        priority = np.zeros_like(q.priority)
     capacity = q.capacity
     if t.max_leads is not None:
         load = np.zeros(q.n_volunteers, np.int64)
         load[q.volunteer] = q.load
         capacity = np.minimum(capacity, t.max_leads.astype(np.int64) * load)
-    here = np.zeros(q.n_children, bool)
-    here[q.child] = True
     q = replace(
         q,
         teams=None,
-        score=score,
-        priority=priority,
+        score=np.zeros(q.n_edges, np.int64),
         capacity=capacity,
-        must_pair=q.must_pair & here,
+        must_pair=np.zeros(q.n_children, bool),
         locked=np.empty(0, np.int64),
         fair_load=None,
         overload_penalty=0,
@@ -282,9 +252,87 @@ def _lead_relaxation_bound(
     if backend.unsupported(q) is not None:
         return fallback
     outcome = backend.solve(q, Options())
-    if outcome.status != Status.OPTIMAL:
+    return outcome.priority_bound if outcome.status == Status.OPTIMAL else fallback
+
+
+def _fit_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) -> int:
+    """An upper bound on level 2 of any valid pairing (whatever its level 1), by exact
+    min-cost flow on a relaxation that keeps every load.
+
+    Each child has a lead node sending up to one lead load and, when the team may have
+    several members, a supporter node sending up to ``size_max - 1`` supporter loads, one
+    per volunteer at most; volunteers keep their capacities and lead caps. A lead pair is
+    worth its score plus every category's best value among the child's candidates (a
+    one-member child's pair: its score and its own category values), a supporter pair its
+    score when positive. A team's value, ``Σ_k max over members + Σ member scores``, is at
+    most its lead's plus its supporters', so any valid pairing is a flow worth at least as
+    much. Coverage, sizes, must-pair, locks and the fairness penalty (which only
+    subtracts) are left out. Costs are scaled by lead load × supporter load to stay
+    integral. ``fallback`` when loads differ between pairs."""
+    t = problem.teams
+    assert t is not None
+    p = problem
+    if edges.size == 0:
+        return 0
+    lead_load = np.unique(np.asarray(p.load)[edges])
+    support = np.unique(t.support_load[edges])
+    if lead_load.size != 1 or support.size != 1 or lead_load[0] <= 0 or support[0] <= 0:
         return fallback
-    return outcome.score_bound if fit else outcome.priority_bound
+    big, small = int(lead_load[0]), int(support[0])
+    child, vol = p.child[edges], p.volunteer[edges]
+    kids, c_local = np.unique(child, return_inverse=True)
+    vols, v_local = np.unique(vol, return_inverse=True)
+    several = t.size_max[child] > 1
+    values = t.category_value[edges]
+    best = np.zeros((kids.size, values.shape[1]), np.int64)
+    np.maximum.at(best, c_local, values)
+    lead_value = p.score[edges] + np.where(several, best.sum(axis=1)[c_local], values.sum(axis=1))
+    # nodes: lead node per child, supporter node per child, volunteer, lead-cap node per
+    # volunteer, sink
+    n_k, n_v = kids.size, vols.size
+    lead_node, sup_node = np.arange(n_k), n_k + np.arange(n_k)
+    vol_node, cap_node = 2 * n_k + np.arange(n_v), 2 * n_k + n_v + np.arange(n_v)
+    sink = 2 * n_k + 2 * n_v
+    capacity = p.capacity[vols].astype(np.int64)
+    lead_cap = (
+        capacity
+        if t.max_leads is None
+        else np.minimum(capacity, t.max_leads[vols].astype(np.int64) * big)
+    )
+    sup_edges = np.flatnonzero(several & (p.score[edges] > 0))
+    team_kids = np.unique(c_local[several])
+    slots = (t.size_max[kids[team_kids]].astype(np.int64) - 1) * small
+    tails = np.concatenate((
+        lead_node[c_local], sup_node[c_local[sup_edges]], cap_node, vol_node,
+        lead_node, sup_node[team_kids],
+    ))  # fmt: skip
+    heads = np.concatenate((
+        cap_node[v_local], vol_node[v_local[sup_edges]], vol_node, np.full(n_v, sink),
+        np.full(n_k + team_kids.size, sink),
+    ))  # fmt: skip
+    caps = np.concatenate((
+        np.full(edges.size, big), np.full(sup_edges.size, small), lead_cap, capacity,
+        np.full(n_k, big), slots,
+    ))  # fmt: skip
+    costs = np.concatenate((
+        -lead_value * small, -p.score[edges][sup_edges] * big,
+        np.zeros(2 * n_v + n_k + team_kids.size, np.int64),
+    ))  # fmt: skip
+    if float(np.abs(costs).max(initial=0)) * (sink + 2) >= 2.0**61:
+        return fallback
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64),
+        costs.astype(np.int64),
+    )  # fmt: skip
+    supply = np.zeros(sink + 1, np.int64)
+    supply[lead_node] = big
+    supply[sup_node[team_kids]] = slots
+    supply[sink] = -int(supply.sum())
+    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supply)
+    if flow.solve() != flow.OPTIMAL:
+        return fallback
+    return -int(flow.optimal_cost()) // (big * small)  # floor of a bound is a bound
 
 
 def _model_elements(problem: Problem, edges: np.ndarray) -> int:
