@@ -206,22 +206,21 @@ def team_model(
             found.append((mine, mine_lead))
     p_bound = int(p.priority[kids].sum())
     s_bound = _level2_ceiling(p, edges)
+    if time_limit is not None:  # the search may stop short of a proof: bound it by flow
+        p_bound = min(p_bound, _lead_relaxation_bound(p, edges, p_bound))
+        s_bound = min(s_bound, _fit_relaxation_bound(p, edges, s_bound))
     size = _model_elements(p, edges)
     if time_limit is not None and size > MAX_MODEL_ELEMENTS:
         note = (
             f"the team model of {kids.size} children would have {size:,} variables and "
             f"constraints, more than is built under a time limit ({MAX_MODEL_ELEMENTS:,})"
         )
-        p_bound = min(p_bound, _lead_relaxation_bound(p, edges, p_bound))
-        s_bound = min(s_bound, _fit_relaxation_bound(p, edges, s_bound))
         return _best_found(p, edges, found, p_bound, s_bound, note, hard, {})
     clock = _Clock(deadline)
     try:
         return _search_teams(problem, edges, options, clock, found, p_bound, s_bound, hard)
     except _OutOfTime:
         note = "the time limit passed while the team model was being built"
-        p_bound = min(p_bound, _lead_relaxation_bound(p, edges, p_bound))
-        s_bound = min(s_bound, _fit_relaxation_bound(p, edges, s_bound))
         return _best_found(p, edges, found, p_bound, s_bound, note, hard, {})
 
 
