@@ -128,7 +128,7 @@ def _register(
     edited records to ``touched``. Added rows are validated here; edited rows are not yet
     (see :func:`_revalidate`)."""
     read = read_children if kind == "children" else read_volunteers
-    ids = set(table["id"])
+    ids = set(table["id"].to_numpy(object).tolist())
     for i, rid in enumerate(remove):
         if rid not in ids:
             issues.append(

@@ -266,7 +266,8 @@ class Matcher:
         carry = sorted(before - set(ended))
         # forbidden pairs are remembered even after a record leaves (it may come back);
         # only those whose child and volunteer are both registered now apply
-        kids, vols = set(children["id"]), set(volunteers["id"])
+        kids = set(children["id"].to_numpy(object).tolist())
+        vols = set(volunteers["id"].to_numpy(object).tolist())
         forbidden = sorted(p for p in forbidden_all if p[0] in kids and p[1] in vols)
         result, flow = self._pair(children, volunteers, forbidden, carry, roles, touched)
         # pairs that a hard rule now breaks are not candidates any more
