@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import time
+
+from report import describe, machine, save
 
 import pairmatch as pm
 
@@ -27,9 +28,8 @@ def main() -> None:
     parser.add_argument("--radius", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}; {args.workers} worker processes, "
-          f"radius {args.radius:g} km")  # fmt: skip
+    about = machine()
+    print(f"# {describe(about)}; {args.workers} worker processes, radius {args.radius:g} km")
     t = time.perf_counter()
     children, volunteers = pm.synth.province(args.children, args.counties, seed=1)
     synth_s = time.perf_counter() - t
@@ -50,6 +50,14 @@ def main() -> None:
         f"| {int(parts['edges'].sum()):,} | {result.n_paired:,} | {result.status.value} "
         f"| {me:,.0f}, {worker:,.0f} |"
     )
+    row = {
+        "children": len(children), "volunteers": len(volunteers), "counties": len(parts),
+        "synth_s": synth_s, "match_s": total, "county_s_median": parts["seconds"].median(),
+        "county_s_max": parts["seconds"].max(), "edges": int(parts["edges"].sum()),
+        "paired": result.n_paired, "status": result.status.value, "peak_MB": me,
+        "worker_peak_MB": worker,
+    }  # fmt: skip
+    save(f"province-{args.children}-{args.counties}", [row], vars(args), about)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import time
 import numpy as np
 import pandas as pd
 from ortools.graph.python import min_cost_flow
+from report import describe, machine, save
 from scipy.spatial import cKDTree
 
 import pairmatch as pm
@@ -96,6 +97,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="5000,20000")
     parser.add_argument("--radius", type=float, default=3.5)
     args = parser.parse_args()
+    about, rows = machine(), []
+    print(f"# {describe(about)}")
     print("| children | edges | script s (candidates, flow) | pm.match s (validate, candidates, "
           "solve) | ratio | same paired | same priority |")  # fmt: skip
     print("|---|---|---|---|---|---|---|")
@@ -113,6 +116,14 @@ def main() -> None:
             f"| {int(ref['paired']) == result.n_paired} "
             f"| {int(ref['priority']) == result.priority_paired} |"
         )
+        rows.append({
+            "children": n, "edges": int(ref["edges"]), "script_s": ref["total"],
+            "script_candidates_s": ref["candidates"], "script_flow_s": ref["solve"],
+            "pm_match_s": total, **{f"pm_{k}_s": v for k, v in tm.items()},
+            "ratio": total / ref["total"], "same_paired": int(ref["paired"]) == result.n_paired,
+            "same_priority": int(ref["priority"]) == result.priority_paired,
+        })  # fmt: skip
+    save(f"reference-{args.sizes.replace(',', '-')}", rows, vars(args), about)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from report import describe, machine, save
 
 import pairmatch as pm
 
@@ -67,8 +68,11 @@ def main() -> None:
     args = parser.parse_args()
     children, volunteers = pm.synth.county(args.children, seed=1)
     policy = pm.Policy(max_distance_km=args.radius)
-    print(f"# re-pairing a synthetic county of {len(children):,} children, "
-          f"{len(volunteers):,} volunteers, radius {args.radius:g} km")  # fmt: skip
+    about, rows = machine(), []
+    print(
+        f"# re-pairing a synthetic county of {len(children):,} children, "
+        f"{len(volunteers):,} volunteers, radius {args.radius:g} km; {describe(about)}"
+    )
     print(
         "| stability | change | updates | edges | first solve s | incremental s (median, max) "
         "| full s (median) | speed-up | same optimum | untouched pairs kept | verified |"
@@ -112,6 +116,14 @@ def main() -> None:
                 f"| {statistics.median(slow):.2f} | {speed:.1f}x | {sum(same)}/{len(same)} "
                 f"| {min(kept):.2%} | {ok} |"
             )
+            rows.append({
+                "stability": stability, "change": name, "updates": len(quick),
+                "edges": result.solution.problem.n_edges, "first_solve_s": first_s,
+                "incremental_s_median": statistics.median(quick), "incremental_s_max": max(quick),
+                "full_s_median": statistics.median(slow), "speed_up": speed,
+                "same_optimum": sum(same), "untouched_kept_min": min(kept), "verified": ok,
+            })  # fmt: skip
+    save(f"rematch-{args.children}", rows, vars(args), about)
 
 
 def _copy_state(source: pm.Matcher, target: pm.Matcher) -> pm.Matcher:

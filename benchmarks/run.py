@@ -23,40 +23,11 @@ seconds; nothing here is asserted by the tests.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import multiprocessing as mp
-import os
-import platform
 import resource
 import time
-from pathlib import Path
 
-
-def machine() -> dict[str, object]:
-    """What the figures were measured on."""
-    import numpy
-    import ortools
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {
-        "cpu": cpu,
-        "cores": len(os.sched_getaffinity(0)),
-        "ram_GiB": round(ram, 1),
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "ortools": ortools.__version__,
-        "numpy": numpy.__version__,
-        "date": time.strftime("%Y-%m-%d"),
-    }
+from report import RESULTS, describe, machine, save
 
 
 def _policy(radius: float, teams: bool):
@@ -129,9 +100,7 @@ def main() -> None:
     parser.add_argument("--solver", default="auto")
     parser.add_argument("--teams", action="store_true", help="20%% of children need teams")
     parser.add_argument("--time-limit", type=float, default=None)
-    parser.add_argument(
-        "--out", default="benchmarks/results", help="folder for the CSV and JSON (created)"
-    )
+    parser.add_argument("--out", default=str(RESULTS), help="folder for the CSV and JSON (created)")
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -161,26 +130,15 @@ def main() -> None:
     about = machine()
     print(
         f"# pm.match on synthetic counties{' with teams' if args.teams else ''}, "
-        f"time limit {args.time_limit}; "
-        f"{about['cpu']}, {about['cores']} cores, {about['ram_GiB']} GiB, "
-        f"Python {about['python']}, OR-Tools {about['ortools']}, {about['date']}"
+        f"time limit {args.time_limit}; {describe(about)}"
     )
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for row in rows:
         print("| " + " | ".join(_cell(row[c]) for c in cols) + " |")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"run{'-teams' if args.teams else ''}-{args.sizes.replace(',', '-')}"
-    with open(f"{stem}.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=cols)
-        writer.writeheader()
-        writer.writerows({c: row[c] for c in cols} for row in rows)
+    name = f"run{'-teams' if args.teams else ''}-{args.sizes.replace(',', '-')}"
     settings = {k: v for k, v in vars(args).items() if k != "out"}
-    Path(f"{stem}.json").write_text(
-        json.dumps({"machine": about, "settings": settings, "rows": rows}, indent=2) + "\n"
-    )
-    print(f"written: {stem}.csv, {stem}.json")
+    save(name, [{c: row[c] for c in cols} for row in rows], settings, about, args.out)
 
 
 if __name__ == "__main__":

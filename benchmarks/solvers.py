@@ -21,6 +21,7 @@ import argparse
 import time
 
 import numpy as np
+from report import describe, machine, save
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
@@ -101,6 +102,8 @@ def main() -> None:
     parser.add_argument("--cpsat-up-to", type=int, default=1000)
     parser.add_argument("--cpsat-limit", type=float, default=120.0)
     args = parser.parse_args()
+    about, rows = machine(), []
+    print(f"# {describe(about)}")
     print("| children | edges | pairmatch s | LAPJVsp s (ratio, same optimum) "
           "| plain CP-SAT s (ratio, status, same optimum) |")  # fmt: skip
     print("|---|---|---|---|---|")
@@ -118,14 +121,24 @@ def main() -> None:
             f"| {n:,} | {problem.n_edges:,} | {ours_s:.2f} | {lap_s:.2f} ({lap_s / ours_s:.1f}x, "
             f"{_value(problem, lap) == best}) "
         )
+        record = {
+            "children": n, "edges": problem.n_edges, "pairmatch_s": ours_s, "lapjvsp_s": lap_s,
+            "lapjvsp_ratio": lap_s / ours_s, "lapjvsp_same": _value(problem, lap) == best,
+        }  # fmt: skip
         if n <= args.cpsat_up_to:
             sat, sat_s, status = cpsat(problem, args.cpsat_limit)
             row += (
                 f"| {sat_s:.2f} ({sat_s / ours_s:.0f}x, {status}, {_value(problem, sat) == best}) |"
             )
+            record |= {
+                "cpsat_s": sat_s, "cpsat_ratio": sat_s / ours_s, "cpsat_status": status,
+                "cpsat_same": _value(problem, sat) == best,
+            }  # fmt: skip
         else:
             row += "| not run (size) |"
         print(row)
+        rows.append(record)
+    save(f"solvers-{args.sizes.replace(',', '-')}", rows, vars(args), about)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ _INF = float("inf")
 #: starts), so the answer is the valid start (see :func:`greedy_start`), marked FEASIBLE.
 MAX_MODEL_ELEMENTS = 4_000_000
 
+#: Costs and their sums stay far inside 64 bits (OR-Tools scales costs by the node count).
+_COST_LIMIT = 2.0**61
+
 
 class _OutOfTime(Exception):
     """The time limit passed while the model was being built."""
@@ -228,30 +231,47 @@ def _lead_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) -
     """An upper bound on level 1 by exact min-cost flow on a relaxation: every paired child
     holds only its lead's load (supporters take no capacity, coverage is ignored, locks and
     must-pair rules are dropped), and a volunteer leads at most her lead cap. Any valid
-    pairing is a flow of this network. ``fallback`` when flow cannot solve it."""
+    pairing is a flow of this network (built on the component's own children and
+    volunteers, so its cost follows the component's size). ``fallback`` when a volunteer's
+    lead loads differ or the costs would not fit 64 bits."""
     t = problem.teams
     assert t is not None
-    q = problem.restrict(edges)
-    capacity = q.capacity
-    if t.max_leads is not None:
-        load = np.zeros(q.n_volunteers, np.int64)
-        load[q.volunteer] = q.load
-        capacity = np.minimum(capacity, t.max_leads.astype(np.int64) * load)
-    q = replace(
-        q,
-        teams=None,
-        score=np.zeros(q.n_edges, np.int64),
-        capacity=capacity,
-        must_pair=np.zeros(q.n_children, bool),
-        locked=np.empty(0, np.int64),
-        fair_load=None,
-        overload_penalty=0,
-    )
-    backend = FlowBackend()
-    if backend.unsupported(q) is not None:
+    p = problem
+    if edges.size == 0:
+        return 0
+    child, vol = p.child[edges], p.volunteer[edges]
+    kids, c_local = np.unique(child, return_inverse=True)
+    vols, v_local = np.unique(vol, return_inverse=True)
+    load = np.asarray(p.load)[edges].astype(np.int64)
+    low = np.full(vols.size, np.iinfo(np.int64).max)
+    high = np.zeros(vols.size, np.int64)
+    np.minimum.at(low, v_local, load)
+    np.maximum.at(high, v_local, load)
+    if np.any(low != high) or np.any(low <= 0):
         return fallback
-    outcome = backend.solve(q, Options())
-    return outcome.priority_bound if outcome.status == Status.OPTIMAL else fallback
+    slots = p.capacity[vols].astype(np.int64) // low  # leads each volunteer can hold
+    if t.max_leads is not None:
+        slots = np.minimum(slots, t.max_leads[vols].astype(np.int64))
+    prio = p.priority[kids].astype(np.int64)
+    n_k, n_v = kids.size, vols.size
+    sink = n_k + n_v
+    if float(prio.max(initial=0)) * float(n_k) * (sink + 2) >= _COST_LIMIT:
+        return fallback
+    tails = np.concatenate((c_local, n_k + np.arange(n_v), np.arange(n_k)))
+    heads = np.concatenate((n_k + v_local, np.full(n_v + n_k, sink)))
+    caps = np.concatenate((np.ones(edges.size, np.int64), slots, np.ones(n_k, np.int64)))
+    costs = np.concatenate((-prio[c_local], np.zeros(n_v + n_k, np.int64)))
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), caps, costs
+    )
+    supply = np.zeros(sink + 1, np.int64)
+    supply[:n_k] = 1
+    supply[sink] = -n_k
+    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supply)
+    if flow.solve() != flow.OPTIMAL:
+        return fallback
+    return -int(flow.optimal_cost())
 
 
 def _fit_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) -> int:
@@ -293,11 +313,9 @@ def _fit_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) ->
     vol_node, cap_node = 2 * n_k + np.arange(n_v), 2 * n_k + n_v + np.arange(n_v)
     sink = 2 * n_k + 2 * n_v
     capacity = p.capacity[vols].astype(np.int64)
-    lead_cap = (
-        capacity
-        if t.max_leads is None
-        else np.minimum(capacity, t.max_leads[vols].astype(np.int64) * big)
-    )
+    lead_cap = capacity
+    if t.max_leads is not None:  # min() first, so the product cannot wrap
+        lead_cap = np.minimum(capacity // big, t.max_leads[vols].astype(np.int64)) * big
     sup_edges = np.flatnonzero(several & (p.score[edges] > 0))
     team_kids = np.unique(c_local[several])
     slots = (t.size_max[kids[team_kids]].astype(np.int64) - 1) * small
@@ -317,7 +335,12 @@ def _fit_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) ->
         -lead_value * small, -p.score[edges][sup_edges] * big,
         np.zeros(2 * n_v + n_k + team_kids.size, np.int64),
     ))  # fmt: skip
-    if float(np.abs(costs).max(initial=0)) * (sink + 2) >= 2.0**61:
+    # OR-Tools sums cost × flow in 64 bits (and scales costs by the node count): check
+    # that in floats before any integer product can wrap
+    lead_f = np.abs(lead_value.astype(float)) * small
+    sup_f = np.abs(p.score[edges][sup_edges].astype(float)) * big
+    total = float(lead_f.sum()) * big + float(sup_f.sum()) * small
+    if max(total, float(lead_cap.astype(float).max(initial=0))) * (sink + 2) >= _COST_LIMIT:
         return fallback
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
@@ -442,7 +465,6 @@ def _search_teams(
     def hint(members: np.ndarray, leads: np.ndarray) -> None:
         model.clear_hints()
         for i in range(n_e):
-            clock.tick()
             model.add_hint(x[i], bool(members[i]))
             if lead[i] is not x[i]:
                 model.add_hint(lead[i], bool(leads[i]))
