@@ -312,3 +312,34 @@ def test_a_model_too_large_for_the_time_limit_gives_the_start_and_proven_bounds(
     assert exact.score_value <= quick.score_bound
     # the relaxation is tighter than "every child paired with its best team"
     assert quick.priority_bound < int(problem.priority.sum())
+
+
+@settings(max_examples=100, deadline=None)
+@given(team_problems())
+def test_highs_proves_level_1_when_the_lp_cannot(problem: pm.Problem) -> None:
+    """With the LP certificate switched off, level 1 is proven by HiGHS (checked in exact
+    integers), and the whole result still equals exhaustive search."""
+    import pairmatch.solvers.team_model as tm
+
+    proofs: list[int | None] = []
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        proofs.append(out[0])
+        return out
+
+    real = tm._mip_stage1
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tm, "_lp_stage1", lambda *a, **k: (None, None, None))
+        mp.setattr(tm, "_mip_stage1", spy)
+        result = pm.solve(problem, workers=1)
+    expected = brute_force_teams(problem)
+    assert pm.verify(result).ok
+    if expected is None:
+        assert result.status is pm.Status.INFEASIBLE
+        return
+    assert result.status is pm.Status.OPTIMAL
+    assert (result.priority_value, result.score_value, -len(result.chosen)) == expected
+    # without a time limit HiGHS always finishes with a proof, one per component searched
+    assert all(best is not None for best in proofs)
+    assert sum(b for b in proofs if b is not None) <= expected[0]

@@ -72,11 +72,29 @@ class _Rows:
         self.vars: list[cp_model.IntVar] = []
         self.rows: list[tuple[list[int], list[int], float, float]] = []
         self.clock = clock
+        self._matrix: tuple[csr_matrix, np.ndarray, np.ndarray] | None = None
 
     def new(self) -> int:
         self.clock.tick()
         self.vars.append(self.model.new_bool_var(""))
         return len(self.vars) - 1
+
+    def matrix(self) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
+        """The LP rows as one sparse integer matrix (a variable twice in a row is summed)
+        and their lower and upper sides; built once."""
+        if self._matrix is None:
+            n = len(self.vars)
+            sizes = np.array([len(idx) for idx, _, _, _ in self.rows], np.int64)
+            total = int(sizes.sum())
+            cols = np.fromiter((i for idx, _, _, _ in self.rows for i in idx), np.int64, total)
+            data = np.fromiter((c for _, coef, _, _ in self.rows for c in coef), np.int64, total)
+            rows = np.repeat(np.arange(sizes.size), sizes)
+            a = csr_matrix((data, (rows, cols)), (sizes.size, n))
+            a.sum_duplicates()
+            lb = np.array([r[2] for r in self.rows], float)
+            ub = np.array([r[3] for r in self.rows], float)
+            self._matrix = (a, lb, ub)
+        return self._matrix
 
     def add(self, idx: list[int], coef: list[int], lb: float, ub: float, *, lp: bool = True):
         self.clock.tick()
@@ -110,20 +128,13 @@ def _lp_stage1(
         return None, None, None
     if time_limit is not None:
         lp.SetTimeLimit(max(1, int(time_limit * 500)))  # at most half the share, in ms
-    # the rows as one sparse integer matrix (a variable twice in a row is summed)
-    sizes = np.array([len(idx) for idx, _, _, _ in rows.rows], np.int64)
-    cols = np.fromiter((i for idx, _, _, _ in rows.rows for i in idx), np.int64, sizes.sum())
-    data = np.fromiter((c for _, coef, _, _ in rows.rows for c in coef), np.int64, sizes.sum())
-    a = csr_matrix((data, (np.repeat(np.arange(sizes.size), sizes), cols)), (sizes.size, n))
-    a.sum_duplicates()
-    lb = np.array([r[2] for r in rows.rows], float)
-    ub = np.array([r[3] for r in rows.rows], float)
+    a, lb, ub = rows.matrix()
     z = []
     for _ in range(n):
         rows.clock.tick()
         z.append(lp.NumVar(0.0, 1.0, ""))
     cons = []
-    for r in range(sizes.size):
+    for r in range(lb.size):
         rows.clock.tick()
         ct = lp.Constraint(max(lb[r], -lp.infinity()), min(ub[r], lp.infinity()))
         for i, c in zip(
@@ -161,6 +172,52 @@ def _lp_stage1(
     if point is not None and best < value + 1 - 1e-4:  # integer objective: optimal
         return value, point, value
     return None, point, ceiling
+
+
+def _mip_stage1(
+    rows: _Rows, obj: dict[int, int], time_limit: float | None
+) -> tuple[int | None, np.ndarray | None, int | None]:
+    """Level 1 as a mixed-integer program over the same rows, by HiGHS (scipy's ``milp``):
+    (its proven optimum or None, its 0/1 point when HiGHS finished and the point obeys
+    every row in exact integers or None, an upper bound or None).
+
+    Measured on a 1,000-child county with teams: HiGHS proves level 1 in about 21 s,
+    where CP-SAT does not in 60 s (the model is mostly a flow, which branch-and-cut on the
+    LP handles better than CP-SAT's search). The optimum is accepted when the point is
+    exactly feasible and HiGHS's dual bound is below its value plus one (the objective is
+    an integer)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    a, lb, ub = rows.matrix()
+    n = a.shape[1]
+    c = np.zeros(n, np.int64)
+    c[list(obj)] = list(obj.values())
+    options: dict[str, object] = {"disp": False, "mip_rel_gap": 0.0, "presolve": True}
+    if time_limit is not None:
+        options["time_limit"] = max(0.1, float(time_limit))
+    res = milp(
+        -c.astype(float),
+        constraints=LinearConstraint(a, lb, ub),
+        integrality=np.ones(n),
+        bounds=Bounds(0, 1),
+        options=options,
+    )
+    dual = getattr(res, "mip_dual_bound", None)
+    bound = None
+    if dual is not None and np.isfinite(dual):
+        bound = math.floor(-float(dual) + 1e-6)
+    if res.x is None or res.status != 0:
+        # a point HiGHS stopped at depends on timing: only a finished run's is used, so
+        # that the same input gives the same pairs
+        return None, None, bound
+    point = np.asarray(res.x) > 0.5
+    act = a @ point.astype(np.int64)
+    if not bool(np.all((act >= lb) & (act <= ub))):
+        return None, None, bound
+    value = int(c[point].sum())
+    if bound is not None and bound < value + 1:
+        return value, point, value
+    return None, point, bound
 
 
 def team_model(
@@ -492,7 +549,17 @@ def _search_teams(
         if point is not None:
             found.append((point[xi], point[li]))
             hint(point[xi], point[li])
-        if best1 is None:  # the LP could not certify level 1: CP-SAT, from that hint
+        if best1 is None:  # the LP could not certify level 1: HiGHS, then CP-SAT
+            share = left()
+            best1, point, mip_bound = _mip_stage1(
+                built, obj1, None if share is None else 0.75 * share
+            )
+            if mip_bound is not None:
+                p_bound = min(p_bound, mip_bound)
+            if point is not None:
+                found.append((point[xi], point[li]))
+                hint(point[xi], point[li])
+        if best1 is None:
             solver = _solver(options, left(), strong_lp=True)
             model.maximize(level1)
             status = solver.solve(model)
