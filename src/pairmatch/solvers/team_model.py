@@ -565,6 +565,10 @@ def _search_teams(
             if point is not None:
                 found.append((point[xi], point[li]))
                 hint(point[xi], point[li])
+                if best1 is not None:  # the same children, with a better fit
+                    polished = _polish(p, edges, point[xi], point[li])
+                    if polished is not None:
+                        found.append(polished)
         if best1 is None:
             solver = _solver(options, left(), strong_lp=True)
             model.maximize(level1)
@@ -771,6 +775,56 @@ def one_member_start(problem: Problem) -> np.ndarray | None:
     if not solution.has_solution:
         return None
     return keep[solution.chosen]
+
+
+def _polish(
+    problem: Problem, edges: np.ndarray, members: np.ndarray, leads: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A pairing of the same children as ``(members, leads)`` (masks over ``edges``, a
+    valid pairing) with a better fit where flow can find one: the teams of two or more
+    members stay as they are, and every child with one member is paired again, each with
+    one covering volunteer, by the exact min-cost flow over what capacity and lead caps
+    those teams leave. So level 1 is unchanged (HiGHS's level-1 point is blind to fit).
+    None when locks, fairness or mixed loads keep flow out."""
+    from pairmatch.solvers import solve
+
+    p, t = problem, problem.teams
+    assert t is not None
+    if np.isin(p.locked, edges).any() or p.has_fairness:
+        return None
+    chosen, led = edges[members], edges[leads]
+    count = np.bincount(p.child[chosen], minlength=p.n_children)
+    single = np.zeros(p.n_children, bool)
+    single[p.child[led]] = count[p.child[led]] == 1
+    kept = chosen[~single[p.child[chosen]]]  # members of teams of two or more
+    kept_leads = np.intersect1d(kept, led)
+    supporters = np.setdiff1d(kept, kept_leads)
+    used = np.bincount(
+        p.volunteer[kept_leads], weights=p.load[kept_leads], minlength=p.n_volunteers
+    )
+    used += np.bincount(
+        p.volunteer[supporters], weights=t.support_load[supporters], minlength=p.n_volunteers
+    )
+    capacity = p.capacity - np.rint(used).astype(np.int64)
+    cap = t.max_leads
+    if cap is not None:
+        cap = np.maximum(cap - np.bincount(p.volunteer[kept_leads], minlength=p.n_volunteers), 0)
+    keep = edges[single[p.child[edges]]]
+    one = np.ones(p.n_children, np.int64)
+    restricted = replace(
+        p.restrict(keep), capacity=capacity, must_pair=single, locked=np.empty(0, np.int64)
+    )
+    teams = replace(t, size_min=one, size_max=one, max_leads=cap).restrict(keep)
+    restricted = replace(restricted, teams=teams)
+    if FlowBackend().unsupported(reduce(restricted).problem) is not None:
+        return None
+    solution = solve(restricted, "flow")
+    if not solution.has_solution:
+        return None
+    new = keep[solution.chosen]
+    return np.isin(edges, np.concatenate((kept, new))), np.isin(
+        edges, np.concatenate((kept_leads, new))
+    )
 
 
 def _team_failure(status: object, hard: bool, p_any: int, s_any: int) -> CoreResult:
