@@ -44,6 +44,10 @@ MAX_MODEL_ELEMENTS = 4_000_000
 #: 300 s), while at 1k (102k) it proves level 1 in 21 s and keeps to its limit.
 MIP_MAX_VARIABLES = 250_000
 
+#: ... and only while level 1 stays small enough for floating point to prove it to the
+#: unit (HiGHS works in doubles with tolerances near 1e-7 per variable).
+MIP_MAX_OBJECTIVE = 10**7
+
 #: Costs and their sums stay far inside 64 bits (OR-Tools scales costs by the node count).
 _COST_LIMIT = 2.0**61
 
@@ -197,6 +201,8 @@ def _mip_stage1(
     n = a.shape[1]
     c = np.zeros(n, np.int64)
     c[list(obj)] = list(obj.values())
+    if int(np.abs(c).sum()) > MIP_MAX_OBJECTIVE:
+        return None, None, None  # floating-point tolerances could hide a unit of level 1
     options: dict[str, object] = {"disp": False, "mip_rel_gap": 0.0, "presolve": True}
     if time_limit is not None:
         options["time_limit"] = max(0.1, float(time_limit))
