@@ -252,9 +252,12 @@ def team_model(
     Stage 1 (level 1) is first solved as a linear program (GLOP) over the same rows: when
     the rounded LP point is feasible in exact integer arithmetic and reaches, within less
     than 1, an upper bound recomputed from the LP duals by weak duality (valid for any
-    multipliers), it is optimal and CP-SAT is not needed for level 1. Otherwise CP-SAT
-    solves stage 1, hinted with the rounded point. Stage 2 fixes the level-1 optimum and
-    maximises levels 2 and 3 with CP-SAT's full linear relaxation.
+    multipliers), it is optimal and CP-SAT is not needed for level 1. Otherwise, on
+    models of up to :data:`MIP_MAX_VARIABLES`, HiGHS solves level 1 as a mixed-integer
+    program (:func:`_mip_stage1`), and its fit-blind point is polished by flow
+    (:func:`_polish`); what is still unproven, CP-SAT solves, hinted with the best point.
+    Stage 2 fixes the level-1 optimum and maximises levels 2 and 3 with CP-SAT's full
+    linear relaxation.
 
     ``start`` (member and lead edges of the whole problem, see :func:`greedy_start`) is a
     valid pairing: the search starts from it, and it is the answer, marked
