@@ -218,9 +218,11 @@ def test_team_model_itself_equals_flow_on_one_member_teams_with_coverage() -> No
     )  # fmt: skip
 
 
-def test_time_limit_keeps_the_one_member_start_and_valid_bounds() -> None:
-    rng = np.random.default_rng(1)
-    n, m, deg = 800, 320, 8
+def _random_teams(
+    rng: np.random.Generator, n: int, m: int, deg: int
+) -> tuple[np.ndarray, np.ndarray, Teams]:
+    """``n`` children with ``deg`` random volunteers each among ``m``, teams of 1-2 with
+    random coverage and category values: (child, volunteer, teams)."""
     child = np.repeat(np.arange(n), deg)
     vol = np.concatenate([np.sort(rng.choice(m, deg, replace=False)) for _ in range(n)])
     e = child.size
@@ -229,6 +231,14 @@ def test_time_limit_keeps_the_one_member_start_and_valid_bounds() -> None:
         support_load=np.ones(e, np.int64), cover_required=rng.random((n, 2)) < 0.3,
         covers=rng.random((e, 2)) < 0.5, category_value=rng.integers(0, 5, (e, 2)),
     )  # fmt: skip
+    return child, vol, teams
+
+
+def test_time_limit_keeps_the_one_member_start_and_valid_bounds() -> None:
+    rng = np.random.default_rng(1)
+    n, m = 800, 320
+    child, vol, teams = _random_teams(rng, n, m, 8)
+    e = child.size
     for priority, must in ((np.ones(n, np.int64), None), (None, np.arange(n) < 20)):
         problem = pm.Problem(
             n_children=n, n_volunteers=m, child=child, volunteer=vol,
@@ -256,26 +266,23 @@ def test_time_limit_keeps_the_one_member_start_and_valid_bounds() -> None:
 @given(team_problems())
 def test_lead_relaxation_bounds_every_valid_pairing(problem: pm.Problem) -> None:
     """The flow relaxations bound level 1 and, whatever the level 1, level 2 of every
-    valid pairing (the loads of the small instances differ, so the level-2 relaxation is
-    also checked with uniform loads)."""
+    valid pairing. They need uniform loads (else they fall back), so the instance's loads
+    are made uniform; the fallback given is one no bound can pass."""
     from pairmatch.solvers.team_model import _fit_relaxation_bound, _lead_relaxation_bound
 
-    edges = np.arange(problem.n_edges)
-    best1 = brute_force_teams(problem, key=lambda l1, l2, m: (l1,))
-    best2 = brute_force_teams(problem, key=lambda l1, l2, m: (l2,))
-    if best1 is None:
-        return
-    assert _lead_relaxation_bound(problem, edges, 10**9) >= best1[0]
-    assert _fit_relaxation_bound(problem, edges, 10**9) >= best2[0]
     assert problem.teams is not None
     uniform = replace(
         problem,
         load=np.full(problem.n_edges, 2, np.int64),
         teams=replace(problem.teams, support_load=np.ones(problem.n_edges, np.int64)),
     )
+    edges = np.arange(problem.n_edges)
+    best1 = brute_force_teams(uniform, key=lambda l1, l2, m: (l1,))
     best2 = brute_force_teams(uniform, key=lambda l1, l2, m: (l2,))
-    if best2 is not None:
-        assert _fit_relaxation_bound(uniform, edges, -(10**9)) >= best2[0]
+    if best1 is None or best2 is None:
+        return
+    assert _lead_relaxation_bound(uniform, edges, -(10**9)) >= best1[0]
+    assert _fit_relaxation_bound(uniform, edges, -(10**9)) >= best2[0]
 
 
 def test_a_model_too_large_for_the_time_limit_gives_the_start_and_proven_bounds(
@@ -286,15 +293,9 @@ def test_a_model_too_large_for_the_time_limit_gives_the_start_and_proven_bounds(
     import pairmatch.solvers.team_model as tm
 
     rng = np.random.default_rng(7)
-    n, m, deg = 16, 7, 4
-    child = np.repeat(np.arange(n), deg)
-    vol = np.concatenate([np.sort(rng.choice(m, deg, replace=False)) for _ in range(n)])
+    n, m = 16, 7
+    child, vol, teams = _random_teams(rng, n, m, 4)
     e = child.size
-    teams = Teams(
-        size_min=np.ones(n, np.int64), size_max=np.full(n, 2, np.int64),
-        support_load=np.ones(e, np.int64), cover_required=rng.random((n, 2)) < 0.3,
-        covers=rng.random((e, 2)) < 0.5, category_value=rng.integers(0, 5, (e, 2)),
-    )  # fmt: skip
     problem = pm.Problem(
         n_children=n, n_volunteers=m, child=child, volunteer=vol,
         score=rng.integers(-3, 10, e), load=np.full(e, 2), capacity=rng.integers(2, 6, m),

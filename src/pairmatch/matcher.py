@@ -590,18 +590,10 @@ def _indices(registry: Registry, pairs: list[tuple[str, str]]) -> tuple[np.ndarr
     if not pairs:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     kids, vols = zip(*pairs, strict=True)
-    # plain dicts: a pandas index of arrow strings costs ~20 ms per 18k lookups here
-    child_at = dict(zip(registry.child_ids.tolist(), range(len(registry.child_ids)), strict=True))
-    vol_at = dict(
-        zip(registry.volunteer_ids.tolist(), range(len(registry.volunteer_ids)), strict=True)
-    )
-    try:
-        c = np.fromiter(map(child_at.__getitem__, kids), np.int64, len(kids))
-        v = np.fromiter(map(vol_at.__getitem__, vols), np.int64, len(vols))
-    except KeyError:
-        raise PairmatchError(
-            "internal: a pair of the Matcher names a record not registered"
-        ) from None
+    c = registry.child_index.get_indexer(pd.Index(list(kids))).astype(np.int64)
+    v = registry.volunteer_index.get_indexer(pd.Index(list(vols))).astype(np.int64)
+    if (c < 0).any() or (v < 0).any():
+        raise PairmatchError("internal: a pair of the Matcher names a record not registered")
     return c, v
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -34,9 +35,9 @@ _BROKEN = (cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
 _INF = float("inf")
 
 #: Under a time limit, a team model with more variables and constraints than this is not
-#: built: built edge by edge it would take about 7 µs and 0.85 KB per element here (a
-#: 20,000-child county with teams has ~13M elements: 11 GB and minutes before the search
-#: starts), so the answer is the valid start (see :func:`greedy_start`), marked FEASIBLE.
+#: built, and the answer is the valid start (see :func:`greedy_start`), marked FEASIBLE:
+#: the model is built element by element, and a 20,000-child county with teams (~13.5M
+#: elements) had reached 11 GB after 3.5 minutes of building, before any search.
 MAX_MODEL_ELEMENTS = 4_000_000
 
 #: HiGHS proves level 1 only on models up to this many variables: on the 5k county with
@@ -332,17 +333,11 @@ def _lead_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) -
     heads = np.concatenate((n_k + v_local, np.full(n_v + n_k, sink)))
     caps = np.concatenate((np.ones(edges.size, np.int64), slots, np.ones(n_k, np.int64)))
     costs = np.concatenate((-prio[c_local], np.zeros(n_v + n_k, np.int64)))
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32), heads.astype(np.int32), caps, costs
-    )
     supply = np.zeros(sink + 1, np.int64)
     supply[:n_k] = 1
     supply[sink] = -n_k
-    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supply)
-    if flow.solve() != flow.OPTIMAL:
-        return fallback
-    return -int(flow.optimal_cost())
+    cost = _min_cost(tails, heads, caps, costs, supply)
+    return fallback if cost is None else -cost
 
 
 def _fit_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) -> int:
@@ -413,19 +408,26 @@ def _fit_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) ->
     total = float(lead_f.sum()) * big + float(sup_f.sum()) * small
     if max(total, float(lead_cap.astype(float).max(initial=0))) * (sink + 2) >= _COST_LIMIT:
         return fallback
+    supply = np.zeros(sink + 1, np.int64)
+    supply[lead_node] = big
+    supply[sup_node[team_kids]] = slots
+    supply[sink] = -int(supply.sum())
+    cost = _min_cost(tails, heads, caps, costs, supply)
+    return fallback if cost is None else -cost // (big * small)  # a bound's floor bounds
+
+
+def _min_cost(
+    tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray, supply: np.ndarray
+) -> int | None:
+    """The optimal cost of a min-cost flow given as arc arrays and node supplies (nodes
+    ``0..len(supply)-1``), or None when it has no feasible flow."""
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
         tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64),
         costs.astype(np.int64),
     )  # fmt: skip
-    supply = np.zeros(sink + 1, np.int64)
-    supply[lead_node] = big
-    supply[sup_node[team_kids]] = slots
-    supply[sink] = -int(supply.sum())
-    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supply)
-    if flow.solve() != flow.OPTIMAL:
-        return fallback
-    return -int(flow.optimal_cost()) // (big * small)  # floor of a bound is a bound
+    flow.set_nodes_supplies(np.arange(supply.size, dtype=np.int32), supply)
+    return int(flow.optimal_cost()) if flow.solve() == flow.OPTIMAL else None
 
 
 def _model_elements(problem: Problem, edges: np.ndarray) -> int:
@@ -768,22 +770,32 @@ def one_member_start(problem: Problem) -> np.ndarray | None:
     optimum of that restriction (coverage by one volunteer alone, children whose team needs
     several members unpaired), solved by min-cost flow after the presolve folds it into a
     plain problem. None when the restriction breaks a must-pair or lock rule."""
-    from pairmatch.solvers import solve  # the whole pipeline, for the restricted problem
-
     t = problem.teams
     assert t is not None
     keep = np.flatnonzero(t.size_min[problem.child] <= 1)
     if not np.isin(problem.locked, keep).all():
         return None  # a lock on a child whose team needs several members
+    return _one_member_flow(problem, keep, t.max_leads)
+
+
+def _one_member_flow(
+    problem: Problem, keep: np.ndarray, max_leads: np.ndarray | None, **changes: Any
+) -> np.ndarray | None:
+    """The edges (of ``keep``) that exact min-cost flow chooses when every child may have
+    one member only, who must cover its needs alone, with the lead cap ``max_leads`` and
+    the problem's fields ``changes`` replaced. None when the restriction needs search
+    (mixed loads) or breaks a must-pair rule."""
+    from pairmatch.solvers import solve  # the whole pipeline, for the restricted problem
+
+    t = problem.teams
+    assert t is not None
     one = np.ones(problem.n_children, np.int64)
-    restricted = problem.restrict(keep)
-    restricted = replace(restricted, teams=replace(t, size_min=one, size_max=one).restrict(keep))
+    teams = replace(t, size_min=one, size_max=one, max_leads=max_leads).restrict(keep)
+    restricted = replace(problem.restrict(keep), teams=teams, **changes)
     if FlowBackend().unsupported(reduce(restricted).problem) is not None:
-        return None  # only exact flow is quick enough for a start (mixed loads need search)
+        return None  # only exact flow is quick enough for a start
     solution = solve(restricted, "flow")
-    if not solution.has_solution:
-        return None
-    return keep[solution.chosen]
+    return keep[solution.chosen] if solution.has_solution else None
 
 
 def _polish(
@@ -795,8 +807,6 @@ def _polish(
     one covering volunteer, by the exact min-cost flow over what capacity and lead caps
     those teams leave. So level 1 is unchanged (HiGHS's level-1 point is blind to fit).
     None when locks, fairness or mixed loads keep flow out."""
-    from pairmatch.solvers import solve
-
     p, t = problem, problem.teams
     assert t is not None
     if np.isin(p.locked, edges).any() or p.has_fairness:
@@ -819,18 +829,11 @@ def _polish(
     if cap is not None:
         cap = np.maximum(cap - np.bincount(p.volunteer[kept_leads], minlength=p.n_volunteers), 0)
     keep = edges[single[p.child[edges]]]
-    one = np.ones(p.n_children, np.int64)
-    restricted = replace(
-        p.restrict(keep), capacity=capacity, must_pair=single, locked=np.empty(0, np.int64)
+    new = _one_member_flow(
+        p, keep, cap, capacity=capacity, must_pair=single, locked=np.empty(0, np.int64)
     )
-    teams = replace(t, size_min=one, size_max=one, max_leads=cap).restrict(keep)
-    restricted = replace(restricted, teams=teams)
-    if FlowBackend().unsupported(reduce(restricted).problem) is not None:
+    if new is None:
         return None
-    solution = solve(restricted, "flow")
-    if not solution.has_solution:
-        return None
-    new = keep[solution.chosen]
     return np.isin(edges, np.concatenate((kept, new))), np.isin(
         edges, np.concatenate((kept_leads, new))
     )
