@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from pairmatch.candidates import (
     Candidates,
@@ -70,23 +71,23 @@ def carry_candidates(
     if fresh_c.size * m + fresh_v.size * n > _DIRECT_LIMIT:
         return None
     # the old pairs of untouched records, renumbered (both numberings follow the ids, so
-    # the pairs stay sorted by (child, volunteer)); whole-array work is skipped where a
-    # numbering did not change
-    c = pairs.child if _identity(child_to) else child_to[pairs.child]
-    v = pairs.volunteer if _identity(vol_to) else vol_to[pairs.volunteer]
-    keep = None
-    if c is not pairs.child or fresh_c.size:
-        keep = c >= 0
-    if v is not pairs.volunteer or fresh_v.size:
-        keep = v >= 0 if keep is None else keep & (v >= 0)
+    # the pairs stay sorted by (child, volunteer)), less the pairs forbidden since: one
+    # compiled pass over the edges
+    drop = np.empty(0, np.int64)
+    reach = _banned_in_reach(registry, policy, banned)  # + the pairs of each child
     if banned[0].size:  # pairs forbidden since the last run, found by their old indices
         bc, bv = child_from[banned[0]], volunteer_from[banned[1]]
         both = (bc >= 0) & (bv >= 0)  # else the pair's edges are computed afresh
-        hit = pairs.edges(bc[both], bv[both])
-        hit = hit[hit >= 0]
-        if hit.size:
-            keep = np.ones(len(pairs), bool) if keep is None else keep.copy()
-            keep[hit] = False
+        drop = pairs.edges(bc[both], bv[both])
+        drop = np.unique(drop[drop >= 0])
+    merged = dict(
+        zip(
+            ("child", "volunteer", "score", "edge_from"),
+            _carry(pairs.child, pairs.volunteer, pairs.score, child_to, vol_to, drop, reach),
+            strict=True,
+        )
+    )
+    edge_from = merged.pop("edge_from")
     # the pairs of new and edited records
     old_children = np.flatnonzero(child_from >= 0)
     parts = [
@@ -94,11 +95,6 @@ def carry_candidates(
         candidates_near(registry, policy, old_children, fresh_v, banned),
     ]
     new = {f: np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS}
-    merged = {}
-    for f in _FIELDS:
-        old = {"child": c, "volunteer": v}.get(f, getattr(pairs, f))
-        merged[f] = old if keep is None else old[keep]
-    edge_from = np.arange(len(pairs)) if keep is None else np.flatnonzero(keep)
     if new["child"].size:
         order = np.argsort(new["child"] * max(m, 1) + new["volunteer"], kind="stable")
         at = pair_positions(
@@ -107,15 +103,42 @@ def carry_candidates(
         for f in _FIELDS:
             merged[f] = np.insert(merged[f], at, new[f][order])
         edge_from = np.insert(edge_from, at, -1)
-    reach = np.bincount(merged["child"], minlength=n).astype(np.int64)
-    reach += _banned_in_reach(registry, policy, banned)
+        reach += np.bincount(new["child"], minlength=n)
     candidates = Candidates(**merged, reach=reach)
-    return Carried(candidates, edge_from.astype(np.int64), child_from, volunteer_from)
+    return Carried(candidates, edge_from, child_from, volunteer_from)
 
 
-def _identity(to: np.ndarray) -> bool:
-    """Whether a renumbering keeps every record where it was."""
-    return bool(np.all(to == np.arange(to.size)))
+@njit(cache=True, nogil=True)
+def _carry(child, volunteer, score, child_to, vol_to, drop, reach):  # pragma: no cover
+    """The edges whose child and volunteer are still there (both renumbered), less the
+    edges in ``drop`` (ascending), and each kept edge's old index; adds each child's kept
+    edges to ``reach``. Two compiled passes, no temporary array the size of the edges."""
+    kept = 0
+    d = 0
+    for e in range(child.size):
+        if d < drop.size and drop[d] == e:
+            d += 1
+        elif child_to[child[e]] >= 0 and vol_to[volunteer[e]] >= 0:
+            kept += 1
+    out_c = np.empty(kept, np.int64)
+    out_v = np.empty(kept, np.int64)
+    out_s = np.empty(kept, score.dtype)
+    out_from = np.empty(kept, np.int64)
+    i = 0
+    d = 0
+    for e in range(child.size):
+        if d < drop.size and drop[d] == e:
+            d += 1
+            continue
+        c, v = child_to[child[e]], vol_to[volunteer[e]]
+        if c >= 0 and v >= 0:
+            out_c[i] = c
+            out_v[i] = v
+            out_s[i] = score[e]
+            out_from[i] = e
+            reach[c] += 1
+            i += 1
+    return out_c, out_v, out_s, out_from
 
 
 def _renumber(old_ids: np.ndarray, new_ids: np.ndarray, touched: Collection[str]) -> np.ndarray:

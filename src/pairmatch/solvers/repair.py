@@ -30,7 +30,7 @@ from pairmatch.problem import Problem
 from pairmatch.solvers import paths
 from pairmatch.solvers.flow import _per_child_spread
 
-__all__ = ["MAX_UNITS", "FlowRepair", "repair_unsupported"]
+__all__ = ["MAX_UNITS", "Arcs", "FlowRepair", "rebalance", "repair_unsupported", "saturate"]
 
 #: Most units of flow :meth:`FlowRepair.advance` re-routes (one shortest-path search each)
 #: before it leaves the change to a full solve. Measured (compiled searches, 2 cores): a 1%
@@ -324,65 +324,133 @@ class FlowRepair:
     def _saturate(self, edges: np.ndarray, balance: np.ndarray) -> None:
         """Push or pull flow on every arc that breaks its reduced-cost condition (the given
         pair arcs, and all sink arcs), recording the surplus and shortage it leaves."""
-        net, p, pi = self.net, self.problem, self.pi
+        net, p = self.net, self.problem
         n, sink = p.n_children, net.sink
         # what the flow mapped from the old state leaves unbalanced
         m = self.matched
         balance[:n] += 1 - np.bincount(p.child[m], minlength=n) - self.unpaired
         balance[n:sink] += np.bincount(p.volunteer[m], minlength=p.n_volunteers) - self.to_sink
         balance[sink] += int(self.to_sink.sum() + self.unpaired.sum()) - n
-        edges = edges[~net.locked_child[p.child[edges]]]
-        c, v = p.child[edges], p.volunteer[edges]
-        rc = net.cost[edges] + pi[c] - pi[n + v]
-        push = edges[~m[edges] & (rc < 0)]
-        pull = edges[m[edges] & ~net.locked_edge[edges] & (rc > 0)]
-        m[push] = True
-        m[pull] = False
-        np.add.at(balance, p.child[push], -1)
-        np.add.at(balance, n + p.volunteer[push], 1)
-        np.add.at(balance, p.child[pull], 1)
-        np.add.at(balance, n + p.volunteer[pull], -1)
-        # child → sink
-        gap = pi[:n] - pi[sink]
-        leave = net.free & ~self.unpaired & (gap < 0)
-        back = net.free & self.unpaired & (gap > 0)
-        self.unpaired[leave] = True
-        self.unpaired[back] = False
-        balance[:n] += back.astype(np.int64) - leave
-        balance[sink] += int(leave.sum()) - int(back.sum())
-        # volunteer → sink: units cheaper than the potential difference are full, dearer
-        # ones empty
-        delta = pi[sink] - pi[n:sink]
-        extra = net.room - net.fair
-        low = net.fair * (delta > 0) + extra * (delta > net.pen)
-        high = net.fair * (delta >= 0) + extra * (delta >= net.pen)
-        f = self.to_sink
-        target = np.clip(f, np.maximum(low, net.lock_load), np.maximum(high, net.lock_load))
-        balance[n:sink] -= target - f
-        balance[sink] += int((target - f).sum())
-        self.to_sink = target
+        self.to_sink = saturate(
+            Arcs(p.child, p.volunteer, net.cost, m, net.locked_edge, net.locked_child,
+                 net.free, net.room, net.fair, net.lock_load, net.pen),
+            edges, self.unpaired, self.to_sink, self.pi, balance,
+        )  # fmt: skip
 
     def _rebalance(self, balance: np.ndarray) -> bool:
         """Successive shortest paths until no node has a surplus (False if one cannot
-        reach any shortage); see :func:`pairmatch.solvers.paths.rebalance`."""
+        reach any shortage); see :func:`rebalance`."""
         net, p = self.net, self.problem
-        # each volunteer's unlocked pairs, in slots: as many as she can ever hold
-        mine = np.flatnonzero(self.matched & ~net.locked_edge)
-        mine = mine[np.argsort(p.volunteer[mine], kind="stable")]
-        held = np.bincount(p.volunteer[mine], minlength=p.n_volunteers)
-        slots = np.maximum(held, net.room)
-        slot_start = np.zeros(p.n_volunteers + 1, np.int64)
-        np.cumsum(slots, out=slot_start[1:])
-        slot_edge = np.full(int(slot_start[-1]), -1, np.int64)
-        first = np.repeat(slot_start[:-1] - np.cumsum(held) + held, held)
-        slot_edge[first + np.arange(mine.size)] = mine
-        status, self.searches, self.settled = paths.rebalance(
-            p.n_children, p.n_volunteers, net.start, p.child, p.volunteer, net.cost,
-            self.matched, net.locked_child, net.free, self.unpaired, self.to_sink,
-            net.room, net.fair, net.lock_load, net.pen, self.pi, balance, slot_start,
-            slot_edge,
+        arcs = Arcs(
+            p.child, p.volunteer, net.cost, self.matched, net.locked_edge, net.locked_child,
+            net.free, net.room, net.fair, net.lock_load, net.pen,
         )  # fmt: skip
-        return bool(status == paths.OK)
+        ok, self.searches, self.settled = rebalance(
+            arcs, net.start, self.unpaired, self.to_sink, self.pi, balance
+        )
+        return ok
+
+
+@dataclass(frozen=True, eq=False)
+class Arcs:
+    """The arrays of a pairing network that :func:`saturate` and :func:`rebalance` read
+    (``matched`` they also change in place): per edge, per child and per volunteer."""
+
+    child: np.ndarray
+    volunteer: np.ndarray
+    cost: np.ndarray
+    matched: np.ndarray
+    locked_edge: np.ndarray
+    locked_child: np.ndarray
+    free: np.ndarray
+    room: np.ndarray
+    fair: np.ndarray
+    lock_load: np.ndarray
+    pen: int
+
+    @property
+    def n(self) -> int:
+        return self.free.size
+
+    @property
+    def m(self) -> int:
+        return self.room.size
+
+
+def saturate(
+    arcs: Arcs,
+    edges: np.ndarray,
+    unpaired: np.ndarray,
+    to_sink: np.ndarray,
+    pi: np.ndarray,
+    balance: np.ndarray,
+) -> np.ndarray:
+    """Push or pull flow on every arc that breaks its reduced-cost condition under ``pi``
+    (the pair arcs in ``edges``, and every sink arc), adding the surplus and shortage this
+    leaves to ``balance``. ``matched`` and ``unpaired`` change in place; returns the new
+    flow of each volunteer to the sink."""
+    a, n = arcs, arcs.n
+    sink = n + arcs.m
+    m = a.matched
+    edges = edges[~a.locked_child[a.child[edges]]]
+    c, v = a.child[edges], a.volunteer[edges]
+    rc = a.cost[edges] + pi[c] - pi[n + v]
+    push = edges[~m[edges] & (rc < 0)]
+    pull = edges[m[edges] & ~a.locked_edge[edges] & (rc > 0)]
+    m[push] = True
+    m[pull] = False
+    np.add.at(balance, a.child[push], -1)
+    np.add.at(balance, n + a.volunteer[push], 1)
+    np.add.at(balance, a.child[pull], 1)
+    np.add.at(balance, n + a.volunteer[pull], -1)
+    # child → sink
+    gap = pi[:n] - pi[sink]
+    leave = a.free & ~unpaired & (gap < 0)
+    back = a.free & unpaired & (gap > 0)
+    unpaired[leave] = True
+    unpaired[back] = False
+    balance[:n] += back.astype(np.int64) - leave
+    balance[sink] += int(leave.sum()) - int(back.sum())
+    # volunteer → sink: units cheaper than the potential difference are full, dearer
+    # ones empty
+    delta = pi[sink] - pi[n:sink]
+    extra = a.room - a.fair
+    low = a.fair * (delta > 0) + extra * (delta > a.pen)
+    high = a.fair * (delta >= 0) + extra * (delta >= a.pen)
+    target = np.clip(to_sink, np.maximum(low, a.lock_load), np.maximum(high, a.lock_load))
+    balance[n:sink] -= target - to_sink
+    balance[sink] += int((target - to_sink).sum())
+    return target
+
+
+def rebalance(
+    arcs: Arcs,
+    start: np.ndarray,
+    unpaired: np.ndarray,
+    to_sink: np.ndarray,
+    pi: np.ndarray,
+    balance: np.ndarray,
+) -> tuple[bool, int, int]:
+    """Successive shortest paths until no node has a surplus; see
+    :func:`pairmatch.solvers.paths.rebalance`. Returns (done, searches, nodes settled);
+    ``done`` is False when a surplus cannot reach any shortage."""
+    a = arcs
+    # each volunteer's unlocked pairs, in slots: as many as she can ever hold
+    mine = np.flatnonzero(a.matched & ~a.locked_edge)
+    mine = mine[np.argsort(a.volunteer[mine], kind="stable")]
+    held = np.bincount(a.volunteer[mine], minlength=a.m)
+    slots = np.maximum(held, a.room)
+    slot_start = np.zeros(a.m + 1, np.int64)
+    np.cumsum(slots, out=slot_start[1:])
+    slot_edge = np.full(int(slot_start[-1]), -1, np.int64)
+    first = np.repeat(slot_start[:-1] - np.cumsum(held) + held, held)
+    slot_edge[first + np.arange(mine.size)] = mine
+    status, searches, settled = paths.rebalance(
+        a.n, a.m, start, a.child, a.volunteer, a.cost, a.matched, a.locked_child, a.free,
+        unpaired, to_sink, a.room, a.fair, a.lock_load, a.pen, pi, balance, slot_start,
+        slot_edge,
+    )  # fmt: skip
+    return bool(status == paths.OK), int(searches), int(settled)
 
 
 def _trim_to_room(net: _Net, matched: np.ndarray) -> np.ndarray:
