@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.candidates import Candidates, find_candidates, priorities
-from pairmatch.changes import Changes, apply_changes
+from pairmatch.changes import Applied, Changes, apply_changes
 from pairmatch.errors import PairmatchError
+from pairmatch.inplace import InPlace, supported
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy
@@ -133,6 +134,7 @@ class Matcher:
         self._flow: FlowRepair | None = None  # the last pairing's flow and its proof
         self._unheld: set[tuple[str, str]] = set()
         self._carried_at = np.empty(0, np.int64)  # candidate edge of each carried pair
+        self._inplace: InPlace | None = None  # the live network of in-place re-pairing
 
     # ------------------------------------------------------------------ state
     @property
@@ -236,6 +238,7 @@ class Matcher:
         return self._resolve(
             ended, when, applied.children, applied.volunteers, self.forbidden | set(applied.ended),
             touched=(set(applied.touched_children), set(applied.touched_volunteers)),
+            applied=applied,
         )  # fmt: skip
 
     def _when(self, at: Any) -> pd.Timestamp:
@@ -254,10 +257,12 @@ class Matcher:
         forbidden_all: set[tuple[str, str]] | None = None,
         declined: set[tuple[str, str]] | None = None,
         touched: tuple[set[str], set[str]] = (set(), set()),
+        applied: Applied | None = None,
     ) -> MatchResult:
         """Re-pair on the given registers; the Matcher's state changes only at the end,
         when everything has succeeded. ``touched`` names the children and volunteers that
-        were added or edited (their candidate pairs are computed afresh)."""
+        were added or edited (their candidate pairs are computed afresh); ``applied`` is
+        the change set that made the registers, if any."""
         children = self.children if children is None else children
         volunteers = self.volunteers if volunteers is None else volunteers
         forbidden_all = self.forbidden if forbidden_all is None else forbidden_all
@@ -269,28 +274,22 @@ class Matcher:
         kids = set(children["id"].to_numpy(object).tolist())
         vols = set(volunteers["id"].to_numpy(object).tolist())
         forbidden = sorted(p for p in forbidden_all if p[0] in kids and p[1] in vols)
-        result, flow = self._pair(children, volunteers, forbidden, carry, roles, touched)
-        # pairs that a hard rule now breaks are not candidates any more
-        reg = result.registry
-        carried_at = self._carried_at
-        index_c, index_v = reg.child_index, reg.volunteer_index
-        broken = {}
-        for pair, edge in zip(carry, carried_at.tolist(), strict=True):
-            if edge < 0:
-                c = int(index_c.get_indexer(pd.Index([pair[0]]))[0])
-                v = int(index_v.get_indexer(pd.Index([pair[1]]))[0])
-                rules = broken_rules(reg, self.policy, c, v, False)
-                broken[pair] = "a hard rule now breaks it: " + "; ".join(rules)
-        if self.stability == "strict":
-            for pair in self._unheld:
-                broken.setdefault(pair, "the volunteer's capacity no longer holds it")
-        result = _keep_leads(result, roles)
-        if not result.solution.has_solution:
-            raise PairmatchError(
-                f"re-pairing found no valid pairing ({result.status.value}: "
-                f"{'; '.join(result.reasons) or 'no reason given'}); nothing was changed"
-            )
-        now_pairs = _current(result)
+        fast = self._in_place(
+            children, volunteers, applied, forbidden_all, forbidden, carry, touched
+        )
+        if fast is not None:
+            result, now_pairs, broken = fast
+            flow = None
+        else:
+            result, flow = self._pair(children, volunteers, forbidden, carry, roles, touched)
+            broken = self._broken(result, carry)
+            result = _keep_leads(result, roles)
+            if not result.solution.has_solution:
+                raise PairmatchError(
+                    f"re-pairing found no valid pairing ({result.status.value}: "
+                    f"{'; '.join(result.reasons) or 'no reason given'}); nothing was changed"
+                )
+            now_pairs = _current(result)
         after = set(
             zip(now_pairs["child_id"].tolist(), now_pairs["volunteer_id"].tolist(), strict=True)
         )
@@ -302,11 +301,71 @@ class Matcher:
         self.children, self.volunteers, self.forbidden = children, volunteers, set(forbidden_all)
         self._history = history
         self._flow = flow
+        if fast is None:
+            self._inplace = None
         # the result is new and nobody has it yet: set its diff in place, which keeps the
         # tables it has already built (replace() would build them again)
         object.__setattr__(result, "diff", diff)
         self.result = result
         return self.result
+
+    def _broken(
+        self, result: MatchResult, carry: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """The carried pairs that a hard rule now breaks (they are not candidates any
+        more), with the rule; under ``stability="strict"`` also those the volunteer's
+        capacity no longer holds."""
+        reg = result.registry
+        index_c, index_v = reg.child_index, reg.volunteer_index
+        broken = {}
+        for pair, edge in zip(carry, self._carried_at.tolist(), strict=True):
+            if edge < 0:
+                c = int(index_c.get_indexer(pd.Index([pair[0]]))[0])
+                v = int(index_v.get_indexer(pd.Index([pair[1]]))[0])
+                rules = broken_rules(reg, self.policy, c, v, False)
+                broken[pair] = "a hard rule now breaks it: " + "; ".join(rules)
+        if self.stability == "strict":
+            for pair in self._unheld:
+                broken.setdefault(pair, "the volunteer's capacity no longer holds it")
+        return broken
+
+    def _in_place(
+        self,
+        children: pd.DataFrame,
+        volunteers: pd.DataFrame,
+        applied: Applied | None,
+        forbidden_all: set[tuple[str, str]],
+        forbidden: list[tuple[str, str]],
+        carry: list[tuple[str, str]],
+        touched: tuple[set[str], set[str]],
+    ) -> tuple[MatchResult, pd.DataFrame, dict[tuple[str, str], str]] | None:
+        """The re-pairing made in place (:mod:`pairmatch.inplace`), or None when this
+        change or problem takes the other path (whose flow is then handed back)."""
+        if self.result is None or not self.options["incremental"]:
+            return None
+        if self.options["solver"] not in ("auto", "flow"):
+            return None
+        state = self._inplace
+        if state is None and self._flow is not None:
+            if not supported(self.result.has_teams, self.policy, self.stability):
+                return None
+            state = self._inplace = InPlace.start(self.result, self._flow, self.policy)
+        if state is None:
+            return None
+        if (applied is not None and not state.fits(applied)) or touched[1]:
+            self._flow = state.flow_repair(self.result)
+            self._inplace = None
+            return None
+        timings: dict[str, float] = {}
+        forbid = sorted(forbidden_all - self.forbidden)
+        out = state.update(
+            children, volunteers, applied, forbid, forbidden, carry, self.policy, timings
+        )
+        if out is None:  # the network is spent: the next step starts afresh
+            self._inplace = None
+            self._flow = None
+            return None
+        return out
 
     def _pair(
         self,

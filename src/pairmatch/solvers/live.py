@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pairmatch.solvers import paths
+from pairmatch.solvers import paths, repair
 from pairmatch.solvers.repair import Arcs, FlowRepair, rebalance, saturate
 
 __all__ = ["DEAD", "LiveFlow"]
@@ -101,6 +101,10 @@ class LiveFlow:
     volunteer_start: np.ndarray
     searches: int
     settled: int
+    # when each edge died (the epoch of the change; never: the largest int64), so that an
+    # earlier state's pairs can be told apart: alive at epoch k means died > k
+    died: np.ndarray
+    epoch: int
     _dirty: list[np.ndarray]  # edges a change touched, for the next settle
 
     # ------------------------------------------------------------------ building
@@ -143,6 +147,8 @@ class LiveFlow:
         self.cost = _grown(net.cost, cap, np.int64)
         self.matched = _grown(state.matched, cap, bool)
         self.locked_edge = np.zeros(cap, bool)
+        self.died = np.full(cap, np.iinfo(np.int64).max, np.int64)
+        self.epoch = 0
         self.weight = net.weight
         self.priority = _grown(p.priority, self.n, np.int64)
         self.start_ = np.full(self.n + 1, e, np.int64)
@@ -201,6 +207,7 @@ class LiveFlow:
         np.add.at(self.balance, self.child[held], 1)
         np.add.at(self.balance, self.n + self.volunteer[held], -1)
         self.cost[edges] = DEAD
+        self.died[edges] = self.epoch
         self.preferred[edges] = False
         self.dead += int(edges.size)
 
@@ -290,13 +297,17 @@ class LiveFlow:
 
     def settle(self) -> bool:
         """Re-balance the flow after the changes and prove it optimal over every arc;
-        False when that fails (the network is then unusable: build a new one)."""
+        False when that fails, or when more than
+        :data:`~pairmatch.solvers.repair.MAX_UNITS` units of flow would move (the network
+        is then unusable: build a new one)."""
         if self.spread >= self.weight or not self._fits():
             return False
         arcs = self.arcs
         dirty = np.concatenate(self._dirty) if self._dirty else np.empty(0, np.int64)
         self._dirty = []
         self.to_sink = saturate(arcs, dirty, self.unpaired, self.to_sink, self.pi, self.balance)
+        if int(self.balance[self.balance > 0].sum()) > repair.MAX_UNITS:
+            return False  # one search per unit would be slower than a full solve
         ok, self.searches, self.settled = rebalance(
             arcs, self.start_, self.unpaired, self.to_sink, self.pi, self.balance
         )
@@ -316,6 +327,10 @@ class LiveFlow:
                 a.lock_load, 0, self.pi,
             )
         )  # fmt: skip
+
+    def alive(self, epoch: int, n_edges: int) -> np.ndarray:
+        """The edges (of the first ``n_edges``) that were alive at ``epoch``."""
+        return np.flatnonzero(self.died[:n_edges] > epoch)
 
     @property
     def chosen(self) -> np.ndarray:

@@ -1,0 +1,105 @@
+"""Re-pairing in place (pairmatch.inplace): the everyday changes take the in-place path and
+give what a full solve gives; the rest hands the flow back to the carrying path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import pairmatch as pm
+from pairmatch.candidates import find_candidates
+from pairmatch.inplace import DeferredResult
+
+POLICY = pm.Policy(max_distance_km=5)
+
+
+def _same_state(source: pm.Matcher, target: pm.Matcher) -> None:
+    """``target`` takes ``source``'s registers and pairs (ties may be broken apart)."""
+    target.children, target.volunteers = source.children, source.volunteers
+    target.forbidden = set(source.forbidden)
+    target._history = source.history
+
+
+def _check(fast: pm.MatchResult, full: pm.MatchResult, forbidden: set) -> None:
+    values = (fast.priority_paired, fast.solution.score_value)
+    assert values == (full.solution.priority_value, full.solution.score_value)
+    assert fast.objective == full.objective
+    assert pm.verify(fast).ok
+    # the tables built later are those of a full run, to the last bit
+    reg = fast.registry
+    kids, vols = set(reg.child_ids), set(reg.volunteer_ids)
+    banned = reg.pair_indices(sorted(p for p in forbidden if p[0] in kids and p[1] in vols), "f")
+    cand = find_candidates(reg, POLICY, banned)
+    for name in ("child", "volunteer", "score", "reach"):
+        np.testing.assert_array_equal(getattr(cand, name), getattr(fast.candidates, name))
+    np.testing.assert_array_equal(fast.preferred, full.preferred)
+    pd.testing.assert_frame_equal(fast.pairs, full.pairs)
+
+
+def test_everyday_changes_are_made_in_place() -> None:
+    children, volunteers = pm.synth.county(300, seed=11)
+    extra, _ = pm.synth.county(5, seed=12)
+    fast = pm.Matcher(children, volunteers, POLICY)
+    full = pm.Matcher(children, volunteers, POLICY, incremental=False)
+    fast.solve(at="2026-01-01")
+    full.solve(at="2026-01-01")
+    day = pd.Timestamp("2026-01-02")
+    busy = fast.active["volunteer_id"].value_counts().index
+    kid = fast.active["child_id"]
+    steps = [
+        pm.Changes(remove_volunteers=[busy[0]]),
+        pm.Changes(remove_children={kid.iat[3]: "moved away"}),
+        pm.Changes(add_children=extra.assign(id=[f"N{i}" for i in range(5)])),
+        pm.Changes(edit_children=[{"id": kid.iat[7], "need_study": 3, "lat": 31.0}]),
+        pm.Changes(end_pairs=[(kid.iat[9], fast.active["volunteer_id"].iat[9], "request")]),
+        pm.Changes(remove_volunteers=list(busy[1:4]), remove_children=[kid.iat[11]]),
+    ]
+    for changes in steps:
+        _same_state(fast, full)
+        got = fast.update(changes, at=day)
+        want = full.update(changes, at=day)
+        assert isinstance(got, DeferredResult)
+        _check(got, want, fast.forbidden)
+        pd.testing.assert_frame_equal(got.diff, want.diff)
+        day += pd.Timedelta(days=1)
+    # a family declines a proposed pair: the pair is forbidden and re-paired in place
+    row = fast.active.iloc[0]
+    _same_state(fast, full)
+    got = fast.respond(row["child_id"], row["volunteer_id"], False, "no", at=day)
+    want = full.respond(row["child_id"], row["volunteer_id"], False, "no", at=day)
+    assert isinstance(got, DeferredResult)
+    _check(got, want, fast.forbidden)
+
+
+def test_a_volunteer_change_hands_the_flow_back() -> None:
+    children, volunteers = pm.synth.county(200, seed=13)
+    m = pm.Matcher(children, volunteers, POLICY)
+    m.solve(at="2026-01-01")
+    gone = m.active["volunteer_id"].iat[0]
+    assert isinstance(m.update(pm.Changes(remove_volunteers=[gone]), at="2026-01-02"),
+                      DeferredResult)  # fmt: skip
+    vid = m.active["volunteer_id"].iat[0]
+    result = m.update(pm.Changes(edit_volunteers=[{"id": vid, "capacity": 0}]), at="2026-01-03")
+    assert not isinstance(result, DeferredResult)
+    assert "repair_searches" in result.solution.stats  # repaired from the handed-back flow
+    assert pm.verify(result).ok
+    assert vid not in set(result.pairs["volunteer_id"])
+    # and the next everyday change is made in place again
+    kid = m.active["child_id"].iat[0]
+    again = m.update(pm.Changes(remove_children=[kid]), at="2026-01-04")
+    assert isinstance(again, DeferredResult) and pm.verify(again).ok
+
+
+def test_headline_figures_build_no_tables() -> None:
+    children, volunteers = pm.synth.county(200, seed=14)
+    m = pm.Matcher(children, volunteers, POLICY)
+    first = m.solve(at="2026-01-01")
+    gone = first.pairs["volunteer_id"].iat[0]
+    result = m.update(pm.Changes(remove_volunteers=[gone]), at="2026-01-02")
+    assert isinstance(result, DeferredResult)
+    text = repr(result)
+    assert "OPTIMAL" in text and result.gap == 0 and result.n_paired > 0
+    assert result.diff is not None
+    assert "registry" not in result.__dict__ and "candidates" not in result.__dict__
+    assert result.n_paired == len(result.pairs)  # now they are built
+    assert "registry" in result.__dict__
