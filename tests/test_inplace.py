@@ -9,6 +9,7 @@ import pandas as pd
 import pairmatch as pm
 from pairmatch.candidates import find_candidates
 from pairmatch.inplace import DeferredResult
+from pairmatch.solvers.live import LiveFlow
 
 POLICY = pm.Policy(max_distance_km=5)
 
@@ -103,3 +104,18 @@ def test_headline_figures_build_no_tables() -> None:
     assert "registry" not in result.__dict__ and "candidates" not in result.__dict__
     assert result.n_paired == len(result.pairs)  # now they are built
     assert "registry" in result.__dict__
+
+
+def test_a_change_that_cannot_settle_in_place_is_repaired_the_other_way(monkeypatch) -> None:
+    children, volunteers = pm.synth.county(200, seed=15)
+    m = pm.Matcher(children, volunteers, POLICY)
+    m.solve(at="2026-01-01")
+    kid = m.active["child_id"]
+    assert isinstance(m.update(pm.Changes(remove_children=[kid.iat[0]]), at="2026-01-02"),
+                      DeferredResult)  # fmt: skip
+    monkeypatch.setattr(LiveFlow, "settle", lambda self: False)
+    gone = m.active["volunteer_id"].iat[0]
+    result = m.update(pm.Changes(remove_volunteers=[gone]), at="2026-01-03")
+    assert not isinstance(result, DeferredResult)
+    assert "repair_searches" in result.solution.stats  # the flow was handed back intact
+    assert pm.verify(result).ok and gone not in set(result.pairs["volunteer_id"])

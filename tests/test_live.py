@@ -68,7 +68,9 @@ def test_live_flow_stays_optimal(seed: int, bonus: int, steps: int) -> None:
             pick = rng.permutation(alive)[: rng.integers(0, len(alive) + 1)]
             vols = np.sort(np.asarray(pick, np.int64))
             if live.room_for(1, vols.size):
-                live.add_child(int(rng.integers(0, 4)), vols, rng.integers(-5, 12, vols.size))
+                c = live.add_child(int(rng.integers(0, 4)), vols, rng.integers(-5, 12, vols.size))
+                if vols.size and rng.random() < 0.5:  # an edited child keeps her volunteer
+                    live.prefer(np.array([live.start_[c]]), True)
         else:  # the current pairs become the kept ones (the Matcher's switching bonus)
             live.prefer(np.flatnonzero(live.preferred[: live.n_edges]), False)
             live.prefer(live.chosen, True)
@@ -91,3 +93,29 @@ def test_a_volunteer_leaving_moves_her_child() -> None:
     after = {(int(live.child[e]), int(live.volunteer[e])) for e in live.chosen}
     assert after == {(0, 1), (1, 1)}
     assert live.searches >= 1
+
+
+def test_rollback_brings_back_the_state() -> None:
+    rng = np.random.default_rng(5)
+    value = rng.integers(-5, 12, (12, 6)).astype(float)
+    value[rng.random((12, 6)) < 0.3] = np.nan
+    p = pm.Problem.from_matrices(value, capacity=[2] * 6, priority=rng.integers(1, 4, 12))
+    live = LiveFlow.start(FlowRepair.start(p, solve(p, "flow").chosen), bonus=3)
+    assert live is not None
+    live.prefer(live.chosen, True)
+    assert live.settle()
+    before = {k: getattr(live, k).copy() for k in ("cost", "matched", "pi", "died", "preferred")}
+    chosen, values = live.chosen, live.values(live.chosen)
+    live.begin()
+    live.remove_volunteer(int(live.volunteer[chosen[0]]))
+    live.add_child(3, np.array([0, 2, 5]), np.array([4, 9, 1]))
+    live.prefer(live.chosen[:2], False)
+    live.rollback()
+    for key, array in before.items():
+        np.testing.assert_array_equal(getattr(live, key), array)
+    assert live.certify()
+    np.testing.assert_array_equal(live.chosen, chosen)
+    assert live.values(chosen) == values
+    live.remove_child(0)  # and it goes on from there
+    assert live.settle()
+    assert live.values(live.chosen) == _fresh(live)

@@ -246,12 +246,15 @@ class InPlace:
     ) -> tuple[DeferredResult, pd.DataFrame, dict[tuple[str, str], str]] | None:
         """Make the change and re-pair: (result, its pairs as the history records them,
         kept pairs a hard rule now breaks with the rule). None when the re-pairing cannot
-        be proven here (the state is then unusable: drop it and solve another way).
+        be proven here; the state is then as it was (see :meth:`flow_repair`).
 
         ``forbid``: pairs ended or declined now; ``forbidden``: every forbidden pair of
         registered records; ``kept``: the current pairs not ended by the change."""
         t = time.perf_counter()
         live = self.live
+        live.begin()
+        saved = (dict(self.child_slot), dict(self.volunteer_slot), self.volunteer_alive.copy(),
+                 self.preferred)  # fmt: skip
         if applied is not None:
             for cid in applied.removed_children:
                 live.remove_child(self.child_slot.pop(cid))
@@ -271,7 +274,10 @@ class InPlace:
         ok = live.settle()
         timings["solve"] = time.perf_counter() - t
         if not ok:
+            live.rollback()
+            self.child_slot, self.volunteer_slot, self.volunteer_alive, self.preferred = saved
             return None
+        live.commit()
         t = time.perf_counter()
         chosen = live.chosen
         values = live.values(chosen)

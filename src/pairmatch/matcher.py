@@ -28,7 +28,7 @@ import pandas as pd
 from pairmatch.candidates import Candidates, find_candidates, priorities
 from pairmatch.changes import Applied, Changes, apply_changes
 from pairmatch.errors import PairmatchError
-from pairmatch.inplace import InPlace, supported
+from pairmatch.inplace import DeferredResult, InPlace, supported
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy
@@ -138,6 +138,27 @@ class Matcher:
 
     # ------------------------------------------------------------------ state
     @property
+    def _history(self) -> pd.DataFrame:
+        return self._hist
+
+    @_history.setter
+    def _history(self, frame: pd.DataFrame) -> None:
+        self._hist = frame.reset_index(drop=True)
+        self._open_rows: dict[tuple[str, str], tuple[int, str]] | None = None
+
+    @property
+    def _open(self) -> dict[tuple[str, str], tuple[int, str]]:
+        """Each current pair's history row (position) and role."""
+        if self._open_rows is None:
+            h = self._hist
+            rows = np.flatnonzero(h["end"].isna().to_numpy(bool))
+            keys = zip(h["child_id"].to_numpy(object)[rows].tolist(),
+                       h["volunteer_id"].to_numpy(object)[rows].tolist(), strict=True)  # fmt: skip
+            roles = h["role"].to_numpy(object)[rows].tolist()
+            self._open_rows = dict(zip(keys, zip(rows.tolist(), roles, strict=True), strict=True))
+        return self._open_rows
+
+    @property
     def history(self) -> pd.DataFrame:
         """Every pair ever made: ``child_id``, ``volunteer_id``, ``role``, ``status`` (see
         :data:`PAIR_STATUSES`), ``start``, ``end`` (NaT while current) and ``end_reason``.
@@ -210,8 +231,7 @@ class Matcher:
         return h[(h["start"] <= t) & (h["end"].isna() | (h["end"] > t))].reset_index(drop=True)
 
     def _active_pairs(self) -> set[tuple[str, str]]:
-        a = self.active
-        return set(zip(a["child_id"].tolist(), a["volunteer_id"].tolist(), strict=True))
+        return set(self._open)
 
     # ------------------------------------------------------------------ solving
     def solve(self, *, at: Any = None) -> MatchResult:
@@ -268,19 +288,22 @@ class Matcher:
         forbidden_all = self.forbidden if forbidden_all is None else forbidden_all
         roles = self._roles()  # the current pairs and who leads
         before = set(roles)
-        carry = sorted(before - set(ended))
+        kept = before.difference(ended)
         # forbidden pairs are remembered even after a record leaves (it may come back);
         # only those whose child and volunteer are both registered now apply
-        kids = set(children["id"].to_numpy(object).tolist())
-        vols = set(volunteers["id"].to_numpy(object).tolist())
-        forbidden = sorted(p for p in forbidden_all if p[0] in kids and p[1] in vols)
+        forbidden: list[tuple[str, str]] = []
+        if forbidden_all:
+            kids = set(children["id"].to_numpy(object).tolist())
+            vols = set(volunteers["id"].to_numpy(object).tolist())
+            forbidden = sorted(p for p in forbidden_all if p[0] in kids and p[1] in vols)
         fast = self._in_place(
-            children, volunteers, applied, forbidden_all, forbidden, carry, touched
+            children, volunteers, applied, forbidden_all, forbidden, list(kept), touched
         )
         if fast is not None:
             result, now_pairs, broken = fast
             flow = None
         else:
+            carry = sorted(kept)
             result, flow = self._pair(children, volunteers, forbidden, carry, roles, touched)
             broken = self._broken(result, carry)
             result = _keep_leads(result, roles)
@@ -290,16 +313,24 @@ class Matcher:
                     f"{'; '.join(result.reasons) or 'no reason given'}); nothing was changed"
                 )
             now_pairs = _current(result)
-        after = set(
+        now_keys = list(
             zip(now_pairs["child_id"].tolist(), now_pairs["volunteer_id"].tolist(), strict=True)
         )
-        ended = {pair: why for pair, why in {**ended, **broken}.items() if pair not in after}
-        ended.update(_why_moved(before, after, ended))
-        history = self._recorded(ended, now_pairs, roles, when, declined or set())
-        diff = _diff(before, after, ended, roles, now_pairs)
+        now_roles = now_pairs["role"].tolist()
+        after = set(now_keys)
+        gained, lost = after - before, before - after
+        ended = {pair: why for pair, why in {**ended, **broken}.items() if pair in lost}
+        ended.update(_why_moved(before, gained, lost, ended))
+        # pairs kept with another role (teams): the row ends and a new one starts
+        moved = {k: r for k, r in zip(now_keys, now_roles, strict=True) if roles.get(k, r) != r}
+        history, open_rows = self._recorded(
+            ended, now_pairs, now_keys, gained, moved, when, declined or set()
+        )
+        diff = _diff(now_keys, now_roles, gained, lost, ended, moved)
         # everything succeeded: commit the new state
         self.children, self.volunteers, self.forbidden = children, volunteers, set(forbidden_all)
         self._history = history
+        self._open_rows = open_rows
         self._flow = flow
         if fast is None:
             self._inplace = None
@@ -353,7 +384,8 @@ class Matcher:
         if state is None:
             return None
         if (applied is not None and not state.fits(applied)) or touched[1]:
-            self._flow = state.flow_repair(self.result)
+            if isinstance(self.result, DeferredResult):
+                self._flow = state.flow_repair(self.result)
             self._inplace = None
             return None
         timings: dict[str, float] = {}
@@ -361,10 +393,11 @@ class Matcher:
         out = state.update(
             children, volunteers, applied, forbid, forbidden, carry, self.policy, timings
         )
-        if out is None:  # the network is spent: the next step starts afresh
+        if out is None:  # not provable in place: the carrying path takes it from here
+            if isinstance(self.result, DeferredResult):
+                self._flow = state.flow_repair(self.result)
+            # else self._flow is still the flow of self.result, which the state started from
             self._inplace = None
-            self._flow = None
-            return None
         return out
 
     def _pair(
@@ -449,7 +482,10 @@ class Matcher:
             solution = solve(problem, **self._solve_options)
             repairable = self.options["solver"] in ("auto", "flow") and self.options["incremental"]
             if repairable and solution.status == Status.OPTIMAL:
-                flow = FlowRepair.start(problem, solution.chosen)
+                # room for a needier child than any now, and for spare nodes
+                top = max(int(problem.priority.max(initial=1)), 1)
+                headroom = 2 * self.policy.priority_ceiling / top
+                flow = FlowRepair.start(problem, solution.chosen, headroom)
         if not solution.has_solution and self.stability == "strict" and problem.locked.size:
             self._unheld |= {p for p in carry}
             problem, preferred, _ = build_problem(
@@ -476,9 +512,7 @@ class Matcher:
         }
 
     def _roles(self) -> dict[tuple[str, str], str]:
-        a = self.active
-        pairs = zip(a["child_id"].tolist(), a["volunteer_id"].tolist(), strict=True)
-        return dict(zip(pairs, a["role"].tolist(), strict=True))
+        return {pair: role for pair, (_, role) in self._open.items()}
 
     def _holdable(
         self,
@@ -511,37 +545,42 @@ class Matcher:
         self,
         ended: dict[tuple[str, str], str],
         pairs: pd.DataFrame,
-        roles: dict[tuple[str, str], str],
+        keys: list[tuple[str, str]],
+        gained: set[tuple[str, str]],
+        moved: dict[tuple[str, str], str],
         when: pd.Timestamp,
         declined: set[tuple[str, str]],
-    ) -> pd.DataFrame:
-        """The history after this step (a new frame; the current one is not touched)."""
+    ) -> tuple[pd.DataFrame, dict[tuple[str, str], tuple[int, str]]]:
+        """The history after this step (a new frame; the current one is not touched) and
+        its current rows: ended pairs' rows get their end, reason and status; a pair whose
+        role changed ends its row and opens one with the same status; new pairs open a
+        ``proposed`` row. Only the rows that change are looked at."""
         h = self._history.copy()
-        key = _keys(h["child_id"], h["volunteer_id"])
-        open_ = h["end"].isna().to_numpy(bool)
-        pair_key = _keys(pairs["child_id"], pairs["volunteer_id"])
-        old_role = pair_key.map({f"{c}\x1f{v}": r for (c, v), r in roles.items()})
-        # a role change ends the row and opens a new one with the same status
-        moved = old_role.notna() & (old_role != pairs["role"])
-        closing = {f"{c}\x1f{v}": why for (c, v), why in ended.items()}
-        changed_to = "role changed to " + pairs["role"][moved].astype(str)
-        closing |= dict(zip(pair_key[moved], changed_to, strict=True))
-        rows = open_ & key.isin(closing).to_numpy(bool)
-        keeps = rows & key.isin(pair_key[moved]).to_numpy(bool)
-        carried = dict(zip(key[keeps], h["status"][keeps], strict=True))
-        refused = key.isin([f"{c}\x1f{v}" for c, v in declined]).to_numpy(bool)
-        h.loc[rows, "end"] = when
-        h.loc[rows, "end_reason"] = key[rows].map(closing)
-        h.loc[rows, "status"] = np.where(refused[rows], "declined", "ended")
-        fresh = (old_role.isna() | moved).to_numpy(bool)
-        new = pairs.loc[fresh]
-        if len(new):
+        open_ = dict(self._open)
+        closing = dict(ended)
+        closing |= {pair: f"role changed to {role}" for pair, role in moved.items()}
+        rows = [open_[pair][0] for pair in closing if pair in open_]
+        col = {name: i for i, name in enumerate(h.columns)}
+        carried = {pair: h.iat[open_[pair][0], col["status"]] for pair in moved if pair in open_}
+        if rows:
+            why = [closing[pair] for pair in closing if pair in open_]
+            refused = [pair in declined for pair in closing if pair in open_]
+            at = np.asarray(rows, np.int64)
+            h.iloc[at, col["end"]] = when
+            h.iloc[at, col["end_reason"]] = pd.Series(why, dtype=object).to_numpy()
+            h.iloc[at, col["status"]] = np.where(refused, "declined", "ended").astype(object)
+            for pair in closing:
+                open_.pop(pair, None)
+        fresh = [i for i, k in enumerate(keys) if k in gained or k in moved]
+        if fresh:
+            new = pairs.iloc[fresh]
+            new_keys = [keys[i] for i in fresh]
             added = pd.DataFrame(
                 {
                     "child_id": new["child_id"].to_numpy(object),
                     "volunteer_id": new["volunteer_id"].to_numpy(object),
                     "role": new["role"].to_numpy(object),
-                    "status": [carried.get(k, "proposed") for k in pair_key[fresh]],
+                    "status": [carried.get(k, "proposed") for k in new_keys],
                     "start": pd.Series([when] * len(new), dtype="datetime64[ns, UTC]"),
                     "end": pd.Series([pd.NaT] * len(new), dtype="datetime64[ns, UTC]"),
                     "end_reason": pd.Series([None] * len(new), dtype=object),
@@ -549,8 +588,12 @@ class Matcher:
                     "township": new["township"].to_numpy(object),
                 }
             )
+            first = len(h)
             h = pd.concat([h, added], ignore_index=True)
-        return h.astype({c: object for c in _TEXT_COLUMNS})
+            roles = added["role"].tolist()
+            for i, k in enumerate(new_keys):
+                open_[k] = (first + i, roles[i])
+        return h.astype({c: object for c in _TEXT_COLUMNS}), open_
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -764,22 +807,25 @@ MOVED_FOR_FIT = "replaced by a better overall pairing (a fit gain above the swit
 
 
 def _why_moved(
-    before: set[tuple[str, str]], after: set[tuple[str, str]], ended: dict[tuple[str, str], str]
+    before: set[tuple[str, str]],
+    gained: set[tuple[str, str]],
+    lost: set[tuple[str, str]],
+    ended: dict[tuple[str, str], str],
 ) -> dict[tuple[str, str], str]:
     """A reason for every pair that ended without one: follow who took the volunteer's
     place. Pairs move in chains: a child who had no volunteer (or lost hers to a rule or a
     person) takes volunteer 1 from child A, A takes volunteer 2 from child B, and so on.
     Each pair on the chain is given the reason at its start; a chain that starts nowhere
     (pairs swapped for fit) says so."""
-    lost = sorted((before - after) - set(ended))
-    if not lost:
+    unexplained = sorted(lost.difference(ended))
+    if not unexplained:
         return {}
     paired_before = {c for c, _ in before}
     takers: dict[str, list[str]] = {}
-    for c, v in sorted(after - before):
+    for c, v in sorted(gained):
         takers.setdefault(v, []).append(c)
     lost_by: dict[str, list[tuple[str, str]]] = {}
-    for pair in sorted(before - after):
+    for pair in sorted(lost):
         lost_by.setdefault(pair[0], []).append(pair)
     memo: dict[tuple[str, str], str] = {}
 
@@ -803,32 +849,30 @@ def _why_moved(
         memo[pair] = reason
         return reason
 
-    return {pair: why(pair, set()) for pair in lost}
+    return {pair: why(pair, set()) for pair in unexplained}
 
 
 def _diff(
-    before: set[tuple[str, str]],
-    after: set[tuple[str, str]],
+    keys: list[tuple[str, str]],
+    roles: list[str],
+    gained: set[tuple[str, str]],
+    lost: set[tuple[str, str]],
     ended: dict[tuple[str, str], str],
-    roles: dict[tuple[str, str], str],
-    pairs: pd.DataFrame,
+    moved: dict[tuple[str, str], str],
 ) -> pd.DataFrame:
-    """Pair by pair: kept (a changed role says so), added, ended, or reassigned (the child
-    lost this volunteer and got another in the same step, or got this volunteer in place of
-    another). A team member who leaves while the rest of the team stays has ended."""
-    had = {c for c, _ in before - after}  # children who lost a pair
-    has = {c for c, _ in after - before}  # children who gained one
-    keys = zip(pairs["child_id"].tolist(), pairs["volunteer_id"].tolist(), strict=True)
-    now = dict(zip(keys, pairs["role"].tolist(), strict=True))
-    rows = []
-    for pair in sorted(before | after):
-        cid, vid = pair
-        if pair in before and pair in after:
-            changed = roles.get(pair) != now[pair]
-            rows.append((cid, vid, "kept", f"role changed to {now[pair]}" if changed else ""))
-        elif pair in before:
-            lost = ended.get(pair, "")
-            rows.append((cid, vid, "reassigned" if cid in has else "ended", lost))
+    """Pair by pair, sorted by (child, volunteer): kept (a changed role says so), added,
+    ended, or reassigned (the child lost this volunteer and got another in the same step,
+    or got this volunteer in place of another). A team member who leaves while the rest of
+    the team stays has ended. ``keys`` and ``roles``: the pairs after the step."""
+    had = {c for c, _ in lost}  # children who lost a pair
+    has = {c for c, _ in gained}  # children who gained one
+    rows: list[tuple[str, str, str, str]] = []
+    for pair, role in zip(keys, roles, strict=True):
+        if pair in gained:
+            rows.append((*pair, "reassigned" if pair[0] in had else "added", "new pair"))
         else:
-            rows.append((cid, vid, "reassigned" if cid in had else "added", "new pair"))
+            rows.append((*pair, "kept", f"role changed to {role}" if pair in moved else ""))
+    for pair in lost:
+        rows.append((*pair, "reassigned" if pair[0] in has else "ended", ended.get(pair, "")))
+    rows.sort(key=lambda row: (row[0], row[1]))  # nearly sorted already: one pass
     return pd.DataFrame(rows, columns=["child_id", "volunteer_id", "change", "reason"])

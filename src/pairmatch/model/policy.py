@@ -193,6 +193,15 @@ class Policy(BaseModel):
         ``numerator``."""
         return Fraction(self.support_load).limit_denominator(100)
 
+    @property
+    def priority_ceiling(self) -> int:
+        """The highest priority a child can have under this policy (every need at 3)."""
+        return (
+            1
+            + self.need_priority_weight * 3 * len(NEEDS)
+            + max(self.category_priority.values(), default=0)
+        )
+
     def need_weight_vector(self) -> list[float]:
         """Need weights in the order of :data:`pairmatch.model.vocab.NEEDS`."""
         return [self.need_weights[k] for k in NEEDS]

@@ -106,6 +106,8 @@ class LiveFlow:
     died: np.ndarray
     epoch: int
     _dirty: list[np.ndarray]  # edges a change touched, for the next settle
+    _saved: dict[str, object] | None  # the state at begin(), for rollback()
+    _undo: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # edge changes since
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -180,6 +182,8 @@ class LiveFlow:
         self.volunteer_start = np.searchsorted(p.volunteer[order], np.arange(m + 1))
         self.dead = 0
         self._dirty = []
+        self._saved = None
+        self._undo = []
         self.balance = np.zeros(sink + 1, np.int64)
         self.searches = self.settled = 0
         return self
@@ -197,11 +201,53 @@ class LiveFlow:
         )
 
     # ------------------------------------------------------------------ changes
+    _NODE_STATE = ("pi", "to_sink", "unpaired", "room", "fair", "priority", "start_", "balance")
+    _SIZES = ("n_edges", "used_children", "dead", "top", "spread")
+
+    def begin(self) -> None:
+        """Remember the state, so that :meth:`rollback` can bring it back if the changes
+        that follow cannot be settled (copies of the per-node arrays and of the edges'
+        flags; edge costs are logged as they change)."""
+        saved: dict[str, object] = {k: getattr(self, k).copy() for k in self._NODE_STATE}
+        saved |= {k: getattr(self, k) for k in self._SIZES}
+        saved["matched"] = self.matched[: self.n_edges].copy()
+        saved["_dirty"] = list(self._dirty)
+        self._saved, self._undo = saved, []
+
+    def commit(self) -> None:
+        """Keep the changes since :meth:`begin`."""
+        self._saved, self._undo = None, []
+
+    def rollback(self) -> None:
+        """Back to the state at :meth:`begin`."""
+        assert self._saved is not None
+        for edges, cost, died, preferred in reversed(self._undo):
+            self.cost[edges], self.died[edges], self.preferred[edges] = cost, died, preferred
+        lo, hi = self._saved["n_edges"], self.n_edges  # pairs of children added since
+        assert isinstance(lo, int)
+        for array in (self.child, self.volunteer, self.score, self.cost):
+            array[lo:hi] = 0
+        self.preferred[lo:hi] = False
+        self.died[lo:hi] = np.iinfo(np.int64).max
+        for key, value in self._saved.items():
+            if key != "matched":
+                setattr(self, key, value)
+        matched = self._saved["matched"]
+        assert isinstance(matched, np.ndarray)
+        self.matched[: matched.size] = matched
+        self.matched[matched.size :] = False
+        self._saved, self._undo = None, []
+
+    def _log(self, edges: np.ndarray) -> None:
+        if self._saved is not None:
+            self._undo.append((edges, self.cost[edges], self.died[edges], self.preferred[edges]))
+
     def _kill(self, edges: np.ndarray) -> None:
         """Edges that are gone: their flow is taken back, their cost made DEAD."""
         edges = edges[self.cost[edges] != DEAD]
         if not edges.size:
             return
+        self._log(edges)
         held = edges[self.matched[edges]]
         self.matched[held] = False
         np.add.at(self.balance, self.child[held], 1)
@@ -279,8 +325,10 @@ class LiveFlow:
         anything else is saturated by :meth:`settle`."""
         edges = edges[(self.preferred[edges] != keep) & (self.cost[edges] != DEAD)]
         if not edges.size or not self.bonus:
+            self._log(edges)
             self.preferred[edges] = keep
             return
+        self._log(edges)
         self.preferred[edges] = keep
         self.cost[edges] += -self.bonus if keep else self.bonus
         self._dirty.append(edges)
@@ -303,7 +351,8 @@ class LiveFlow:
         if self.spread >= self.weight or not self._fits():
             return False
         arcs = self.arcs
-        dirty = np.concatenate(self._dirty) if self._dirty else np.empty(0, np.int64)
+        # an edge may be touched twice (a new child's pair given the bonus): once each
+        dirty = np.unique(np.concatenate(self._dirty)) if self._dirty else np.empty(0, np.int64)
         self._dirty = []
         self.to_sink = saturate(arcs, dirty, self.unpaired, self.to_sink, self.pi, self.balance)
         if int(self.balance[self.balance > 0].sum()) > repair.MAX_UNITS:

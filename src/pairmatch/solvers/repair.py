@@ -123,10 +123,11 @@ class _Net:
         top = float(self.weight) * float(p.priority.max(initial=0)) + self.pen
         return top + max(float(p.score.max(initial=0)), -float(p.score.min(initial=0)))
 
-    def fits(self) -> bool:
-        """Whether potentials and path lengths stay inside 64 bits."""
+    def fits(self, headroom: float = 1.0) -> bool:
+        """Whether potentials and path lengths stay inside 64 bits (with ``headroom``
+        times the largest cost)."""
         p = self.problem
-        return self.top * (p.n_children + p.n_volunteers + 2) < _LIMIT
+        return self.top * headroom * (p.n_children + p.n_volunteers + 2) < _LIMIT
 
 
 class FlowRepair:
@@ -171,17 +172,20 @@ class FlowRepair:
 
     # ------------------------------------------------------------------ start
     @classmethod
-    def start(cls, problem: Problem, chosen: np.ndarray) -> FlowRepair | None:
+    def start(
+        cls, problem: Problem, chosen: np.ndarray, headroom: float = 1.0
+    ) -> FlowRepair | None:
         """Potentials proving ``chosen`` optimal for ``problem`` (found by Bellman-Ford on
         the residual network), or None when the problem is not a flow problem or
-        ``chosen`` is not optimal."""
+        ``chosen`` is not optimal. ``headroom``: how much larger the largest cost may grow
+        in later changes (a needier child, more nodes) and still fit 64 bits."""
         if repair_unsupported(problem):
             return None
         need = _needed_weight(problem).bit_length()
         # as much room to grow as 64 bits allow, so later changes rarely outgrow it
         for extra in (8, 4, 2, 1, 0):
             net = _Net.build(problem, 1 << (need + extra))
-            if net.fits():
+            if net.fits(headroom):
                 break
         else:
             return None
