@@ -285,9 +285,9 @@ def test_diff_says_reassigned_only_when_a_child_changes_volunteer() -> None:
 
     before = {("C1", "V1"), ("C2", "V2"), ("C2", "V3"), ("C3", "V4")}
     after = {("C1", "V5"), ("C2", "V2"), ("C4", "V4")}
-    keys = sorted(after)
-    diff = _diff(keys, ["lead"] * len(keys), after - before, before - after,
-                 {("C2", "V3"): "left"}, {})  # fmt: skip
+    pairs = pd.DataFrame(sorted(after), columns=["child_id", "volunteer_id"], dtype=object)
+    fresh = [i for i, k in enumerate(sorted(after)) if k not in before]
+    diff = _diff(pairs, fresh, after - before, before - after, {("C2", "V3"): "left"}, {})
     change = dict(zip(zip(diff["child_id"], diff["volunteer_id"], strict=True), diff["change"],
                       strict=True))  # fmt: skip
     assert change == {

@@ -4,7 +4,7 @@ applied: :class:`Changes` and :func:`apply_changes`."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,13 +128,14 @@ def _register(
     edited records to ``touched``. Added rows are validated here; edited rows are not yet
     (see :func:`_revalidate`)."""
     read = read_children if kind == "children" else read_volunteers
-    ids = set(table["id"].to_numpy(object).tolist())
+    known = pd.Index(table["id"].to_numpy(object)) if remove or add is not None else pd.Index([])
     for i, rid in enumerate(remove):
-        if rid not in ids:
+        if rid not in known:
             issues.append(
                 InputIssue(f"remove_{kind}", i, rid, "id", f"no {_ONE[kind]} with this id")
             )
-    out = table[~table["id"].isin(list(remove))].copy()
+    # a register nothing is removed from is not copied (edits and additions make new frames)
+    out = table[~table["id"].isin(list(remove))] if remove else table
     if edit is not None:
         edits = edit if isinstance(edit, pd.DataFrame) else pd.DataFrame(list(edit))
         if "id" not in edits.columns:
@@ -158,7 +159,8 @@ def _register(
                     )
             if edits["id"].duplicated().any():
                 issues.append(InputIssue(f"edit_{kind}", None, None, "id", "an id is edited twice"))
-            ok = edits[edits["id"].isin(index) & ~edits["id"].isin(list(remove))]
+            found = index.get_indexer(pd.Index(edits["id"].to_numpy(object))) >= 0
+            ok = edits[found & ~edits["id"].isin(list(remove))]
             touched.update(ok["id"])
             cols = [c for c in ok.columns if c != "id" and c in out.columns]
             out = out.astype({c: object for c in cols})
@@ -175,7 +177,7 @@ def _register(
                 if rid in remove:
                     text = "is removed and added in the same batch; send two batches"
                     issues.append(_issue(f"add_{kind}", i, rid, "id", text))
-                elif rid in set(table["id"]):
+                elif rid in known:
                     issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
         try:
             new = read(add)
@@ -198,7 +200,7 @@ def _register(
 def apply_changes(
     children: pd.DataFrame,
     volunteers: pd.DataFrame,
-    active: set[tuple[str, str]],
+    active: Container[tuple[str, str]],
     changes: Changes,
 ) -> Applied:
     """The registers after ``changes``; raises one :class:`ValidationError` naming every

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,18 @@ from pairmatch.solvers.base import Solution, Status
 from pairmatch.solvers.live import LiveFlow
 from pairmatch.solvers.repair import FlowRepair, _Net
 
-__all__ = ["InPlace", "supported"]
+__all__ = ["DeferredResult", "InPlace", "InPlaceStep", "supported"]
+
+
+class InPlaceStep(NamedTuple):
+    """What :meth:`InPlace.update` gives the Matcher."""
+
+    result: DeferredResult
+    pairs: pd.DataFrame  # the pairs as the history records them, sorted by child id
+    broken: dict[tuple[str, str], str]  # kept pairs a hard rule now breaks, with the rule
+    gained: set[tuple[str, str]]  # pairs made
+    lost: set[tuple[str, str]]  # pairs gone
+    fresh: list[int]  # the rows of ``pairs`` that are new
 
 
 def supported(problem_has_teams: bool, policy: Policy, stability: str) -> bool:
@@ -208,9 +219,11 @@ class InPlace:
         self.child_slot = dict(zip(reg.child_ids.tolist(), range(n), strict=True))
         self.volunteer_slot = dict(zip(reg.volunteer_ids.tolist(), range(m), strict=True))
         self.volunteer_alive = np.ones(m, bool)
+        self.by_id = np.arange(n)  # child slots in id order (a slot that left stays)
+        self.chosen = np.sort(np.asarray(result.solution.chosen, np.int64))  # current pairs
         # the pairs with the stability bonus: the current ones (moved to each new pairing)
         self.preferred = np.asarray(result.preferred, np.int64)
-        self._move_bonus(np.asarray(result.solution.chosen, np.int64))
+        self._move_bonus(self.chosen)
 
     @classmethod
     def start(cls, result: MatchResult, flow: FlowRepair, policy: Policy) -> InPlace | None:
@@ -239,22 +252,22 @@ class InPlace:
         volunteers: pd.DataFrame,
         applied: Applied | None,
         forbid: list[tuple[str, str]],
-        forbidden: list[tuple[str, str]],
-        kept: list[tuple[str, str]],
+        forbidden_all: set[tuple[str, str]],
+        kept: set[tuple[str, str]],
         policy: Policy,
         timings: dict[str, float],
-    ) -> tuple[DeferredResult, pd.DataFrame, dict[tuple[str, str], str]] | None:
-        """Make the change and re-pair: (result, its pairs as the history records them,
-        kept pairs a hard rule now breaks with the rule). None when the re-pairing cannot
-        be proven here; the state is then as it was (see :meth:`flow_repair`).
+    ) -> InPlaceStep | None:
+        """Make the change and re-pair. None when the re-pairing cannot be proven here;
+        the state is then as it was (see :meth:`flow_repair`).
 
-        ``forbid``: pairs ended or declined now; ``forbidden``: every forbidden pair of
-        registered records; ``kept``: the current pairs not ended by the change."""
+        ``forbid``: pairs ended or declined now; ``forbidden_all``: every forbidden pair
+        (of records registered or not); ``kept``: the current pairs not ended by the
+        change."""
         t = time.perf_counter()
         live = self.live
         live.begin()
         saved = (dict(self.child_slot), dict(self.volunteer_slot), self.volunteer_alive.copy(),
-                 self.preferred)  # fmt: skip
+                 self.preferred, self.by_id)  # fmt: skip
         if applied is not None:
             for cid in applied.removed_children:
                 live.remove_child(self.child_slot.pop(cid))
@@ -268,75 +281,111 @@ class InPlace:
                 live.forbid(c, v)
         broken: dict[tuple[str, str], str] = {}
         if applied is not None and applied.touched_children:
-            broken = self._add_children(children, volunteers, applied, forbidden, kept, policy)
+            broken = self._add_children(children, volunteers, applied, forbidden_all, kept, policy)
+        # forbidden pairs apply while both records are registered
+        forbidden = sorted(
+            p for p in forbidden_all if p[0] in self.child_slot and p[1] in self.volunteer_slot
+        )
         timings["candidates"] = time.perf_counter() - t
         t = time.perf_counter()
         ok = live.settle()
         timings["solve"] = time.perf_counter() - t
         if not ok:
             live.rollback()
-            self.child_slot, self.volunteer_slot, self.volunteer_alive, self.preferred = saved
+            (self.child_slot, self.volunteer_slot, self.volunteer_alive, self.preferred,
+             self.by_id) = saved  # fmt: skip
             return None
         live.commit()
         t = time.perf_counter()
         chosen = live.chosen
         values = live.values(chosen)
-        c = live.child[chosen]
+        # the pairs in child-id order, and what changed
+        edge_of = np.full(live.n, -1, np.int64)
+        edge_of[live.child[chosen]] = chosen
+        ordered = edge_of[self.by_id]
+        ordered = ordered[ordered >= 0]
+        c = live.child[ordered]
+        gained, lost = (
+            self._pairs(np.setdiff1d(chosen, self.chosen, assume_unique=True)),
+            (self._pairs(np.setdiff1d(self.chosen, chosen, assume_unique=True))),
+        )
+        same = gained & lost  # an edited child who kept her volunteer (a new slot's pair)
+        gained -= same
+        lost -= same
+        new = np.setdiff1d(chosen, self.chosen, assume_unique=True)
+        fresh = np.flatnonzero(np.isin(ordered, new)).tolist()
         ids = self.child_ids[c]
-        order = np.argsort(ids, kind="stable")
-        chosen, c, ids = chosen[order], c[order], ids[order]
+        vids = self.volunteer_ids[live.volunteer[ordered]]
+        fresh = [i for i in fresh if (ids[i], vids[i]) in gained]
         pairs = pd.DataFrame(
             {
                 "child_id": ids,
-                "volunteer_id": self.volunteer_ids[live.volunteer[chosen]],
+                "volunteer_id": vids,
                 "role": np.full(chosen.size, "lead", object),
                 "county": self.county[c],
                 "township": self.township[c],
-            }
+            },
+            dtype=object,  # the history's text columns (no conversion to str and back)
         )
         snapshot = _Snapshot(
-            live, live.epoch, live.n_edges, np.sort(chosen), self.child_ids,
-            self.volunteer_ids, children, volunteers, policy, forbidden, kept, values, timings,
+            live, live.epoch, live.n_edges, chosen, self.child_ids,
+            self.volunteer_ids, children, volunteers, policy, forbidden, sorted(kept), values,
+            timings,
             {"edges": live.n_edges - live.dead, "repair_searches": live.searches,
              "repair_settled": live.settled},
         )  # fmt: skip
         live.epoch += 1
-        self._move_bonus(np.sort(chosen))
+        self._move_bonus(chosen)
+        self.chosen = chosen
         timings["result"] = time.perf_counter() - t
-        return DeferredResult(snapshot), pairs, broken
+        return InPlaceStep(DeferredResult(snapshot), pairs, broken, gained, lost, fresh)
+
+    def _pairs(self, edges: np.ndarray) -> set[tuple[str, str]]:
+        live = self.live
+        c = self.child_ids[live.child[edges]].tolist()
+        v = self.volunteer_ids[live.volunteer[edges]].tolist()
+        return set(zip(c, v, strict=True))
 
     def _add_children(
         self,
         children: pd.DataFrame,
         volunteers: pd.DataFrame,
         applied: Applied,
-        forbidden: list[tuple[str, str]],
-        kept: list[tuple[str, str]],
+        forbidden_all: set[tuple[str, str]],
+        kept: set[tuple[str, str]],
         policy: Policy,
     ) -> dict[tuple[str, str], str]:
         """New and edited children (an edited one leaves her slot for a new one) with their
         candidate pairs; returns the kept pairs of edited children that a rule now breaks."""
         live = self.live
         ids = sorted(applied.touched_children)
+        new = set(ids)
+        keep_of = {}  # the volunteer each edited child keeps, if any
+        for cid in new.intersection(self.child_slot):
+            edges = live.edges_of_child(self.child_slot[cid])
+            for e in edges[live.matched[edges]].tolist():
+                pair = (cid, str(self.volunteer_ids[live.volunteer[e]]))
+                if pair in kept:
+                    keep_of[cid] = pair[1]
         for cid in ids:
             if cid in self.child_slot:
                 live.remove_child(self.child_slot.pop(cid))
         rows = children[children["id"].isin(ids)]
         mini = Registry.build(rows, volunteers)  # the new children and every volunteer
-        new = set(ids)
-        banned = _indices(mini, [p for p in forbidden if p[0] in new])
+        banned = _indices(mini, [p for p in forbidden_all if p[0] in new])
         k = len(mini.children)
         cand = candidates_near(mini, policy, np.arange(k), np.arange(len(mini.volunteers)), banned)
         to_slot = np.flatnonzero(self.volunteer_alive)  # volunteers sorted by id, as slots
         prio = priorities(mini, policy)
         lo = np.searchsorted(cand.child, np.arange(k + 1))
-        keep_of = {cid: vid for cid, vid in kept if cid in new}
         broken: dict[tuple[str, str], str] = {}
         for i, cid in enumerate(mini.child_ids.tolist()):
             vols = to_slot[cand.volunteer[lo[i] : lo[i + 1]]]
             slot = live.add_child(int(prio[i]), vols, cand.score[lo[i] : lo[i + 1]])
             self.child_slot[cid] = slot
             self.child_ids[slot] = cid
+            at = int(np.searchsorted(self.child_ids[self.by_id], cid))
+            self.by_id = np.insert(self.by_id, at, slot)
             self.county[slot] = mini.children["county"].iat[i]
             self.township[slot] = mini.children["township"].iat[i]
             vid = keep_of.get(cid)

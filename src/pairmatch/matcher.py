@@ -28,7 +28,7 @@ import pandas as pd
 from pairmatch.candidates import Candidates, find_candidates, priorities
 from pairmatch.changes import Applied, Changes, apply_changes
 from pairmatch.errors import PairmatchError
-from pairmatch.inplace import DeferredResult, InPlace, supported
+from pairmatch.inplace import DeferredResult, InPlace, InPlaceStep, supported
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy
@@ -145,6 +145,7 @@ class Matcher:
     def _history(self, frame: pd.DataFrame) -> None:
         self._hist = frame.reset_index(drop=True)
         self._open_rows: dict[tuple[str, str], tuple[int, str]] | None = None
+        self._latest: pd.Timestamp | None = None  # the latest start or end in it
 
     @property
     def _open(self) -> dict[tuple[str, str], tuple[int, str]]:
@@ -246,14 +247,15 @@ class Matcher:
         invalid or the re-pairing fails.
         """
         when = self._when(at)
-        current = self._active_pairs()
+        current = self._open
         applied = apply_changes(self.children, self.volunteers, current, changes)
         ended: dict[tuple[str, str], str] = {}
-        for cid, vid in current:
-            if cid in applied.removed_children:
-                ended[(cid, vid)] = applied.removed_children[cid]
-            elif vid in applied.removed_volunteers:
-                ended[(cid, vid)] = applied.removed_volunteers[vid]
+        if applied.removed_children or applied.removed_volunteers:
+            for cid, vid in current:
+                if cid in applied.removed_children:
+                    ended[(cid, vid)] = applied.removed_children[cid]
+                elif vid in applied.removed_volunteers:
+                    ended[(cid, vid)] = applied.removed_volunteers[vid]
         ended.update(applied.ended)  # the office's own reason comes first
         return self._resolve(
             ended, when, applied.children, applied.volunteers, self.forbidden | set(applied.ended),
@@ -263,7 +265,9 @@ class Matcher:
 
     def _when(self, at: Any) -> pd.Timestamp:
         when = _now() if at is None else _utc(at)
-        latest = pd.concat([self._history["start"], self._history["end"]]).max()
+        latest = self._latest
+        if latest is None:  # the history was replaced: read it
+            latest = pd.concat([self._history["start"], self._history["end"]]).max()
         if pd.notna(latest) and when < latest:
             raise ValueError(f"at={when} is before the latest recorded change ({latest})")
         return when
@@ -286,23 +290,24 @@ class Matcher:
         children = self.children if children is None else children
         volunteers = self.volunteers if volunteers is None else volunteers
         forbidden_all = self.forbidden if forbidden_all is None else forbidden_all
-        roles = self._roles()  # the current pairs and who leads
-        before = set(roles)
+        before = set(self._open)  # the current pairs
         kept = before.difference(ended)
-        # forbidden pairs are remembered even after a record leaves (it may come back);
-        # only those whose child and volunteer are both registered now apply
-        forbidden: list[tuple[str, str]] = []
-        if forbidden_all:
-            kids = set(children["id"].to_numpy(object).tolist())
-            vols = set(volunteers["id"].to_numpy(object).tolist())
-            forbidden = sorted(p for p in forbidden_all if p[0] in kids and p[1] in vols)
-        fast = self._in_place(
-            children, volunteers, applied, forbidden_all, forbidden, list(kept), touched
-        )
+        fast = self._in_place(children, volunteers, applied, forbidden_all, kept, touched)
+        roles: dict[tuple[str, str], str] = {}
+        moved: dict[tuple[str, str], str] = {}  # kept pairs whose role changed (teams)
+        result: MatchResult
         if fast is not None:
-            result, now_pairs, broken = fast
+            result, now_pairs, broken, gained, lost, fresh = fast
             flow = None
         else:
+            roles = self._roles()  # who leads
+            # forbidden pairs are remembered even after a record leaves (it may come back);
+            # only those whose child and volunteer are both registered now apply
+            forbidden: list[tuple[str, str]] = []
+            if forbidden_all:
+                kids = set(children["id"].to_numpy(object).tolist())
+                vols = set(volunteers["id"].to_numpy(object).tolist())
+                forbidden = sorted(p for p in forbidden_all if p[0] in kids and p[1] in vols)
             carry = sorted(kept)
             result, flow = self._pair(children, volunteers, forbidden, carry, roles, touched)
             broken = self._broken(result, carry)
@@ -313,24 +318,24 @@ class Matcher:
                     f"{'; '.join(result.reasons) or 'no reason given'}); nothing was changed"
                 )
             now_pairs = _current(result)
-        now_keys = list(
-            zip(now_pairs["child_id"].tolist(), now_pairs["volunteer_id"].tolist(), strict=True)
-        )
-        now_roles = now_pairs["role"].tolist()
-        after = set(now_keys)
-        gained, lost = after - before, before - after
+            now_keys = list(
+                zip(now_pairs["child_id"].tolist(), now_pairs["volunteer_id"].tolist(), strict=True)
+            )
+            now_roles = now_pairs["role"].tolist()
+            after = set(now_keys)
+            gained, lost = after - before, before - after
+            # a pair kept with another role: its row ends and a new one starts
+            moved = {k: r for k, r in zip(now_keys, now_roles, strict=True) if roles.get(k, r) != r}
+            fresh = [i for i, k in enumerate(now_keys) if k in gained or k in moved]
         ended = {pair: why for pair, why in {**ended, **broken}.items() if pair in lost}
         ended.update(_why_moved(before, gained, lost, ended))
-        # pairs kept with another role (teams): the row ends and a new one starts
-        moved = {k: r for k, r in zip(now_keys, now_roles, strict=True) if roles.get(k, r) != r}
-        history, open_rows = self._recorded(
-            ended, now_pairs, now_keys, gained, moved, when, declined or set()
-        )
-        diff = _diff(now_keys, now_roles, gained, lost, ended, moved)
+        history, open_rows = self._recorded(ended, now_pairs, fresh, moved, when, declined or set())
+        diff = _diff(now_pairs, fresh, gained, lost, ended, moved)
         # everything succeeded: commit the new state
         self.children, self.volunteers, self.forbidden = children, volunteers, set(forbidden_all)
         self._history = history
         self._open_rows = open_rows
+        self._latest = when
         self._flow = flow
         if fast is None:
             self._inplace = None
@@ -366,10 +371,9 @@ class Matcher:
         volunteers: pd.DataFrame,
         applied: Applied | None,
         forbidden_all: set[tuple[str, str]],
-        forbidden: list[tuple[str, str]],
-        carry: list[tuple[str, str]],
+        kept: set[tuple[str, str]],
         touched: tuple[set[str], set[str]],
-    ) -> tuple[MatchResult, pd.DataFrame, dict[tuple[str, str], str]] | None:
+    ) -> InPlaceStep | None:
         """The re-pairing made in place (:mod:`pairmatch.inplace`), or None when this
         change or problem takes the other path (whose flow is then handed back)."""
         if self.result is None or not self.options["incremental"]:
@@ -391,7 +395,7 @@ class Matcher:
         timings: dict[str, float] = {}
         forbid = sorted(forbidden_all - self.forbidden)
         out = state.update(
-            children, volunteers, applied, forbid, forbidden, carry, self.policy, timings
+            children, volunteers, applied, forbid, forbidden_all, kept, self.policy, timings
         )
         if out is None:  # not provable in place: the carrying path takes it from here
             if isinstance(self.result, DeferredResult):
@@ -545,8 +549,7 @@ class Matcher:
         self,
         ended: dict[tuple[str, str], str],
         pairs: pd.DataFrame,
-        keys: list[tuple[str, str]],
-        gained: set[tuple[str, str]],
+        fresh: list[int],
         moved: dict[tuple[str, str], str],
         when: pd.Timestamp,
         declined: set[tuple[str, str]],
@@ -554,7 +557,8 @@ class Matcher:
         """The history after this step (a new frame; the current one is not touched) and
         its current rows: ended pairs' rows get their end, reason and status; a pair whose
         role changed ends its row and opens one with the same status; new pairs open a
-        ``proposed`` row. Only the rows that change are looked at."""
+        ``proposed`` row. ``fresh``: the rows of ``pairs`` that are new or changed role.
+        Only the rows that change are looked at."""
         h = self._history.copy()
         open_ = dict(self._open)
         closing = dict(ended)
@@ -571,29 +575,33 @@ class Matcher:
             h.iloc[at, col["status"]] = np.where(refused, "declined", "ended").astype(object)
             for pair in closing:
                 open_.pop(pair, None)
-        fresh = [i for i, k in enumerate(keys) if k in gained or k in moved]
         if fresh:
             new = pairs.iloc[fresh]
-            new_keys = [keys[i] for i in fresh]
+            new_keys = list(
+                zip(new["child_id"].tolist(), new["volunteer_id"].tolist(), strict=True)
+            )
+            text = {
+                "child_id": new["child_id"].to_numpy(object),
+                "volunteer_id": new["volunteer_id"].to_numpy(object),
+                "role": new["role"].to_numpy(object),
+                "status": np.array([carried.get(k, "proposed") for k in new_keys], object),
+                "end_reason": np.full(len(new), None, object),
+                "county": new["county"].to_numpy(object),
+                "township": new["township"].to_numpy(object),
+            }
             added = pd.DataFrame(
                 {
-                    "child_id": new["child_id"].to_numpy(object),
-                    "volunteer_id": new["volunteer_id"].to_numpy(object),
-                    "role": new["role"].to_numpy(object),
-                    "status": [carried.get(k, "proposed") for k in new_keys],
+                    **{c: pd.Series(v, dtype=object) for c, v in text.items()},
                     "start": pd.Series([when] * len(new), dtype="datetime64[ns, UTC]"),
                     "end": pd.Series([pd.NaT] * len(new), dtype="datetime64[ns, UTC]"),
-                    "end_reason": pd.Series([None] * len(new), dtype=object),
-                    "county": new["county"].to_numpy(object),
-                    "township": new["township"].to_numpy(object),
                 }
-            )
+            )[_HISTORY_COLUMNS]
             first = len(h)
             h = pd.concat([h, added], ignore_index=True)
             roles = added["role"].tolist()
             for i, k in enumerate(new_keys):
                 open_[k] = (first + i, roles[i])
-        return h.astype({c: object for c in _TEXT_COLUMNS}), open_
+        return h, open_
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -853,8 +861,8 @@ def _why_moved(
 
 
 def _diff(
-    keys: list[tuple[str, str]],
-    roles: list[str],
+    pairs: pd.DataFrame,
+    fresh: list[int],
     gained: set[tuple[str, str]],
     lost: set[tuple[str, str]],
     ended: dict[tuple[str, str], str],
@@ -863,16 +871,53 @@ def _diff(
     """Pair by pair, sorted by (child, volunteer): kept (a changed role says so), added,
     ended, or reassigned (the child lost this volunteer and got another in the same step,
     or got this volunteer in place of another). A team member who leaves while the rest of
-    the team stays has ended. ``keys`` and ``roles``: the pairs after the step."""
+    the team stays has ended. ``pairs``: the pairs after the step; ``fresh``: its rows that
+    are new or changed role. Text columns are objects, as in the history."""
+    cid = pairs["child_id"].to_numpy(object)
+    vid = pairs["volunteer_id"].to_numpy(object)
+    change = np.full(cid.size, "kept", object)
+    reason = np.full(cid.size, "", object)
     had = {c for c, _ in lost}  # children who lost a pair
     has = {c for c, _ in gained}  # children who gained one
-    rows: list[tuple[str, str, str, str]] = []
-    for pair, role in zip(keys, roles, strict=True):
-        if pair in gained:
-            rows.append((*pair, "reassigned" if pair[0] in had else "added", "new pair"))
+    for i in fresh:
+        if (cid[i], vid[i]) in gained:
+            change[i] = "reassigned" if cid[i] in had else "added"
+            reason[i] = "new pair"
         else:
-            rows.append((*pair, "kept", f"role changed to {role}" if pair in moved else ""))
-    for pair in lost:
-        rows.append((*pair, "reassigned" if pair[0] in has else "ended", ended.get(pair, "")))
-    rows.sort(key=lambda row: (row[0], row[1]))  # nearly sorted already: one pass
-    return pd.DataFrame(rows, columns=["child_id", "volunteer_id", "change", "reason"])
+            reason[i] = f"role changed to {moved[(cid[i], vid[i])]}"
+    gone = sorted(lost)
+    rows = (
+        [c for c, _ in gone],
+        [v for _, v in gone],
+        ["reassigned" if c in has else "ended" for c, _ in gone],
+        [ended.get(pair, "") for pair in gone],
+    )
+    now_sorted = cid.size < 2 or bool(
+        np.all((cid[1:] > cid[:-1]) | ((cid[1:] == cid[:-1]) & (vid[1:] > vid[:-1])))
+    )
+    if now_sorted:  # merge the few ended pairs in
+        at = [_place(cid, vid, c, v) for c, v in gone]
+        columns = [
+            np.insert(a, at, np.array(b, object)) if gone else a
+            for a, b in zip((cid, vid, change, reason), rows, strict=True)
+        ]
+    else:  # team members in lead-first order: sort it all
+        both = sorted(
+            zip(*(np.concatenate((a, np.array(b, object))) for a, b in
+                  zip((cid, vid, change, reason), rows, strict=True)), strict=True)
+        )  # fmt: skip
+        columns = [np.array(col, object) for col in zip(*both, strict=True)] if both else [
+            np.empty(0, object)] * 4  # fmt: skip
+    names = ("child_id", "volunteer_id", "change", "reason")
+    return pd.DataFrame(
+        {n: pd.Series(c, dtype=object) for n, c in zip(names, columns, strict=True)}
+    )
+
+
+def _place(cid: np.ndarray, vid: np.ndarray, c: str, v: str) -> int:
+    """Where (c, v) goes in rows sorted by (child, volunteer)."""
+    lo = int(np.searchsorted(cid, c, side="left"))
+    hi = int(np.searchsorted(cid, c, side="right"))
+    while lo < hi and vid[lo] < v:
+        lo += 1
+    return lo
