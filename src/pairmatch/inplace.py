@@ -73,7 +73,7 @@ class _Snapshot:
     volunteers: pd.DataFrame
     policy: Policy
     forbidden: list[tuple[str, str]]
-    kept: list[tuple[str, str]]
+    kept: set[tuple[str, str]]
     values: tuple[int, int]
     timings: dict[str, float]
     stats: dict[str, int]
@@ -97,7 +97,7 @@ class _Snapshot:
         reach += _banned_in_reach(reg, self.policy, banned)
         candidates = Candidates(c, v, live.score[e].copy(), reach)
         prio = priorities(reg, self.policy)
-        kept = _indices(reg, self.kept)
+        kept = _indices(reg, sorted(self.kept))
         problem, preferred, _ = build_problem(
             reg, self.policy, candidates, prio, banned=banned, kept=kept,
             fixed=(np.empty(0, np.int64), np.empty(0, np.int64)),
@@ -235,8 +235,9 @@ class InPlace:
         return None if live is None else cls(live, result)
 
     def _move_bonus(self, chosen: np.ndarray) -> None:
+        """The bonus goes with the current pairs (only those that changed are touched)."""
         self.live.prefer(np.setdiff1d(self.preferred, chosen), False)
-        self.live.prefer(chosen, True)
+        self.live.prefer(np.setdiff1d(chosen, self.preferred), True)
         self.preferred = chosen
 
     def fits(self, applied: Applied) -> bool:
@@ -329,7 +330,7 @@ class InPlace:
         )
         snapshot = _Snapshot(
             live, live.epoch, live.n_edges, chosen, self.child_ids,
-            self.volunteer_ids, children, volunteers, policy, forbidden, sorted(kept), values,
+            self.volunteer_ids, children, volunteers, policy, forbidden, kept, values,
             timings,
             {"edges": live.n_edges - live.dead, "repair_searches": live.searches,
              "repair_settled": live.settled},

@@ -328,7 +328,7 @@ class Matcher:
             moved = {k: r for k, r in zip(now_keys, now_roles, strict=True) if roles.get(k, r) != r}
             fresh = [i for i, k in enumerate(now_keys) if k in gained or k in moved]
         ended = {pair: why for pair, why in {**ended, **broken}.items() if pair in lost}
-        ended.update(_why_moved(before, gained, lost, ended))
+        ended.update(_why_moved(None if fast else before, gained, lost, ended))
         history, open_rows = self._recorded(ended, now_pairs, fresh, moved, when, declined or set())
         diff = _diff(now_pairs, fresh, gained, lost, ended, moved)
         # everything succeeded: commit the new state
@@ -815,20 +815,23 @@ MOVED_FOR_FIT = "replaced by a better overall pairing (a fit gain above the swit
 
 
 def _why_moved(
-    before: set[tuple[str, str]],
+    before: set[tuple[str, str]] | None,
     gained: set[tuple[str, str]],
     lost: set[tuple[str, str]],
     ended: dict[tuple[str, str], str],
 ) -> dict[tuple[str, str], str]:
     """A reason for every pair that ended without one: follow who took the volunteer's
-    place. Pairs move in chains: a child who had no volunteer (or lost hers to a rule or a
+    place (``before``: the pairs before, needed only where a child may have several).
+    Pairs move in chains: a child who had no volunteer (or lost hers to a rule or a
     person) takes volunteer 1 from child A, A takes volunteer 2 from child B, and so on.
     Each pair on the chain is given the reason at its start; a chain that starts nowhere
     (pairs swapped for fit) says so."""
     unexplained = sorted(lost.difference(ended))
     if not unexplained:
         return {}
-    paired_before = {c for c, _ in before}
+    # a child who gained a pair had one before if she lost one now; with teams she may
+    # also have kept one
+    paired_before = {c for c, _ in lost} if before is None else {c for c, _ in before}
     takers: dict[str, list[str]] = {}
     for c, v in sorted(gained):
         takers.setdefault(v, []).append(c)

@@ -358,7 +358,7 @@ class LiveFlow:
         if int(self.balance[self.balance > 0].sum()) > repair.MAX_UNITS:
             return False  # one search per unit would be slower than a full solve
         ok, self.searches, self.settled = rebalance(
-            arcs, self.start_, self.unpaired, self.to_sink, self.pi, self.balance
+            arcs, self.start_, self.unpaired, self.to_sink, self.pi, self.balance, locks=False
         )
         if not ok or self.balance.any():
             return False

@@ -434,13 +434,15 @@ def rebalance(
     to_sink: np.ndarray,
     pi: np.ndarray,
     balance: np.ndarray,
+    locks: bool = True,
 ) -> tuple[bool, int, int]:
     """Successive shortest paths until no node has a surplus; see
     :func:`pairmatch.solvers.paths.rebalance`. Returns (done, searches, nodes settled);
-    ``done`` is False when a surplus cannot reach any shortage."""
+    ``done`` is False when a surplus cannot reach any shortage. ``locks=False`` says no
+    edge is locked (one pass over the edges less)."""
     a = arcs
     # each volunteer's unlocked pairs, in slots: as many as she can ever hold
-    mine = np.flatnonzero(a.matched & ~a.locked_edge)
+    mine = np.flatnonzero(a.matched & ~a.locked_edge if locks else a.matched)
     mine = mine[np.argsort(a.volunteer[mine], kind="stable")]
     held = np.bincount(a.volunteer[mine], minlength=a.m)
     slots = np.maximum(held, a.room)
