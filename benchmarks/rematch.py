@@ -1,5 +1,5 @@
-"""Re-pairing benchmark: incremental repair against a full re-solve, for one change and a
-1% batch, under both stability modes; prints a table.
+"""Re-pairing benchmark: incremental repair against a full re-solve, for single changes of
+each everyday kind and a 1% batch, under both stability modes; prints a table.
 
     .venv/bin/python benchmarks/rematch.py                           # 5k children
     .venv/bin/python benchmarks/rematch.py --children 20000 --radius 3.5
@@ -39,6 +39,33 @@ def _one_leaves(m: pm.Matcher, rng: np.random.Generator) -> tuple[pm.Changes, se
     busy = m.active["volunteer_id"].value_counts()
     gone = str(busy.index[int(rng.integers(min(len(busy), 50)))])
     return pm.Changes(remove_volunteers=[gone]), {gone}
+
+
+def _one_exits(m: pm.Matcher, rng: np.random.Generator) -> tuple[pm.Changes, set[str]]:
+    kids = m.active["child_id"]
+    gone = str(kids.iat[int(rng.integers(len(kids)))])
+    return pm.Changes(remove_children={gone: "moved away"}), {gone}
+
+
+def _one_joins(m: pm.Matcher, rng: np.random.Generator) -> tuple[pm.Changes, set[str]]:
+    new, _ = pm.synth.county(1, seed=int(rng.integers(1 << 30)))
+    new = new.assign(id=[f"NEW{rng.integers(1 << 40):012d}"])
+    return pm.Changes(add_children=new), set()
+
+
+def _one_reassessed(m: pm.Matcher, rng: np.random.Generator) -> tuple[pm.Changes, set[str]]:
+    kids = m.active["child_id"]
+    cid = str(kids.iat[int(rng.integers(len(kids)))])
+    edit = pd.DataFrame({"id": [cid], "need_psychological": [int(rng.integers(4))]})
+    return pm.Changes(edit_children=edit), {cid}
+
+
+SINGLE = {
+    "one volunteer leaves": _one_leaves,
+    "one child exits": _one_exits,
+    "one child joins": _one_joins,
+    "one child re-assessed": _one_reassessed,
+}
 
 
 def _batch(m: pm.Matcher, rng: np.random.Generator, share: float) -> tuple[pm.Changes, set[str]]:
@@ -87,12 +114,12 @@ def main() -> None:
         full.solve(at="2026-01-01")
         rng = np.random.default_rng(7)
         clock = pd.Timestamp("2026-02-01")
-        for name, steps in (("one volunteer leaves", args.repeat), ("1% batch", 1)):
+        for name, steps in (*((k, args.repeat) for k in SINGLE), ("1% batch", 1)):
             quick, slow, same, kept = [], [], [], []
             result = fast.result
             for _ in range(steps):
-                if name == "one volunteer leaves":
-                    changes, touched = _one_leaves(fast, rng)
+                if name in SINGLE:
+                    changes, touched = SINGLE[name](fast, rng)
                 else:
                     changes, touched = _batch(fast, rng, 0.01)
                 clock += pd.Timedelta(days=1)
@@ -112,7 +139,7 @@ def main() -> None:
             speed = statistics.median(slow) / statistics.median(quick)
             print(
                 f"| {stability} | {name} | {len(quick)} | {result.solution.problem.n_edges:,} "
-                f"| {first_s:.2f} | {statistics.median(quick):.2f}, {max(quick):.2f} "
+                f"| {first_s:.2f} | {statistics.median(quick):.3f}, {max(quick):.3f} "
                 f"| {statistics.median(slow):.2f} | {speed:.1f}x | {sum(same)}/{len(same)} "
                 f"| {min(kept):.2%} | {ok} |"
             )

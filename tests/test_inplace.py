@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import pairmatch as pm
 from pairmatch.candidates import find_candidates
@@ -37,11 +38,12 @@ def _check(fast: pm.MatchResult, full: pm.MatchResult, forbidden: set) -> None:
     pd.testing.assert_frame_equal(fast.pairs, full.pairs)
 
 
-def test_everyday_changes_are_made_in_place() -> None:
+@pytest.mark.parametrize("stability", ["keep", "strict"])
+def test_everyday_changes_are_made_in_place(stability: str) -> None:
     children, volunteers = pm.synth.county(300, seed=11)
     extra, _ = pm.synth.county(5, seed=12)
-    fast = pm.Matcher(children, volunteers, POLICY)
-    full = pm.Matcher(children, volunteers, POLICY, incremental=False)
+    fast = pm.Matcher(children, volunteers, POLICY, stability=stability)
+    full = pm.Matcher(children, volunteers, POLICY, stability=stability, incremental=False)
     fast.solve(at="2026-01-01")
     full.solve(at="2026-01-01")
     day = pd.Timestamp("2026-01-02")
@@ -62,6 +64,7 @@ def test_everyday_changes_are_made_in_place() -> None:
         assert isinstance(got, DeferredResult)
         _check(got, want, fast.forbidden)
         pd.testing.assert_frame_equal(got.diff, want.diff)
+        np.testing.assert_array_equal(got.solution.problem.locked, want.solution.problem.locked)
         day += pd.Timedelta(days=1)
     # a family declines a proposed pair: the pair is forbidden and re-paired in place
     row = fast.active.iloc[0]
@@ -119,3 +122,17 @@ def test_a_change_that_cannot_settle_in_place_is_repaired_the_other_way(monkeypa
     assert not isinstance(result, DeferredResult)
     assert "repair_searches" in result.solution.stats  # the flow was handed back intact
     assert pm.verify(result).ok and gone not in set(result.pairs["volunteer_id"])
+
+
+def test_a_deferred_result_can_be_replaced() -> None:
+    from dataclasses import replace
+
+    children, volunteers = pm.synth.county(150, seed=16)
+    m = pm.Matcher(children, volunteers, POLICY)
+    m.solve(at="2026-01-01")
+    result = m.update(pm.Changes(remove_children=[m.active["child_id"].iat[0]]), at="2026-01-02")
+    assert isinstance(result, DeferredResult)
+    plain = replace(result, diff=None)
+    assert type(plain) is pm.MatchResult and plain.diff is None
+    pd.testing.assert_frame_equal(plain.pairs, result.pairs)
+    assert plain.objective == result.objective and plain.status == result.status

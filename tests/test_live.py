@@ -21,7 +21,7 @@ def _fresh(live: LiveFlow) -> tuple[int, int]:
     p = pm.Problem(
         n_children=live.n, n_volunteers=live.m, child=live.child[e],
         volunteer=live.volunteer[e], score=score, capacity=live.room.copy(),
-        priority=live.priority.copy(),
+        priority=live.priority.copy(), locked=np.flatnonzero(live.locked_edge[e]),
     )  # fmt: skip
     exact = solve(p, "flow")
     return exact.priority_value, exact.score_value
@@ -33,6 +33,7 @@ def _valid(live: LiveFlow) -> None:
     assert np.unique(live.child[chosen]).size == chosen.size
     load = np.bincount(live.volunteer[chosen], minlength=live.m)
     assert np.all(load <= live.room)
+    assert np.all(live.matched[np.flatnonzero(live.locked_edge[: live.n_edges])])
 
 
 @settings(max_examples=150, deadline=None)
@@ -51,7 +52,7 @@ def test_live_flow_stays_optimal(seed: int, bonus: int, steps: int) -> None:
     gone_c: set[int] = set()
     gone_v: set[int] = set()
     for step in range(steps * 2):
-        kind = rng.integers(5)
+        kind = rng.integers(6)
         if kind == 0 and live.used_children - len(gone_c):
             c = int(rng.choice([c for c in range(live.used_children) if c not in gone_c]))
             live.remove_child(c)
@@ -71,9 +72,13 @@ def test_live_flow_stays_optimal(seed: int, bonus: int, steps: int) -> None:
                 c = live.add_child(int(rng.integers(0, 4)), vols, rng.integers(-5, 12, vols.size))
                 if vols.size and rng.random() < 0.5:  # an edited child keeps her volunteer
                     live.prefer(np.array([live.start_[c]]), True)
-        else:  # the current pairs become the kept ones (the Matcher's switching bonus)
+                    if rng.random() < 0.5 and live.room[vols[0]] > live.lock_load[vols[0]]:
+                        live.pin(int(live.start_[c]))  # ... and her lock
+        elif kind == 4:  # the current pairs become the kept ones (the switching bonus)
             live.prefer(np.flatnonzero(live.preferred[: live.n_edges]), False)
             live.prefer(live.chosen, True)
+        else:  # stability="strict": some current pairs are locked
+            live.lock(live.chosen[rng.random(live.chosen.size) < 0.5])
         if step % 2 == 0 and rng.random() < 0.5:
             continue  # two changes in one step
         assert live.settle()

@@ -52,9 +52,9 @@ class InPlaceStep(NamedTuple):
     fresh: list[int]  # the rows of ``pairs`` that are new
 
 
-def supported(problem_has_teams: bool, policy: Policy, stability: str) -> bool:
-    """Whether a Matcher's problems can be re-paired in place."""
-    return not problem_has_teams and stability == "keep" and not policy.fairness_penalty
+def supported(problem_has_teams: bool, policy: Policy) -> bool:
+    """Whether a Matcher's problems can be re-paired in place (either stability)."""
+    return not problem_has_teams and not policy.fairness_penalty
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,6 +75,7 @@ class _Snapshot:
     forbidden: list[tuple[str, str]]
     kept: set[tuple[str, str]]
     values: tuple[int, int]
+    strict: bool  # the kept pairs that are still allowed were locked
     timings: dict[str, float]
     stats: dict[str, int]
 
@@ -98,10 +99,13 @@ class _Snapshot:
         candidates = Candidates(c, v, live.score[e].copy(), reach)
         prio = priorities(reg, self.policy)
         kept = _indices(reg, sorted(self.kept))
+        fixed = (np.empty(0, np.int64), np.empty(0, np.int64))
+        if self.strict:  # as the carrying path locks them: the kept pairs still allowed
+            held = candidates.edges(*kept) >= 0
+            fixed = (kept[0][held], kept[1][held])
         problem, preferred, _ = build_problem(
-            reg, self.policy, candidates, prio, banned=banned, kept=kept,
-            fixed=(np.empty(0, np.int64), np.empty(0, np.int64)),
-        )  # fmt: skip
+            reg, self.policy, candidates, prio, banned=banned, kept=kept, fixed=fixed
+        )
         chosen = _positions(e, self.chosen)
         solution = Solution(
             problem, chosen, Status.OPTIMAL, self.values[0], self.values[1], "flow",
@@ -142,7 +146,13 @@ class DeferredResult(MatchResult):
     """A :class:`MatchResult` of an in-place re-pairing: its headline figures are known at
     once; the registry, candidate pairs and problem are built when first asked for."""
 
-    def __init__(self, snapshot: _Snapshot, diff: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self, snapshot: _Snapshot | None = None, diff: pd.DataFrame | None = None, **fields: Any
+    ) -> None:
+        if snapshot is None:  # dataclasses.replace(): a plain result, built in full
+            object.__setattr__(self, "__class__", MatchResult)
+            MatchResult.__init__(self, diff=diff, **fields)
+            return
         object.__setattr__(self, "_snapshot", snapshot)
         object.__setattr__(self, "policy", snapshot.policy)
         object.__setattr__(self, "timings", snapshot.timings)
@@ -205,7 +215,7 @@ class DeferredResult(MatchResult):
 class InPlace:
     """The live network of a Matcher and the records in its slots."""
 
-    def __init__(self, live: LiveFlow, result: MatchResult) -> None:
+    def __init__(self, live: LiveFlow, result: MatchResult, strict: bool) -> None:
         reg = result.registry
         n, m = len(reg.children), len(reg.volunteers)
         self.live = live
@@ -219,20 +229,25 @@ class InPlace:
         self.child_slot = dict(zip(reg.child_ids.tolist(), range(n), strict=True))
         self.volunteer_slot = dict(zip(reg.volunteer_ids.tolist(), range(m), strict=True))
         self.volunteer_alive = np.ones(m, bool)
+        self.strict = strict  # working pairs are locked
         self.by_id = np.arange(n)  # child slots in id order (a slot that left stays)
         self.chosen = np.sort(np.asarray(result.solution.chosen, np.int64))  # current pairs
         # the pairs with the stability bonus: the current ones (moved to each new pairing)
         self.preferred = np.asarray(result.preferred, np.int64)
         self._move_bonus(self.chosen)
+        if strict:
+            live.lock(self.chosen)
 
     @classmethod
-    def start(cls, result: MatchResult, flow: FlowRepair, policy: Policy) -> InPlace | None:
+    def start(
+        cls, result: MatchResult, flow: FlowRepair, policy: Policy, strict: bool
+    ) -> InPlace | None:
         """The in-place state of a Matcher's last full result and its flow, or None when
         the flow cannot be held in place."""
         bonus = round(policy.switching_cost / policy.score_resolution)
         preferred = np.asarray(result.preferred, np.int64)
         live = LiveFlow.start(flow, bonus=bonus, preferred=preferred)
-        return None if live is None else cls(live, result)
+        return None if live is None else cls(live, result, strict)
 
     def _move_bonus(self, chosen: np.ndarray) -> None:
         """The bonus goes with the current pairs (only those that changed are touched)."""
@@ -331,12 +346,14 @@ class InPlace:
         snapshot = _Snapshot(
             live, live.epoch, live.n_edges, chosen, self.child_ids,
             self.volunteer_ids, children, volunteers, policy, forbidden, kept, values,
-            timings,
+            self.strict, timings,
             {"edges": live.n_edges - live.dead, "repair_searches": live.searches,
              "repair_settled": live.settled},
         )  # fmt: skip
         live.epoch += 1
         self._move_bonus(chosen)
+        if self.strict:  # the pairs made now are working pairs from the next change on
+            live.lock(new)
         self.chosen = chosen
         timings["result"] = time.perf_counter() - t
         return InPlaceStep(DeferredResult(snapshot), pairs, broken, gained, lost, fresh)
@@ -394,9 +411,11 @@ class InPlace:
                 continue
             v = self.volunteer_slot[vid]
             edge = live.start_[slot] + np.flatnonzero(vols == v)
-            if edge.size:  # her pair still allowed: it keeps its bonus
+            if edge.size:  # her pair still allowed: it keeps its bonus (and its lock)
                 live.prefer(edge, True)
                 self.preferred = np.union1d(self.preferred, edge)
+                if self.strict:
+                    live.pin(int(edge[0]))
             else:
                 j = int(mini.volunteer_index.get_indexer(pd.Index([vid]))[0])
                 rules = broken_rules(mini, policy, i, j, False)

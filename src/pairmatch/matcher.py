@@ -382,9 +382,10 @@ class Matcher:
             return None
         state = self._inplace
         if state is None and self._flow is not None:
-            if not supported(self.result.has_teams, self.policy, self.stability):
+            if not supported(self.result.has_teams, self.policy):
                 return None
-            state = self._inplace = InPlace.start(self.result, self._flow, self.policy)
+            strict = self.stability == "strict"
+            state = self._inplace = InPlace.start(self.result, self._flow, self.policy, strict)
         if state is None:
             return None
         if (applied is not None and not state.fits(applied)) or touched[1]:

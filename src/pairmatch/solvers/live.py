@@ -124,10 +124,11 @@ class LiveFlow:
         ``spare_children`` new children (default: 5% and at least 64) and ``spare_edges``
         new pairs (default: 5% and at least 4,096). ``bonus`` is the score a pair in
         ``preferred`` (edge indices) has on top of its score in ``state``'s problem, which
-        already counts it (:meth:`prefer` moves it). None when the network has locks or a
-        fairness penalty, or its costs leave no room to grow."""
+        already counts it (:meth:`prefer` moves it). Locked pairs stay locked (see
+        :meth:`lock`). None when the network has a fairness penalty, or its costs leave no
+        room to grow."""
         net, p = state.net, state.problem
-        if p.locked.size or net.pen or bool(net.locked_child.any()):
+        if net.pen:
             return None
         n, m, e = p.n_children, p.n_volunteers, p.n_edges
         extra_c = max(64, n // 20) if spare_children is None else spare_children
@@ -148,7 +149,7 @@ class LiveFlow:
         self.score[:e] -= self.bonus * pref[:e]  # the score without the bonus
         self.cost = _grown(net.cost, cap, np.int64)
         self.matched = _grown(state.matched, cap, bool)
-        self.locked_edge = np.zeros(cap, bool)
+        self.locked_edge = _grown(net.locked_edge, cap, bool)
         self.died = np.full(cap, np.iinfo(np.int64).max, np.int64)
         self.epoch = 0
         self.weight = net.weight
@@ -156,12 +157,14 @@ class LiveFlow:
         self.start_ = np.full(self.n + 1, e, np.int64)
         self.start_[: n + 1] = net.start
         self.free = np.ones(self.n, bool)
+        self.free[:n] = net.free
         self.locked_child = np.zeros(self.n, bool)
+        self.locked_child[:n] = net.locked_child
         self.unpaired = np.ones(self.n, bool)
         self.unpaired[:n] = state.unpaired
         self.room = net.room.copy()
         self.fair = net.room.copy()
-        self.lock_load = np.zeros(m, np.int64)
+        self.lock_load = net.lock_load.astype(np.int64).copy()
         self.to_sink = state.to_sink.copy()
         sink = self.n + m
         self.pi = np.empty(sink + 1, np.int64)
@@ -201,7 +204,10 @@ class LiveFlow:
         )
 
     # ------------------------------------------------------------------ changes
-    _NODE_STATE = ("pi", "to_sink", "unpaired", "room", "fair", "priority", "start_", "balance")
+    _NODE_STATE = (
+        "pi", "to_sink", "unpaired", "room", "fair", "priority", "start_", "balance", "free",
+        "locked_child", "lock_load",
+    )  # fmt: skip
     _SIZES = ("n_edges", "used_children", "dead", "top", "spread")
 
     def begin(self) -> None:
@@ -211,6 +217,7 @@ class LiveFlow:
         saved: dict[str, object] = {k: getattr(self, k).copy() for k in self._NODE_STATE}
         saved |= {k: getattr(self, k) for k in self._SIZES}
         saved["matched"] = self.matched[: self.n_edges].copy()
+        saved["locked_edge"] = self.locked_edge[: self.n_edges].copy()
         saved["_dirty"] = list(self._dirty)
         self._saved, self._undo = saved, []
 
@@ -230,12 +237,13 @@ class LiveFlow:
         self.preferred[lo:hi] = False
         self.died[lo:hi] = np.iinfo(np.int64).max
         for key, value in self._saved.items():
-            if key != "matched":
+            if key not in ("matched", "locked_edge"):
                 setattr(self, key, value)
-        matched = self._saved["matched"]
-        assert isinstance(matched, np.ndarray)
-        self.matched[: matched.size] = matched
-        self.matched[matched.size :] = False
+        for key in ("matched", "locked_edge"):
+            flags, saved = getattr(self, key), self._saved[key]
+            assert isinstance(saved, np.ndarray)
+            flags[: saved.size] = saved
+            flags[saved.size :] = False
         self._saved, self._undo = None, []
 
     def _log(self, edges: np.ndarray) -> None:
@@ -248,6 +256,7 @@ class LiveFlow:
         if not edges.size:
             return
         self._log(edges)
+        self._unlock(edges[self.locked_edge[edges]])
         held = edges[self.matched[edges]]
         self.matched[held] = False
         np.add.at(self.balance, self.child[held], 1)
@@ -256,6 +265,45 @@ class LiveFlow:
         self.died[edges] = self.epoch
         self.preferred[edges] = False
         self.dead += int(edges.size)
+
+    def _unlock(self, edges: np.ndarray) -> None:
+        """Locked pairs that are going: their children are free again, and all their
+        arcs must meet the reduced-cost conditions (settle checks them)."""
+        if not edges.size:
+            return
+        self.locked_edge[edges] = False
+        c = self.child[edges]
+        self.locked_child[c] = False
+        self.free[c] = True
+        np.subtract.at(self.lock_load, self.volunteer[edges], 1)
+        self._dirty.extend(self.edges_of_child(int(k)) for k in c.tolist())
+
+    def lock(self, edges: np.ndarray) -> None:
+        """Lock these paired edges (``stability="strict"``: a working pair stays, and its
+        child must stay paired). Locking a pair the flow carries keeps the proof: its
+        child's arcs are exempt from then on."""
+        edges = edges[self.matched[edges] & ~self.locked_edge[edges]]
+        if not edges.size:
+            return
+        self.locked_edge[edges] = True
+        c = self.child[edges]
+        self.locked_child[c] = True
+        self.free[c] = False
+        np.add.at(self.lock_load, self.volunteer[edges], 1)
+
+    def pin(self, e: int) -> None:
+        """Make pair ``e`` of an unpaired child and lock it (a re-assessed child keeps her
+        locked volunteer in a new slot); :meth:`settle` finds room for it."""
+        c, v = int(self.child[e]), int(self.volunteer[e])
+        if self.matched[e]:
+            self.lock(np.array([e]))
+            return
+        assert self.unpaired[c], "pin() is for a child with no pair"
+        self.matched[e] = True
+        self.unpaired[c] = False
+        self.balance[self.n + self.m] -= 1  # the sink gets one unit less from her
+        self.balance[self.n + v] += 1  # her volunteer must pass one more on
+        self.lock(np.array([e]))
 
     def edges_of_child(self, c: int) -> np.ndarray:
         return np.arange(self.start_[c], self.start_[c + 1])
@@ -358,8 +406,9 @@ class LiveFlow:
         if int(self.balance[self.balance > 0].sum()) > repair.MAX_UNITS:
             return False  # one search per unit would be slower than a full solve
         ok, self.searches, self.settled = rebalance(
-            arcs, self.start_, self.unpaired, self.to_sink, self.pi, self.balance, locks=False
-        )
+            arcs, self.start_, self.unpaired, self.to_sink, self.pi, self.balance,
+            locks=bool(self.locked_child.any()),
+        )  # fmt: skip
         if not ok or self.balance.any():
             return False
         self.pi -= self.pi[self.n + self.m]
