@@ -41,7 +41,7 @@ def _check(fast: pm.MatchResult, full: pm.MatchResult, forbidden: set) -> None:
 @pytest.mark.parametrize("stability", ["keep", "strict"])
 def test_everyday_changes_are_made_in_place(stability: str) -> None:
     children, volunteers = pm.synth.county(300, seed=11)
-    extra, _ = pm.synth.county(5, seed=12)
+    extra = children.iloc[20:25]  # new children where volunteers are in reach
     fast = pm.Matcher(children, volunteers, POLICY, stability=stability)
     full = pm.Matcher(children, volunteers, POLICY, stability=stability, incremental=False)
     fast.solve(at="2026-01-01")
@@ -136,3 +136,17 @@ def test_a_deferred_result_can_be_replaced() -> None:
     assert type(plain) is pm.MatchResult and plain.diff is None
     pd.testing.assert_frame_equal(plain.pairs, result.pairs)
     assert plain.objective == result.objective and plain.status == result.status
+
+
+def test_no_room_for_new_pairs_takes_the_carrying_path(monkeypatch) -> None:
+    children, volunteers = pm.synth.county(200, seed=17)
+    m = pm.Matcher(children, volunteers, POLICY)
+    m.solve(at="2026-01-01")
+    kid = m.active["child_id"].iat[0]
+    assert isinstance(m.update(pm.Changes(remove_children=[kid]), at="2026-01-02"), DeferredResult)
+    monkeypatch.setattr(LiveFlow, "room_for", lambda self, children, edges: edges == 0)
+    joined = children.iloc[:2].assign(id=["J1", "J2"])  # where volunteers are in reach
+    result = m.update(pm.Changes(add_children=joined), at="2026-01-03")
+    assert not isinstance(result, DeferredResult)
+    assert "repair_searches" in result.solution.stats and pm.verify(result).ok
+    assert {"J1", "J2"} <= set(result.ledger()["child_id"])

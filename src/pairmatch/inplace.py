@@ -259,8 +259,7 @@ class InPlace:
         """Whether this change can be made in place."""
         if applied.touched_volunteers:
             return False
-        new = len(applied.touched_children)
-        return self.live.room_for(new, new * len(self.volunteer_ids))
+        return self.live.room_for(len(applied.touched_children), 0)  # pairs: checked later
 
     def update(
         self,
@@ -295,9 +294,12 @@ class InPlace:
             c, v = self.child_slot.get(cid), self.volunteer_slot.get(vid)
             if c is not None and v is not None:
                 live.forbid(c, v)
-        broken: dict[tuple[str, str], str] = {}
+        broken: dict[tuple[str, str], str] | None = {}
         if applied is not None and applied.touched_children:
             broken = self._add_children(children, volunteers, applied, forbidden_all, kept, policy)
+        if broken is None:  # no room for the new children's pairs
+            self._undo(saved)
+            return None
         # forbidden pairs apply while both records are registered
         forbidden = sorted(
             p for p in forbidden_all if p[0] in self.child_slot and p[1] in self.volunteer_slot
@@ -307,9 +309,7 @@ class InPlace:
         ok = live.settle()
         timings["solve"] = time.perf_counter() - t
         if not ok:
-            live.rollback()
-            (self.child_slot, self.volunteer_slot, self.volunteer_alive, self.preferred,
-             self.by_id) = saved  # fmt: skip
+            self._undo(saved)
             return None
         live.commit()
         t = time.perf_counter()
@@ -358,6 +358,11 @@ class InPlace:
         timings["result"] = time.perf_counter() - t
         return InPlaceStep(DeferredResult(snapshot), pairs, broken, gained, lost, fresh)
 
+    def _undo(self, saved: tuple[Any, ...]) -> None:
+        self.live.rollback()
+        (self.child_slot, self.volunteer_slot, self.volunteer_alive, self.preferred,
+         self.by_id) = saved  # fmt: skip
+
     def _pairs(self, edges: np.ndarray) -> set[tuple[str, str]]:
         live = self.live
         c = self.child_ids[live.child[edges]].tolist()
@@ -372,9 +377,10 @@ class InPlace:
         forbidden_all: set[tuple[str, str]],
         kept: set[tuple[str, str]],
         policy: Policy,
-    ) -> dict[tuple[str, str], str]:
+    ) -> dict[tuple[str, str], str] | None:
         """New and edited children (an edited one leaves her slot for a new one) with their
-        candidate pairs; returns the kept pairs of edited children that a rule now breaks."""
+        candidate pairs; returns the kept pairs of edited children that a rule now breaks,
+        or None when the network has no room for the new pairs."""
         live = self.live
         ids = sorted(applied.touched_children)
         new = set(ids)
@@ -393,6 +399,8 @@ class InPlace:
         banned = _indices(mini, [p for p in forbidden_all if p[0] in new])
         k = len(mini.children)
         cand = candidates_near(mini, policy, np.arange(k), np.arange(len(mini.volunteers)), banned)
+        if not live.room_for(0, cand.child.size):
+            return None
         to_slot = np.flatnonzero(self.volunteer_alive)  # volunteers sorted by id, as slots
         prio = priorities(mini, policy)
         lo = np.searchsorted(cand.child, np.arange(k + 1))
