@@ -12,7 +12,7 @@ from pairmatch.candidates import find_candidates
 from pairmatch.inplace import DeferredResult
 from pairmatch.solvers.live import LiveFlow
 
-POLICY = pm.Policy(max_distance_km=5)
+POLICY = pm.Policy(max_distance_km=5, same_township_bonus=1, same_village_bonus=0.5)
 
 
 def _same_state(source: pm.Matcher, target: pm.Matcher) -> None:
@@ -150,3 +150,29 @@ def test_no_room_for_new_pairs_takes_the_carrying_path(monkeypatch) -> None:
     assert not isinstance(result, DeferredResult)
     assert "repair_searches" in result.solution.stats and pm.verify(result).ok
     assert {"J1", "J2"} <= set(result.ledger()["child_id"])
+
+
+def test_new_children_are_coded_as_a_full_registry_codes_them() -> None:
+    from pairmatch.candidates import candidates_near
+    from pairmatch.io import read_children, read_volunteers
+    from pairmatch.registry import Registry
+
+    children, volunteers = pm.synth.county(120, seed=19)
+    children, volunteers = read_children(children), read_volunteers(volunteers)
+    new = children.iloc[:6].copy()
+    new["id"] = [f"Z{i}" for i in range(6)]
+    new["township"] = ["Unseen town", "", *new["township"].iloc[2:]]  # a new name, a blank
+    new["village"] = ["", "v9", *new["village"].iloc[2:]]
+    new["interests"] = ["chess;unseen-tag", "", *new["interests"].iloc[2:]]
+    new = read_children(new)
+    base = Registry.build(children, volunteers)
+    both = Registry.build(pd.concat([children, new], ignore_index=True), volunteers)
+    quick = base.with_children(new)
+    rows = both.child_index.get_indexer(pd.Index(quick.child_ids))
+    vols = np.arange(len(volunteers))
+    got = candidates_near(quick, POLICY, np.arange(len(new)), vols)
+    want = candidates_near(both, POLICY, np.sort(rows), vols)
+    np.testing.assert_array_equal(rows[got.child], want.child)
+    for name in ("volunteer", "score"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+    assert len(got)  # the new children do have pairs

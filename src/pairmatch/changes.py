@@ -123,6 +123,7 @@ def _register(
     edit: Any,
     issues: list[InputIssue],
     touched: set[str],
+    edited: set[str],
 ) -> pd.DataFrame:
     """One register after its changes; problems go to ``issues``, the ids of added and
     edited records to ``touched``. Added rows are validated here; edited rows are not yet
@@ -162,6 +163,7 @@ def _register(
             found = index.get_indexer(pd.Index(edits["id"].to_numpy(object))) >= 0
             ok = edits[found & ~edits["id"].isin(list(remove))]
             touched.update(ok["id"])
+            edited.update(ok["id"])
             cols = [c for c in ok.columns if c != "id" and c in out.columns]
             out = out.astype({c: object for c in cols})
             positions = index.get_indexer(ok["id"])
@@ -193,6 +195,8 @@ def _register(
                 if rid in taken:
                     issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
         touched.update(new["id"])
+        if list(new.columns) != list(out.columns) or not new.dtypes.equals(out.dtypes):
+            edited.update(new["id"])  # validated again within the register's columns
         out = pd.concat([out, new], ignore_index=True)
     return out
 
@@ -211,13 +215,15 @@ def apply_changes(
     removed_v = _reasons(changes.remove_volunteers, "the volunteer left the programme")
     touched_c: set[str] = set()
     touched_v: set[str] = set()
+    edited_c: set[str] = set()  # the added rows were validated when read; these were not
+    edited_v: set[str] = set()
     new_children = _register(
         "children", children, changes.add_children, removed_c, changes.edit_children, issues,
-        touched_c,
+        touched_c, edited_c,
     )  # fmt: skip
     new_volunteers = _register(
         "volunteers", volunteers, changes.add_volunteers, removed_v, changes.edit_volunteers,
-        issues, touched_v,
+        issues, touched_v, edited_v,
     )  # fmt: skip
     ended: dict[tuple[str, str], str] = {}
     for i, item in enumerate(changes.end_pairs):
@@ -236,8 +242,8 @@ def apply_changes(
     valid: dict[str, pd.DataFrame] = {}
     if not issues:  # the edited rows must still be valid records
         for read, old, table, what, touched in (
-            (read_children, children, new_children, "children", touched_c),
-            (read_volunteers, volunteers, new_volunteers, "volunteers", touched_v),
+            (read_children, children, new_children, "children", edited_c),
+            (read_volunteers, volunteers, new_volunteers, "volunteers", edited_v),
         ):
             try:
                 valid[what] = _revalidate(read, old, table, touched)
@@ -255,12 +261,12 @@ def apply_changes(
 
 
 def _revalidate(
-    read: Any, old: pd.DataFrame, table: pd.DataFrame, touched: set[str]
+    read: Any, old: pd.DataFrame, table: pd.DataFrame, edited: set[str]
 ) -> pd.DataFrame:
-    """The register with its added and edited rows validated again (every other rule is
-    per record, and ids were checked above): unchanged rows keep their validated values,
-    and the rows keep their order."""
-    changed = table["id"].isin(list(touched)).to_numpy(bool)
+    """The register with its edited rows (and added rows that did not line up with it)
+    validated again (every other rule is per record, and ids were checked above):
+    unchanged rows keep their validated values, and the rows keep their order."""
+    changed = table["id"].isin(list(edited)).to_numpy(bool)
     if not changed.any():
         return table.reset_index(drop=True)
     fresh = read(table[changed].reset_index(drop=True))

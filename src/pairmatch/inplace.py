@@ -229,6 +229,7 @@ class InPlace:
         self.child_slot = dict(zip(reg.child_ids.tolist(), range(n), strict=True))
         self.volunteer_slot = dict(zip(reg.volunteer_ids.tolist(), range(m), strict=True))
         self.volunteer_alive = np.ones(m, bool)
+        self.base = reg  # its volunteers are the volunteer slots; new children are coded by it
         self.strict = strict  # working pairs are locked
         self.by_id = np.arange(n)  # child slots in id order (a slot that left stays)
         self.chosen = np.sort(np.asarray(result.solution.chosen, np.int64))  # current pairs
@@ -395,18 +396,18 @@ class InPlace:
             if cid in self.child_slot:
                 live.remove_child(self.child_slot.pop(cid))
         rows = children[children["id"].isin(ids)]
-        mini = Registry.build(rows, volunteers)  # the new children and every volunteer
+        mini = self.base.with_children(rows)  # the new children and the volunteer slots
         banned = _indices(mini, [p for p in forbidden_all if p[0] in new])
         k = len(mini.children)
-        cand = candidates_near(mini, policy, np.arange(k), np.arange(len(mini.volunteers)), banned)
+        alive = np.flatnonzero(self.volunteer_alive)
+        cand = candidates_near(mini, policy, np.arange(k), alive, banned)
         if not live.room_for(0, cand.child.size):
             return None
-        to_slot = np.flatnonzero(self.volunteer_alive)  # volunteers sorted by id, as slots
         prio = priorities(mini, policy)
         lo = np.searchsorted(cand.child, np.arange(k + 1))
         broken: dict[tuple[str, str], str] = {}
         for i, cid in enumerate(mini.child_ids.tolist()):
-            vols = to_slot[cand.volunteer[lo[i] : lo[i + 1]]]
+            vols = cand.volunteer[lo[i] : lo[i + 1]]
             slot = live.add_child(int(prio[i]), vols, cand.score[lo[i] : lo[i + 1]])
             self.child_slot[cid] = slot
             self.child_ids[slot] = cid

@@ -7,7 +7,7 @@ happened to list children or volunteers never changes the pairs that come out.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -54,6 +54,21 @@ def _place_codes(children: pd.DataFrame, volunteers: pd.DataFrame) -> np.ndarray
         codes, _ = pd.factorize(path)
         out[:, j] = np.where(name.to_numpy(object) == "", -1, codes)
     return out
+
+
+def _coded(names: pd.Series, codes: dict[str, Any]) -> np.ndarray:
+    """Names as an existing coding codes them; a name it lacks gets a new code of its
+    own (above every code it has); a blank one -1."""
+    top = max((c for c in codes.values() if c >= 0), default=-1)
+    fresh: dict[str, int] = {}
+    out = []
+    for name in names.tolist():
+        code = codes.get(name)
+        if code is None:
+            code = fresh.setdefault(name, top + 1 + len(fresh))
+        out.append(code)
+    blank = names.to_numpy(object) == ""
+    return np.where(blank, -1, np.asarray(out, np.int64))
 
 
 def _gender_codes(values: pd.Series) -> np.ndarray:
@@ -163,6 +178,66 @@ class Registry:
 
     def __repr__(self) -> str:  # the tables hold personal data: show sizes only
         return f"Registry(children={len(self.children)}, volunteers={len(self.volunteers)})"
+
+    def with_children(self, children: pd.DataFrame) -> Registry:
+        """A registry of *validated* ``children`` and this registry's volunteers, coded as
+        this registry codes them (county and place names, tags), so that pairs between
+        them come out exactly as :meth:`build` of both tables would give them. A name or
+        tag this registry has not seen gets a code no volunteer has. For the few children
+        a change adds: the volunteers' arrays are shared, not rebuilt."""
+        children = children.sort_values("id", kind="stable").reset_index(drop=True)
+        n = len(children)
+        codes = self._codes
+        owner = np.stack(
+            [_coded(children[k].astype(str), codes[k]) for k in OWNER_LEVELS], axis=1
+        ).astype(np.int32)
+        place = np.full((n, 2), -1, np.int64)
+        path = children["county"].astype(str)
+        for j, level in enumerate(("township", "village")):
+            name = children[level].astype(str)
+            path = path + "\x1f" + name
+            place[:, j] = np.where(name.to_numpy(object) == "", -1, _coded(path, codes[level]))
+        vocab, words = codes["tags"], self.speciality_bits.shape[1]
+        bits = np.zeros((n, words), np.uint64)
+        for i, text in enumerate(children["interests"].astype(str).tolist()):
+            for tag in text.split(";"):
+                k = vocab.get(tag, -1)  # a tag no one else has can match no speciality
+                if k >= 0 and k // 64 < words:
+                    bits[i, k // 64] |= np.uint64(1) << np.uint64(k % 64)
+        new = Registry.build(children, self.volunteers.iloc[:0])
+        return replace(
+            self,
+            children=children,
+            child_xyz=new.child_xyz,
+            child_owner=owner,
+            need=new.need,
+            category=new.category,
+            consent=new.consent,
+            interest_bits=bits,
+            child_place=place,
+            preferred_gender=new.preferred_gender,
+            team_min=new.team_min,
+            team_max=new.team_max,
+        )
+
+    @cached_property
+    def _codes(self) -> dict[str, dict[str, Any]]:
+        """Each coded name (owner levels, place paths) and tag, with its code."""
+        both = pd.concat([self.children, self.volunteers], ignore_index=True)
+        owner = np.concatenate((self.child_owner, self.volunteer_owner))
+        place = np.concatenate((self.child_place, self.volunteer_place))
+        out: dict[str, dict[str, Any]] = {}
+        for j, level in enumerate(OWNER_LEVELS):
+            names = both[level].astype(str).tolist()
+            out[level] = dict(zip(names, owner[:, j].tolist(), strict=True))
+        path = both["county"].astype(str)
+        for j, level in enumerate(("township", "village")):
+            path = path + "\x1f" + both[level].astype(str)
+            out[level] = dict(zip(path.tolist(), place[:, j].tolist(), strict=True))
+        tags = pd.concat([self.children["interests"], self.volunteers["specialities"]])
+        words = tags.astype(str).str.split(";").explode()
+        out["tags"] = {t: k for k, t in enumerate(sorted(set(words[words != ""])))}
+        return out
 
     @property
     def child_county(self) -> np.ndarray:
