@@ -260,6 +260,32 @@ def apply_changes(
     )  # fmt: skip
 
 
+def _patched(
+    old: pd.DataFrame, table: pd.DataFrame, at: np.ndarray, fresh: pd.DataFrame
+) -> pd.DataFrame:
+    """``table`` with its rows ``at`` replaced by their validated values (``fresh``, in any
+    order): only the columns where a value changed are rebuilt, in the register's dtypes,
+    so that an edit costs what it touches, not the whole register."""
+    rows = pd.Index(fresh["id"].to_numpy(object)).get_indexer(table["id"].iloc[at].to_numpy(object))
+    patched = {}
+    for col in table.columns:
+        was = table[col].iloc[at].to_numpy(object)
+        now = fresh[col].to_numpy(object)[rows]
+        if table[col].dtype == old[col].dtype and all(map(_same, was, now)):
+            continue
+        values = table[col].to_numpy(object).copy()
+        values[at] = now
+        patched[col] = pd.Series(values, dtype=object).astype(old[col].dtype)
+    return table.assign(**patched) if patched else table
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two cells hold the same value (two missing values are the same)."""
+    if pd.isna(a) or pd.isna(b):
+        return bool(pd.isna(a) and pd.isna(b))
+    return bool(a == b)
+
+
 def _revalidate(
     read: Any, old: pd.DataFrame, table: pd.DataFrame, edited: set[str]
 ) -> pd.DataFrame:
@@ -270,6 +296,8 @@ def _revalidate(
     if not changed.any():
         return table.reset_index(drop=True)
     fresh = read(table[changed].reset_index(drop=True))
+    if list(fresh.columns) == list(old.columns) == list(table.columns):
+        return _patched(old, table.reset_index(drop=True), np.flatnonzero(changed), fresh)
     kept = table[~changed]
     kept = kept.astype({c: old[c].dtype for c in kept.columns if c in old.columns})
     out = pd.concat([kept, fresh], ignore_index=True)

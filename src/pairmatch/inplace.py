@@ -230,6 +230,7 @@ class InPlace:
         self.volunteer_slot = dict(zip(reg.volunteer_ids.tolist(), range(m), strict=True))
         self.volunteer_alive = np.ones(m, bool)
         self.base = reg  # its volunteers are the volunteer slots; new children are coded by it
+        _ = reg._codes  # built now, with the network, rather than on the first new child
         self.strict = strict  # working pairs are locked
         self.by_id = np.arange(n)  # child slots in id order (a slot that left stays)
         self.chosen = np.sort(np.asarray(result.solution.chosen, np.int64))  # current pairs

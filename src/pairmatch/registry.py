@@ -56,6 +56,30 @@ def _place_codes(children: pd.DataFrame, volunteers: pd.DataFrame) -> np.ndarray
     return out
 
 
+def _child_arrays(children: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The arrays of a children table that need no coding shared with the volunteers."""
+    n = len(children)
+
+    def team(name: str) -> np.ndarray:
+        if name not in children.columns:
+            return np.zeros(n, np.int64)
+        return children[name].astype("Int64").fillna(0).to_numpy(np.int64)
+
+    return {
+        "child_xyz": unit_vectors(children["lat"].to_numpy(float), children["lon"].to_numpy(float)),
+        "need": children[[f"need_{k}" for k in NEEDS]].to_numpy(np.int64),
+        "category": pd.Categorical(children["category"], categories=CATEGORIES).codes.astype(
+            np.int8
+        ),
+        "consent": children["guardian_consent"].to_numpy(bool),
+        "preferred_gender": _gender_codes(
+            children.get("preferred_gender", pd.Series([""] * n, dtype=object))
+        ),
+        "team_min": team("team_min"),
+        "team_max": team("team_max"),
+    }
+
+
 def _coded(names: pd.Series, codes: dict[str, Any]) -> np.ndarray:
     """Names as an existing coding codes them; a name it lacks gets a new code of its
     own (above every code it has); a blank one -1."""
@@ -135,32 +159,20 @@ class Registry:
         n = len(children)
         place = _place_codes(children, volunteers)
         no_gender = pd.Series([""] * len(volunteers), dtype=object)
-
-        def team(name: str) -> np.ndarray:
-            if name not in children.columns:
-                return np.zeros(n, np.int64)
-            return children[name].astype("Int64").fillna(0).to_numpy(np.int64)
-
         interest_bits, speciality_bits = _tag_bits(
             children["interests"], volunteers["specialities"]
         )
+        arrays: dict[str, Any] = _child_arrays(children)
         return cls(
             children=children,
             volunteers=volunteers,
-            child_xyz=unit_vectors(
-                children["lat"].to_numpy(float), children["lon"].to_numpy(float)
-            ),
+            **arrays,
             volunteer_xyz=unit_vectors(
                 volunteers["lat"].to_numpy(float), volunteers["lon"].to_numpy(float)
             ),
             child_owner=owner[:n],
             volunteer_owner=owner[n:],
-            need=children[[f"need_{k}" for k in NEEDS]].to_numpy(np.int64),
             skill=volunteers[[f"skill_{k}" for k in NEEDS]].to_numpy(np.int64),
-            category=pd.Categorical(children["category"], categories=CATEGORIES).codes.astype(
-                np.int8
-            ),
-            consent=children["guardian_consent"].to_numpy(bool),
             capacity=volunteers["capacity"].to_numpy(np.int64),
             radius_km=volunteers["max_distance_km"].to_numpy(float),
             available=(volunteers["eligible"].to_numpy(bool) & volunteers["active"].to_numpy(bool)),
@@ -168,12 +180,7 @@ class Registry:
             speciality_bits=speciality_bits,
             child_place=place[:n],
             volunteer_place=place[n:],
-            preferred_gender=_gender_codes(
-                children.get("preferred_gender", pd.Series([""] * n, dtype=object))
-            ),
             volunteer_gender=_gender_codes(volunteers.get("gender", no_gender)),
-            team_min=team("team_min"),
-            team_max=team("team_max"),
         )
 
     def __repr__(self) -> str:  # the tables hold personal data: show sizes only
@@ -204,21 +211,11 @@ class Registry:
                 k = vocab.get(tag, -1)  # a tag no one else has can match no speciality
                 if k >= 0 and k // 64 < words:
                     bits[i, k // 64] |= np.uint64(1) << np.uint64(k % 64)
-        new = Registry.build(children, self.volunteers.iloc[:0])
+        arrays: dict[str, Any] = _child_arrays(children)
         return replace(
-            self,
-            children=children,
-            child_xyz=new.child_xyz,
-            child_owner=owner,
-            need=new.need,
-            category=new.category,
-            consent=new.consent,
-            interest_bits=bits,
-            child_place=place,
-            preferred_gender=new.preferred_gender,
-            team_min=new.team_min,
-            team_max=new.team_max,
-        )
+            self, children=children, child_owner=owner, interest_bits=bits, child_place=place,
+            **arrays,
+        )  # fmt: skip
 
     @cached_property
     def _codes(self) -> dict[str, dict[str, Any]]:
