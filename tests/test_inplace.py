@@ -176,3 +176,78 @@ def test_new_children_are_coded_as_a_full_registry_codes_them() -> None:
     for name in ("volunteer", "score"):
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
     assert len(got)  # the new children do have pairs
+
+
+def _twins(children: pd.DataFrame, volunteers: pd.DataFrame, policy: pm.Policy):
+    fast = pm.Matcher(children, volunteers, policy)
+    full = pm.Matcher(children, volunteers, policy, incremental=False)
+    fast.solve(at="2026-01-01")
+    full.solve(at="2026-01-01")
+    return fast, full
+
+
+def test_a_child_who_may_have_a_team_is_not_paired_in_place() -> None:
+    """(review) a joining child with team_min=2 switches teams on: no flow any more."""
+    children, volunteers = pm.synth.county(200, seed=3)
+    fast, full = _twins(children, volunteers, pm.Policy(max_distance_km=5))
+    fast.update(pm.Changes(remove_children=[fast.active["child_id"].iat[0]]), at="2026-01-02")
+    _same_state(fast, full)
+    new = children.iloc[[10]].assign(id="TEAM1", team_min=2, team_max=2)
+    got = fast.update(pm.Changes(add_children=new), at="2026-01-03")
+    want = full.update(pm.Changes(add_children=new), at="2026-01-03")
+    assert not isinstance(got, DeferredResult) and got.has_teams
+    assert (got.priority_paired, got.objective) == (want.priority_paired, want.objective)
+    assert pm.verify(got).ok and (got.pairs["child_id"] == "TEAM1").sum() == 2
+
+
+def test_pairs_or_forbidden_pairs_set_from_outside_are_honoured() -> None:
+    """(review) a history replaced, or a pair added to Matcher.forbidden, by the caller."""
+    children, volunteers = pm.synth.county(200, seed=3)
+    fast, full = _twins(children, volunteers, pm.Policy(max_distance_km=5))
+    fast.update(pm.Changes(remove_children=[fast.active["child_id"].iat[0]]), at="2026-01-02")
+    h = fast.history  # an office closes some pairs by hand (e.g. restoring a backup)
+    rows = h.index[h["end"].isna()][:40]
+    h.loc[rows, "end"] = pd.Timestamp("2026-01-03", tz="UTC")
+    h.loc[rows, ["status", "end_reason"]] = ["ended", "closed by hand"]
+    fast._history = h
+    _same_state(fast, full)
+    change = pm.Changes(remove_children=[fast.active["child_id"].iat[5]])
+    got = fast.update(change, at="2026-01-04")
+    want = full.update(change, at="2026-01-04")
+    assert (got.priority_paired, got.objective) == (want.priority_paired, want.objective)
+    assert pm.verify(got).ok
+    kid = fast.active["child_id"].iat[2]
+    assert isinstance(fast.update(pm.Changes(remove_children=[kid]), at="2026-01-04"),
+                      DeferredResult)  # fmt: skip
+    row = fast.active.iloc[5]
+    pair = (row["child_id"], row["volunteer_id"])
+    fast.forbidden.add(pair)  # while the live network holds the pair
+    got = fast.update(pm.Changes(remove_children=[fast.active["child_id"].iat[9]]), at="2026-01-05")
+    assert isinstance(got, DeferredResult) and pm.verify(got).ok
+    assert pair not in set(zip(got.pairs["child_id"], got.pairs["volunteer_id"], strict=True))
+
+
+def test_a_rolled_back_re_assessment_hands_the_flow_back(monkeypatch) -> None:
+    """(review) the edited child's id written into a spare slot survived the rollback."""
+    children, volunteers = pm.synth.county(200, seed=3)
+    m = pm.Matcher(children, volunteers, pm.Policy(max_distance_km=5))
+    m.solve(at="2026-01-01")
+    m.update(pm.Changes(remove_children=[m.active["child_id"].iat[0]]), at="2026-01-02")
+    monkeypatch.setattr(LiveFlow, "settle", lambda self: False)
+    cid = m.active["child_id"].iat[4]
+    result = m.update(pm.Changes(edit_children=[{"id": cid, "need_life": 3}]), at="2026-01-03")
+    assert "repair_searches" in result.solution.stats and pm.verify(result).ok
+
+
+def test_an_extra_column_edited_to_another_type_keeps_the_value() -> None:
+    """(review) an edit patched into the register must not force the old dtype."""
+    children, volunteers = pm.synth.county(60, seed=3)
+    children = children.assign(cohort=range(len(children)), vip=False)
+    m = pm.Matcher(children, volunteers, pm.Policy(max_distance_km=5))
+    m.solve(at="2026-01-01")
+    cid = children["id"].iat[0]
+    m.update(pm.Changes(edit_children=[{"id": cid, "cohort": "2025-B", "vip": "pending"}]),
+             at="2026-01-02")  # fmt: skip
+    row = m.children[m.children["id"] == cid]
+    assert row["cohort"].iat[0] == "2025-B" and row["vip"].iat[0] == "pending"
+    assert m.children["cohort"].iat[1] == 1  # the other rows keep theirs

@@ -264,8 +264,10 @@ def _patched(
     old: pd.DataFrame, table: pd.DataFrame, at: np.ndarray, fresh: pd.DataFrame
 ) -> pd.DataFrame:
     """``table`` with its rows ``at`` replaced by their validated values (``fresh``, in any
-    order): only the columns where a value changed are rebuilt, in the register's dtypes,
-    so that an edit costs what it touches, not the whole register."""
+    order): only the columns where a value changed are rebuilt, in the dtype that joining
+    the register's column with the validated rows gives (the register's own for a
+    validated column; an extra column may widen, e.g. to text), so that an edit costs
+    what it touches, not the whole register."""
     rows = pd.Index(fresh["id"].to_numpy(object)).get_indexer(table["id"].iloc[at].to_numpy(object))
     patched = {}
     for col in table.columns:
@@ -275,7 +277,8 @@ def _patched(
             continue
         values = table[col].to_numpy(object).copy()
         values[at] = now
-        patched[col] = pd.Series(values, dtype=object).astype(old[col].dtype)
+        joined = pd.concat([old[col].iloc[:0], fresh[col].iloc[:0]]).dtype
+        patched[col] = pd.Series(values, dtype=object).astype(joined)
     return table.assign(**patched) if patched else table
 
 

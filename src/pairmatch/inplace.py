@@ -12,10 +12,14 @@ pairing optimal over every pair of the county. The result is a
 pairs, the problem) are built the first time something asks for them; its pairs, values
 and ``diff`` are there at once.
 
-Used only where it gives exactly what a full solve gives: no teams, one load per pair,
-``stability="keep"``, no fairness penalty, and no volunteer added or edited (those changes
-take the other path, which this state hands its flow back to, see
-:meth:`InPlace.flow_repair`).
+Used only where it gives exactly what a full solve gives: no teams (nor a new child who
+may have one), one load per pair, no fairness penalty, either stability, no volunteer
+added or edited, no forbidden pair allowed again, and pairs and forbidden pairs set only
+through the Matcher. Other changes take the other path, which this state hands its flow
+back to (:meth:`InPlace.flow_repair`).
+
+A :class:`DeferredResult` keeps the whole live network alive for the tables it may still
+build: keep the latest results, not every one.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from pairmatch.result import MatchResult
 from pairmatch.solvers.base import Solution, Status
 from pairmatch.solvers.live import LiveFlow
 from pairmatch.solvers.repair import FlowRepair, _Net
+from pairmatch.teams import wants_teams
 
 __all__ = ["DeferredResult", "InPlace", "InPlaceStep", "supported"]
 
@@ -160,8 +165,8 @@ class DeferredResult(MatchResult):
         object.__setattr__(self, "diff", diff)
 
     def __getattr__(self, name: str) -> Any:
-        if name in _LAZY:
-            snap = self.__dict__["_snapshot"]
+        snap = self.__dict__.get("_snapshot")
+        if name in _LAZY and snap is not None:
             for key, value in snap.build().items():
                 object.__setattr__(self, key, value)
             return self.__dict__[name]
@@ -229,6 +234,7 @@ class InPlace:
         self.child_slot = dict(zip(reg.child_ids.tolist(), range(n), strict=True))
         self.volunteer_slot = dict(zip(reg.volunteer_ids.tolist(), range(m), strict=True))
         self.volunteer_alive = np.ones(m, bool)
+        self.forbidden_seen: set[tuple[str, str]] = set(result.forbidden_pairs)  # dead here
         self.base = reg  # its volunteers are the volunteer slots; new children are coded by it
         _ = reg._codes  # built now, with the network, rather than on the first new child
         self.strict = strict  # working pairs are locked
@@ -257,18 +263,23 @@ class InPlace:
         self.live.prefer(np.setdiff1d(chosen, self.preferred), True)
         self.preferred = chosen
 
-    def fits(self, applied: Applied) -> bool:
-        """Whether this change can be made in place."""
+    def fits(self, applied: Applied | None, forbidden_all: set[tuple[str, str]]) -> bool:
+        """Whether this change can be made in place: no volunteer added or edited, no
+        forbidden pair allowed again (a dead edge does not come back), room for the new
+        children (their pairs are counted later)."""
+        if not self.forbidden_seen <= forbidden_all:
+            return False
+        if applied is None:
+            return True
         if applied.touched_volunteers:
             return False
-        return self.live.room_for(len(applied.touched_children), 0)  # pairs: checked later
+        return self.live.room_for(len(applied.touched_children), 0)
 
     def update(
         self,
         children: pd.DataFrame,
         volunteers: pd.DataFrame,
         applied: Applied | None,
-        forbid: list[tuple[str, str]],
         forbidden_all: set[tuple[str, str]],
         kept: set[tuple[str, str]],
         policy: Policy,
@@ -277,14 +288,14 @@ class InPlace:
         """Make the change and re-pair. None when the re-pairing cannot be proven here;
         the state is then as it was (see :meth:`flow_repair`).
 
-        ``forbid``: pairs ended or declined now; ``forbidden_all``: every forbidden pair
-        (of records registered or not); ``kept``: the current pairs not ended by the
+        ``forbidden_all``: every forbidden pair (of records registered or not; those not
+        seen before are made dead now); ``kept``: the current pairs not ended by the
         change."""
         t = time.perf_counter()
         live = self.live
         live.begin()
         saved = (dict(self.child_slot), dict(self.volunteer_slot), self.volunteer_alive.copy(),
-                 self.preferred, self.by_id)  # fmt: skip
+                 self.preferred, self.by_id, set(self.forbidden_seen))  # fmt: skip
         if applied is not None:
             for cid in applied.removed_children:
                 live.remove_child(self.child_slot.pop(cid))
@@ -292,10 +303,11 @@ class InPlace:
                 v = self.volunteer_slot.pop(vid)
                 live.remove_volunteer(v)
                 self.volunteer_alive[v] = False
-        for cid, vid in forbid:
+        for cid, vid in forbidden_all - self.forbidden_seen:  # new since (whoever added them)
             c, v = self.child_slot.get(cid), self.volunteer_slot.get(vid)
             if c is not None and v is not None:
                 live.forbid(c, v)
+        self.forbidden_seen |= forbidden_all
         broken: dict[tuple[str, str], str] | None = {}
         if applied is not None and applied.touched_children:
             broken = self._add_children(children, volunteers, applied, forbidden_all, kept, policy)
@@ -346,7 +358,7 @@ class InPlace:
             dtype=object,  # the history's text columns (no conversion to str and back)
         )
         snapshot = _Snapshot(
-            live, live.epoch, live.n_edges, chosen, self.child_ids,
+            live, live.epoch, live.n_edges, chosen, self.child_ids[: live.used_children].copy(),
             self.volunteer_ids, children, volunteers, policy, forbidden, kept, values,
             self.strict, timings,
             {"edges": live.n_edges - live.dead, "repair_searches": live.searches,
@@ -363,7 +375,9 @@ class InPlace:
     def _undo(self, saved: tuple[Any, ...]) -> None:
         self.live.rollback()
         (self.child_slot, self.volunteer_slot, self.volunteer_alive, self.preferred,
-         self.by_id) = saved  # fmt: skip
+         self.by_id, self.forbidden_seen) = saved  # fmt: skip
+        used = self.live.used_children  # the spare slots the change had taken are spare again
+        self.child_ids[used:] = self.county[used:] = self.township[used:] = None
 
     def _pairs(self, edges: np.ndarray) -> set[tuple[str, str]]:
         live = self.live
@@ -382,7 +396,8 @@ class InPlace:
     ) -> dict[tuple[str, str], str] | None:
         """New and edited children (an edited one leaves her slot for a new one) with their
         candidate pairs; returns the kept pairs of edited children that a rule now breaks,
-        or None when the network has no room for the new pairs."""
+        or None when the network has no room for the new pairs or a new child may have a
+        team (the problem is then no flow problem)."""
         live = self.live
         ids = sorted(applied.touched_children)
         new = set(ids)
@@ -398,6 +413,8 @@ class InPlace:
                 live.remove_child(self.child_slot.pop(cid))
         rows = children[children["id"].isin(ids)]
         mini = self.base.with_children(rows)  # the new children and the volunteer slots
+        if wants_teams(mini, policy):  # a child who may have a team: not a flow any more
+            return None
         banned = _indices(mini, [p for p in forbidden_all if p[0] in new])
         k = len(mini.children)
         alive = np.flatnonzero(self.volunteer_alive)
@@ -440,11 +457,18 @@ class InPlace:
             return None
         live, p = self.live, result.solution.problem
         reg = result.registry
-        row_c = reg.child_index.get_indexer(pd.Index(snap.child_ids, dtype=object))
-        row_v = reg.volunteer_index.get_indexer(pd.Index(snap.volunteer_ids, dtype=object))
         n, m = p.n_children, p.n_volunteers
+        # the slots of the records registered now (a re-assessed child's old slot has
+        # her id too)
+        slots_c = np.fromiter(self.child_slot.values(), np.int64, len(self.child_slot))
+        slots_v = np.fromiter(self.volunteer_slot.values(), np.int64, len(self.volunteer_slot))
+        row_c = np.full(live.n, -1, np.int64)
+        row_c[slots_c] = reg.child_index.get_indexer(pd.Index(self.child_ids[slots_c]))
+        row_v = np.full(live.m, -1, np.int64)
+        row_v[slots_v] = reg.volunteer_index.get_indexer(pd.Index(self.volunteer_ids[slots_v]))
+        if (row_c[slots_c] < 0).any() or (row_v[slots_v] < 0).any() or slots_c.size != n:
+            return None
         pi = np.empty(n + m + 1, np.int64)
-        slots_c, slots_v = np.flatnonzero(row_c >= 0), np.flatnonzero(row_v >= 0)
         pi[row_c[slots_c]] = live.pi[slots_c]
         pi[n + row_v[slots_v]] = live.pi[live.n + slots_v]
         pi[n + m] = live.pi[live.n + live.m]

@@ -134,7 +134,7 @@ class Matcher:
         self._flow: FlowRepair | None = None  # the last pairing's flow and its proof
         self._unheld: set[tuple[str, str]] = set()
         self._carried_at = np.empty(0, np.int64)  # candidate edge of each carried pair
-        self._inplace: InPlace | None = None  # the live network of in-place re-pairing
+        self._no_live: FlowRepair | None = None  # a flow that cannot be held in place
 
     # ------------------------------------------------------------------ state
     @property
@@ -146,6 +146,8 @@ class Matcher:
         self._hist = frame.reset_index(drop=True)
         self._open_rows: dict[tuple[str, str], tuple[int, str]] | None = None
         self._latest: pd.Timestamp | None = None  # the latest start or end in it
+        # pairs set from outside: the live network's bonus and locks follow its own pairs
+        self._inplace: InPlace | None = None
 
     @property
     def _open(self) -> dict[tuple[str, str], tuple[int, str]]:
@@ -333,7 +335,7 @@ class Matcher:
         diff = _diff(now_pairs, fresh, gained, lost, ended, moved)
         # everything succeeded: commit the new state
         self.children, self.volunteers, self.forbidden = children, volunteers, set(forbidden_all)
-        self._history = history
+        self._hist = history  # (not the setter: that drops the live network)
         self._open_rows = open_rows
         self._latest = when
         self._flow = flow
@@ -381,23 +383,22 @@ class Matcher:
         if self.options["solver"] not in ("auto", "flow"):
             return None
         state = self._inplace
-        if state is None and self._flow is not None:
-            if not supported(self.result.has_teams, self.policy):
-                return None
+        if state is None and self._flow is not None and self._flow is not self._no_live:
+            if touched[1] or not supported(self.result.has_teams, self.policy):
+                return None  # (not worth building the network for)
             strict = self.stability == "strict"
             state = self._inplace = InPlace.start(self.result, self._flow, self.policy, strict)
+            if state is None:  # its costs leave no room: do not try again for this flow
+                self._no_live = self._flow
         if state is None:
             return None
-        if (applied is not None and not state.fits(applied)) or touched[1]:
+        if not state.fits(applied, forbidden_all) or touched[1]:
             if isinstance(self.result, DeferredResult):
                 self._flow = state.flow_repair(self.result)
             self._inplace = None
             return None
         timings: dict[str, float] = {}
-        forbid = sorted(forbidden_all - self.forbidden)
-        out = state.update(
-            children, volunteers, applied, forbid, forbidden_all, kept, self.policy, timings
-        )
+        out = state.update(children, volunteers, applied, forbidden_all, kept, self.policy, timings)
         if out is None:  # not provable in place: the carrying path takes it from here
             if isinstance(self.result, DeferredResult):
                 self._flow = state.flow_repair(self.result)

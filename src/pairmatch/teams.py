@@ -20,7 +20,7 @@ from pairmatch.model.vocab import NEEDS
 from pairmatch.problem import Teams
 from pairmatch.registry import Registry
 
-__all__ = ["TeamArrays", "build_teams", "coverage", "team_sizes"]
+__all__ = ["TeamArrays", "build_teams", "coverage", "team_sizes", "wants_teams"]
 
 
 def team_sizes(registry: Registry, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
@@ -81,14 +81,22 @@ def coverage(
     return required, registry.skill[candidates.volunteer] >= policy.cover_skill_from
 
 
+def wants_teams(registry: Registry, policy: Policy) -> bool:
+    """Whether some child may have several volunteers or needs coverage, or leads are
+    capped: then the problem has :class:`Teams` (else every child gets one volunteer)."""
+    _, size_max = team_sizes(registry, policy)
+    cover = policy.cover_need_from
+    required = cover is not None and bool((registry.need >= cover).any())
+    return bool(np.any(size_max > 1)) or required or policy.max_leads is not None
+
+
 def build_teams(registry: Registry, policy: Policy, candidates: Candidates) -> TeamArrays:
     """Team arrays for a pairing run; see the module text."""
     size_min, size_max = team_sizes(registry, policy)
     cand = candidates
     c, v = cand.child, cand.volunteer
     required, covers = coverage(registry, policy, candidates)
-    teams_used = bool(np.any(size_max > 1) or required.any() or policy.max_leads is not None)
-    if not teams_used:
+    if not wants_teams(registry, policy):
         return TeamArrays(None, cand.score, 1, 1)
     weights = np.asarray(policy.need_weight_vector(), float)
     value = np.rint(

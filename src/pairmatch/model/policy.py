@@ -195,10 +195,11 @@ class Policy(BaseModel):
 
     @property
     def priority_ceiling(self) -> int:
-        """The highest priority a child can have under this policy (every need at 3)."""
+        """The highest priority a child can have under this policy (every need at its
+        highest level)."""
         return (
             1
-            + self.need_priority_weight * 3 * len(NEEDS)
+            + self.need_priority_weight * LEVEL_MAX * len(NEEDS)
             + max(self.category_priority.values(), default=0)
         )
 

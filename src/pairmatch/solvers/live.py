@@ -19,11 +19,13 @@ After a batch of changes, :meth:`LiveFlow.settle` saturates the arcs the change 
 and runs successive shortest paths (:func:`pairmatch.solvers.repair.rebalance`) until the
 flow is balanced, then checks the complementary-slackness certificate over every arc (one
 compiled pass): the answer is proven optimal for the whole network, or ``settle`` says it
-is not and the caller solves in full. When the spare slots or edges run out, or too many
-edges are dead, the caller builds a new one (see :meth:`LiveFlow.room_for`).
+is not (:meth:`LiveFlow.rollback` then brings the last state back). When the spare
+slots or edges run out, or too many edges are dead, the caller builds a new one (see
+:meth:`LiveFlow.room_for`).
 
-Only what :class:`FlowRepair` supports without locks is supported: one load per pair, no
-teams, no lead caps, no locked pairs, no fairness penalty.
+What :class:`FlowRepair` supports, without a fairness penalty: one load per pair, no
+teams, no lead caps; locked pairs (``stability="strict"``) with :meth:`LiveFlow.lock`
+and :meth:`LiveFlow.pin`.
 """
 
 from __future__ import annotations
@@ -356,7 +358,8 @@ class LiveFlow:
         self.n_edges = hi
         self.used_children += 1
         self.spread += _spread(np.zeros(k, np.int64), scores, self.bonus)
-        self.top = max(self.top, self.weight * priority + float(np.abs(scores).max(initial=0)))
+        top = self.weight * priority + float(np.abs(scores).max(initial=0)) + self.bonus
+        self.top = max(self.top, top)  # with the bonus a kept pair may get
         # a potential under which every arc out of her is fine; her arc to the sink is not
         # when a volunteer is worth having: the search pairs her
         sink = self.n + self.m
