@@ -77,8 +77,15 @@ def test_live_flow_stays_optimal(seed: int, bonus: int, steps: int) -> None:
         elif kind == 4:  # the current pairs become the kept ones (the switching bonus)
             live.prefer(np.flatnonzero(live.preferred[: live.n_edges]), False)
             live.prefer(live.chosen, True)
-        else:  # stability="strict": some current pairs are locked
-            live.lock(live.chosen[rng.random(live.chosen.size) < 0.5])
+        else:  # stability="strict": some current pairs are locked, as many as fit
+            room = live.room - live.lock_load
+            pick = []
+            for e in live.chosen[rng.random(live.chosen.size) < 0.5].tolist():
+                v = int(live.volunteer[e])
+                if not live.locked_edge[e] and room[v] > 0:
+                    room[v] -= 1
+                    pick.append(e)
+            live.lock(np.array(pick, np.int64))
         if step % 2 == 0 and rng.random() < 0.5:
             continue  # two changes in one step
         assert live.settle()

@@ -232,8 +232,9 @@ class Registry:
             path = path + "\x1f" + both[level].astype(str)
             out[level] = dict(zip(path.tolist(), place[:, j].tolist(), strict=True))
         tags = pd.concat([self.children["interests"], self.volunteers["specialities"]])
-        words = tags.astype(str).str.split(";").explode()
-        out["tags"] = {t: k for k, t in enumerate(sorted(set(words[words != ""])))}
+        texts = pd.unique(tags.astype(str).to_numpy(object))  # a few hundred combinations
+        words = {w for text in texts for w in str(text).split(";")} - {""}
+        out["tags"] = {t: k for k, t in enumerate(sorted(words))}
         return out
 
     @property

@@ -31,6 +31,7 @@ and :meth:`LiveFlow.pin`.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from pairmatch.solvers import paths, repair
 from pairmatch.solvers.repair import Arcs, FlowRepair, rebalance, saturate
@@ -148,7 +149,8 @@ class LiveFlow:
         self.bonus = int(bonus)
         self.preferred = pref
         self.score = _grown(p.score, cap, np.int64)
-        self.score[:e] -= self.bonus * pref[:e]  # the score without the bonus
+        if preferred is not None:
+            self.score[preferred] -= self.bonus  # the score without the bonus
         self.cost = _grown(net.cost, cap, np.int64)
         self.matched = _grown(state.matched, cap, bool)
         self.locked_edge = _grown(net.locked_edge, cap, bool)
@@ -182,9 +184,7 @@ class LiveFlow:
             return None
         # each volunteer's edges among the first ones (later ones are few: scanned)
         self.first_edges = e
-        order = np.argsort(p.volunteer, kind="stable")
-        self.by_volunteer = order
-        self.volunteer_start = np.searchsorted(p.volunteer[order], np.arange(m + 1))
+        self.by_volunteer, self.volunteer_start = _group(p.volunteer, m)
         self.dead = 0
         self._dirty = []
         self._saved = None
@@ -443,6 +443,23 @@ class LiveFlow:
         bonus of the preferred pairs."""
         score = self.score[chosen] + self.bonus * self.preferred[chosen]
         return int(self.priority[self.child[chosen]].sum()), int(score.sum())
+
+
+@njit(cache=True, nogil=True)
+def _group(keys, size):  # pragma: no cover - compiled
+    """Indices grouped by key (a counting sort, stable): ``order[start[k]:start[k + 1]]``
+    are the positions holding key ``k``. One pass to count and one to place."""
+    start = np.zeros(size + 1, np.int64)
+    for i in range(keys.size):
+        start[keys[i] + 1] += 1
+    for k in range(size):
+        start[k + 1] += start[k]
+    fill = start[:size].copy()
+    order = np.empty(keys.size, np.int64)
+    for i in range(keys.size):
+        order[fill[keys[i]]] = i
+        fill[keys[i]] += 1
+    return order, start
 
 
 def _grown(values: np.ndarray, size: int, dtype: type) -> np.ndarray:
