@@ -344,3 +344,27 @@ def test_highs_proves_level_1_when_the_lp_cannot(problem: pm.Problem) -> None:
     # without a time limit HiGHS always finishes with a proof, one per component searched
     assert all(best is not None for best in proofs)
     assert sum(b for b in proofs if b is not None) <= expected[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(team_problems(), st.integers(0, 3))
+def test_lagrangian_bound_holds_against_the_optimum(problem: pm.Problem, threshold: int) -> None:
+    """The Lagrangian bound on level 2 (exact team subproblems, priced capacities, level 1
+    kept as a floor) is at least the fit of the lexicographic optimum, and of any valid
+    pairing when the floor is 0. Coverage is made to go with value (as it does in
+    pairmatch's teams); the bound refuses instances where it does not."""
+    from pairmatch.solvers.lagrange import team_fit_bound
+
+    assert problem.teams is not None
+    t = replace(problem.teams, covers=problem.teams.category_value >= threshold)
+    problem = replace(problem, teams=t)
+    edges = np.arange(problem.n_edges)
+    best = brute_force_teams(problem)
+    if best is None:
+        return
+    any_fit = brute_force_teams(problem, key=lambda l1, l2, m: (l2,))
+    assert any_fit is not None
+    for floor, want in ((best[0], best[1]), (0, any_fit[0])):
+        for budget in (0.0, 0.05):
+            bound = team_fit_bound(problem, edges, floor, want, budget)
+            assert bound is not None and bound >= want
