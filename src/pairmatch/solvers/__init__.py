@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -95,6 +96,9 @@ def solve(
         return Solution(
             problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, backend.name, tuple(reasons)
         )
+    if time_limit is not None:  # the presolve's time counts against the limit too
+        spent = time.perf_counter() - start
+        options = replace(options, time_limit=max(0.05, time_limit - spent))
     core: CoreResult = backend.solve(rest, options)
     solved = core.status in _SOLVED
     none = np.empty(0, np.int64)

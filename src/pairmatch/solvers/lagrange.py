@@ -173,6 +173,7 @@ def team_fit_bound(
     which only lowers it) of every valid pairing of ``edges`` (one component, sorted by
     child) whose level 1 is at least ``floor``; ``found`` is the best level 2 known (the
     step aims at it). None when the exact subproblem does not apply (see the module)."""
+    deadline = time.perf_counter() + budget_s  # the setup below counts too
     t = problem.teams
     if t is None:
         return None
@@ -210,10 +211,11 @@ def team_fit_bound(
     pick = np.full((kids.size, 3), -1, np.int64)
     bound = np.inf
     theta, stall = 1.0, 0
-    deadline = time.perf_counter() + budget_s
     while True:
+        began = time.perf_counter()
         _best_teams(lo, hi, v_local, score, lead_load, sup_load, cv, covers, required,
                     size_min, size_max, prio, must, lam, mu, best, pick)  # fmt: skip
+        took = time.perf_counter() - began
         value = float(cap @ lam) - mu * floor + float(best.sum())
         if value < bound - 1e-9:
             bound, stall = value, 0
@@ -221,8 +223,8 @@ def team_fit_bound(
             stall += 1
             if stall >= 20:
                 theta, stall = theta / 2, 0
-        if time.perf_counter() > deadline or theta < 1e-6:
-            break
+        if time.perf_counter() + 2 * took > deadline or theta < 1e-6:
+            break  # (the next round could end past the budget: rounds vary)
         use = np.zeros(vols.size)
         for j, load in ((0, lead_load), (1, sup_load), (2, sup_load)):
             e = pick[:, j]

@@ -662,7 +662,8 @@ def _best_found(
         return replace(_team_failure(cp_model.UNKNOWN, hard, p_bound, s_bound), stats=model_size)
     members, leads = max(found, key=lambda f: _rank(problem, edges, f))
     value = _rank(problem, edges, (members, leads))
-    budget = 0.0 if end is None else end - time.perf_counter()
+    # (half a second is left for what follows: the result's assembly)
+    budget = 0.0 if end is None else end - time.perf_counter() - 0.5
     if budget > 0.05 and s_bound > value[1]:
         tighter = team_fit_bound(problem, edges, value[0], value[1], budget)
         if tighter is not None:
