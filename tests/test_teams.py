@@ -30,7 +30,7 @@ def brute_force_teams(p: pm.Problem, key=lambda *levels: levels) -> tuple[int, .
             choices.append(((), None))
         for size in range(int(t.size_min[c]), int(t.size_max[c]) + 1):
             for team in itertools.combinations(own, size):
-                covered = np.zeros(K, bool)
+                covered = np.zeros(t.covers.shape[1], bool)
                 for e in team:
                     covered |= t.covers[e]
                 if np.any(t.cover_required[c] & ~covered):
@@ -67,7 +67,7 @@ def brute_force_teams(p: pm.Problem, key=lambda *levels: levels) -> tuple[int, .
 
 
 @st.composite
-def team_problems(draw) -> pm.Problem:
+def team_problems(draw, k: int = K) -> pm.Problem:
     n = draw(st.integers(1, 3))
     m = draw(st.integers(1, 3))
     pairs = [(c, v) for c in range(n) for v in range(m) if draw(st.booleans())]
@@ -84,9 +84,9 @@ def team_problems(draw) -> pm.Problem:
         size_min=size_min,
         size_max=size_max,
         support_load=ints(1, 2, e),
-        cover_required=ints(0, 1, n * K).reshape(n, K).astype(bool),
-        covers=ints(0, 1, e * K).reshape(e, K).astype(bool),
-        category_value=ints(0, 6, e * K).reshape(e, K),
+        cover_required=ints(0, 1, n * k).reshape(n, k).astype(bool),
+        covers=ints(0, 1, e * k).reshape(e, k).astype(bool),
+        category_value=ints(0, 6, e * k).reshape(e, k),
         max_leads=ints(0, 2, m) if draw(st.booleans()) else None,
     )
     locked = [i for i in range(e) if draw(st.integers(0, 9)) == 0]
@@ -347,12 +347,12 @@ def test_highs_proves_level_1_when_the_lp_cannot(problem: pm.Problem) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(team_problems(), st.integers(0, 3))
+@given(st.sampled_from([2, 4]).flatmap(team_problems), st.integers(0, 3))
 def test_lagrangian_bound_holds_against_the_optimum(problem: pm.Problem, threshold: int) -> None:
     """The Lagrangian bound on level 2 (exact team subproblems, priced capacities, level 1
     kept as a floor) is at least the fit of the lexicographic optimum, and of any valid
-    pairing when the floor is 0. Coverage is made to go with value (as it does in
-    pairmatch's teams); the bound refuses instances where it does not."""
+    pairing when the floor is 0, with 2 or 4 need categories (pairmatch has 4). Coverage is
+    made to go with value (as it does in pairmatch's teams)."""
     from pairmatch.solvers.lagrange import team_fit_bound
 
     assert problem.teams is not None
@@ -368,3 +368,23 @@ def test_lagrangian_bound_holds_against_the_optimum(problem: pm.Problem, thresho
         for budget in (0.0, 0.05):
             bound = team_fit_bound(problem, edges, floor, want, budget)
             assert bound is not None and bound >= want
+
+
+def test_lagrangian_bound_refuses_coverage_that_does_not_go_with_value() -> None:
+    """A volunteer who covers a required category but is worth less in it than one who does
+    not: crediting the category to a coverer would undercount the team, so no bound."""
+    from pairmatch.solvers.lagrange import team_fit_bound
+
+    teams = Teams(
+        size_min=np.ones(1, np.int64), size_max=np.full(1, 2, np.int64),
+        support_load=np.ones(2, np.int64), cover_required=np.array([[True, False]]),
+        covers=np.array([[True, False], [False, False]]),
+        category_value=np.array([[1, 0], [5, 0]]),
+    )  # fmt: skip
+    problem = pm.Problem(
+        n_children=1, n_volunteers=2, child=[0, 0], volunteer=[0, 1], score=[0, 0],
+        capacity=[1, 1], priority=[1], teams=teams,
+    )  # fmt: skip
+    assert team_fit_bound(problem, np.arange(2), 0, 0, 0.0) is None
+    monotone = replace(problem, teams=replace(teams, covers=np.array([[True, False], [True, False]])))
+    assert team_fit_bound(monotone, np.arange(2), 0, 0, 0.0) is not None
