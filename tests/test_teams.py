@@ -386,5 +386,6 @@ def test_lagrangian_bound_refuses_coverage_that_does_not_go_with_value() -> None
         capacity=[1, 1], priority=[1], teams=teams,
     )  # fmt: skip
     assert team_fit_bound(problem, np.arange(2), 0, 0, 0.0) is None
-    monotone = replace(problem, teams=replace(teams, covers=np.array([[True, False], [True, False]])))
+    both_cover = np.array([[True, False], [True, False]])
+    monotone = replace(problem, teams=replace(teams, covers=both_cover))
     assert team_fit_bound(monotone, np.arange(2), 0, 0, 0.0) is not None
