@@ -25,7 +25,7 @@ from pairmatch.solvers.cpsat import (
     _solver,
 )
 from pairmatch.solvers.flow import FlowBackend
-from pairmatch.solvers.lagrange import team_fit_bound
+from pairmatch.solvers.lagrange import SECONDS_PER_EDGE, team_fit_bound
 from pairmatch.solvers.presolve import reduce
 
 __all__ = ["one_member_start", "team_model"]
@@ -275,8 +275,12 @@ def team_model(
     began = time.perf_counter()  # the time limit covers building the model too
     p, t = problem, problem.teams
     assert t is not None
-    # the search stops early enough to leave BOUND_SHARE of the limit to bound what it found
-    deadline = None if time_limit is None else began + time_limit * (1 - BOUND_SHARE)
+    # the search stops early enough to leave BOUND_SHARE of the limit to bound what it
+    # found, where that is long enough for the bound to run
+    share = 0.0
+    if time_limit is not None and time_limit * BOUND_SHARE >= SECONDS_PER_EDGE * edges.size:
+        share = BOUND_SHARE
+    deadline = None if time_limit is None else began + time_limit * (1 - share)
     end = None if time_limit is None else began + time_limit
     child = p.child[edges]
     kids = np.unique(child)
