@@ -134,12 +134,8 @@ def _positions(sorted_edges: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def _indices(reg: Registry, pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Registry indices of (child_id, volunteer_id) pairs whose records are registered."""
-    if not pairs:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    kids, vols = zip(*pairs, strict=True)
-    c = reg.child_index.get_indexer(pd.Index(list(kids), dtype=object)).astype(np.int64)
-    v = reg.volunteer_index.get_indexer(pd.Index(list(vols), dtype=object)).astype(np.int64)
+    """Registry indices of the (child_id, volunteer_id) pairs whose records are registered."""
+    c, v = reg.indices_of(pairs)
     ok = (c >= 0) & (v >= 0)
     return c[ok], v[ok]
 
@@ -208,13 +204,9 @@ class DeferredResult(MatchResult):
     def has_teams(self) -> bool:
         return False
 
-    def __repr__(self) -> str:
-        n = len(self._snapshot.children)
-        return (
-            f"MatchResult(status={self.status.value}, paired={self.n_paired}/{n}, "
-            f"unmatched={n - self.n_paired}, objective={self.objective:.3f}, "
-            f"gap={self.gap:.3g}, solver='flow')"
-        )
+    @property
+    def _headcount(self) -> tuple[int, str]:
+        return len(self._snapshot.children), "flow"
 
 
 class InPlace:

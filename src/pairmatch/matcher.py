@@ -233,9 +233,6 @@ class Matcher:
         h = self._history
         return h[(h["start"] <= t) & (h["end"].isna() | (h["end"] > t))].reset_index(drop=True)
 
-    def _active_pairs(self) -> set[tuple[str, str]]:
-        return set(self._open)
-
     # ------------------------------------------------------------------ solving
     def solve(self, *, at: Any = None) -> MatchResult:
         """Pair the registers as they are, keeping current pairs per the stability rule."""
@@ -393,18 +390,21 @@ class Matcher:
         if state is None:
             return None
         if not state.fits(applied, forbidden_all) or touched[1]:
-            if isinstance(self.result, DeferredResult):
-                self._flow = state.flow_repair(self.result)
-            self._inplace = None
+            self._hand_back(state)
             return None
         timings: dict[str, float] = {}
         out = state.update(children, volunteers, applied, forbidden_all, kept, self.policy, timings)
         if out is None:  # not provable in place: the carrying path takes it from here
-            if isinstance(self.result, DeferredResult):
-                self._flow = state.flow_repair(self.result)
-            # else self._flow is still the flow of self.result, which the state started from
-            self._inplace = None
+            self._hand_back(state)
         return out
+
+    def _hand_back(self, state: InPlace) -> None:
+        """Drop the live network, leaving the carrying path a flow of the last result to
+        repair (when the last result was made in place; else self._flow is still the flow
+        of the last result, which the network started from)."""
+        if isinstance(self.result, DeferredResult):
+            self._flow = state.flow_repair(self.result)
+        self._inplace = None
 
     def _pair(
         self,
@@ -565,18 +565,15 @@ class Matcher:
         open_ = dict(self._open)
         closing = dict(ended)
         closing |= {pair: f"role changed to {role}" for pair, role in moved.items()}
-        rows = [open_[pair][0] for pair in closing if pair in open_]
         col = {name: i for i, name in enumerate(h.columns)}
         carried = {pair: h.iat[open_[pair][0], col["status"]] for pair in moved if pair in open_}
-        if rows:
-            why = [closing[pair] for pair in closing if pair in open_]
-            refused = [pair in declined for pair in closing if pair in open_]
-            at = np.asarray(rows, np.int64)
+        shut = [pair for pair in closing if pair in open_]
+        if shut:
+            at = np.array([open_.pop(pair)[0] for pair in shut], np.int64)
             h.iloc[at, col["end"]] = when
-            h.iloc[at, col["end_reason"]] = pd.Series(why, dtype=object).to_numpy()
+            h.iloc[at, col["end_reason"]] = np.array([closing[p] for p in shut], object)
+            refused = [pair in declined for pair in shut]
             h.iloc[at, col["status"]] = np.where(refused, "declined", "ended").astype(object)
-            for pair in closing:
-                open_.pop(pair, None)
         if fresh:
             new = pairs.iloc[fresh]
             new_keys = list(
@@ -699,11 +696,7 @@ class Matcher:
 def _indices(registry: Registry, pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
     """(child index, volunteer index) of (child_id, volunteer_id) pairs whose records are
     registered (the Matcher's own pairs: no validation needed)."""
-    if not pairs:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    kids, vols = zip(*pairs, strict=True)
-    c = registry.child_index.get_indexer(pd.Index(list(kids))).astype(np.int64)
-    v = registry.volunteer_index.get_indexer(pd.Index(list(vols))).astype(np.int64)
+    c, v = registry.indices_of(pairs)
     if (c < 0).any() or (v < 0).any():
         raise PairmatchError("internal: a pair of the Matcher names a record not registered")
     return c, v
@@ -741,11 +734,6 @@ def _current(result: MatchResult) -> pd.DataFrame:
             "township": reg.children["township"].to_numpy(object)[c],
         }
     )
-
-
-def _keys(child: pd.Series, volunteer: pd.Series) -> pd.Series:
-    """One text key per (child, volunteer) pair, for vectorised lookups."""
-    return child.astype(object).astype(str) + "\x1f" + volunteer.astype(object).astype(str)
 
 
 def _keep_leads(result: MatchResult, roles: dict[tuple[str, str], str]) -> MatchResult:

@@ -279,10 +279,7 @@ class Registry:
         ``volunteer_id`` columns. Unknown ids raise one :class:`ValidationError` naming all.
         """
         rows = _pair_rows(pairs, what)
-        if not rows:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        cid = self.child_index.get_indexer(pd.Index([r[0] for r in rows]))
-        vid = self.volunteer_index.get_indexer(pd.Index([r[1] for r in rows]))
+        cid, vid = self.indices_of(rows)
         issues = []
         for i in range(len(rows)):
             if cid[i] < 0:
@@ -293,7 +290,17 @@ class Registry:
                 )
         if issues:
             raise ValidationError(issues, what=what)
-        return cid.astype(np.int64), vid.astype(np.int64)
+        return cid, vid
+
+    def indices_of(self, pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(child index, volunteer index) of (child_id, volunteer_id) pairs of ids as the
+        registry holds them; -1 where a record is not registered (no validation)."""
+        if not pairs:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        kids, vols = zip(*pairs, strict=True)
+        c = self.child_index.get_indexer(pd.Index(list(kids), dtype=object))
+        v = self.volunteer_index.get_indexer(pd.Index(list(vols), dtype=object))
+        return c.astype(np.int64), v.astype(np.int64)
 
 
 def _pair_rows(pairs: Any, what: str) -> list[tuple[str, str]]:

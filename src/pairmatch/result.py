@@ -627,10 +627,15 @@ class MatchResult:
         lines += [f"note: {r}" for r in self.reasons]
         return "\n".join(lines)
 
+    @property
+    def _headcount(self) -> tuple[int, str]:
+        """(children registered, solver name), for the short repr."""
+        return len(self.registry.children), self.solution.solver
+
     def __repr__(self) -> str:
-        n = len(self.registry.children)
+        n, solver = self._headcount
         return (
             f"MatchResult(status={self.status.value}, paired={self.n_paired}/{n}, "
             f"unmatched={n - self.n_paired}, objective={self.objective:.3f}, "
-            f"gap={self.gap:.3g}, solver={self.solution.solver!r})"
+            f"gap={self.gap:.3g}, solver={solver!r})"
         )

@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit
 
 from pairmatch.solvers import paths, repair
+from pairmatch.solvers.flow import _per_child_spread
 from pairmatch.solvers.repair import Arcs, FlowRepair, rebalance, saturate
 
 __all__ = ["DEAD", "LiveFlow"]
@@ -179,7 +180,9 @@ class LiveFlow:
         # the potentials' size limit (see FlowRepair.fits) and the level-2 spread the
         # weight must exceed, kept up to date as children are added
         self.top = net.top + self.bonus
-        self.spread = _spread(p.child, self.score[:e], self.bonus)
+        # (the problem's scores carry the bonus where it is now; it may move to any pair of
+        # a child, which widens her spread by at most the bonus at each end)
+        self.spread = int(_per_child_spread(p).sum()) + 2 * self.bonus * n
         if self.spread >= self.weight or not self._fits():
             return None
         # each volunteer's edges among the first ones (later ones are few: scanned)
@@ -271,27 +274,21 @@ class LiveFlow:
     def _unlock(self, edges: np.ndarray) -> None:
         """Locked pairs that are going: their children are free again, and all their
         arcs must meet the reduced-cost conditions (settle checks them)."""
-        if not edges.size:
-            return
-        self.locked_edge[edges] = False
-        c = self.child[edges]
-        self.locked_child[c] = False
-        self.free[c] = True
-        np.subtract.at(self.lock_load, self.volunteer[edges], 1)
-        self._dirty.extend(self.edges_of_child(int(k)) for k in c.tolist())
+        self._set_locks(edges, False)
+        self._dirty.extend(self.edges_of_child(int(k)) for k in self.child[edges].tolist())
 
     def lock(self, edges: np.ndarray) -> None:
         """Lock these paired edges (``stability="strict"``: a working pair stays, and its
         child must stay paired). Locking a pair the flow carries keeps the proof: its
         child's arcs are exempt from then on."""
-        edges = edges[self.matched[edges] & ~self.locked_edge[edges]]
-        if not edges.size:
-            return
-        self.locked_edge[edges] = True
+        self._set_locks(edges[self.matched[edges] & ~self.locked_edge[edges]], True)
+
+    def _set_locks(self, edges: np.ndarray, on: bool) -> None:
+        self.locked_edge[edges] = on
         c = self.child[edges]
-        self.locked_child[c] = True
-        self.free[c] = False
-        np.add.at(self.lock_load, self.volunteer[edges], 1)
+        self.locked_child[c] = on
+        self.free[c] = not on
+        np.add.at(self.lock_load, self.volunteer[edges], 1 if on else -1)
 
     def pin(self, e: int) -> None:
         """Make pair ``e`` of an unpaired child and lock it (a re-assessed child keeps her
@@ -357,7 +354,8 @@ class LiveFlow:
         self.start_[c + 1 :] = hi
         self.n_edges = hi
         self.used_children += 1
-        self.spread += _spread(np.zeros(k, np.int64), scores, self.bonus)
+        if k:
+            self.spread += max(int(scores.max()) + self.bonus, 0) - min(int(scores.min()), 0)
         top = self.weight * priority + float(np.abs(scores).max(initial=0)) + self.bonus
         self.top = max(self.top, top)  # with the bonus a kept pair may get
         # a potential under which every arc out of her is fine; her arc to the sink is not
@@ -466,15 +464,3 @@ def _grown(values: np.ndarray, size: int, dtype: type) -> np.ndarray:
     out: np.ndarray = np.zeros(size, dtype)
     out[: len(values)] = values
     return out
-
-
-def _spread(child: np.ndarray, score: np.ndarray, bonus: int) -> int:
-    """Σ over children of max(0, best score + bonus) - min(0, worst score), for edges
-    sorted by child: what level 2 can differ by when any of a child's pairs may carry the
-    bonus (the weight of level 1 must exceed it)."""
-    if not child.size:
-        return 0
-    starts = np.flatnonzero(np.r_[True, child[1:] != child[:-1]])
-    hi = np.maximum(np.maximum.reduceat(score, starts) + bonus, 0)
-    lo = np.minimum(np.minimum.reduceat(score, starts), 0)
-    return int((hi - lo).sum())
