@@ -80,14 +80,10 @@ def carry_candidates(
         both = (bc >= 0) & (bv >= 0)  # else the pair's edges are computed afresh
         drop = pairs.edges(bc[both], bv[both])
         drop = np.unique(drop[drop >= 0])
-    merged = dict(
-        zip(
-            ("child", "volunteer", "score", "edge_from"),
-            _carry(pairs.child, pairs.volunteer, pairs.score, child_to, vol_to, drop, reach),
-            strict=True,
-        )
+    c, v, score, edge_from = _carry(
+        pairs.child, pairs.volunteer, pairs.score, child_to, vol_to, drop, reach
     )
-    edge_from = merged.pop("edge_from")
+    merged = {"child": c, "volunteer": v, "score": score}
     # the pairs of new and edited records
     old_children = np.flatnonzero(child_from >= 0)
     parts = [

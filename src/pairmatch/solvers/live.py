@@ -33,9 +33,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from pairmatch.solvers import paths, repair
+from pairmatch.solvers import repair
 from pairmatch.solvers.flow import _per_child_spread
-from pairmatch.solvers.repair import Arcs, FlowRepair, rebalance, saturate
+from pairmatch.solvers.repair import Arcs, FlowRepair, certify, rebalance, saturate
 
 __all__ = ["DEAD", "LiveFlow"]
 
@@ -418,14 +418,7 @@ class LiveFlow:
     def certify(self) -> bool:
         """The complementary-slackness check over every arc (see
         :func:`pairmatch.solvers.paths.certify`)."""
-        a = self.arcs
-        return bool(
-            paths.certify(
-                a.n, a.m, a.child, a.volunteer, a.cost, a.matched, a.locked_edge,
-                a.locked_child, a.free, self.unpaired, self.to_sink, a.room, a.fair,
-                a.lock_load, 0, self.pi,
-            )
-        )  # fmt: skip
+        return certify(self.arcs, self.unpaired, self.to_sink, self.pi)
 
     def alive(self, epoch: int, n_edges: int) -> np.ndarray:
         """The edges (of the first ``n_edges``) that were alive at ``epoch``."""

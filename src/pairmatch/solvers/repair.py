@@ -30,7 +30,9 @@ from pairmatch.problem import Problem
 from pairmatch.solvers import paths
 from pairmatch.solvers.flow import _per_child_spread
 
-__all__ = ["MAX_UNITS", "Arcs", "FlowRepair", "rebalance", "repair_unsupported", "saturate"]
+__all__ = [
+    "MAX_UNITS", "Arcs", "FlowRepair", "certify", "rebalance", "repair_unsupported", "saturate",
+]  # fmt: skip
 
 #: Most units of flow :meth:`FlowRepair.advance` re-routes (one shortest-path search each)
 #: before it leaves the change to a full solve. Measured (compiled searches, 2 cores): a 1%
@@ -228,13 +230,14 @@ class FlowRepair:
         non-negative reduced cost: then the pairing is optimal (linear-programming
         duality; the network's constraint matrix is totally unimodular); see
         :func:`pairmatch.solvers.paths.certify`."""
+        return certify(self.arcs, self.unpaired, self.to_sink, self.pi)
+
+    @property
+    def arcs(self) -> Arcs:
         net, p = self.net, self.problem
-        return bool(
-            paths.certify(
-                p.n_children, p.n_volunteers, p.child, p.volunteer, net.cost, self.matched,
-                net.locked_edge, net.locked_child, net.free, self.unpaired, self.to_sink,
-                net.room, net.fair, net.lock_load, net.pen, self.pi,
-            )
+        return Arcs(
+            p.child, p.volunteer, net.cost, self.matched, net.locked_edge, net.locked_child,
+            net.free, net.room, net.fair, net.lock_load, net.pen,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ change
@@ -335,22 +338,13 @@ class FlowRepair:
         balance[:n] += 1 - np.bincount(p.child[m], minlength=n) - self.unpaired
         balance[n:sink] += np.bincount(p.volunteer[m], minlength=p.n_volunteers) - self.to_sink
         balance[sink] += int(self.to_sink.sum() + self.unpaired.sum()) - n
-        self.to_sink = saturate(
-            Arcs(p.child, p.volunteer, net.cost, m, net.locked_edge, net.locked_child,
-                 net.free, net.room, net.fair, net.lock_load, net.pen),
-            edges, self.unpaired, self.to_sink, self.pi, balance,
-        )  # fmt: skip
+        self.to_sink = saturate(self.arcs, edges, self.unpaired, self.to_sink, self.pi, balance)
 
     def _rebalance(self, balance: np.ndarray) -> bool:
         """Successive shortest paths until no node has a surplus (False if one cannot
         reach any shortage); see :func:`rebalance`."""
-        net, p = self.net, self.problem
-        arcs = Arcs(
-            p.child, p.volunteer, net.cost, self.matched, net.locked_edge, net.locked_child,
-            net.free, net.room, net.fair, net.lock_load, net.pen,
-        )  # fmt: skip
         ok, self.searches, self.settled = rebalance(
-            arcs, net.start, self.unpaired, self.to_sink, self.pi, balance
+            self.arcs, self.net.start, self.unpaired, self.to_sink, self.pi, balance
         )
         return ok
 
@@ -379,6 +373,18 @@ class Arcs:
     @property
     def m(self) -> int:
         return self.room.size
+
+
+def certify(arcs: Arcs, unpaired: np.ndarray, to_sink: np.ndarray, pi: np.ndarray) -> bool:
+    """The complementary-slackness check over every arc; see
+    :func:`pairmatch.solvers.paths.certify`."""
+    a = arcs
+    return bool(
+        paths.certify(
+            a.n, a.m, a.child, a.volunteer, a.cost, a.matched, a.locked_edge, a.locked_child,
+            a.free, unpaired, to_sink, a.room, a.fair, a.lock_load, a.pen, pi,
+        )
+    )  # fmt: skip
 
 
 def saturate(
