@@ -31,13 +31,14 @@ and the fairness penalty are left out, which only loosens the bound.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
 from pairmatch.problem import Problem
 
-__all__ = ["SECONDS_PER_EDGE", "team_fit_bound"]
+__all__ = ["SECONDS_PER_EDGE", "Pricing", "price_teams", "team_fit_bound"]
 
 _NEG = -1e300
 
@@ -170,20 +171,62 @@ def _best_teams(
     return best
 
 
+@dataclass(frozen=True)
+class Pricing:
+    """What a run of :func:`price_teams` leaves: the bound, the volunteers' prices at it,
+    and the teams the priced subproblems chose on the way.
+
+    Attributes
+    ----------
+    bound:
+        An upper bound on level 2 (score units) of every valid pairing of the edges whose
+        level 1 reaches the floor.
+    prices:
+        ``λ_v`` per unit of load, per volunteer of the problem (0 for those not in the
+        edges), at the best bound.
+    level1_price:
+        ``μ``, the price of the level-1 floor, at the best bound.
+    teams:
+        ``(m, 3)`` problem edges (lead, supporter, supporter; -1 none): distinct teams of two
+        or more members that some child's subproblem chose in the second half of the run,
+        where the prices are near their best. A restricted master problem's columns
+        (:mod:`pairmatch.solvers.windows`).
+    """
+
+    bound: int
+    prices: np.ndarray
+    level1_price: float
+    teams: np.ndarray
+
+
 def team_fit_bound(
     problem: Problem, edges: np.ndarray, floor: int, found: int, budget_s: float
 ) -> int | None:
     """An upper bound on level 2 (score units, without the fairness penalty's deduction,
-    which only lowers it) of every valid pairing of ``edges`` (one component, sorted by
-    child) whose level 1 is at least ``floor``; ``found`` is the best level 2 known (the
+    which only lowers it) of every valid pairing of ``edges`` (one component)
+    whose level 1 is at least ``floor``; ``found`` is the best level 2 known (the
     step aims at it). None when the exact subproblem does not apply (see the module), or
     when ``budget_s`` is too short for the setup and a first round."""
+    pricing = price_teams(problem, edges, floor, found, budget_s)
+    return None if pricing is None else pricing.bound
+
+
+def price_teams(
+    problem: Problem,
+    edges: np.ndarray,
+    floor: int,
+    found: int,
+    budget_s: float,
+    start: Pricing | None = None,
+) -> Pricing | None:
+    """:func:`team_fit_bound` with the prices and the teams chosen on the way; ``start``
+    (an earlier pricing of the same edges) gives the prices to start from."""
     deadline = time.perf_counter() + budget_s  # the setup below counts too
     t = problem.teams
     if t is None:
         return None
     if edges.size == 0:
-        return 0
+        return Pricing(0, np.zeros(problem.n_volunteers), 0.0, np.empty((0, 3), np.int64))
     if budget_s < SECONDS_PER_EDGE * edges.size:
         return None
     edges = edges[np.argsort(problem.child[edges], kind="stable")]  # each child's edges together
@@ -213,20 +256,26 @@ def team_fit_bound(
     prio = problem.priority[kids].astype(np.float64)
     must = problem.must_pair[kids]
     cap = problem.capacity[vols].astype(np.float64)
-    lam = np.zeros(vols.size)
-    mu = 0.0
+    lam = np.zeros(vols.size) if start is None else start.prices[vols].copy()
+    mu = 0.0 if start is None else start.level1_price
     best = np.zeros(kids.size)
     pick = np.full((kids.size, 3), -1, np.int64)
     bound = np.inf
+    best_lam, best_mu = lam, mu
     theta, stall = 1.0, 0
+    halfway = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
+    teamy = size_max >= 2
+    chosen: list[np.ndarray] = []
     while True:
         began = time.perf_counter()
         _best_teams(lo, hi, v_local, score, lead_load, sup_load, cv, covers, required,
                     size_min, size_max, prio, must, lam, mu, best, pick)  # fmt: skip
         took = time.perf_counter() - began
         value = float(cap @ lam) - mu * floor + float(best.sum())
+        if time.perf_counter() > halfway:
+            chosen.append(pick[teamy & (pick[:, 1] >= 0)].copy())
         if value < bound - 1e-9:
-            bound, stall = value, 0
+            bound, stall, best_lam, best_mu = value, 0, lam, mu
         else:
             stall += 1
             if stall >= 20:
@@ -253,4 +302,8 @@ def team_fit_bound(
     # floats: every term is an integer or a price times one, summed in doubles; a margin of
     # one part in 10^9 covers their rounding (so a bound with no duality gap can meet the
     # optimum exactly)
-    return int(np.floor(bound + 1e-9 * abs(bound) + 1e-6))
+    prices = np.zeros(problem.n_volunteers)
+    prices[vols] = best_lam
+    teams = np.unique(np.concatenate(chosen), axis=0) if chosen else np.empty((0, 3), np.int64)
+    teams = np.where(teams >= 0, edges[np.maximum(teams, 0)], -1)
+    return Pricing(int(np.floor(bound + 1e-9 * abs(bound) + 1e-6)), prices, best_mu, teams)
