@@ -188,9 +188,9 @@ class Pricing:
         ``μ``, the price of the level-1 floor, at the best bound.
     teams:
         ``(m, 3)`` problem edges (lead, supporter, supporter; -1 none): distinct teams of two
-        or more members that some child's subproblem chose in the second half of the run,
-        where the prices are near their best. A restricted master problem's columns
-        (:mod:`pairmatch.solvers.windows`).
+        or more members that some child's subproblem chose at the best bound or in the
+        second half of the run, where the prices are near their best: a restricted master
+        problem's columns (:mod:`pairmatch.solvers.windows`).
     """
 
     bound: int
@@ -266,16 +266,19 @@ def price_teams(
     halfway = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
     teamy = size_max >= 2
     chosen: list[np.ndarray] = []
+    at_best = np.empty((0, 3), np.int64)
     while True:
         began = time.perf_counter()
         _best_teams(lo, hi, v_local, score, lead_load, sup_load, cv, covers, required,
                     size_min, size_max, prio, must, lam, mu, best, pick)  # fmt: skip
         took = time.perf_counter() - began
         value = float(cap @ lam) - mu * floor + float(best.sum())
+        teams = pick[teamy & (pick[:, 1] >= 0)]
         if time.perf_counter() > halfway:
-            chosen.append(pick[teamy & (pick[:, 1] >= 0)].copy())
+            chosen.append(teams.copy())
         if value < bound - 1e-9:
             bound, stall, best_lam, best_mu = value, 0, lam, mu
+            at_best = teams.copy()  # (a run may end before halfway)
         else:
             stall += 1
             if stall >= 20:
@@ -304,6 +307,6 @@ def price_teams(
     # optimum exactly)
     prices = np.zeros(problem.n_volunteers)
     prices[vols] = best_lam
-    teams = np.unique(np.concatenate(chosen), axis=0) if chosen else np.empty((0, 3), np.int64)
+    teams = np.unique(np.concatenate([at_best, *chosen]), axis=0)
     teams = np.where(teams >= 0, edges[np.maximum(teams, 0)], -1)
     return Pricing(int(np.floor(bound + 1e-9 * abs(bound) + 1e-6)), prices, best_mu, teams)
