@@ -30,7 +30,9 @@ and the fairness penalty are left out, which only loosens the bound.
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +47,9 @@ _NEG = -1e300
 #: Measured cost of setting the bound up and running its first round, per edge (2.3 s of
 #: setup and 0.2 s a round at 4.6M edges, 2 cores): a budget below it is not started.
 SECONDS_PER_EDGE = 6e-7
+
+#: Threads that run the per-child subproblems side by side (at most one per core).
+MAX_THREADS = 4
 
 
 @njit(cache=True, nogil=True)
@@ -267,44 +272,65 @@ def price_teams(
     teamy = size_max >= 2
     chosen: list[np.ndarray] = []
     at_best = np.empty((0, 3), np.int64)
-    while True:
-        began = time.perf_counter()
-        _best_teams(lo, hi, v_local, score, lead_load, sup_load, cv, covers, required,
-                    size_min, size_max, prio, must, lam, mu, best, pick)  # fmt: skip
-        took = time.perf_counter() - began
-        value = float(cap @ lam) - mu * floor + float(best.sum())
-        teams = pick[teamy & (pick[:, 1] >= 0)]
-        if time.perf_counter() > halfway:
-            chosen.append(teams.copy())
-        if value < bound - 1e-9:
-            bound, stall, best_lam, best_mu = value, 0, lam, mu
-            at_best = teams.copy()  # (a run may end before halfway)
+    # the children in one slice per core, of about equal edges: the compiled kernel
+    # releases the GIL, so threads run the slices side by side
+    cores = max(1, min(os.cpu_count() or 1, MAX_THREADS))
+    cuts = np.searchsorted(hi, np.linspace(0, edges.size, cores + 1)[1:-1])
+    slices = [slice(a, b) for a, b in zip(np.r_[0, cuts], np.r_[cuts, kids.size], strict=True)]
+    pool = ThreadPoolExecutor(len(slices)) if len(slices) > 1 else None
+
+    def best_teams(lam: np.ndarray, mu: float) -> None:
+        def run(c: slice) -> None:
+            _best_teams(lo[c], hi[c], v_local, score, lead_load, sup_load, cv, covers,
+                        required[c], size_min[c], size_max[c], prio[c], must[c], lam, mu,
+                        best[c], pick[c])  # fmt: skip
+
+        if pool is None:
+            run(slices[0])
         else:
-            stall += 1
-            if stall >= 20:
-                theta, stall = theta / 2, 0
-        if time.perf_counter() + 2 * took > deadline or theta < 1e-6:
-            break  # (the next round could end past the budget: rounds vary)
-        use = np.zeros(vols.size)
-        for j, load in ((0, lead_load), (1, sup_load), (2, sup_load)):
-            e = pick[:, j]
-            e = e[e >= 0]
-            np.add.at(use, v_local[e], load[e])
-        g = cap - use  # the slack of each capacity
-        g[(lam <= 0) & (g > 0)] = 0.0
-        paired = pick[:, 0] >= 0
-        g_mu = float(prio[paired].sum()) - floor
-        if mu <= 0 and g_mu > 0:
-            g_mu = 0.0
-        norm = float(g @ g) + g_mu * g_mu
-        if norm == 0:
-            break  # the priced teams fit: the bound is reached
-        step = theta * max(value - found, 1.0) / norm
-        lam = np.maximum(lam - step * g, 0.0)
-        mu = max(mu - step * g_mu, 0.0)
-    # floats: every term is an integer or a price times one, summed in doubles; a margin of
-    # one part in 10^9 covers their rounding (so a bound with no duality gap can meet the
-    # optimum exactly)
+            list(pool.map(run, slices))
+
+    try:
+        while True:
+            began = time.perf_counter()
+            best_teams(lam, mu)
+            took = time.perf_counter() - began
+            value = float(cap @ lam) - mu * floor + float(best.sum())
+            teams = pick[teamy & (pick[:, 1] >= 0)]
+            if time.perf_counter() > halfway:
+                chosen.append(teams.copy())
+            if value < bound - 1e-9:
+                bound, stall, best_lam, best_mu = value, 0, lam, mu
+                at_best = teams.copy()  # (a run may end before halfway)
+            else:
+                stall += 1
+                if stall >= 20:
+                    theta, stall = theta / 2, 0
+            if time.perf_counter() + 2 * took > deadline or theta < 1e-6:
+                break  # (the next round could end past the budget: rounds vary)
+            use = np.zeros(vols.size)
+            for j, load in ((0, lead_load), (1, sup_load), (2, sup_load)):
+                e = pick[:, j]
+                e = e[e >= 0]
+                np.add.at(use, v_local[e], load[e])
+            g = cap - use  # the slack of each capacity
+            g[(lam <= 0) & (g > 0)] = 0.0
+            paired = pick[:, 0] >= 0
+            g_mu = float(prio[paired].sum()) - floor
+            if mu <= 0 and g_mu > 0:
+                g_mu = 0.0
+            norm = float(g @ g) + g_mu * g_mu
+            if norm == 0:
+                break  # the priced teams fit: the bound is reached
+            step = theta * max(value - found, 1.0) / norm
+            lam = np.maximum(lam - step * g, 0.0)
+            mu = max(mu - step * g_mu, 0.0)
+        # floats: every term is an integer or a price times one, summed in doubles; a margin of
+        # one part in 10^9 covers their rounding (so a bound with no duality gap can meet the
+        # optimum exactly)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     prices = np.zeros(problem.n_volunteers)
     prices[vols] = best_lam
     teams = np.unique(np.concatenate([at_best, *chosen]), axis=0)

@@ -21,7 +21,7 @@ through scipy) chooses one column per child:
 
 The current columns are a solution, so a window never gets worse, and level 1 never falls.
 Windows follow a reverse Cuthill-McKee order of the candidate graph, so that a window's
-children share volunteers, and they overlap by half; passes are repeated while one gains.
+children share volunteers, and they overlap by half; passes are repeated while they gain.
 A window's answer is checked in exact integers before it is taken.
 """
 
@@ -47,6 +47,9 @@ WINDOW = 300
 SINGLES = 15
 #: Longest time one window may take.
 WINDOW_SECONDS = 3.0
+#: Another pass is made while the last raised the fit by at least this share (at 20,000
+#: children a pass gains 0.04% and takes 20 s, which the bound's pricing uses better).
+MIN_PASS_GAIN = 0.002
 
 
 def improve(
@@ -72,9 +75,15 @@ def improve(
     supported = columns[:, 1:] >= 0
     load[:, 1:][supported] = t.support_load[columns[:, 1:][supported]]
     order = _locality(p, edges)
-    improved, again = False, True
-    while again and deadline - time.perf_counter() >= 0.1:  # passes, while one gains
-        again = False
+    improved, gained = False, np.inf
+    total = int(value[_is_current(current, columns, child)].sum())
+    # passes while the last gained at least MIN_PASS_GAIN of the fit
+    while (
+        gained > 0
+        and gained >= MIN_PASS_GAIN * abs(total)
+        and deadline - time.perf_counter() >= 0.1
+    ):
+        gained = 0
         for first in range(0, order.size, WINDOW // 2):
             left = deadline - time.perf_counter()
             if left < 0.1:
@@ -86,9 +95,12 @@ def improve(
             seconds = min(left, WINDOW_SECONDS)
             pick = _solve_window(p, current, window, rows, columns, load, value, seconds)
             if pick is not None:
+                before = int(value[rows][_is_current(current, columns[rows], child[rows])].sum())
                 current[window] = -1
                 current[child[pick]] = columns[pick]
-                improved = again = True
+                gained += int(value[pick].sum()) - before
+                total += int(value[pick].sum()) - before
+                improved = True
             if first + WINDOW >= order.size:
                 break
     if not improved:
