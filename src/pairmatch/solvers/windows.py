@@ -50,6 +50,8 @@ WINDOW_SECONDS = 3.0
 #: Another pass is made while the last raised the fit by at least this share (at 20,000
 #: children a pass gains 0.04% and takes 20 s, which the bound's pricing uses better).
 MIN_PASS_GAIN = 0.002
+#: ... and a pass stops after this many windows when it is on course to gain less.
+PROBE = 20
 
 
 def improve(
@@ -102,6 +104,12 @@ def improve(
                 total += int(value[pick].sum()) - before
                 improved = True
             if first + WINDOW >= order.size:
+                break
+            # a long pass that is on course to gain less than MIN_PASS_GAIN stops early
+            done = first + WINDOW // 2
+            if done >= PROBE * WINDOW // 2 and gained * order.size < (
+                MIN_PASS_GAIN * abs(total) * done
+            ):
                 break
     if not improved:
         return None
