@@ -289,8 +289,8 @@ def team_model(
     began = time.perf_counter()  # the time limit covers building the model too
     p, t = problem, problem.teams
     assert t is not None
-    # the search stops early enough to leave BOUND_SHARE of the limit to bound what it
-    # found, where that is long enough for the bound to run
+    # the search stops early enough to leave BOUND_SHARE of the limit to bound and improve
+    # what it found, where that is long enough for the bound to run
     share = 0.0
     if time_limit is not None and time_limit * BOUND_SHARE >= SECONDS_PER_EDGE * edges.size:
         share = BOUND_SHARE
