@@ -120,9 +120,10 @@ def test_windows_make_the_trade_the_greedy_start_cannot(monkeypatch: pytest.Monk
     assert (result.priority_value, result.score_value) == (2, 16)
     assert sorted(result.lead.tolist()) == [0, 3]
     # the flow bound on level 1 and the Lagrangian bound on level 2 meet the pairing found:
-    # proven optimal without a search
+    # levels 1 and 2 proven without a search (level 3, fewer members, is not: FEASIBLE)
     assert (result.priority_bound, result.score_bound) == (2, 16)
-    assert result.status is pm.Status.OPTIMAL and not result.reasons
+    assert result.status is pm.Status.FEASIBLE and result.gap == 0
+    assert any("levels 1 and 2 are proven optimal" in r for r in result.reasons)
     # without the windows the answer stays the greedy start, and is not proven
     monkeypatch.setattr(tm.windows, "improve", lambda *args: None)
     start_only = pm.solve(problem, time_limit=2)

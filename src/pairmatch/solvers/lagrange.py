@@ -274,7 +274,8 @@ def price_teams(
     at_best = np.empty((0, 3), np.int64)
     # the children in one slice per core, of about equal edges: the compiled kernel
     # releases the GIL, so threads run the slices side by side
-    cores = max(1, min(os.cpu_count() or 1, MAX_THREADS))
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    cores = max(1, min(len(usable) if usable else os.cpu_count() or 1, MAX_THREADS))
     cuts = np.searchsorted(hi, np.linspace(0, edges.size, cores + 1)[1:-1])
     slices = [slice(a, b) for a, b in zip(np.r_[0, cuts], np.r_[cuts, kids.size], strict=True)]
     pool = ThreadPoolExecutor(len(slices)) if len(slices) > 1 else None

@@ -708,11 +708,9 @@ def _best_found(
     # a bound below the value found would be wrong: keep both proofs consistent
     p_bound = max(p_bound, value[0])
     s_bound = max(s_bound, value[1]) if p_bound == value[0] else s_bound
-    if (p_bound, s_bound) == value[:2]:  # the bounds are met: levels 1 and 2 are proven
-        return CoreResult(
-            edges[members], Status.OPTIMAL, p_bound, s_bound, (), 1, edges[leads],
-            stats=model_size,
-        )  # fmt: skip
+    if (p_bound, s_bound) == value[:2]:
+        # levels 1 and 2 are proven; level 3 (fewer members) is not, so not OPTIMAL
+        note = "levels 1 and 2 are proven optimal by their bounds; fewer members is not proven"
     return CoreResult(
         edges[members], Status.FEASIBLE, p_bound, s_bound, (note,), 1, edges[leads],
         stats=model_size,
