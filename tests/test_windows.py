@@ -71,8 +71,19 @@ def test_windows_keep_level_1_gain_fit_and_stay_valid(
         pricing.bound, np.resize(np.array(prices, float), problem.n_volunteers), 0.0,
         pricing.teams,
     )  # fmt: skip
+    # from nobody paired, one child with one volunteer worth more than 0 who covers its
+    # needs alone and has room is a gain every window offers (all single columns of these
+    # small instances are offered): then the windows must improve
+    child, vol = problem.child, problem.volunteer
+    alone = (t.covers | ~t.cover_required[child]).all(axis=1) & (t.size_min[child] <= 1)
+    room = problem.load <= problem.capacity[vol]
+    if t.max_leads is not None:
+        room &= t.max_leads[vol] >= 1
+    gain = problem.score + t.category_value.sum(axis=1) > 0
+    must_gain = start is None and bool((alone & room & gain).any())
     for priced in (pricing, arbitrary):
         better = windows.improve(problem, edges, members, leads, priced, np.inf)
+        assert better is not None or not must_gain
         if better is None:
             continue
         chosen, led = edges[better[0]], edges[better[1]]

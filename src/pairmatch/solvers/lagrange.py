@@ -326,9 +326,6 @@ def price_teams(
             step = theta * max(value - found, 1.0) / norm
             lam = np.maximum(lam - step * g, 0.0)
             mu = max(mu - step * g_mu, 0.0)
-        # floats: every term is an integer or a price times one, summed in doubles; a margin of
-        # one part in 10^9 covers their rounding (so a bound with no duality gap can meet the
-        # optimum exactly)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -336,4 +333,7 @@ def price_teams(
     prices[vols] = best_lam
     teams = np.unique(np.concatenate([at_best, *chosen]), axis=0)
     teams = np.where(teams >= 0, edges[np.maximum(teams, 0)], -1)
+    # floats: every term is an integer or a price times one, summed in doubles; a margin of
+    # one part in 10^9 covers their rounding (so a bound with no duality gap can meet the
+    # optimum exactly)
     return Pricing(int(np.floor(bound + 1e-9 * abs(bound) + 1e-6)), prices, best_mu, teams)

@@ -62,8 +62,8 @@ FLOW_BOUND_SECONDS_PER_EDGE = 3e-6
 #: The share of a time limit kept, when the search does not prove its pairing optimal, to
 #: price the capacities (the Lagrangian bound on level 2) and then improve the pairing
 #: window by window with the teams the prices suggest (:mod:`pairmatch.solvers.windows`).
-#: On a 1,000-child county, 24 s of it raised the fit found by 5% and lowered the gap
-#: shown from 9% to 3%; see benchmarks/RESULTS.md.
+#: With a 60 s limit it raised the fit found on a 1,000-child county by 5.3% and lowered
+#: the gap shown from 8.5% to 2.2%; see benchmarks/RESULTS.md.
 BOUND_SHARE = 0.4
 
 #: Of that share, what pricing takes; the windows get the rest.

@@ -95,13 +95,13 @@ def improve(
             if rows.size == 0:
                 continue
             seconds = min(left, WINDOW_SECONDS)
-            pick = _solve_window(p, current, window, rows, columns, load, value, seconds)
-            if pick is not None:
-                before = int(value[rows][_is_current(current, columns[rows], child[rows])].sum())
+            better = _solve_window(p, current, window, rows, columns, load, value, seconds)
+            if better is not None:
+                pick, gain = better
                 current[window] = -1
                 current[child[pick]] = columns[pick]
-                gained += int(value[pick].sum()) - before
-                total += int(value[pick].sum()) - before
+                gained += gain
+                total += gain
                 improved = True
             if first + WINDOW >= order.size:
                 break
@@ -199,9 +199,10 @@ def _solve_window(
     load: np.ndarray,
     value: np.ndarray,
     seconds: float,
-) -> np.ndarray | None:
-    """The columns (indices into ``columns``) HiGHS chooses for the window's children when
-    they improve level 2 without lowering level 1, checked in exact integers; else None."""
+) -> tuple[np.ndarray, int] | None:
+    """The columns (indices into ``columns``) HiGHS chooses for the window's children, and
+    the level 2 they gain, when they improve level 2 without lowering level 1, checked in
+    exact integers; else None."""
     p, t = problem, problem.teams
     assert t is not None
     n = rows.size
@@ -261,9 +262,10 @@ def _solve_window(
         led = after[:, 0][after[:, 0] >= 0]
         if np.any(np.bincount(p.volunteer[led], minlength=p.n_volunteers) > t.max_leads):
             return None
-    if int(p.priority[chosen_kids].sum()) < level1 or int(value[pick].sum()) <= before:
+    gain = int(value[pick].sum()) - before
+    if int(p.priority[chosen_kids].sum()) < level1 or gain <= 0:
         return None
-    return pick
+    return pick, gain
 
 
 def _is_current(current: np.ndarray, columns: np.ndarray, kid: np.ndarray) -> np.ndarray:
