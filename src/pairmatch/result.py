@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from pairmatch.model.vocab import NEEDS
 from pairmatch.reasons import Held, unmatched_reasons
 from pairmatch.registry import Registry
 from pairmatch.solvers.base import Solution, Status
+
+if TYPE_CHECKING:
+    from pairmatch.plot import Plotter
 
 __all__ = ["Explanation", "MatchResult", "UnknownIdError"]
 
@@ -549,6 +552,14 @@ class MatchResult:
         )
 
     # ---------------------------------------------------------------- output
+    @cached_property
+    def plot(self) -> Plotter:
+        """Figures of this result (needs the ``plot`` extra: matplotlib, and folium for the
+        interactive map); see :class:`pairmatch.plot.Plotter`."""
+        from pairmatch.plot import Plotter
+
+        return Plotter(self)
+
     def to_ledger(self, path: str | os.PathLike[str], *, personal: bool = True) -> Path:
         """Write the ledger: ``.xlsx`` (sheets ledger, pairs, unmatched, summary, policy),
         ``.csv`` (UTF-8 with BOM) or ``.parquet`` (the ledger table)."""
