@@ -3,7 +3,6 @@ explanations, a summary and the pairing ledger (结对台账)."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +23,7 @@ from pairmatch.registry import Registry
 from pairmatch.solvers.base import Solution, Status
 
 if TYPE_CHECKING:
+    from pairmatch.labels import Lang
     from pairmatch.plot import Plotter
 
 __all__ = ["Explanation", "MatchResult", "UnknownIdError"]
@@ -365,25 +365,21 @@ class MatchResult:
         return out
 
     def summary(self, by: str | list[str] = ("county", "township")) -> pd.DataFrame:  # type: ignore[assignment]
-        """Counts per jurisdiction: children, paired, share paired, mean distance, and
-        unmatched children by reason."""
-        keys = [by] if isinstance(by, str) else list(by)
-        led = self.ledger(personal=False)[[*keys, "child_id", "status", "distance_km", "reason"]]
-        led = led.assign(paired=(led["status"] == "paired").astype(np.int64))
-        grouped = led.groupby(keys, sort=True, dropna=False)
-        out = grouped.agg(
-            children=("child_id", "size"),
-            paired=("paired", "sum"),
-            mean_distance_km=("distance_km", "mean"),
-        )
-        out["paired_share"] = out["paired"] / out["children"].clip(lower=1)
-        unmatched = led[led["status"] == "unmatched"]
-        reasons = pd.crosstab([unmatched[k] for k in keys], unmatched["reason"])
-        if len(unmatched):
-            out = out.join(reasons, how="left")
-            for col in reasons.columns:
-                out[col] = out[col].fillna(0).astype(np.int64)
-        return out.reset_index()
+        """Counts per jurisdiction: children, paired, unmatched, share paired, children with
+        a team, mean and 90th-percentile distance, and unmatched children by reason (see
+        :func:`pairmatch.ledger.summarise`).
+
+        Examples
+        --------
+        >>> import pairmatch as pm
+        >>> result = pm.match(*pm.synth.county(200, seed=1), pm.Policy(max_distance_km=5))
+        >>> table = result.summary(by="county")
+        >>> int(table["children"].sum()), int(table["paired"].sum()) == result.n_paired
+        (200, True)
+        """
+        from pairmatch.ledger import summarise
+
+        return summarise(self.ledger(personal=False), by)
 
     # ---------------------------------------------------------------- explanation
     def explain(self, child_id: str) -> Explanation:
@@ -560,41 +556,79 @@ class MatchResult:
 
         return Plotter(self)
 
-    def to_ledger(self, path: str | os.PathLike[str], *, personal: bool = True) -> Path:
-        """Write the ledger: ``.xlsx`` (sheets ledger, pairs, unmatched, summary, policy),
-        ``.csv`` (UTF-8 with BOM) or ``.parquet`` (the ledger table)."""
-        from pairmatch.io import _format_of, write_table
+    def ledger_tables(
+        self,
+        *,
+        lang: Lang = "en",
+        personal: bool = True,
+        pseudonymise: bool = False,
+        key: str | bytes | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """The sheets of the ledger workbook as DataFrames, named and headed in ``lang``
+        (``"en"`` or ``"zh"``): ledger, pairs, unmatched, summaries by county and by
+        township, policy (see :func:`pairmatch.ledger.ledger_tables`)."""
+        from pairmatch.ledger import ledger_tables
 
-        path = Path(path)
-        kind = _format_of(str(path))
-        ledger = self.ledger(personal=personal)
-        if kind != "excel":
-            return write_table(ledger, path)
-        policy = pd.DataFrame(
-            [
-                (k, json.dumps(v, ensure_ascii=False, default=str))
-                for k, v in self.policy.model_dump(mode="json").items()
-            ]
-            + [
-                ("solver", self.solution.solver),
-                ("status", self.status.value),
-                ("objective", self.objective),
-                ("bound", self.bound),
-                ("gap", self.gap),
-            ],
-            columns=["setting", "value"],
+        return ledger_tables(
+            self.ledger(personal=personal and not pseudonymise),
+            self.pairs,
+            self.unmatched,
+            self.policy,
+            self._facts,
+            lang=lang,
+            personal=personal,
+            pseudonymise=pseudonymise,
+            key=key,
         )
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, table in (
-                ("ledger", ledger),
-                ("pairs", self.pairs),
-                ("unmatched", self.unmatched),
-                ("summary", self.summary()),
-                ("policy", policy),
-            ):
-                table.to_excel(writer, sheet_name=name, index=False)
-                writer.sheets[name].freeze_panes = "A2"
-        return path
+
+    @property
+    def _facts(self) -> dict[str, Any]:
+        from pairmatch import __version__
+
+        return {
+            "version": __version__,
+            "solver": self.solution.solver,
+            "status": self.status.value,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+        }
+
+    def to_ledger(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lang: Lang = "en",
+        personal: bool = True,
+        pseudonymise: bool = False,
+        key: str | bytes | None = None,
+    ) -> Path:
+        """Write the pairing ledger (结对台账).
+
+        ``.xlsx``: a workbook with the sheets of :meth:`ledger_tables` (frozen, filterable
+        headers, fitted column widths); ``.csv`` (UTF-8 with BOM) or ``.parquet``: the ledger
+        table. ``lang="zh"`` writes Chinese sheet names, headers and codes (儿童编号,
+        爱心妈妈编号, 距离(公里), 未结对原因, ...). ``personal=False`` leaves out names, id
+        numbers and addresses; ``pseudonymise=True`` replaces ids by stable keyed hashes
+        (``key``, or the environment variable ``PAIRMATCH_PSEUDONYM_KEY``) and keeps only
+        the ledger's own columns.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pairmatch as pm
+        >>> result = pm.match(*pm.synth.county(100, seed=1), pm.Policy(max_distance_km=5))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = result.to_ledger(pathlib.Path(tmp) / "台账.xlsx", lang="zh")
+        ...     sorted(pd.read_excel(path, sheet_name=None))[:2]
+        ['乡镇汇总', '匹配规则']
+        """
+        from pairmatch.ledger import write
+
+        return write(
+            self.ledger_tables(lang=lang, personal=personal, pseudonymise=pseudonymise, key=key),
+            path,
+            lang,
+        )
 
     def report(self) -> str:
         """A short plain-text summary (no personal data): paired, unmatched by reason,

@@ -89,7 +89,7 @@ class Policy(BaseModel):
     ...
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     max_distance_km: float = Field(default=10.0, gt=0, le=20_000, allow_inf_nan=False)
     """Farthest a volunteer is asked to travel (great-circle km)."""

@@ -1,0 +1,352 @@
+"""The pairing ledger (结对台账) as it leaves pairmatch: its tables, in English or Chinese,
+optionally pseudonymised, and the workbook a county office reports upward.
+
+:func:`ledger_tables` turns a result's tables into the sheets of the ledger; :func:`write`
+writes them (Excel with frozen, filterable headers and fitted column widths; CSV or
+Parquet for the ledger table); :func:`summarise` counts per jurisdiction;
+:func:`pseudonyms` replaces ids with keyed hashes that stay the same from one export to
+the next when the key does.
+
+>>> import pairmatch as pm
+>>> result = pm.match(*pm.synth.county(200, seed=1), pm.Policy(max_distance_km=5))
+>>> sheets = result.ledger_tables(lang="zh")
+>>> list(sheets)
+['结对台账', '结对明细', '未结对儿童', '县级汇总', '乡镇汇总', '匹配规则']
+>>> list(sheets["结对台账"].columns[:4])
+['儿童编号', '结对状态', '爱心妈妈编号', '距离(公里)']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pairmatch.labels import POLICY_LABELS, VALUES, Lang, header
+from pairmatch.model.policy import Policy
+from pairmatch.model.records import SENSITIVE_COLUMNS
+from pairmatch.reasons import Reason
+
+__all__ = [
+    "CORE_COLUMNS",
+    "KEY_VARIABLE",
+    "SHEETS",
+    "ledger_tables",
+    "pseudonyms",
+    "summarise",
+    "write",
+]
+
+#: The environment variable :func:`pseudonyms` reads its key from when none is passed.
+KEY_VARIABLE = "PAIRMATCH_PSEUDONYM_KEY"
+_MIN_KEY_BYTES = 16
+
+#: The ledger's own columns; a pseudonymised export keeps only these.
+CORE_COLUMNS = (
+    "child_id",
+    "status",
+    "volunteer_id",
+    "distance_km",
+    "fit",
+    "reason",
+    "detail",
+    "priority",
+    "team_size",
+    "support_ids",
+    "category",
+    "province",
+    "city",
+    "county",
+    "township",
+    "village",
+)
+
+#: Sheet names of the workbook, by language.
+SHEETS: dict[str, dict[str, str]] = {
+    "en": {
+        "ledger": "ledger",
+        "pairs": "pairs",
+        "unmatched": "unmatched",
+        "summary_county": "summary_county",
+        "summary_township": "summary_township",
+        "policy": "policy",
+    },
+    "zh": {
+        "ledger": "结对台账",
+        "pairs": "结对明细",
+        "unmatched": "未结对儿童",
+        "summary_county": "县级汇总",
+        "summary_township": "乡镇汇总",
+        "policy": "匹配规则",
+    },
+}
+
+_TOTAL = {"en": "total", "zh": "合计"}
+_SENSITIVE = {*SENSITIVE_COLUMNS, *(f"volunteer_{c}" for c in SENSITIVE_COLUMNS)}
+
+
+# ---------------------------------------------------------------- pseudonyms
+def pseudonyms(
+    ids: Sequence[Any] | np.ndarray | pd.Series, kind: str, key: str | bytes | None = None
+) -> np.ndarray:
+    """Stable keyed pseudonyms of ``ids``: ``C`` or ``V`` and 16 hex digits of
+    HMAC-SHA256(key, kind + id).
+
+    The same id and key give the same pseudonym in every export, so ledgers sent upward
+    can be joined over time, while nobody without the key can recover or test an id.
+    ``kind`` (``"child"`` or ``"volunteer"``) keeps a child's and a volunteer's pseudonyms
+    apart even when their ids are equal. The key comes from ``key`` or the environment
+    variable ``PAIRMATCH_PSEUDONYM_KEY``; keep it secret, and at least 16 bytes long.
+
+    >>> pseudonyms(["C001"], "child", key="a key of sixteen+ bytes")[0]
+    'C0bd6abfc7da76823'
+    """
+    if kind not in ("child", "volunteer"):
+        raise ValueError(f"kind must be 'child' or 'volunteer', not {kind!r}")
+    secret = _key(key)
+    prefix, tag = kind[0].upper(), f"{kind}\x00".encode()
+    return np.array(
+        [
+            None
+            if item is None or (isinstance(item, float) and np.isnan(item))
+            else prefix
+            + hmac.new(secret, tag + str(item).encode(), hashlib.sha256).hexdigest()[:16]
+            for item in ids
+        ],
+        dtype=object,
+    )
+
+
+def _digest(secret: bytes, message: bytes) -> str:
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:16]
+
+
+def _key(key: str | bytes | None) -> bytes:
+    if key is None:
+        key = os.environ.get(KEY_VARIABLE)
+    if key is None:
+        raise ValueError(
+            f"pseudonymising needs a secret key: pass key=... or set {KEY_VARIABLE}; use the "
+            "same key for every export so that pseudonyms stay the same"
+        )
+    secret = key.encode() if isinstance(key, str) else bytes(key)
+    if len(secret) < _MIN_KEY_BYTES:
+        raise ValueError(
+            f"the pseudonymisation key has {len(secret)} bytes; use at least {_MIN_KEY_BYTES}, "
+            "or ids (often short and guessable) could be recovered by trying keys"
+        )
+    return secret
+
+
+def _pseudonymise_list(column: pd.Series, kind: str, key: str | bytes | None) -> np.ndarray:
+    """Pseudonyms of ``;``-separated id lists (a team's supporting members)."""
+    out = np.full(len(column), "", dtype=object)
+    text = column.fillna("").astype(str)
+    rows = np.flatnonzero(text.to_numpy(object) != "")
+    if rows.size:
+        parts = text.iloc[rows].str.split(";")
+        flat = pseudonyms(parts.explode().to_numpy(object), kind, key)
+        ends = np.cumsum(parts.map(len).to_numpy())
+        out[rows] = [";".join(chunk) for chunk in np.split(flat, ends[:-1])]
+    return out
+
+
+# ---------------------------------------------------------------- summaries
+def summarise(
+    ledger: pd.DataFrame, by: str | Sequence[str], *, total: str | None = None
+) -> pd.DataFrame:
+    """Counts per jurisdiction from a ledger table (one row per child, English codes):
+    ``children``, ``paired``, ``unmatched``, ``paired_share``, ``team_children`` (children
+    with two or more volunteers), ``mean_distance_km`` and ``p90_distance_km`` (to the
+    lead), then one column per reason code with the unmatched children it explains.
+
+    With ``total`` (a label such as ``"total"``), a last row adds everything up; its first
+    key holds the label.
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    paired = (ledger["status"] == "paired").to_numpy()
+    frame = ledger[keys].assign(
+        children=1,
+        paired=paired.astype(np.int64),
+        unmatched=(~paired).astype(np.int64),
+        team_children=(ledger["team_size"].to_numpy() > 1).astype(np.int64),
+        distance_km=ledger["distance_km"].astype(float),
+    )
+    reasons = [r.value for r in Reason]
+    for code in reasons:
+        frame[code] = (ledger["reason"] == code).to_numpy().astype(np.int64)
+    grouped = frame.groupby(keys, sort=True, dropna=False)
+    counts = ["children", "paired", "unmatched", "team_children", *reasons]
+    out = grouped[counts].sum()
+    out.insert(3, "paired_share", out["paired"] / out["children"].clip(lower=1))
+    out.insert(5, "mean_distance_km", grouped["distance_km"].mean())
+    out.insert(6, "p90_distance_km", grouped["distance_km"].quantile(0.9))
+    out = out.reset_index()
+    if total is not None:
+        row: dict[str, Any] = {k: "" for k in keys} | {keys[0]: total}
+        row |= {c: int(frame[c].sum()) for c in counts}
+        row["paired_share"] = row["paired"] / max(row["children"], 1)
+        row["mean_distance_km"] = frame["distance_km"].mean()
+        row["p90_distance_km"] = frame["distance_km"].quantile(0.9)
+        out = pd.concat([out, pd.DataFrame([row])[out.columns]], ignore_index=True)
+    # reasons that explain nobody are left out
+    unused = [c for c in reasons if not out[c].any()]
+    return out.drop(columns=unused)
+
+
+# ---------------------------------------------------------------- the sheets
+def ledger_tables(
+    ledger: pd.DataFrame,
+    pairs: pd.DataFrame,
+    unmatched: pd.DataFrame,
+    policy: Policy,
+    facts: Mapping[str, Any],
+    *,
+    lang: Lang = "en",
+    personal: bool = True,
+    pseudonymise: bool = False,
+    key: str | bytes | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The sheets of the ledger workbook, named in ``lang``: the ledger (one row per
+    child), pairs, unmatched children with reasons, summaries by county and by township
+    (with a total row), and the policy with the run's facts (``facts``: solver, status,
+    objective, bound, gap).
+
+    ``personal=False`` leaves out names, id numbers and addresses. ``pseudonymise=True``
+    also replaces every child and volunteer id with its keyed pseudonym (see
+    :func:`pseudonyms`) and keeps only the ledger's own columns (:data:`CORE_COLUMNS`), since
+    a register's extra columns may identify a child; the policy sheet lists what was left
+    out, so nothing disappears unsaid.
+    """
+    if lang not in SHEETS:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(SHEETS)}")
+    left_out: list[str] = []
+    if not personal or pseudonymise:
+        left_out += [c for c in ledger.columns if c in _SENSITIVE]
+    if pseudonymise:
+        left_out += [c for c in ledger.columns if c not in CORE_COLUMNS and c not in left_out]
+    ledger = ledger.drop(columns=left_out)
+    pairs, unmatched = pairs.copy(), unmatched.copy()
+    if pseudonymise:
+        ledger["child_id"] = pseudonyms(ledger["child_id"], "child", key)
+        ledger["volunteer_id"] = pseudonyms(ledger["volunteer_id"], "volunteer", key)
+        ledger["support_ids"] = _pseudonymise_list(ledger["support_ids"], "volunteer", key)
+        pairs["child_id"] = pseudonyms(pairs["child_id"], "child", key)
+        pairs["volunteer_id"] = pseudonyms(pairs["volunteer_id"], "volunteer", key)
+        unmatched["child_id"] = pseudonyms(unmatched["child_id"], "child", key)
+    policy_rows = [
+        (name, _setting_label(name, field.description, lang), _as_text(value))
+        for name, field in Policy.model_fields.items()
+        for value in [getattr(policy, name)]
+    ]
+    facts = dict(facts) | {"pseudonymised": pseudonymise, "left_out": left_out}
+    policy_rows += [
+        (k, POLICY_LABELS[k] if lang == "zh" else "", _as_text(v)) for k, v in facts.items()
+    ]
+    tables = {
+        "ledger": ledger,
+        "pairs": pairs,
+        "unmatched": unmatched,
+        "summary_county": summarise(ledger, "county", total=_TOTAL[lang]),
+        "summary_township": summarise(ledger, ["county", "township"], total=_TOTAL[lang]),
+        "policy": pd.DataFrame(policy_rows, columns=["setting", "setting_label", "value"]),
+    }
+    names = SHEETS[lang]
+    return {names[k]: _in_words(table, lang) for k, table in tables.items()}
+
+
+def _setting_label(name: str, description: str | None, lang: Lang) -> str:
+    if lang == "zh":
+        return POLICY_LABELS[name]
+    return " ".join((description or "").split())
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _in_words(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """``table`` with codes and headers in ``lang`` (English: as it is)."""
+    if lang == "en":
+        return table
+    out = table.copy()
+    for col in out.columns:
+        kind = {"volunteer_gender": "gender"}.get(col, col)
+        if kind == "reason":
+            out.insert(list(out.columns).index(col) + 1, "reason_code", out[col])
+        if kind in VALUES:
+            out[col] = _translate(out[col], VALUES[kind])
+        elif col == "covers":
+            out[col] = out[col].map(_needs_in_chinese)
+        elif out[col].dtype == bool:
+            out[col] = _translate(out[col].astype(str), VALUES["bool"])
+    return out.rename(columns=lambda c: header(c, "zh") if c not in VALUES["reason"]
+                      else VALUES["reason"][c])  # fmt: skip
+
+
+def _needs_in_chinese(text: str) -> str:
+    need = VALUES["need"]
+    return ";".join(need.get(k, k) for k in text.split(";")) if text else text
+
+
+def _translate(column: pd.Series, words: Mapping[str, str]) -> pd.Series:
+    return column.map(lambda x: words.get(x, x) if isinstance(x, str) else x)
+
+
+# ---------------------------------------------------------------- writing
+_NUMBER_FORMATS = {
+    "0.00": {"distance_km", "fit", "mean_distance_km", "p90_distance_km", "need_fit",
+             "tag_bonus", "preference", "distance_penalty"},
+    "0.0%": {"paired_share"},
+}  # fmt: skip
+
+
+def write(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], lang: Lang) -> Path:
+    """Write the ledger's sheets: ``.xlsx`` gets every sheet (frozen, filterable headers,
+    column widths fitted to the text, numbers rounded for reading only); ``.csv`` (UTF-8
+    with BOM, so Excel shows Chinese) and ``.parquet`` get the ledger table."""
+    from pairmatch.io import _format_of, write_table
+
+    path = Path(path)
+    if _format_of(str(path)) != "excel":
+        return write_table(next(iter(tables.values())), path)
+    formats = {header(c, lang): fmt for fmt, cols in _NUMBER_FORMATS.items() for c in cols}
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, table in tables.items():
+            table.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            if len(table.columns):
+                sheet.auto_filter.ref = sheet.dimensions
+            for i, col in enumerate(table.columns, start=1):
+                letter = sheet.cell(row=1, column=i).column_letter
+                sheet.column_dimensions[letter].width = _width(col, table[col])
+                if col in formats:
+                    for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                        cell.number_format = formats[col]
+    return path
+
+
+def _width(name: str, column: pd.Series, sample: int = 2000, most: int = 60) -> float:
+    """A column width that shows the header and nearly every value (the 95th percentile of
+    a sample), counting a Chinese character as two."""
+    values = column.iloc[:sample]
+    if values.dtype.kind == "f":
+        values = values.round(2)
+    texts = values.astype(object).where(values.notna(), "").map(str)
+    widths = [_display_width(t) for t in texts] or [0]
+    return float(min(most, max(_display_width(name) + 2, np.percentile(widths, 95) + 2)))
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
