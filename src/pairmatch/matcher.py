@@ -685,6 +685,12 @@ class Matcher:
         m._history = history
         return m
 
+    def _repr_html_(self) -> str:
+        """The notebook view: headline figures, then the first rows (ids only)."""
+        from pairmatch.display import matcher_html
+
+        return matcher_html(self)
+
     def __repr__(self) -> str:
         return (
             f"Matcher(children={len(self.children)}, volunteers={len(self.volunteers)}, "

@@ -187,6 +187,12 @@ class PartitionedResult:
         children, volunteers = self._inputs[key]
         return match(children, volunteers, self.policy, **self._options)
 
+    def _repr_html_(self) -> str:
+        """The notebook view: headline figures, then the first rows (ids only)."""
+        from pairmatch.display import partitioned_html
+
+        return partitioned_html(self)
+
     def __repr__(self) -> str:
         return (
             f"PartitionedResult(parts={len(self.parts)}, status={self.status.value}, "

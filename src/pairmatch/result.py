@@ -677,6 +677,12 @@ class MatchResult:
         """(children registered, solver name), for the short repr."""
         return len(self.registry.children), self.solution.solver
 
+    def _repr_html_(self) -> str:
+        """The notebook view: headline figures, then the first rows (ids only)."""
+        from pairmatch.display import result_html
+
+        return result_html(self)
+
     def __repr__(self) -> str:
         n, solver = self._headcount
         return (

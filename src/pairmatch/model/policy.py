@@ -149,6 +149,12 @@ class Policy(BaseModel):
     max_leads: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
     """Most children one volunteer may lead (None: only her capacity limits it)."""
 
+    def _repr_html_(self) -> str:
+        """The notebook view: every setting, its value and meaning; changes in bold."""
+        from pairmatch.display import policy_html
+
+        return policy_html(self)
+
     @field_validator("need_weights")
     @classmethod
     def _known_needs(cls, weights: dict[str, float]) -> dict[str, float]:
