@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import ChildCategory
+from pairmatch.progress import current
 from pairmatch.registry import CATEGORIES, EARTH_RADIUS_KM, Registry
 
 __all__ = [
@@ -106,6 +107,10 @@ def _lower_bound(child, volunteer, c, v):
     return out
 
 
+#: Children per block of the candidate search when a progress bar is shown.
+PROGRESS_BLOCK = 20_000
+
+
 def _pairs_within(
     registry: Registry, child_ok: np.ndarray, vol_ok: np.ndarray, radius_km: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -115,13 +120,28 @@ def _pairs_within(
     vi = np.flatnonzero(vol_ok)
     if len(ci) == 0 or len(vi) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
-    tree_c = cKDTree(registry.child_xyz[ci])
     tree_v = cKDTree(registry.volunteer_xyz[vi])
     # a hair wider than the radius so that no boundary pair is lost to rounding; the exact
     # distance filter that follows decides
     chord = float(chord_for_km(radius_km)) * (1 + 1e-9) + 1e-12
-    hits = tree_c.sparse_distance_matrix(tree_v, chord, output_type="ndarray")
-    c, v = ci[hits["i"]], vi[hits["j"]]
+    reporter = current()
+    if reporter is None or ci.size <= PROGRESS_BLOCK:
+        tree_c = cKDTree(registry.child_xyz[ci])
+        hits = tree_c.sparse_distance_matrix(tree_v, chord, output_type="ndarray")
+        c, v = ci[hits["i"]], vi[hits["j"]]
+    else:  # the same pairs, found block by block so that a bar can show the way
+        bar = reporter.steps("candidate pairs", ci.size, unit="child")
+        cs, vs = [], []
+        for lo in range(0, ci.size, PROGRESS_BLOCK):
+            block = ci[lo : lo + PROGRESS_BLOCK]
+            hits = cKDTree(registry.child_xyz[block]).sparse_distance_matrix(
+                tree_v, chord, output_type="ndarray"
+            )
+            cs.append(block[hits["i"]])
+            vs.append(vi[hits["j"]])
+            bar.update(block.size)
+        bar.close()
+        c, v = np.concatenate(cs), np.concatenate(vs)
     # one formula for every distance, so that pairs found here and by candidates_near agree
     # to the last bit
     return c, v, great_circle_km(registry.child_xyz[c], registry.volunteer_xyz[v])

@@ -16,6 +16,7 @@ from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import NEEDS
 from pairmatch.problem import Problem
+from pairmatch.progress import Reporter, reporting
 from pairmatch.registry import Registry
 from pairmatch.result import MatchResult
 from pairmatch.solvers import solve
@@ -40,6 +41,7 @@ def match(
     workers: int | None = None,
     seed: int = 0,
     deterministic: bool = True,
+    progress: bool = False,
 ) -> MatchResult:
     """Pair volunteers with children: every child who can be paired is, the neediest first,
     and among those pairings the one with the best total fit.
@@ -66,6 +68,10 @@ def match(
         ``"cpsat"``.
     time_limit, workers, seed, deterministic:
         Search options (see :class:`pairmatch.Options`).
+    progress:
+        Show progress bars (stages, the candidate search on large registers, the search's
+        best pairing and bound as they improve); silent by default. In Jupyter the bars are
+        widgets when ipywidgets is installed.
 
     Returns
     -------
@@ -81,9 +87,29 @@ def match(
     >>> len(result.pairs) + len(result.unmatched) == len(children)
     True
     """
+    with reporting(progress, "pairmatch.match", stages=4) as reporter:
+        return _match(
+            children, volunteers, policy, forbidden, locked, keep, reporter,
+            solver=solver, time_limit=time_limit, workers=workers, seed=seed,
+            deterministic=deterministic,
+        )  # fmt: skip
+
+
+def _match(
+    children: Source,
+    volunteers: Source,
+    policy: Policy | None,
+    forbidden: Any,
+    locked: Any,
+    keep: Any,
+    reporter: Reporter | None,
+    **options: Any,
+) -> MatchResult:
     policy = policy if policy is not None else Policy()
     timings: dict[str, float] = {}
     t = time.perf_counter()
+    if reporter is not None:
+        reporter.stage("reading registers")
     child_table, volunteer_table = _all_or_nothing(
         lambda: read_children(children), lambda: read_volunteers(volunteers)
     )
@@ -96,28 +122,24 @@ def match(
     timings["validate"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    if reporter is not None:
+        reporter.stage("candidate pairs")
     candidates = find_candidates(registry, policy, banned)
     prio = priorities(registry, policy)
     timings["candidates"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    if reporter is not None:
+        reporter.stage("building the model")
     problem, preferred, conflicts = build_problem(
         registry, policy, candidates, prio, fixed=fixed, banned=banned, kept=kept
     )
     timings["build"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    if conflicts:
-        solution = infeasible(problem, conflicts)
-    else:
-        solution = solve(
-            problem,
-            solver,
-            time_limit=time_limit,
-            workers=workers,
-            seed=seed,
-            deterministic=deterministic,
-        )
+    if reporter is not None:
+        reporter.stage("solving")
+    solution = infeasible(problem, conflicts) if conflicts else solve(problem, **options)
     timings["solve"] = time.perf_counter() - t
     banned_ids = frozenset(
         zip(registry.child_ids[banned[0]], registry.volunteer_ids[banned[1]], strict=True)

@@ -209,7 +209,7 @@ def match_partitioned(
     by: str = "county",
     client: Any = None,
     max_workers: int | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: bool | Callable[[str, int, int], None] = False,
     **options: Any,
 ) -> PartitionedResult:
     """Pair a province part by part, in parallel; the same pairs as :func:`pairmatch.match`
@@ -230,7 +230,9 @@ def match_partitioned(
         Processes of the local pool (default: the CPUs available; 1 solves in this
         process, one part after another).
     progress:
-        Called as ``progress(key, done, total)`` after each part.
+        ``True`` shows a progress bar over the parts (tqdm; a widget in Jupyter), with the
+        part last done and its gap; a callable is called as ``progress(key, done, total)``
+        after each part instead. Silent by default.
     options:
         Passed to :func:`pairmatch.match` for every part (``solver``, ``time_limit``,
         ``seed``, ``forbidden``, ...).
@@ -259,10 +261,19 @@ def match_partitioned(
     inputs = dict(groups)
     total = len(inputs)
     outcomes: list[_Part] = []
+    bar = None
+    if progress is True:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc="pairmatch parts", unit="part")
 
     def done(part: _Part) -> None:
         outcomes.append(part)
-        if progress is not None:
+        if bar is not None:
+            gap = abs(part.bound - part.objective) / max(1.0, abs(part.objective))
+            bar.set_postfix(part=part.key, children=part.children, gap=f"{gap:.3g}", refresh=False)
+            bar.update(1)
+        elif callable(progress):
             progress(part.key, len(outcomes), total)
 
     if client is not None:
@@ -291,6 +302,8 @@ def match_partitioned(
                 ]
                 for future in futures:
                     done(future.result())
+    if bar is not None:
+        bar.close()
     return _combine(outcomes, policy, inputs, options)
 
 

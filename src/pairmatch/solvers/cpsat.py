@@ -17,12 +17,14 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
+from pairmatch.progress import current
 from pairmatch.solvers.base import Backend, CoreResult, Options, Status
 
 __all__ = ["CpSatBackend"]
@@ -131,7 +133,9 @@ def _search(
     if bool(np.any(prio[~p.must_pair[child]] > 0)):
         model.maximize(level1)
         solver = _solver(options, time_limit)
-        status = solver.solve(model)
+        status = watched_solve(
+            solver, model, f"CP-SAT, {kids.size} children: neediest first (priority)"
+        )
         if status == cp_model.INFEASIBLE or (status not in _SOLVED and fallback is None):
             return _no_solution(status)
         if status not in _SOLVED:  # the greedy start obeys every rule
@@ -158,7 +162,9 @@ def _search(
     model.maximize(cp_model.LinearExpr.weighted_sum([*x, *over], [*score.tolist(), *penalty]))
     left = None if deadline is None else max(0.01, deadline - time.perf_counter())
     solver = _solver(options, left)
-    status = solver.solve(model)
+    status = watched_solve(
+        solver, model, f"CP-SAT, {kids.size} children: best fit", lambda v: v * p.score_scale
+    )
     if status == cp_model.INFEASIBLE:
         return _no_solution(status)
     if status not in _SOLVED:  # keep the level-1 optimum found above, else the greedy start
@@ -214,6 +220,32 @@ def _greedy(problem: Problem, edges: np.ndarray) -> np.ndarray:
             room[v] -= int(load[i])
             mask[i] = True
     return mask
+
+
+def watched_solve(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    what: str,
+    shown: Callable[[float], float] = float,
+) -> Any:
+    """``solver.solve(model)``, reporting each better pairing and bound to the progress
+    bar when someone is watching (``shown`` turns model units into what a user reads)."""
+    watching = current()
+    if watching is None:
+        return solver.solve(model)
+    reporter = watching  # (named again, so that the closures below see a Reporter)
+    last = [math.nan]
+
+    def bound(value: float) -> None:
+        reporter.search(last[0], shown(value), what)
+
+    class Watch(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            last[0] = shown(self.objective_value)
+            reporter.search(last[0], shown(self.best_objective_bound), what)
+
+    solver.best_bound_callback = bound
+    return solver.solve(model, Watch())
 
 
 def _solver(

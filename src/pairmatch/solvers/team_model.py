@@ -16,6 +16,7 @@ from scipy.sparse import csr_matrix
 
 from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
+from pairmatch.progress import current
 from pairmatch.solvers import windows
 from pairmatch.solvers.base import CoreResult, Options, Status, level2_value
 from pairmatch.solvers.cpsat import (
@@ -24,6 +25,7 @@ from pairmatch.solvers.cpsat import (
     _integer_bound,
     _overload_terms,
     _solver,
+    watched_solve,
 )
 from pairmatch.solvers.flow import FlowBackend
 from pairmatch.solvers.lagrange import SECONDS_PER_EDGE, price_teams
@@ -493,6 +495,7 @@ def _search_teams(
     n_e = edges.size
     xi = [built.new() for _ in range(n_e)]
     child = p.child[edges]
+    kids = len(np.unique(child))
     single = t.size_max[child] == 1
     li = [xi[i] if single[i] else built.new() for i in range(n_e)]
     paired = {}
@@ -612,7 +615,9 @@ def _search_teams(
         if best1 is None:
             solver = _solver(options, left(), strong_lp=True)
             model.maximize(level1)
-            status = solver.solve(model)
+            status = watched_solve(
+                solver, model, f"CP-SAT teams, {kids} children: neediest first (priority)"
+            )
             if status in _BROKEN:
                 return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
             if status in _SOLVED:
@@ -637,7 +642,12 @@ def _search_teams(
     terms = [var[j] for j, _ in level2] + over + x
     coefs = [weight * v for _, v in level2] + [weight * v for v in penalty] + [-1] * n_e
     model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
-    status = solver.solve(model)
+    status = watched_solve(
+        solver,
+        model,
+        f"CP-SAT teams, {kids} children: best fit",
+        lambda value: (value + n_e) / weight * p.score_scale,
+    )
     if status in _BROKEN:
         return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
     if status in _SOLVED:
@@ -661,6 +671,14 @@ def _level1(problem: Problem, edges: np.ndarray, members: np.ndarray) -> int:
 def _rank(problem: Problem, edges: np.ndarray, pick: tuple[np.ndarray, np.ndarray]) -> tuple:
     chosen = edges[pick[0]]
     return (_level1(problem, edges, pick[0]), level2_value(problem, chosen), -chosen.size)
+
+
+def _report(problem: Problem, fit: int, bound: int) -> None:
+    """Show the pairing's fit and its bound on the progress bar, if someone watches."""
+    reporter = current()
+    if reporter is not None:
+        scale = problem.score_scale
+        reporter.search(fit * scale, bound * scale, "teams: pricing and windows")
 
 
 def _best_found(
@@ -692,12 +710,14 @@ def _best_found(
         pricing = price_teams(problem, edges, value[0], value[1], share * budget)
         if pricing is not None:
             s_bound = min(s_bound, pricing.bound)
+            _report(problem, value[1], s_bound)
             if improvable and s_bound > value[1]:
                 assert end is not None
                 better = windows.improve(problem, edges, members, leads, pricing, end - 0.5)
                 if better is not None and _rank(problem, edges, better) > value:
                     members, leads = better
                     value = _rank(problem, edges, better)
+                    _report(problem, value[1], s_bound)
                 # the windows may end early: the time left tightens the bound further, from
                 # the prices reached (both bounds hold: the optimum reaches either floor)
                 budget = end - time.perf_counter() - 0.5
@@ -705,6 +725,7 @@ def _best_found(
                     again = price_teams(problem, edges, value[0], value[1], budget, pricing)
                     if again is not None:
                         s_bound = min(s_bound, again.bound)
+                        _report(problem, value[1], s_bound)
     # a bound below the value found would be wrong: keep both proofs consistent
     p_bound = max(p_bound, value[0])
     s_bound = max(s_bound, value[1]) if p_bound == value[0] else s_bound
