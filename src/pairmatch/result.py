@@ -652,11 +652,11 @@ class MatchResult:
         if len(counts):
             lines.append("unmatched by reason:")
             lines += [f"  {reason:<32} {k:>7,}" for reason, k in counts.items()]
-        dist = self.pairs["distance_km"]
+        dist = self.pairs.loc[self.pairs["role"] == "lead", "distance_km"]
         if len(dist):
             lines.append(
-                f"distance km: mean {dist.mean():.2f}, 90th percentile {dist.quantile(0.9):.2f}, "
-                f"max {dist.max():.2f}"
+                f"distance km (to the lead): mean {dist.mean():.2f}, "
+                f"90th percentile {dist.quantile(0.9):.2f}, max {dist.max():.2f}"
             )
         if self.stability_bonus or self.fairness_penalty:
             lines.append(
