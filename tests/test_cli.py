@@ -121,3 +121,39 @@ def test_policy_file_with_teams_and_a_flag_that_overrides_it(tmp_path, capsys) -
     policy.write_text('{"team_size": [3, 1]}', encoding="utf-8")
     assert main(["demo", "--children", "50", "--policy", str(policy)]) == EXIT_INPUT
     assert "larger" in capsys.readouterr().err
+
+
+def test_demo_in_chinese(tmp_path, capsys) -> None:
+    out = tmp_path / "台账.xlsx"
+    assert main(["demo", "--children", "150", "--lang", "zh", "-o", str(out)]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "结对结果" in printed and "已结对" in printed and "结对台账已写入" in printed
+    assert "留守儿童" in printed  # the category table, in Chinese
+    book = pd.read_excel(out, sheet_name=None)
+    assert next(iter(book)) == "结对台账" and len(book["结对台账"]) == 150
+    assert "未结对原因" in book["结对台账"].columns
+
+
+def test_pseudonymised_ledger_needs_a_key(tmp_path, capsys, monkeypatch) -> None:
+    out = tmp_path / "up.csv"
+    monkeypatch.delenv("PAIRMATCH_PSEUDONYM_KEY", raising=False)
+    assert main(["demo", "--children", "80", "--pseudonymise", "-o", str(out)]) == EXIT_INPUT
+    assert "PAIRMATCH_PSEUDONYM_KEY" in capsys.readouterr().err
+    assert not out.exists()  # refused before any work, nothing half written
+    monkeypatch.setenv("PAIRMATCH_PSEUDONYM_KEY", "a county office's secret key")
+    assert main(["demo", "--children", "80", "--pseudonymise", "-o", str(out)]) == EXIT_OK
+    ledger = pd.read_csv(out, dtype=str)
+    assert ledger["child_id"].str.fullmatch(r"C[0-9a-f]{16}").all()
+    assert "name" not in ledger.columns
+
+
+def test_every_command_documents_its_exit_codes() -> None:
+    for command in (["--help"], ["demo", "--help"], ["match", "--help"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "pairmatch.cli", *command],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "exit codes:" in done.stdout
+        assert "--lang" in done.stdout or command == ["--help"]

@@ -41,6 +41,7 @@ __all__ = [
     "SHEETS",
     "ledger_tables",
     "pseudonyms",
+    "secret_key",
     "summarise",
     "write",
 ]
@@ -111,7 +112,7 @@ def pseudonyms(
     """
     if kind not in ("child", "volunteer"):
         raise ValueError(f"kind must be 'child' or 'volunteer', not {kind!r}")
-    secret = _key(key)
+    secret = secret_key(key)
     prefix, tag = kind[0].upper(), f"{kind}\x00".encode()
     return np.array(
         [
@@ -129,7 +130,9 @@ def _digest(secret: bytes, message: bytes) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:16]
 
 
-def _key(key: str | bytes | None) -> bytes:
+def secret_key(key: str | bytes | None = None) -> bytes:
+    """The pseudonymisation key: ``key``, else the environment variable
+    ``PAIRMATCH_PSEUDONYM_KEY``; a clear error when there is none or it is too short."""
     if key is None:
         key = os.environ.get(KEY_VARIABLE)
     if key is None:
