@@ -58,7 +58,7 @@ def match(
         those columns.
     locked:
         Pairs that must be made (e.g. pairs that already work). A locked pair that breaks a
-        hard rule, or locks beyond a volunteer's capacity, make the result ``INFEASIBLE``
+        hard rule, or locks beyond a volunteer's capacity, makes the result ``INFEASIBLE``
         with the reasons in ``result.reasons``.
     keep:
         Existing pairs worth ``policy.switching_cost`` fit points each if kept (stability

@@ -88,6 +88,33 @@ def _folium() -> Any:
     return folium
 
 
+def _show_in_notebooks() -> None:
+    """In IPython, make our figures display themselves as PNG, as pyplot's would: unless
+    the user already chose a format for figures (``%matplotlib inline``, retina, svg),
+    register IPython's own figure printer for them."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    formatters = shell.display_formatter.formatters
+    for kind in ("image/png", "image/svg+xml", "image/jpeg", "application/pdf"):
+        try:
+            formatters[kind].lookup_by_type(Figure)
+            return  # a format is chosen already
+        except KeyError:
+            pass
+    from IPython.core.pylabtools import select_figure_formats
+
+    select_figure_formats(shell, {"png"})
+
+
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     """``ax`` and the figure it is on, or a new figure with one axes."""
     if ax is not None:
@@ -96,6 +123,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     _need_matplotlib()
     from matplotlib.figure import Figure
 
+    _show_in_notebooks()
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
 

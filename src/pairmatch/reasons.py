@@ -70,6 +70,10 @@ class Held:
 
 
 class Reason(StrEnum):
+    """Why a child is not paired: the codes of ``result.unmatched["reason"]``, one per
+    child, described in :mod:`pairmatch.reasons` (Chinese words in
+    :data:`pairmatch.labels.VALUES`)."""
+
     PROBLEM_INFEASIBLE = "problem_infeasible"
     NOT_SOLVED = "not_solved"
     NO_CONSENT = "no_consent"

@@ -334,12 +334,25 @@ def _solve_components(
         members.append(outcome.chosen)
         leads.append(outcome.chosen if outcome.lead is None else outcome.lead)
     status = _combine(statuses)
+    notes = _counted(notes)
     none = np.empty(0, np.int64)
     if status in (Status.INFEASIBLE, Status.UNKNOWN):
         return CoreResult(none, status, p_bound, s_bound, tuple(notes), count, none, stats)
     chosen = np.sort(np.concatenate(members)) if members else none
     lead = np.sort(np.concatenate(leads)) if leads else none
     return CoreResult(chosen, status, p_bound, s_bound, tuple(notes), count, lead, stats)
+
+
+def _counted(notes: list[str]) -> list[str]:
+    """Each note once, in first-seen order, with how many components gave it.
+
+    >>> _counted(["a", "b", "a"])
+    ['a (in 2 parts of the problem)', 'b']
+    """
+    counts: dict[str, int] = {}
+    for note in notes:
+        counts[note] = counts.get(note, 0) + 1
+    return [n if k == 1 else f"{n} (in {k} parts of the problem)" for n, k in counts.items()]
 
 
 def _plain_component(
