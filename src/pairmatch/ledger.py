@@ -34,6 +34,7 @@ from pairmatch.labels import POLICY_LABELS, VALUES, Lang, header
 from pairmatch.model.policy import Policy
 from pairmatch.model.records import SENSITIVE_COLUMNS
 from pairmatch.reasons import Reason
+from pairmatch.schema import conform
 
 __all__ = [
     "CORE_COLUMNS",
@@ -202,7 +203,7 @@ def summarise(
         out = pd.concat([out, pd.DataFrame([row])[out.columns]], ignore_index=True)
     # reasons that explain nobody are left out
     unused = [c for c in reasons if not out[c].any()]
-    return out.drop(columns=unused)
+    return conform(out.drop(columns=unused), "summary")
 
 
 # ---------------------------------------------------------------- the sheets

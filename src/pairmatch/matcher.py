@@ -35,6 +35,7 @@ from pairmatch.model.policy import Policy
 from pairmatch.registry import Registry
 from pairmatch.rematch import carry_candidates
 from pairmatch.result import MatchResult
+from pairmatch.schema import conform
 from pairmatch.solvers import solve
 from pairmatch.solvers.base import Solution, Status, level2_value
 from pairmatch.solvers.repair import FlowRepair
@@ -166,13 +167,13 @@ class Matcher:
         """Every pair ever made: ``child_id``, ``volunteer_id``, ``role``, ``status`` (see
         :data:`PAIR_STATUSES`), ``start``, ``end`` (NaT while current) and ``end_reason``.
         Rows are only ever added; a current row only ever gets accepted or ended."""
-        return self._history.copy()
+        return conform(self._history, "history")
 
     @property
     def active(self) -> pd.DataFrame:
         """The current pairs, proposed or active (rows of :attr:`history` without an
         end)."""
-        return self._history[self._history["end"].isna()].reset_index(drop=True)
+        return conform(self._history[self._history["end"].isna()].reset_index(drop=True), "history")
 
     def events(self, since: Any, until: Any) -> pd.DataFrame:
         """Pairs started or ended in ``[since, until)``, one row per event (``event``:
@@ -191,7 +192,8 @@ class Matcher:
         )
         out = pd.concat([started, ended], ignore_index=True)
         cols = ["at", "event", "child_id", "volunteer_id", "role", "reason", "county", "township"]
-        return out[cols].sort_values(["at", "child_id", "volunteer_id"]).reset_index(drop=True)
+        out = out[cols].sort_values(["at", "child_id", "volunteer_id"]).reset_index(drop=True)
+        return conform(out, "events")
 
     def respond(
         self,
@@ -871,7 +873,7 @@ def _diff(
     ended, or reassigned (the child lost this volunteer and got another in the same step,
     or got this volunteer in place of another). A team member who leaves while the rest of
     the team stays has ended. ``pairs``: the pairs after the step; ``fresh``: its rows that
-    are new or changed role. Text columns are objects, as in the history."""
+    are new or changed role. Text columns are str, as in the history."""
     cid = pairs["child_id"].to_numpy(object)
     vid = pairs["volunteer_id"].to_numpy(object)
     change = np.full(cid.size, "kept", object)
@@ -908,8 +910,9 @@ def _diff(
         columns = [np.array(col, object) for col in zip(*both, strict=True)] if both else [
             np.empty(0, object)] * 4  # fmt: skip
     names = ("child_id", "volunteer_id", "change", "reason")
-    return pd.DataFrame(
-        {n: pd.Series(c, dtype=object) for n, c in zip(names, columns, strict=True)}
+    return conform(
+        pd.DataFrame({n: pd.Series(c, dtype=object) for n, c in zip(names, columns, strict=True)}),
+        "diff",
     )
 
 

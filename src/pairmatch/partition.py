@@ -32,6 +32,7 @@ from pairmatch.model.policy import Policy
 from pairmatch.problem import Problem
 from pairmatch.registry import Registry
 from pairmatch.result import MatchResult
+from pairmatch.schema import conform, empty
 from pairmatch.solvers.base import Status
 
 __all__ = ["PartitionedResult", "match_partitioned"]
@@ -397,22 +398,22 @@ def _combine(
     ]
     columns = ["part", "children", "volunteers", "edges", "status", "objective", "bound",
                "gap", "priority_paired", "priority_bound", "paired", "seconds"]  # fmt: skip
-    parts = pd.DataFrame(rows, columns=columns)
+    parts = conform(pd.DataFrame(rows, columns=columns), "parts")
 
-    def together(tables: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:
+    def together(tables: list[pd.DataFrame], kind: str, order: list[str]) -> pd.DataFrame:
         frames = [t for t in tables if len(t)]
         if not frames:
-            return tables[0].iloc[0:0] if tables else pd.DataFrame()
+            return conform(tables[0].iloc[0:0], kind) if tables else empty(kind)
         out = pd.concat(frames, ignore_index=True)
-        return out.sort_values(order, kind="stable").reset_index(drop=True)
+        return conform(out.sort_values(order, kind="stable").reset_index(drop=True), kind)
 
     return PartitionedResult(
         policy=policy,
         parts=parts,
-        pairs=together([p.pairs for p in outcomes], ["child_id", "volunteer_id"]),
-        unmatched=together([p.unmatched for p in outcomes], ["child_id"]),
+        pairs=together([p.pairs for p in outcomes], "pairs", ["child_id", "volunteer_id"]),
+        unmatched=together([p.unmatched for p in outcomes], "unmatched", ["child_id"]),
         reasons=tuple(r for p in outcomes for r in p.reasons),
-        _ledger=together([p.ledger for p in outcomes], ["child_id"]),
+        _ledger=together([p.ledger for p in outcomes], "ledger", ["child_id"]),
         _inputs=inputs,
         _options=options,
     )

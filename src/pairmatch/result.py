@@ -20,6 +20,7 @@ from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_
 from pairmatch.model.vocab import NEEDS
 from pairmatch.reasons import Held, unmatched_reasons
 from pairmatch.registry import Registry
+from pairmatch.schema import conform
 from pairmatch.solvers.base import Solution, Status
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ class MatchResult:
         cand, reg, pol = self.candidates, self.registry, self.policy
         c, v = cand.child[e], cand.volunteer[e]
         locked = np.isin(e, self.solution.problem.locked)
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "child_id": reg.child_ids[c],
                 "volunteer_id": reg.volunteer_ids[v],
@@ -234,6 +235,7 @@ class MatchResult:
                 "volunteer_township": reg.volunteers["township"].to_numpy(object)[v],
             }
         )
+        return conform(table, "pairs")
 
     @cached_property
     def _unmatched_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -283,7 +285,7 @@ class MatchResult:
         ``township``."""
         rows, reason, detail = self._unmatched_arrays
         reg = self.registry
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "child_id": reg.child_ids[rows],
                 "reason": reason,
@@ -293,6 +295,7 @@ class MatchResult:
                 "township": reg.children["township"].to_numpy(object)[rows],
             }
         )
+        return conform(table, "unmatched")
 
     def ledger(self, personal: bool = True) -> pd.DataFrame:
         """The pairing ledger (结对台账): one row per child, paired or not, nothing left out.
@@ -362,7 +365,7 @@ class MatchResult:
             values[c] = vt[col].to_numpy(object)[v]
             out[name] = values
             taken.add(name)
-        return out
+        return conform(out, "ledger")
 
     def summary(self, by: str | list[str] = ("county", "township")) -> pd.DataFrame:  # type: ignore[assignment]
         """Counts per jurisdiction: children, paired, unmatched, share paired, children with

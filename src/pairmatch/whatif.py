@@ -25,6 +25,7 @@ from pairmatch.candidates import chord_for_km, fit_parts
 from pairmatch.model.vocab import NEEDS
 from pairmatch.problem import Problem
 from pairmatch.reasons import Reason
+from pairmatch.schema import conform
 from pairmatch.solvers import solve
 from pairmatch.solvers.base import level2_value
 from pairmatch.solvers.cpsat import _groups
@@ -119,7 +120,7 @@ def alternatives(
         ascending=[False, False, False, True],
         kind="stable",
     )
-    return out.head(k).reset_index(drop=True)
+    return conform(out.head(k).reset_index(drop=True), "alternatives")
 
 
 def shortfall(
