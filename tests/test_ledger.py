@@ -3,6 +3,7 @@ add up, pseudonyms that are stable, keyed and leak nothing."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import numpy as np
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pairmatch as pm
-from pairmatch.labels import HEADERS, POLICY_LABELS, VALUES, header
+from pairmatch.labels import HEADERS, POLICY_LABELS, VALUES, detail_in_chinese, header
 from pairmatch.ledger import CORE_COLUMNS, KEY_VARIABLE, pseudonyms, summarise
 
 KEY = "county office secret, 2026"
@@ -195,3 +196,59 @@ def test_province_ledger(tmp_path) -> None:
 def test_unknown_language(team_result) -> None:
     with pytest.raises(ValueError, match="unknown language"):
         team_result.ledger_tables(lang="fr")  # type: ignore[arg-type]
+
+
+#: One detail of every form reasons.py writes (kept in step with it by the test below,
+#: which translates the details of real results too).
+DETAILS = [
+    "the hard rules contradict each other; see the result's reasons",
+    "the time limit ended the search before any valid pairing was found",
+    "the guardian has not consented to pairing",
+    "no eligible, active volunteer with capacity in the county",
+    "no eligible, active volunteer with capacity",
+    "nearest eligible volunteer is 12.3 km away; limit 10 km",
+    "nearest eligible volunteer is 3.0 km away, beyond her own travel limit",
+    "all 3 volunteers in reach are forbidden pairs",
+    "no volunteer in reach has the skill to cover study and safety",
+    "no single volunteer in reach covers study, life, and the team may have one member",
+    "covering study, life, safety takes 3 volunteers in reach; the team may have 2",
+    "all 4 volunteers in reach are full; 2 of them hold locked pairs",
+    "all 4 volunteers in reach are at capacity, holding 1 child",
+    "all 4 volunteers in reach are at capacity, holding 5 children: 2 of greater priority, "
+    "1 of equal priority whose pairing gives a better total fit, 2 of lower priority, whose "
+    "pairs the other rules keep",
+    "the volunteers in reach who cover psychological are at capacity or lead as many "
+    "children as allowed, holding 2 children (the time limit stopped the search before "
+    "ranking them)",
+    "the volunteers in reach with room left cannot form a valid team for this child "
+    "(team size, coverage or lead cap); the rest of their capacity went to children ranked "
+    "higher",
+    "a volunteer in reach had room; the search stopped before proving the best",
+]
+
+
+def _english_left(text: str) -> bool:
+    return bool(re.search(r"[A-Za-z]", text))
+
+
+def test_every_detail_reads_in_chinese(team_result) -> None:
+    for text in DETAILS:
+        assert not _english_left(detail_in_chinese(text)), text
+    assert detail_in_chinese("something new") == "something new"  # unknown: left as it is
+    children, volunteers = pm.synth.county(300, seed=6)
+    first = children["id"].iat[0]
+    results = [
+        team_result,
+        pm.match(children, volunteers, pm.Policy(max_distance_km=0.5)),
+        pm.match(children, volunteers, pm.Policy(max_distance_km=5, max_leads=1)),
+        pm.match(
+            children, volunteers, pm.Policy(max_distance_km=3),
+            forbidden=[(first, v) for v in volunteers["id"]],
+        ),
+        pm.match(children, volunteers, TEAMS, solver="cpsat", time_limit=0.5),
+    ]  # fmt: skip
+    for result in results:
+        for text in result.unmatched["detail"]:
+            assert not _english_left(detail_in_chinese(text)), text
+    ledger = team_result.ledger_tables(lang="zh")["结对台账"]
+    assert not ledger["详情"].dropna().map(_english_left).any()

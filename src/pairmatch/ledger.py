@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pairmatch.labels import POLICY_LABELS, VALUES, Lang, header
+from pairmatch.labels import POLICY_LABELS, VALUES, Lang, detail_in_chinese, header
 from pairmatch.model.policy import Policy
 from pairmatch.model.records import SENSITIVE_COLUMNS
 from pairmatch.reasons import Reason
@@ -292,6 +292,8 @@ def _in_words(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
             out[col] = _translate(out[col], VALUES[kind])
         elif col == "covers":
             out[col] = out[col].map(_needs_in_chinese)
+        elif col == "detail":
+            out[col] = out[col].map(lambda t: detail_in_chinese(t) if isinstance(t, str) else t)
         elif out[col].dtype == bool:
             out[col] = _translate(out[col].astype(str), VALUES["bool"])
     return out.rename(columns=lambda c: header(c, "zh") if c not in VALUES["reason"]
