@@ -269,10 +269,10 @@ def detail_in_chinese(text: str) -> str:
         return out
     if not rest.startswith(": "):
         return text
-    words = []
+    ranks: list[str] = []
     for part in re.split(r", (?=\d+ of )", rest[2:]):
-        hit = next(((p, w) for p, w in _RANKS if p.fullmatch(part)), None)
-        if hit is None:
+        form = next((f for pattern, f in _RANKS if pattern.fullmatch(part)), None)
+        if form is None:
             return text
-        words.append(hit[1].format(part.split(" ", 1)[0]))
-    return out + "：" + "，".join(words)
+        ranks.append(form.format(part.split(" ", 1)[0]))
+    return out + "：" + "，".join(ranks)
