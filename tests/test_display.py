@@ -93,3 +93,10 @@ def test_matcher_policy_and_partitioned_views(marked) -> None:
     for text in (before, m._repr_html_(), view, html):
         for secret in SECRETS:
             assert secret not in text
+
+
+def test_policy_repr_is_short_and_says_what_changed() -> None:
+    assert repr(pm.Policy()) == "Policy()"
+    policy = pm.Policy(max_distance_km=5, severe_team_size=(1, 3))
+    assert repr(policy) == "Policy(max_distance_km=5.0, severe_team_size=(1, 3))"
+    assert eval(repr(policy), {"Policy": pm.Policy}) == policy

@@ -43,8 +43,9 @@ whose guardian consented.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -148,6 +149,14 @@ class Policy(BaseModel):
     fraction with a denominator of at most 100, such as 0.5, 0.25 or 1/3."""
     max_leads: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
     """Most children one volunteer may lead (None: only her capacity limits it)."""
+
+    def __repr_args__(self) -> Iterator[tuple[str, Any]]:
+        """Only the settings that differ from the defaults, so that ``repr`` stays short:
+        ``Policy(max_distance_km=5.0)``; ``model_dump()`` has them all."""
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value != field.get_default(call_default_factory=True):
+                yield name, value
 
     def _repr_html_(self) -> str:
         """The notebook view: every setting, its value and meaning; changes in bold."""
