@@ -252,3 +252,15 @@ def test_every_detail_reads_in_chinese(team_result) -> None:
             assert not _english_left(detail_in_chinese(text)), text
     ledger = team_result.ledger_tables(lang="zh")["结对台账"]
     assert not ledger["详情"].dropna().map(_english_left).any()
+
+
+def test_free_text_stays_text(tmp_path) -> None:
+    children, volunteers = pm.synth.county(60, seed=2)
+    notes = ['=HYPERLINK("http://x","y")', "http://example.org", "007", "+1"]
+    children = children.assign(note=[notes[i % 4] for i in range(len(children))])
+    path = pm.match(children, volunteers).to_ledger(tmp_path / "l.xlsx")
+    sheet = openpyxl.load_workbook(path)["ledger"]
+    column = [c.value for c in sheet[1]].index("note") + 1
+    cells = [sheet.cell(row=r, column=column) for r in range(2, 6)]
+    assert [c.value for c in cells] == notes  # as typed: no formula, no link, no number
+    assert all(c.data_type == "s" for c in cells)

@@ -327,20 +327,38 @@ def write(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], lang
     if _format_of(str(path)) != "excel":
         return write_table(next(iter(tables.values())), path)
     formats = {header(c, lang): fmt for fmt, cols in _NUMBER_FORMATS.items() for c in cols}
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    # XlsxWriter directly, a column at a time: 4-5x faster than pandas' to_excel over
+    # openpyxl (a 20k-child county's workbook 17 s -> about 3.5 s), column formats without
+    # a loop over cells; and text stays text: a cell "=..." is never made a formula, nor
+    # "http..." a link (no formula injection through a register's free text)
+    import xlsxwriter
+
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+    book = xlsxwriter.Workbook(str(path), options)
+    try:
+        bold = book.add_format({"bold": True, "bottom": 1})
+        styles = {fmt: book.add_format({"num_format": fmt}) for fmt in _NUMBER_FORMATS}
         for name, table in tables.items():
-            table.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "A2"
+            sheet = book.add_worksheet(name)
+            sheet.write_row(0, 0, [str(c) for c in table.columns], bold)
+            sheet.freeze_panes(1, 0)
             if len(table.columns):
-                sheet.auto_filter.ref = sheet.dimensions
-            for i, col in enumerate(table.columns, start=1):
-                letter = sheet.cell(row=1, column=i).column_letter
-                sheet.column_dimensions[letter].width = _width(col, table[col])
-                if col in formats:
-                    for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
-                        cell.number_format = formats[col]
+                sheet.autofilter(0, 0, len(table), len(table.columns) - 1)
+            for i, col in enumerate(table.columns):
+                style = styles[formats[col]] if col in formats else None
+                sheet.set_column(i, i, _width(col, table[col]), style)
+                sheet.write_column(1, i, _cells(table[col]))
+    finally:
+        book.close()
     return path
+
+
+def _cells(column: pd.Series) -> list[Any]:
+    """A column's values as Python objects for a worksheet, missing ones as None (blank)."""
+    if column.dtype.kind in "iub":
+        return column.tolist()
+    values = column.astype(object)
+    return values.where(column.notna(), None).tolist()
 
 
 def _width(name: str, column: pd.Series, sample: int = 2000, most: int = 60) -> float:
