@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
+import pairmatch as pm
 from pairmatch.cli import EXIT_INPUT, EXIT_NO_PAIRING, EXIT_OK, main
 
 
@@ -157,3 +158,21 @@ def test_every_command_documents_its_exit_codes() -> None:
         )
         assert "exit codes:" in done.stdout
         assert "--lang" in done.stdout or command == ["--help"]
+
+
+def test_ids_with_markup_and_withheld_notes(tmp_path, capsys, monkeypatch) -> None:
+    children, volunteers = pm.synth.county(60, seed=2)
+    children.loc[0, "id"] = "C[/]1"  # rich markup in an id must print as text
+    children.to_csv(tmp_path / "c.csv", index=False)
+    volunteers.to_csv(tmp_path / "v.csv", index=False)
+    locked = pd.DataFrame({"child_id": ["C[/]1", "C[/]1"], "volunteer_id": volunteers["id"][:2]})
+    locked.to_csv(tmp_path / "locked.csv", index=False)
+    args = ["match", str(tmp_path / "c.csv"), str(tmp_path / "v.csv"),
+            "--locked", str(tmp_path / "locked.csv"), "-o", str(tmp_path / "l.xlsx")]  # fmt: skip
+    assert main(args) == EXIT_NO_PAIRING  # two locked pairs for one child
+    assert "C[/]1" in capsys.readouterr().out  # the note names it, as typed
+    monkeypatch.setenv("PAIRMATCH_PSEUDONYM_KEY", "a county office's secret key")
+    assert main([*args, "--pseudonymise"]) == EXIT_NO_PAIRING
+    printed = capsys.readouterr().out
+    assert "C[/]1" not in printed and "withheld" in printed
+    assert (tmp_path / "l.xlsx").exists()

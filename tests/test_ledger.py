@@ -3,6 +3,7 @@ add up, pseudonyms that are stable, keyed and leak nothing."""
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 
@@ -264,3 +265,13 @@ def test_free_text_stays_text(tmp_path) -> None:
     cells = [sheet.cell(row=r, column=column) for r in range(2, 6)]
     assert [c.value for c in cells] == notes  # as typed: no formula, no link, no number
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_keys_must_be_text_or_bytes_and_what_is_left_out_is_said(team_result) -> None:
+    with pytest.raises(TypeError, match="text or bytes"):
+        pseudonyms(["C1"], "child", key=20)  # type: ignore[arg-type]
+    lean = team_result.ledger_tables(personal=False)["policy"].set_index("setting")
+    assert {"name", "id_number", "address"} <= set(json.loads(lean.loc["left_out", "value"]))
+    tiny = "nearest eligible volunteer is 0.0 km away; limit 1e-05 km"
+    said = "最近的符合条件的爱心妈妈相距0.0公里，超过服务距离上限1e-05公里"
+    assert detail_in_chinese(tiny) == said

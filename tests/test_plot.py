@@ -5,6 +5,8 @@ still draws, and nothing personal is ever drawn."""
 from __future__ import annotations
 
 import io
+import json
+import re
 import subprocess
 import sys
 
@@ -259,8 +261,25 @@ def test_map_coordinates_are_rounded(results) -> None:
     pytest.importorskip("folium")
     result = results["single"]
     lon = float(result.children["lon"].iat[0])
-    assert f"{round(lon, 3)}, " in result.plot.map(decimals=3).get_root().render()
-    assert f"{lon!r}" not in result.plot.map(decimals=3).get_root().render()
+    page = result.plot.map(decimals=3).get_root().render()
+    assert f"{round(lon, 3)}, " in page
+    # no coordinate of anybody at full precision: not a point, not the map's bounds
+    for table in (result.children, result.volunteers):
+        for col in ("lat", "lon"):
+            exact = [repr(float(x)) for x in table[col]]
+            assert not [x for x in exact if x in page], col
+
+
+def test_map_tooltips_show_ids_as_text(county) -> None:
+    pytest.importorskip("folium")
+    children, volunteers = (t.copy() for t in county)
+    children.loc[0, "id"] = "<img src=x onerror=alert(1)>"
+    result = pm.match(children, volunteers, pm.Policy(max_distance_km=5))
+    page = result.plot.map().get_root().render()
+    # the tooltips' values, as the browser reads them from the page's JSON
+    ids = {json.loads(f'"{x}"') for x in re.findall(r'"child_id": "((?:[^"\\]|\\.)*)"', page)}
+    assert "&lt;img src=x onerror=alert(1)&gt;" in ids
+    assert not [x for x in ids if "<" in x]
 
 
 def test_missing_libraries_say_how_to_install_them(results, monkeypatch) -> None:

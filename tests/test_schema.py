@@ -87,3 +87,27 @@ def test_docs_list_every_column_and_dtype() -> None:
         rows = re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|", section, flags=re.M)
         documented[name] = dict(rows)
     assert documented == {k: dict(v) for k, v in SCHEMAS.items()}
+
+
+def test_alternatives_that_leave_no_valid_pairing() -> None:
+    children, volunteers = pm.synth.county(120, seed=2)
+    volunteers = volunteers.assign(capacity=1)
+    policy = pm.Policy(max_distance_km=5)
+    held = pm.match(children, volunteers, policy).pairs[["child_id", "volunteer_id"]]
+    result = pm.match(children, volunteers, policy, locked=held)  # every volunteer held
+    child = result.unmatched.loc[result.unmatched["reason"] == "locked_out", "child_id"].iat[0]
+    options = result.alternatives(child, k=3)
+    _check(options, "alternatives")
+    assert len(options) and not options["feasible"].any()
+    assert options["priority_change"].isna().all()  # no pairing: no change to tell
+
+
+def test_recruitment_tables(results) -> None:
+    for result in (results["full"], results["apart"], results["nobody"]):
+        table = result.shortfall(by="township", time_limit=20)
+        _check(table, "shortfall", first=1)
+        _check(table.attrs["plan"], "recruitment_plan")
+    children, volunteers = pm.synth.county(200, seed=3)
+    m = pm.Matcher(children, volunteers, pm.Policy(max_distance_km=5))
+    m.solve()
+    _check(m.active_on(pd.Timestamp.now(tz="UTC")), "history")

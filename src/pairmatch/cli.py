@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pairmatch import synth
@@ -178,16 +179,19 @@ def _run(args: argparse.Namespace) -> int:
         result = match(
             args.children, args.volunteers, policy, forbidden=forbidden, locked=locked, **options
         )
-    show(result, console, args.lang)
+    # the ledger first: the work is kept whatever happens to the printing
     args.output.parent.mkdir(parents=True, exist_ok=True)
     path = result.to_ledger(
         args.output, lang=args.lang, personal=not args.no_personal, pseudonymise=args.pseudonymise
     )
-    console.print(f"{_word('ledger written to', args.lang)} {path}")
+    show(result, console, args.lang, ids_hidden=args.pseudonymise)
+    console.print(f"{_word('ledger written to', args.lang)} {escape(str(path))}")
     return EXIT_OK if result.solution.has_solution else EXIT_NO_PAIRING
 
 
-def show(result: MatchResult, console: Console, lang: Lang = "en") -> None:
+def show(
+    result: MatchResult, console: Console, lang: Lang = "en", *, ids_hidden: bool = False
+) -> None:
     """Print a result's headline figures as tables: the pairing, children paired by
     category, and unmatched children by reason (ids and figures only, no personal data)."""
     n = len(result.children)
@@ -245,8 +249,14 @@ def show(result: MatchResult, console: Console, lang: Lang = "en") -> None:
         for code, k in reasons.items():
             why.add_row(value("reason", str(code), lang), f"{k:,}")
         console.print(why)
+    if ids_hidden and result.reasons:
+        # the notes name records (a locked pair's ids): not printed beside a pseudonymised
+        # ledger
+        console.print(f"[yellow]{_word('note', lang)}:[/] {len(result.reasons)} "
+                      f"{_word('notes withheld (they name records)', lang)}")  # fmt: skip
+        return
     for note in result.reasons:
-        console.print(f"[yellow]{_word('note', lang)}:[/] {note}")
+        console.print(f"[yellow]{_word('note', lang)}:[/] {escape(note)}")
 
 
 #: The command's words in Chinese (English is the key itself).
@@ -275,6 +285,7 @@ _ZH = {
     "p90": "90%分位",
     "max": "最大",
     "ledger written to": "结对台账已写入",
+    "notes withheld (they name records)": "条说明未显示（其中含有记录编号）",
 }
 
 

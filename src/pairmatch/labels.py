@@ -174,7 +174,7 @@ def _needs(text: str) -> str:
 
 
 _N = r"(\d+)"
-_KM = r"([\d.]+)"
+_KM = r"([\d.]+(?:e[-+]?\d+)?)"  # as {:g} writes it: 10, 2.5, 1e-05
 _WHAT = (
     (re.compile(rf"all {_N} volunteers in reach"), lambda m: f"服务范围内的{m[1]}名爱心妈妈"),
     (

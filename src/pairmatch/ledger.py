@@ -141,7 +141,12 @@ def secret_key(key: str | bytes | None = None) -> bytes:
             f"pseudonymising needs a secret key: pass key=... or set {KEY_VARIABLE}; use the "
             "same key for every export so that pseudonyms stay the same"
         )
-    secret = key.encode() if isinstance(key, str) else bytes(key)
+    if isinstance(key, str):
+        secret = key.encode()
+    elif isinstance(key, bytes | bytearray | memoryview):
+        secret = bytes(key)
+    else:  # bytes(20) would be twenty zero bytes: a key anybody can guess
+        raise TypeError(f"the pseudonymisation key must be text or bytes, not {type(key).__name__}")
     if len(secret) < _MIN_KEY_BYTES:
         raise ValueError(
             f"the pseudonymisation key has {len(secret)} bytes; use at least {_MIN_KEY_BYTES}, "

@@ -233,7 +233,8 @@ class Matcher:
         """The pairs that were active at a moment (for the ledger reported upward)."""
         t = _utc(when)
         h = self._history
-        return h[(h["start"] <= t) & (h["end"].isna() | (h["end"] > t))].reset_index(drop=True)
+        rows = (h["start"] <= t) & (h["end"].isna() | (h["end"] > t))
+        return conform(h[rows].reset_index(drop=True), "history")
 
     # ------------------------------------------------------------------ solving
     def solve(self, *, at: Any = None) -> MatchResult:

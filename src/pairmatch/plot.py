@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from html import escape
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -177,7 +178,13 @@ def _collection(geometry: list[dict[str, Any]], properties: dict[str, Any]) -> d
     """A GeoJSON FeatureCollection: one feature per geometry, with these columns (and only
     these) as its properties."""
     keys = list(properties)
-    rows = zip(*(np.asarray(v).tolist() for v in properties.values()), strict=True)
+    # folium's tooltips insert property values as HTML: text is escaped here, so an id
+    # such as "<img onerror=...>" shows as text instead of running in a saved map
+    columns = [
+        [escape(x) if isinstance(x, str) else x for x in np.asarray(v).tolist()]
+        for v in properties.values()
+    ]
+    rows = zip(*columns, strict=True)
     features = [
         {
             "type": "Feature",
@@ -451,8 +458,10 @@ class Plotter:
         )
         lat = np.concatenate((g.child_lat, g.volunteer_lat))
         lon = np.concatenate((g.child_lon, g.volunteer_lon))
-        if lat.size:
-            fmap.fit_bounds([[lat.min(), lon.min()], [lat.max(), lon.max()]])
+        if lat.size:  # rounded as the points are: the edges are somebody's home too
+            south, west = round(float(lat.min()), decimals), round(float(lon.min()), decimals)
+            north, east = round(float(lat.max()), decimals), round(float(lon.max()), decimals)
+            fmap.fit_bounds([[south, west], [north, east]])
         fl.LayerControl(collapsed=True).add_to(fmap)
         fmap.get_root().html.add_child(fl.Element(_legend_html(dashed=bool((~g.lead).any()))))
         return fmap

@@ -573,7 +573,7 @@ class MatchResult:
         from pairmatch.ledger import ledger_tables
 
         return ledger_tables(
-            self.ledger(personal=personal and not pseudonymise),
+            self.ledger(personal=True),  # ledger_tables leaves out, and says what it left out
             self.pairs,
             self.unmatched,
             self.policy,

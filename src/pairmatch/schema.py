@@ -20,10 +20,13 @@ from typing import Final
 
 import pandas as pd
 
+from pairmatch.model.vocab import NEEDS
+
 __all__ = ["SCHEMAS", "conform", "empty"]
 
 _T, _F, _I, _B = "str", "float64", "int64", "bool"
 _WHEN = "datetime64[ns, UTC]"
+_NI = "Int64"  # a count that may be missing (pd.NA): an alternative with no valid pairing
 _PLACE = {"province": _T, "city": _T, "county": _T, "township": _T, "village": _T}
 
 #: Each table's own columns and their dtypes, in order; a table may carry more columns
@@ -65,8 +68,16 @@ SCHEMAS: Final = MappingProxyType(
         },
         "alternatives": {
             "volunteer_id": _T, "distance_km": _F, "pair_fit": _F, "feasible": _B,
-            "status": _T, "priority_change": _I, "children_paired_change": _I,
+            "status": _T, "priority_change": _NI, "children_paired_change": _NI,
             "objective_change": _F,
+        },
+        "shortfall": {
+            "skills": _T, "recruits": _I, "children_paired": _I, "priority_gained": _I,
+        },
+        "recruitment_plan": {
+            "site_child_id": _T, **_PLACE, "skills": _T,
+            **{f"skill_{k}": _I for k in NEEDS}, "capacity": _I, "children": _T,
+            "children_paired": _I, "priority_gained": _I,
         },
     }
 )  # fmt: skip

@@ -174,7 +174,8 @@ def shortfall(
             )
             .reset_index()
         )
-    out.attrs["plan"] = plan
+    out = conform(out, "shortfall")
+    out.attrs["plan"] = conform(plan, "recruitment_plan")
     out.attrs["status"] = status
     return out
 
