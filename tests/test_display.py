@@ -87,9 +87,20 @@ def test_matcher_policy_and_partitioned_views(marked) -> None:
     assert set(cells) >= set(pm.Policy.model_fields)
     assert cells["tag_bonus"][0] == "3.00" and "<b>tag_bonus</b>" in view  # changed: bold
     assert "<b>gender_bonus</b>" not in view  # a default: plain
+    assert rows["child_id"][0] == "volunteer_id"  # the first current pairs follow
     parts = pm.match_partitioned(children, volunteers, policy, max_workers=1)
     html = parts._repr_html_()
-    _parse(html)
+    cells = _cells(_parse(html))
+    head = next(r for r in cells if r[0] == "part")
+    assert head == ["part", "children", "volunteers", "status", "gap", "seconds"]
+    named = {r[0] for r in cells}
+    assert set(parts.parts["part"]) <= named  # which part, by its name
+    ledger = parts.ledger()
+    for category, group in ledger.groupby("category"):
+        label = f"{category} ({VALUES['category'][str(category)]})"
+        row = next(r for r in cells if r[0] == label)
+        assert row[2:4] == [f"{len(group):,}", f"{int((group['status'] == 'paired').sum()):,}"]
+    assert parts.pairs["child_id"].iat[0] in named  # the first pairs
     for text in (before, m._repr_html_(), view, html):
         for secret in SECRETS:
             assert secret not in text

@@ -68,10 +68,10 @@ def _status_line(status: str, gap: float, bound: float, objective: float, solver
     )
 
 
-def _by_category(children: pd.DataFrame, paired: np.ndarray, policy: Policy) -> str:
+def _by_category(category: pd.Series, paired: np.ndarray, policy: Policy) -> str:
     """Children and paired by category, the categories ranked first (highest priority) on
     top."""
-    frame = pd.DataFrame({"category": children["category"].astype(str), "paired": paired})
+    frame = pd.DataFrame({"category": category.astype(str).to_numpy(), "paired": paired})
     counts = frame.groupby("category")["paired"].agg(["size", "sum"])
     weight = {str(k): v for k, v in policy.category_priority.items()}
     rows = [
@@ -129,7 +129,7 @@ def result_html(result: MatchResult) -> str:
             result.status.value, result.gap, result.bound, result.objective, result.solution.solver
         ),
         f"<p>{len(result.candidates):,} candidate pairs · solved in {seconds:.2f} s</p>",
-        _by_category(result.children, paired, result.policy),
+        _by_category(result.children["category"], paired, result.policy),
         _unmatched(result.unmatched["reason"]),
         _distances(result.pairs),
         _head(result.pairs, len(result.pairs)),
@@ -140,16 +140,19 @@ def partitioned_html(result: PartitionedResult) -> str:
     """The notebook view of a :class:`~pairmatch.PartitionedResult`."""
     parts = result.parts
     n = len(result._ledger)
-    worst = parts.sort_values("gap", ascending=False).head(HEAD_ROWS) if "gap" in parts else parts
-    columns = [c for c in ("key", "children", "volunteers", "status", "gap", "seconds")
-               if c in parts.columns]  # fmt: skip
+    worst = parts.sort_values(["gap", "part"], ascending=[False, True]).head(HEAD_ROWS)
+    columns = ["part", "children", "volunteers", "status", "gap", "seconds"]
+    ledger = result._ledger
     return _box(
         f"PartitionedResult: {result.n_paired:,} of {n:,} children paired in {len(parts):,} parts",
         _status_line(result.status.value, result.gap, result.bound, result.objective, "by parts"),
+        f"<p>solved in {parts['seconds'].sum():.2f} s of work (all parts)</p>",
+        _by_category(ledger["category"], (ledger["status"] == "paired").to_numpy(), result.policy),
         _unmatched(result.unmatched["reason"]),
         _distances(result.pairs),
         "<p>parts with the largest gap:</p>",
         _table(columns, worst[columns].itertuples(index=False)),
+        _head(result.pairs, len(result.pairs)),
     )
 
 
@@ -177,6 +180,12 @@ def matcher_html(matcher: Matcher) -> str:
         parts.append(_status_line(r.status.value, r.gap, r.bound, r.objective, r.solution.solver))
     else:
         parts.append("<p>not solved yet: call <code>.solve()</code></p>")
+    if len(active):
+        columns = ["child_id", "volunteer_id", "role", "status", "start"]
+        rows = active[columns].head(HEAD_ROWS).itertuples(index=False)
+        parts.append(_table(columns, rows))
+        if len(active) > HEAD_ROWS:
+            parts.append(f"<p>… {len(active) - HEAD_ROWS:,} more in <code>.active</code></p>")
     return _box("Matcher", *parts)
 
 
