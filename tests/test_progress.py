@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
 import pairmatch as pm
 import pairmatch.candidates
+import pairmatch.progress
 
 SECRET = "秘密名字"
 TEAMS = pm.Policy(max_distance_km=4, severe_team_size=(1, 3), cover_need_from=3, support_load=0.5)
@@ -64,3 +68,60 @@ def test_partitioned_bar_and_callback(capsys) -> None:
     err = capsys.readouterr().err
     assert "pairmatch parts" in err and "3/3" in err
     assert quiet.pairs.equals(shown.pairs)
+
+
+def test_a_failing_bar_never_stops_the_run(county, monkeypatch) -> None:
+    children, volunteers = county
+    quiet = pm.match(children.head(150), volunteers.head(90), TEAMS)
+
+    def broken(*_args, **_kw):
+        raise BrokenPipeError("standard error is closed")
+
+    monkeypatch.setattr(pairmatch.progress.Reporter, "_show", broken)
+    shown = pm.match(children.head(150), volunteers.head(90), TEAMS, progress=True)
+    assert shown.pairs.equals(quiet.pairs)
+
+
+def test_search_reports_from_many_threads_make_one_bar() -> None:
+    made = []
+
+    with pairmatch.progress.reporting(True, "threads") as reporter:
+        assert reporter is not None
+        original = reporter._tqdm
+
+        def counting(*args, **kw):
+            made.append(kw.get("desc"))
+            time.sleep(0.02)  # a slow bar: the window where two threads could both make one
+            return original(*args, **kw)
+
+        reporter._tqdm = counting
+        start = threading.Barrier(8)
+
+        def hammer(k: int) -> None:
+            start.wait()
+            for i in range(200):
+                reporter.search(float(i), float(i + k + 1), "CP-SAT")
+
+        threads = [threading.Thread(target=hammer, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert made == ["CP-SAT"]
+
+
+def test_a_failed_run_leaves_its_stage_bar_where_it_stopped(county, capsys) -> None:
+    children, volunteers = county
+    bad = children.astype(object)
+    bad.loc[3, "need_life"] = 9
+    with pytest.raises(pm.ValidationError):
+        pm.match(bad, volunteers, progress=True)
+    err = capsys.readouterr().err
+    assert "reading registers" in err and "4/4" not in err
+    assert pairmatch.progress.current() is None  # nothing left watching
+
+
+def test_partitioned_progress_is_truthy(capsys) -> None:
+    children, volunteers = pm.synth.province(300, 2, seed=4)
+    pm.match_partitioned(children, volunteers, max_workers=1, progress=1)
+    assert "pairmatch parts" in capsys.readouterr().err

@@ -132,15 +132,17 @@ def _pairs_within(
     else:  # the same pairs, found block by block so that a bar can show the way
         bar = reporter.steps("candidate pairs", ci.size, unit="child")
         cs, vs = [], []
-        for lo in range(0, ci.size, PROGRESS_BLOCK):
-            block = ci[lo : lo + PROGRESS_BLOCK]
-            hits = cKDTree(registry.child_xyz[block]).sparse_distance_matrix(
-                tree_v, chord, output_type="ndarray"
-            )
-            cs.append(block[hits["i"]])
-            vs.append(vi[hits["j"]])
-            bar.update(block.size)
-        bar.close()
+        try:
+            for lo in range(0, ci.size, PROGRESS_BLOCK):
+                block = ci[lo : lo + PROGRESS_BLOCK]
+                hits = cKDTree(registry.child_xyz[block]).sparse_distance_matrix(
+                    tree_v, chord, output_type="ndarray"
+                )
+                cs.append(block[hits["i"]])
+                vs.append(vi[hits["j"]])
+                bar.update(block.size)
+        finally:
+            bar.close()
         c, v = np.concatenate(cs), np.concatenate(vs)
     # one formula for every distance, so that pairs found here and by candidates_near agree
     # to the last bit

@@ -263,7 +263,7 @@ def match_partitioned(
     total = len(inputs)
     outcomes: list[_Part] = []
     bar = None
-    if progress is True:
+    if progress and not callable(progress):
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, desc="pairmatch parts", unit="part")
@@ -277,34 +277,37 @@ def match_partitioned(
         elif callable(progress):
             progress(part.key, len(outcomes), total)
 
-    if client is not None:
-        futures = [
-            client.submit(_solve_part, key, c, v, policy, options, pure=False)
-            for key, (c, v) in inputs.items()
-        ]
-        for future in futures:
-            done(future.result())
-    else:
-        workers = max_workers if max_workers is not None else (os.cpu_count() or 1)
-        if workers <= 1 or total <= 1:
-            for key, (c, v) in inputs.items():
-                done(_solve_part(key, c, v, policy, options))
+    try:
+        if client is not None:
+            futures = [
+                client.submit(_solve_part, key, c, v, policy, options, pure=False)
+                for key, (c, v) in inputs.items()
+            ]
+            for future in futures:
+                done(future.result())
         else:
-            # forkserver: forking a process that already runs threads (a solver's, a
-            # cluster client's) can deadlock the child
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context(
-                "forkserver" if "forkserver" in methods else "spawn"
-            )
-            with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=context) as pool:
-                futures = [
-                    pool.submit(_solve_part, key, c, v, policy, options)
-                    for key, (c, v) in inputs.items()
-                ]
-                for future in futures:
-                    done(future.result())
-    if bar is not None:
-        bar.close()
+            workers = max_workers if max_workers is not None else (os.cpu_count() or 1)
+            if workers <= 1 or total <= 1:
+                for key, (c, v) in inputs.items():
+                    done(_solve_part(key, c, v, policy, options))
+            else:
+                # forkserver: forking a process that already runs threads (a solver's, a
+                # cluster client's) can deadlock the child
+                methods = multiprocessing.get_all_start_methods()
+                context = multiprocessing.get_context(
+                    "forkserver" if "forkserver" in methods else "spawn"
+                )
+                size = min(workers, total)
+                with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
+                    futures = [
+                        pool.submit(_solve_part, key, c, v, policy, options)
+                        for key, (c, v) in inputs.items()
+                    ]
+                    for future in futures:
+                        done(future.result())
+    finally:  # the bar is closed whatever a part raised
+        if bar is not None:
+            bar.close()
     return _combine(outcomes, policy, inputs, options)
 
 

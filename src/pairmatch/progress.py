@@ -16,10 +16,14 @@ True
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+
+log = logging.getLogger("pairmatch")
 
 __all__ = ["Reporter", "current", "reporting"]
 
@@ -37,6 +41,8 @@ class Reporter:
         self.stages = tqdm(total=stages, desc=description, unit="stage", leave=True)
         self._search: Any = None
         self._seen: tuple[float, float] | None = None
+        self._lock = threading.Lock()  # the solver's threads report here
+        self.broken = False  # a bar failed (a closed terminal...): report no more
 
     def stage(self, name: str) -> None:
         """The run enters stage ``name`` (the previous one is done)."""
@@ -51,7 +57,18 @@ class Reporter:
 
     def search(self, objective: float, bound: float, what: str = "search") -> None:
         """The search found a better pairing or proved a better bound. Called from the
-        solver's threads; repeated figures are skipped."""
+        solver's threads; repeated figures are skipped. A bar that fails (standard error
+        closed, say) is dropped quietly: progress never stops a run."""
+        if self.broken:
+            return
+        with self._lock:
+            try:
+                self._show(objective, bound, what)
+            except Exception:  # a picture must not end the work
+                self.broken = True
+                log.debug("progress bar failed; no more progress is shown", exc_info=True)
+
+    def _show(self, objective: float, bound: float, what: str) -> None:
         if self._seen == (objective, bound):
             return
         self._seen = (objective, bound)
@@ -69,12 +86,17 @@ class Reporter:
             )  # fmt: skip
         self._search.update(1)
 
-    def close(self) -> None:
-        if self._search is not None:
-            self._search.close()
-        if self.stages.total is not None:
-            self.stages.update(self.stages.total - self.stages.n)
-        self.stages.close()
+    def close(self, done: bool = True) -> None:
+        """Close the bars; ``done=False`` (the run failed) leaves the stage bar where the
+        run stopped instead of filling it."""
+        try:
+            if self._search is not None:
+                self._search.close()
+            if done and self.stages.total is not None:
+                self.stages.update(self.stages.total - self.stages.n)
+            self.stages.close()
+        except Exception:  # as in search
+            log.debug("progress bar failed to close", exc_info=True)
 
 
 def current() -> Reporter | None:
@@ -93,8 +115,10 @@ def reporting(
         return
     reporter = Reporter(description, stages)
     token = _CURRENT.set(reporter)
+    done = False
     try:
         yield reporter
+        done = True
     finally:
         _CURRENT.reset(token)
-        reporter.close()
+        reporter.close(done)
