@@ -258,3 +258,16 @@ def test_volunteer_record_and_table_agree(capacity, radius, eligible, skill) -> 
     record = _accepted(lambda: pm.Volunteer.model_validate(row))
     table = _accepted(lambda: validate_volunteers(pd.DataFrame([row])))
     assert (record is None) == (table is None), row
+
+
+def test_ids_may_not_hold_the_list_separator() -> None:
+    children, volunteers = pm.synth.county(20, seed=1)
+    children.loc[3, "id"] = "C;3"
+    volunteers.loc[5, "id"] = "V;5"
+    for read, table, row in ((pm.read_children, children, 3), (pm.read_volunteers, volunteers, 5)):
+        with pytest.raises(pm.ValidationError) as err:
+            read(table)
+        problems = err.value.to_frame()
+        assert list(problems[["row", "field"]].itertuples(index=False, name=None)) == [(row, "id")]
+    with pytest.raises(ValueError, match="separates ids"):
+        pm.Child.model_validate(children.iloc[3].to_dict())

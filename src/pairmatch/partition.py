@@ -109,27 +109,33 @@ class PartitionedResult:
 
     @property
     def status(self) -> Status:
+        """The worst status of the parts (INFEASIBLE, UNKNOWN, FEASIBLE, OPTIMAL)."""
         seen = set(self.parts["status"]) if len(self.parts) else {Status.OPTIMAL}
         return next(s for s in _STATUS_ORDER if s in seen)
 
     @property
     def objective(self) -> float:
+        """Total fit over the parts."""
         return float(self.parts["objective"].sum())
 
     @property
     def bound(self) -> float:
+        """Sum of the parts' proven bounds."""
         return float(self.parts["bound"].sum())
 
     @property
     def gap(self) -> float:
+        """``(bound - objective) / max(1, |objective|)`` over the province."""
         return abs(self.bound - self.objective) / max(1.0, abs(self.objective))
 
     @property
     def priority_paired(self) -> int:
+        """Total priority of the paired children, over the parts."""
         return int(self.parts["priority_paired"].sum())
 
     @property
     def n_paired(self) -> int:
+        """Children with a volunteer, over the parts."""
         return int(self.pairs["child_id"].nunique())
 
     def ledger(self) -> pd.DataFrame:

@@ -58,6 +58,7 @@ class Explanation:
     text: str
 
     def as_dict(self) -> dict[str, Any]:
+        """The explanation's data: priority, needs, team, fit and its parts, or the reason."""
         return dict(self.data)
 
     def __str__(self) -> str:
@@ -103,18 +104,22 @@ class MatchResult:
     # ---------------------------------------------------------------- headline figures
     @property
     def status(self) -> Status:
+        """OPTIMAL (proven), FEASIBLE (valid, not proven best), INFEASIBLE or UNKNOWN."""
         return self.solution.status
 
     @property
     def objective(self) -> float:
+        """Total fit of the pairing (level 2 of the objective), in fit points."""
         return self.solution.objective
 
     @property
     def bound(self) -> float:
+        """Proven upper bound on :attr:`objective` given the level-1 optimum."""
         return self.solution.bound
 
     @property
     def gap(self) -> float:
+        """``(bound - objective) / max(1, |objective|)``: 0 when proven optimal."""
         return self.solution.gap
 
     @property
@@ -140,14 +145,17 @@ class MatchResult:
 
     @property
     def priority_paired(self) -> int:
+        """Total priority of the paired children (level 1, pairing the neediest first)."""
         return self.solution.priority_value
 
     @property
     def priority_bound(self) -> int:
+        """Proven upper bound on :attr:`priority_paired`."""
         return self.solution.priority_bound
 
     @property
     def reasons(self) -> tuple[str, ...]:
+        """Why the problem is infeasible, or notes on a partial result (time limits)."""
         return self.solution.reasons
 
     @property
@@ -162,6 +170,7 @@ class MatchResult:
 
     @property
     def n_paired(self) -> int:
+        """Children with a volunteer."""
         return self.solution.n_paired
 
     @property

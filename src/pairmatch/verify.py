@@ -36,15 +36,18 @@ class Verification:
 
     @property
     def ok(self) -> bool:
+        """Whether every hard rule holds (also ``bool(verification)``)."""
         return not self.violations
 
     def __bool__(self) -> bool:
         return self.ok
 
     def fail(self, rule: str, message: str) -> None:
+        """Record a broken rule (used by the checks)."""
         self.violations.append(f"{rule}: {message}")
 
     def raise_if_failed(self) -> Verification:
+        """Raise :class:`VerificationError` listing the broken rules, if any; else return self."""
         if self.violations:
             shown = "\n  - ".join(self.violations[:30])
             raise VerificationError(f"{len(self.violations)} violations:\n  - {shown}")

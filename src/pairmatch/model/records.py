@@ -190,6 +190,8 @@ class _Record(BaseModel):
     def _id_as_text(cls, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ValueError("must be a non-empty text id")
+        if ";" in str(value):
+            raise ValueError("contains ';', which separates ids in the ledger's lists")
         return str(value)
 
     def _row(self) -> dict[str, Any]:

@@ -75,6 +75,9 @@ _OPTIONAL_DEFAULTS: Final[dict[Kind, dict[str, object]]] = {
     },
 }
 
+#: Why an id may not hold ";" (the same words for a record and a table row).
+_ID_SEPARATOR = "contains ';', which separates ids in the ledger's lists"
+
 
 class _Collector:
     """Gathers problems row by row, vectorised: one call per rule, not per row."""
@@ -286,6 +289,7 @@ def _validate(
     dup_of = first[codes]
     duplicate = (dup_of != np.arange(len(df))) & (ids != "").to_numpy(bool)
     c.rows(duplicate, "id", lambda i: f"duplicate id, first used at row {dup_of[i]}")
+    c.rows(ids.str.contains(";", regex=False).to_numpy(bool), "id", _ID_SEPARATOR)
     out["id"] = ids.to_numpy(object)
 
     for name, low, high in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0)):
