@@ -84,3 +84,7 @@ def test_tutorial_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert "status OPTIMAL by flow" in text and "结对台账" in text
     assert any("image/png" in out.get("data", {}) for out in outputs)  # distances()
     assert any("folium" in out.get("data", {}).get("text/html", "") for out in outputs)
+    # the result's own view, and progress bars on request
+    html = [out.get("data", {}).get("text/html", "") for out in outputs]
+    assert any("MatchResult:" in h and "unmatched, by reason" in h for h in html)
+    assert "pairmatch.match" in text
