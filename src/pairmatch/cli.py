@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.markup import escape
@@ -23,7 +22,7 @@ from pairmatch import synth
 from pairmatch.errors import PairmatchError, ValidationError
 from pairmatch.io import read_table
 from pairmatch.labels import Lang, header, value
-from pairmatch.ledger import KEY_VARIABLE, secret_key
+from pairmatch.ledger import KEY_VARIABLE, by_category, lead_distances, secret_key
 from pairmatch.match import match
 from pairmatch.model.policy import Policy
 from pairmatch.result import MatchResult
@@ -196,7 +195,7 @@ def show(
     category, and unmatched children by reason (ids and figures only, no personal data)."""
     n = len(result.children)
     pairs = result.pairs
-    lead = pairs.loc[pairs["role"] == "lead", "distance_km"]
+    lead = lead_distances(pairs)
     head = Table(title=_word("pairing", lang), show_header=False, box=box.SIMPLE)
     head.add_column(style="bold")
     head.add_column(justify="right")
@@ -228,18 +227,14 @@ def show(
         head.add_row(_word(label, lang), figure)
     console.print(head)
     paired = result.children["id"].isin(pairs["child_id"]).to_numpy()
-    by = pd.DataFrame({"category": result.children["category"].astype(str), "paired": paired})
-    counts = by.groupby("category")["paired"].agg(["size", "sum"])
-    weight = {str(k): v for k, v in result.policy.category_priority.items()}
+    counts = by_category(result.children["category"], paired, result.policy)
     cats = Table(title=_word("paired by category", lang), box=box.SIMPLE)
     for col in ("category", "priority points", "children", "paired", "share"):
         cats.add_column(_word(col, lang), justify="left" if col == "category" else "right")
-    for name in sorted(counts.index, key=lambda c: (-weight.get(c, 0), c)):
-        size, got = int(counts.loc[name, "size"]), int(counts.loc[name, "sum"])
+    for name, weight, size, got, share in counts.itertuples(index=False):
         cats.add_row(
-            value("category", name, lang), str(weight.get(name, 0)), f"{size:,}", f"{got:,}",
-            f"{got / max(size, 1):.1%}",
-        )  # fmt: skip
+            value("category", name, lang), str(weight), f"{size:,}", f"{got:,}", f"{share:.1%}"
+        )
     console.print(cats)
     reasons = result.unmatched["reason"].value_counts()
     if len(reasons):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.labels import VALUES
+from pairmatch.ledger import by_category, lead_distances
 from pairmatch.model.policy import Policy
 
 if TYPE_CHECKING:
@@ -71,18 +72,11 @@ def _status_line(status: str, gap: float, bound: float, objective: float, solver
 def _by_category(category: pd.Series, paired: np.ndarray, policy: Policy) -> str:
     """Children and paired by category, the categories ranked first (highest priority) on
     top."""
-    frame = pd.DataFrame({"category": category.astype(str).to_numpy(), "paired": paired})
-    counts = frame.groupby("category")["paired"].agg(["size", "sum"])
-    weight = {str(k): v for k, v in policy.category_priority.items()}
+    table = by_category(category, paired, policy)
     rows = [
-        (f"{c} ({VALUES['category'].get(c, c)})", weight.get(c, 0), int(n), int(k),
-         f"{k / max(n, 1):.1%}")
-        for c, n, k in zip(
-            counts.index.astype(str), counts["size"].to_numpy(), counts["sum"].to_numpy(),
-            strict=True,
-        )
-    ]  # fmt: skip
-    rows.sort(key=lambda row: (-row[1], row[0]))
+        (f"{c} ({VALUES['category'].get(c, c)})", w, n, k, f"{share:.1%}")
+        for c, w, n, k, share in table.itertuples(index=False)
+    ]
     return _table(["category", "priority points", "children", "paired", "share"], rows)
 
 
@@ -94,9 +88,7 @@ def _unmatched(reasons: pd.Series) -> str:
 
 
 def _distances(pairs: pd.DataFrame) -> str:
-    lead = pairs["distance_km"]
-    if "role" in pairs.columns:
-        lead = lead[pairs["role"] == "lead"]
+    lead = lead_distances(pairs)
     if not len(lead):
         return ""
     return (

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,8 +24,7 @@ import pandas as pd
 
 from pairmatch.candidates import Candidates, find_candidates
 from pairmatch.io import Source, read_children, read_volunteers
-from pairmatch.labels import Lang
-from pairmatch.ledger import ledger_tables, summarise, write
+from pairmatch.ledger import LedgerExport, summarise
 from pairmatch.match import match
 from pairmatch.model.policy import Policy
 from pairmatch.problem import Problem
@@ -89,7 +87,7 @@ def _solve_part(
 
 
 @dataclass(frozen=True, eq=False)
-class PartitionedResult:
+class PartitionedResult(LedgerExport):
     """The pairing of a province solved by parts (see :func:`match_partitioned`).
 
     ``pairs``, ``unmatched`` and ``ledger()`` are the parts' tables together, sorted by
@@ -147,44 +145,14 @@ class PartitionedResult:
         reports upward."""
         return summarise(self._ledger, by)
 
-    def ledger_tables(
-        self,
-        *,
-        lang: Lang = "en",
-        personal: bool = True,
-        pseudonymise: bool = False,
-        key: str | bytes | None = None,
-    ) -> dict[str, pd.DataFrame]:
-        """The sheets of the province's ledger workbook, as :meth:`MatchResult.ledger_tables`."""
-        from pairmatch import __version__
-
-        facts = {
-            "version": __version__,
-            "solver": f"by parts ({len(self.parts)})",
-            "status": self.status.value,
-            "objective": self.objective,
-            "bound": self.bound,
-            "gap": self.gap,
-        }
-        return ledger_tables(
-            self._ledger, self.pairs, self.unmatched, self.policy, facts,
-            lang=lang, personal=personal, pseudonymise=pseudonymise, key=key,
-        )  # fmt: skip
-
-    def to_ledger(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        lang: Lang = "en",
-        personal: bool = True,
-        pseudonymise: bool = False,
-        key: str | bytes | None = None,
-    ) -> Path:
-        """Write the province's ledger, as :meth:`MatchResult.to_ledger`."""
-        tables = self.ledger_tables(
-            lang=lang, personal=personal, pseudonymise=pseudonymise, key=key
+    def _ledger_inputs(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Policy, str]:
+        return (
+            self._ledger,
+            self.pairs,
+            self.unmatched,
+            self.policy,
+            (f"by parts ({len(self.parts)})"),
         )
-        return write(tables, path, lang)
 
     def part(self, key: str) -> MatchResult:
         """Match one part again (the same answer: matching is deterministic) and return

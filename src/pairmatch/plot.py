@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from pairmatch.model.records import JURISDICTION_LEVELS
 from pairmatch.model.vocab import LEVEL_MAX, NEEDS
 
 if TYPE_CHECKING:
@@ -64,14 +65,7 @@ _CHILD_GROUPS: Final[tuple[tuple[int, str, str], ...]] = (
 )
 
 #: Children's columns ``coverage`` may group by (never a personal one).
-GROUP_COLUMNS: Final[tuple[str, ...]] = (
-    "province",
-    "city",
-    "county",
-    "township",
-    "village",
-    "category",
-)
+GROUP_COLUMNS: Final[tuple[str, ...]] = (*JURISDICTION_LEVELS, "category")
 
 
 def _need_matplotlib() -> None:

@@ -3,10 +3,8 @@ explanations, a summary and the pairing ledger (结对台账)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,6 +12,7 @@ import pandas as pd
 
 from pairmatch.candidates import Candidates
 from pairmatch.errors import PairmatchError
+from pairmatch.ledger import LedgerExport
 from pairmatch.members import Members
 from pairmatch.model.policy import Policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
@@ -24,7 +23,6 @@ from pairmatch.schema import conform
 from pairmatch.solvers.base import Solution, Status
 
 if TYPE_CHECKING:
-    from pairmatch.labels import Lang
     from pairmatch.plot import Plotter
 
 __all__ = ["Explanation", "MatchResult", "UnknownIdError"]
@@ -66,7 +64,7 @@ class Explanation:
 
 
 @dataclass(frozen=True, eq=False)
-class MatchResult:
+class MatchResult(LedgerExport):
     """The outcome of :func:`pairmatch.match`.
 
     Attributes
@@ -568,78 +566,14 @@ class MatchResult:
 
         return Plotter(self)
 
-    def ledger_tables(
-        self,
-        *,
-        lang: Lang = "en",
-        personal: bool = True,
-        pseudonymise: bool = False,
-        key: str | bytes | None = None,
-    ) -> dict[str, pd.DataFrame]:
-        """The sheets of the ledger workbook as DataFrames, named and headed in ``lang``
-        (``"en"`` or ``"zh"``): ledger, pairs, unmatched, summaries by county and by
-        township, policy (see :func:`pairmatch.ledger.ledger_tables`)."""
-        from pairmatch.ledger import ledger_tables
-
-        return ledger_tables(
-            self.ledger(personal=True),  # ledger_tables leaves out, and says what it left out
+    def _ledger_inputs(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Policy, str]:
+        # the whole ledger: ledger_tables leaves out, and says what it left out
+        return (
+            self.ledger(personal=True),
             self.pairs,
             self.unmatched,
             self.policy,
-            self._facts,
-            lang=lang,
-            personal=personal,
-            pseudonymise=pseudonymise,
-            key=key,
-        )
-
-    @property
-    def _facts(self) -> dict[str, Any]:
-        from pairmatch import __version__
-
-        return {
-            "version": __version__,
-            "solver": self.solution.solver,
-            "status": self.status.value,
-            "objective": self.objective,
-            "bound": self.bound,
-            "gap": self.gap,
-        }
-
-    def to_ledger(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        lang: Lang = "en",
-        personal: bool = True,
-        pseudonymise: bool = False,
-        key: str | bytes | None = None,
-    ) -> Path:
-        """Write the pairing ledger (结对台账).
-
-        ``.xlsx``: a workbook with the sheets of :meth:`ledger_tables` (frozen, filterable
-        headers, fitted column widths); ``.csv`` (UTF-8 with BOM) or ``.parquet``: the ledger
-        table. ``lang="zh"`` writes Chinese sheet names, headers and codes (儿童编号,
-        爱心妈妈编号, 距离(公里), 未结对原因, ...). ``personal=False`` leaves out names, id
-        numbers and addresses; ``pseudonymise=True`` replaces ids by stable keyed hashes
-        (``key``, or the environment variable ``PAIRMATCH_PSEUDONYM_KEY``) and keeps only
-        the ledger's own columns.
-
-        Examples
-        --------
-        >>> import tempfile, pathlib, pairmatch as pm
-        >>> result = pm.match(*pm.synth.county(100, seed=1), pm.Policy(max_distance_km=5))
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     path = result.to_ledger(pathlib.Path(tmp) / "台账.xlsx", lang="zh")
-        ...     sorted(pd.read_excel(path, sheet_name=None))[:2]
-        ['乡镇汇总', '匹配规则']
-        """
-        from pairmatch.ledger import write
-
-        return write(
-            self.ledger_tables(lang=lang, personal=personal, pseudonymise=pseudonymise, key=key),
-            path,
-            lang,
+            (self.solution.solver),
         )
 
     def report(self) -> str:
@@ -664,7 +598,9 @@ class MatchResult:
         if len(counts):
             lines.append("unmatched by reason:")
             lines += [f"  {reason:<32} {k:>7,}" for reason, k in counts.items()]
-        dist = self.pairs.loc[self.pairs["role"] == "lead", "distance_km"]
+        from pairmatch.ledger import lead_distances
+
+        dist = lead_distances(self.pairs)
         if len(dist):
             lines.append(
                 f"distance km (to the lead): mean {dist.mean():.2f}, "

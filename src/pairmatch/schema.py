@@ -20,6 +20,7 @@ from typing import Final
 
 import pandas as pd
 
+from pairmatch.model.records import JURISDICTION_LEVELS
 from pairmatch.model.vocab import NEEDS
 
 __all__ = ["SCHEMAS", "conform", "empty"]
@@ -27,7 +28,7 @@ __all__ = ["SCHEMAS", "conform", "empty"]
 _T, _F, _I, _B = "str", "float64", "int64", "bool"
 _WHEN = "datetime64[ns, UTC]"
 _NI = "Int64"  # a count that may be missing (pd.NA): an alternative with no valid pairing
-_PLACE = {"province": _T, "city": _T, "county": _T, "township": _T, "village": _T}
+_PLACE = dict.fromkeys(JURISDICTION_LEVELS, _T)
 
 #: Each table's own columns and their dtypes, in order; a table may carry more columns
 #: after these (a register's extra columns in the ledger, reason counts in a summary).
