@@ -141,17 +141,19 @@ def secret_key(key: str | bytes | None = None) -> bytes:
     return secret
 
 
-def _pseudonymise_list(column: pd.Series, kind: str, key: str | bytes | None) -> np.ndarray:
-    """Pseudonyms of ``;``-separated id lists (a team's supporting members)."""
-    out = np.full(len(column), "", dtype=object)
-    text = column.fillna("").astype(str)
-    rows = np.flatnonzero(text.to_numpy(object) != "")
-    if rows.size:
-        parts = text.iloc[rows].str.split(";")
-        flat = pseudonyms(parts.explode().to_numpy(object), kind, key)
-        ends = np.cumsum(parts.map(len).to_numpy())
-        out[rows] = [";".join(chunk) for chunk in np.split(flat, ends[:-1])]
-    return out
+def _pseudonym_map(ids: pd.Series, kind: str, key: str | bytes | None) -> dict[Any, Any]:
+    """Each distinct id and its pseudonym: an id is hashed once however often it appears."""
+    distinct = ids.dropna().unique()
+    return dict(zip(distinct, pseudonyms(distinct, kind, key), strict=True))
+
+
+def _pseudonymise_list(column: pd.Series, names: dict[Any, Any]) -> np.ndarray:
+    """``;``-separated id lists (a team's supporting members) with each id replaced."""
+    return np.array(
+        [";".join(names[v] for v in text.split(";")) if text else "" for text in
+         column.fillna("").astype(str)],
+        dtype=object,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- summaries
@@ -257,12 +259,15 @@ def ledger_tables(
     ledger = ledger.drop(columns=left_out)
     pairs, unmatched = pairs.copy(), unmatched.copy()
     if pseudonymise:
-        ledger["child_id"] = pseudonyms(ledger["child_id"], "child", key)
-        ledger["volunteer_id"] = pseudonyms(ledger["volunteer_id"], "volunteer", key)
-        ledger["support_ids"] = _pseudonymise_list(ledger["support_ids"], "volunteer", key)
-        pairs["child_id"] = pseudonyms(pairs["child_id"], "child", key)
-        pairs["volunteer_id"] = pseudonyms(pairs["volunteer_id"], "volunteer", key)
-        unmatched["child_id"] = pseudonyms(unmatched["child_id"], "child", key)
+        # the ledger lists every child, the pairs every volunteer a child has
+        child = _pseudonym_map(ledger["child_id"], "child", key)
+        volunteer = _pseudonym_map(pairs["volunteer_id"], "volunteer", key)
+        ledger["child_id"] = ledger["child_id"].map(child)
+        ledger["volunteer_id"] = ledger["volunteer_id"].map(volunteer)
+        ledger["support_ids"] = _pseudonymise_list(ledger["support_ids"], volunteer)
+        pairs["child_id"] = pairs["child_id"].map(child)
+        pairs["volunteer_id"] = pairs["volunteer_id"].map(volunteer)
+        unmatched["child_id"] = unmatched["child_id"].map(child)
     policy_rows = [
         (name, _setting_label(name, field.description, lang), _as_text(value))
         for name, field in Policy.model_fields.items()

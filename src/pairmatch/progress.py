@@ -40,14 +40,16 @@ class Reporter:
         self._tqdm = tqdm
         self.stages = tqdm(total=stages, desc=description, unit="stage", leave=True)
         self._search: Any = None
+        self._stage: str | None = None
         self._seen: tuple[float, float] | None = None
         self._lock = threading.Lock()  # the solver's threads report here
         self.broken = False  # a bar failed (a closed terminal...): report no more
 
     def stage(self, name: str) -> None:
         """The run enters stage ``name`` (the previous one is done)."""
-        if self.stages.n or self.stages.postfix:
+        if self._stage is not None:
             self.stages.update(1)
+        self._stage = name
         self.stages.set_postfix_str(name)
 
     def steps(self, description: str, total: int, unit: str = "it") -> Any:
