@@ -1,4 +1,4 @@
-"""Reader for the OR-Library generalised assignment instances in shared/data/orlib-gap."""
+"""Reader for the OR-Library generalised assignment instances vendored in tests/data/orlib-gap."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "orlib-gap"
+DATA = Path(__file__).resolve().parent / "data" / "orlib-gap"
 
 
 @dataclass(frozen=True)

@@ -7,26 +7,8 @@ import pandas as pd
 import pytest
 
 import pairmatch as pm
-
-
-def _children(rows: list[dict]) -> pd.DataFrame:
-    base = {
-        "lat": 30.0, "lon": 111.0, "province": "P", "city": "C", "county": "K",
-        "township": "T", "village": "V", "category": "left_behind", "need_study": 1,
-        "need_life": 0, "need_psychological": 0, "need_safety": 0, "interests": "",
-        "guardian_consent": True,
-    }  # fmt: skip
-    return pd.DataFrame([base | r for r in rows])
-
-
-def _volunteers(rows: list[dict]) -> pd.DataFrame:
-    base = {
-        "lat": 30.0, "lon": 111.001, "province": "P", "city": "C", "county": "K",
-        "township": "T", "village": "V", "skill_study": 1, "skill_life": 0,
-        "skill_psychological": 0, "skill_safety": 0, "specialities": "", "capacity": 1,
-        "max_distance_km": np.nan, "eligible": True, "active": True,
-    }  # fmt: skip
-    return pd.DataFrame([base | r for r in rows])
+from registers import children as _children
+from registers import volunteers as _volunteers
 
 
 def test_same_county_name_in_two_cities_is_two_counties() -> None:

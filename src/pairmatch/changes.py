@@ -11,8 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import InputIssue, ValidationError
-from pairmatch.io import read_children, read_volunteers
+from pairmatch.errors import InputIssue, PairmatchError, ValidationError
+from pairmatch.io import read_children, read_table, read_volunteers
+from pairmatch.model.tables import header_fixes, read_ids
+from pairmatch.model.vocab import parse_id
 
 __all__ = ["Applied", "Changes", "apply_changes"]
 
@@ -105,10 +107,27 @@ class Applied:
 _ONE = {"children": "child", "volunteers": "volunteer"}
 
 
-def _reasons(ids: Iterable[str] | Mapping[str, str], default: str) -> dict[str, str]:
-    if isinstance(ids, Mapping):
-        return {str(k): str(v) for k, v in ids.items()}
-    return {str(k): default for k in ids}
+def _reasons(
+    kind: str, ids: Iterable[str] | Mapping[str, str], default: str, issues: list[InputIssue]
+) -> dict[str, str]:
+    """``{id: reason}`` of the records a change removes, ids read as the registers read
+    them; problems go to ``issues``."""
+    table = f"remove_{kind}"
+    items = ids.items() if isinstance(ids, Mapping) else ((k, default) for k in ids)
+    out: dict[str, str] = {}
+    for i, (raw, reason) in enumerate(items):
+        try:
+            rid = parse_id(raw)
+        except ValueError as err:
+            issues.append(InputIssue(table, i, None, "id", str(err)))
+            continue
+        if not isinstance(reason, str) or not reason.strip():
+            issues.append(InputIssue(table, i, rid, "reason", "must be a non-empty text"))
+        elif rid in out:
+            issues.append(InputIssue(table, i, rid, "id", "is listed twice"))
+        else:
+            out[rid] = reason.strip()
+    return out
 
 
 def _issue(table: str, row: int | None, rid: str | None, name: str | None, text: str) -> InputIssue:
@@ -138,20 +157,25 @@ def _register(
     # a register nothing is removed from is not copied (edits and additions make new frames)
     out = table[~table["id"].isin(list(remove))] if remove else table
     if edit is not None:
-        edits = edit if isinstance(edit, pd.DataFrame) else pd.DataFrame(list(edit))
-        if "id" not in edits.columns:
+        edits = _edit_table(kind, edit, out.columns, issues)
+        if edits is None:
+            pass
+        elif "id" not in edits.columns:
             issues.append(
                 InputIssue(f"edit_{kind}", None, None, "id", "required column is missing")
             )
         else:
-            edits = edits.assign(id=edits["id"].astype(str))
+            edit_ids, bad_ids = read_ids(edits["id"])
+            for i, text in bad_ids.items():
+                issues.append(InputIssue(f"edit_{kind}", i, None, "id", text))
+            edits = edits.assign(id=edit_ids)[edit_ids != ""]
             unknown = sorted(set(edits.columns) - set(out.columns) - {"id"})
             for name in unknown:
                 issues.append(
                     InputIssue(f"edit_{kind}", None, None, name, f"no such column in the {kind}")
                 )
             index = pd.Index(out["id"])
-            for i, rid in enumerate(edits["id"]):
+            for i, rid in zip(edits.index, edits["id"], strict=True):
                 if rid in remove:
                     issues.append(InputIssue(f"edit_{kind}", i, rid, "id", "is also removed"))
                 elif rid not in index:
@@ -175,7 +199,9 @@ def _register(
     if add is not None:
         raw_ids = add["id"] if isinstance(add, pd.DataFrame) and "id" in add.columns else None
         if raw_ids is not None:  # a duplicate id is named even when other fields are bad
-            for i, rid in enumerate(raw_ids.astype(str)):
+            for i, rid in enumerate(read_ids(raw_ids)[0]):
+                if rid == "":
+                    continue  # the reader names it below
                 if rid in remove:
                     text = "is removed and added in the same batch; send two batches"
                     issues.append(_issue(f"add_{kind}", i, rid, "id", text))
@@ -201,6 +227,26 @@ def _register(
     return out
 
 
+def _edit_table(
+    kind: str, edit: Any, columns: pd.Index, issues: list[InputIssue]
+) -> pd.DataFrame | None:
+    """An edit as a table whose headers are read as a register's are (``"Need Study"``
+    is ``need_study``); None, with the problem in ``issues``, when it is not a table."""
+    try:
+        edits = read_table(edit)
+    except (TypeError, ValueError, OSError) as err:
+        issues.append(InputIssue(f"edit_{kind}", None, None, None, _say(err)))
+        return None
+    known = tuple(str(c) for c in columns)
+    return edits.rename(columns=header_fixes(edits.columns, known)).reset_index(drop=True)
+
+
+def _say(err: BaseException) -> str:
+    if isinstance(err, PairmatchError):
+        return str(err)
+    return f"cannot be read as a table ({type(err).__name__})"
+
+
 def apply_changes(
     children: pd.DataFrame,
     volunteers: pd.DataFrame,
@@ -211,8 +257,12 @@ def apply_changes(
     problem (unknown ids, duplicate new ids, bad fields, pairs that are not active) and
     changes nothing when there is any."""
     issues: list[InputIssue] = []
-    removed_c = _reasons(changes.remove_children, "the child left the programme")
-    removed_v = _reasons(changes.remove_volunteers, "the volunteer left the programme")
+    removed_c = _reasons(
+        "children", changes.remove_children, "the child left the programme", issues
+    )
+    removed_v = _reasons(
+        "volunteers", changes.remove_volunteers, "the volunteer left the programme", issues
+    )
     touched_c: set[str] = set()
     touched_v: set[str] = set()
     edited_c: set[str] = set()  # the added rows were validated when read; these were not
@@ -232,13 +282,27 @@ def apply_changes(
                 InputIssue("end_pairs", i, None, None, "must be (child_id, volunteer_id, reason)")
             )
             continue
-        pair = (str(item[0]), str(item[1]))
+        ids = []
+        for name, raw in zip(("child_id", "volunteer_id"), item, strict=False):
+            try:
+                ids.append(parse_id(raw))
+            except ValueError as err:
+                issues.append(InputIssue("end_pairs", i, None, name, str(err)))
+        reason = item[2] if len(item) == 3 else "ended by the office"
+        if not isinstance(reason, str) or not reason.strip():
+            issues.append(InputIssue("end_pairs", i, None, "reason", "must be a non-empty text"))
+            continue
+        if len(ids) < 2:
+            continue
+        pair = (ids[0], ids[1])
         if pair not in active:
             issues.append(
                 InputIssue("end_pairs", i, pair[0], "volunteer_id", "is not an active pair")
             )
-            continue
-        ended[pair] = str(item[2]) if len(item) == 3 else "ended by the office"
+        elif pair in ended:
+            issues.append(InputIssue("end_pairs", i, pair[0], "volunteer_id", "is ended twice"))
+        else:
+            ended[pair] = reason.strip()
     valid: dict[str, pd.DataFrame] = {}
     if not issues:  # the edited rows must still be valid records
         for read, old, table, what, touched in (

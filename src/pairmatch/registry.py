@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.errors import InputIssue, ValidationError
-from pairmatch.model.vocab import NEEDS, ChildCategory
+from pairmatch.model.vocab import NEEDS, ChildCategory, parse_id
 
 __all__ = ["EARTH_RADIUS_KM", "OWNER_LEVELS", "Registry", "unit_vectors"]
 
@@ -327,14 +327,14 @@ def _pair_rows(pairs: Any, what: str) -> list[tuple[str, str]]:
                 InputIssue(what, i, None, None, "must be a (child_id, volunteer_id) pair")
             )
             continue
-        rows.append((_id_text(item[0]), _id_text(item[1])))
+        pair = []
+        for name, raw in zip(("child_id", "volunteer_id"), item, strict=True):
+            try:
+                pair.append(parse_id(raw))
+            except ValueError as err:
+                issues.append(InputIssue(what, i, None, name, str(err)))
+        if len(pair) == 2:
+            rows.append((pair[0], pair[1]))
     if issues:
         raise ValidationError(issues, what=what)
     return rows
-
-
-def _id_text(value: Any) -> str:
-    """An id as the registers read it: text, and 42.0 (a number from a spreadsheet) as "42"."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()

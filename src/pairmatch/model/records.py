@@ -44,6 +44,7 @@ from pairmatch.model.vocab import (
     parse_bool,
     parse_category,
     parse_gender,
+    parse_id,
     parse_tags,
 )
 
@@ -188,11 +189,7 @@ class _Record(BaseModel):
     @field_validator("id", mode="before")
     @classmethod
     def _id_as_text(cls, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValueError("must be a non-empty text id")
-        if ";" in str(value):
-            raise ValueError("contains ';', which separates ids in the ledger's lists")
-        return str(value)
+        return parse_id(value)
 
     def _row(self) -> dict[str, Any]:
         j = self.jurisdiction

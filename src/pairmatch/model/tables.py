@@ -35,6 +35,7 @@ from pairmatch.model.vocab import (
     _CATEGORY_ALIASES,
     _FALSE,
     _GENDER_ALIASES,
+    _NOT_IDS,
     _TRUE,
     BOOL_HELP,
     CATEGORY_HELP,
@@ -42,12 +43,14 @@ from pairmatch.model.vocab import (
     LEVEL_MAX,
     LEVEL_MIN,
     MAX_CAPACITY,
+    MAX_ID_LENGTH,
     MAX_TEAM,
     NEEDS,
+    parse_id,
     parse_tags,
 )
 
-__all__ = ["Kind", "validate_children", "validate_volunteers"]
+__all__ = ["Kind", "header_fixes", "read_ids", "validate_children", "validate_volunteers"]
 
 Kind = Literal["children", "volunteers"]
 
@@ -75,8 +78,34 @@ _OPTIONAL_DEFAULTS: Final[dict[Kind, dict[str, object]]] = {
     },
 }
 
-#: Why an id may not hold ";" (the same words for a record and a table row).
-_ID_SEPARATOR = "contains ';', which separates ids in the ledger's lists"
+_PLAIN = rf"[A-Za-z0-9_\-]{{1,{MAX_ID_LENGTH}}}"
+_NUMBERISH = r"(?i)[+-]?(?:[0-9_]+(?:e[+-]?[0-9_]+)?|inf|infinity|nan)"
+
+
+def read_ids(col: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
+    """A column of ids read as :func:`~pairmatch.model.vocab.parse_id` reads one, vectorised:
+    the ids (``""`` where bad) and, by position, why each bad one is refused.
+
+    Plain ASCII ids that cannot read as a number or a yes/no word are taken as they are
+    in bulk; every other cell goes through ``parse_id`` itself, so the two can never
+    disagree."""
+    raw = col.to_numpy(object, copy=True)
+    plain = np.fromiter((type(x) is str for x in raw), bool, len(raw))
+    if plain.any():
+        text = pd.Series(raw[plain], dtype=object)
+        ok = text.str.fullmatch(_PLAIN)
+        ok &= ~(text.str.fullmatch(_NUMBERISH) & ~text.str.fullmatch(r"[0-9]+"))
+        ok &= ~text.str.lower().isin(_NOT_IDS)
+        plain[np.flatnonzero(plain)[~ok.to_numpy(bool)]] = False
+    out = raw
+    why: dict[int, str] = {}
+    for pos in np.flatnonzero(~plain).tolist():
+        try:
+            out[pos] = parse_id(raw[pos])
+        except ValueError as err:
+            out[pos] = ""
+            why[pos] = str(err)
+    return out, why
 
 
 class _Collector:
@@ -224,7 +253,7 @@ def _header_key(name: object) -> str:
     return "_".join(str(name).strip().lower().replace("-", " ").split())
 
 
-def _header_fixes(headers: pd.Index, known: tuple[str, ...]) -> dict[object, str]:
+def header_fixes(headers: pd.Index, known: tuple[str, ...]) -> dict[object, str]:
     """Headers that are a known column up to case, spaces and hyphens ("Active",
     "max_distance_km ", "Need Study") are renamed to it, so a spreadsheet's spelling of a
     rule column is never mistaken for an extra column and ignored."""
@@ -256,9 +285,13 @@ def _validate(
         df = df.rename(columns=dict(columns))
     df = df.reset_index(drop=True)
     known = (*required, "gender", *SENSITIVE_COLUMNS)
-    df = df.rename(columns=_header_fixes(df.columns, known))
+    df = df.rename(columns=header_fixes(df.columns, known))
     defaults = _OPTIONAL_DEFAULTS[kind]
-    ids = _text(df["id"]) if "id" in df.columns else pd.Series([""] * len(df), dtype=object)
+    if "id" in df.columns:
+        id_values, id_problems = read_ids(df["id"])
+    else:
+        id_values, id_problems = np.full(len(df), "", dtype=object), {}
+    ids = pd.Series(id_values, dtype=object)
     c = _Collector(kind, ids)
 
     # a misspelt rule column would silently lose its rule; gender and personal columns
@@ -282,14 +315,15 @@ def _validate(
     df = df.assign(**dict.fromkeys(missing, None)) if missing else df
 
     out: dict[str, object] = {}
-    # id: present, unique
-    c.rows((ids == "").to_numpy(bool), "id", "is missing; every record needs a text id")
+    # id: present, readable, unique
+    bad_id = np.zeros(len(df), bool)
+    bad_id[list(id_problems)] = True
+    c.rows(bad_id, "id", lambda i: id_problems[i])
     codes, _ = pd.factorize(ids)
     _, first = np.unique(codes, return_index=True)
     dup_of = first[codes]
     duplicate = (dup_of != np.arange(len(df))) & (ids != "").to_numpy(bool)
     c.rows(duplicate, "id", lambda i: f"duplicate id, first used at row {dup_of[i]}")
-    c.rows(ids.str.contains(";", regex=False).to_numpy(bool), "id", _ID_SEPARATOR)
     out["id"] = ids.to_numpy(object)
 
     for name, low, high in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0)):

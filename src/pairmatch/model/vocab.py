@@ -6,13 +6,19 @@ reader both use these definitions, so the two can never disagree.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from enum import StrEnum
 from typing import Final
 
+import numpy as np
+
 __all__ = [
+    "ID_HELP",
     "LEVEL_MAX",
     "LEVEL_MIN",
     "MAX_CAPACITY",
+    "MAX_ID_LENGTH",
     "MAX_TEAM",
     "NEEDS",
     "ChildCategory",
@@ -20,6 +26,7 @@ __all__ = [
     "parse_bool",
     "parse_category",
     "parse_gender",
+    "parse_id",
     "parse_tags",
 ]
 
@@ -32,6 +39,9 @@ LEVEL_MAX: Final[int] = 3
 
 #: Largest team (volunteers for one child) a policy or a child's record may ask for.
 MAX_TEAM: Final[int] = 10
+
+#: Longest record id accepted (a programme id, not free text).
+MAX_ID_LENGTH: Final[int] = 64
 
 #: Largest capacity a volunteer may declare (keeps every sum of loads exact in 64 bits).
 MAX_CAPACITY: Final[int] = 1_000_000
@@ -162,3 +172,94 @@ def parse_tags(value: object) -> tuple[str, ...]:
     else:
         raise ValueError("must be text with tags separated by ';'")
     return tuple(sorted({p.strip().lower() for p in parts if p.strip()}))
+
+
+ID_HELP: Final[str] = (
+    f"ids are text or whole numbers of at most {MAX_ID_LENGTH} characters, without ';', "
+    "control, zero-width or direction characters"
+)
+
+#: Words a cell may hold that read as a yes/no or a missing value, never as an id (single
+#: letters and digits such as "Y" or "1" are ids often enough to stay allowed).
+_NOT_IDS: Final[frozenset[str]] = frozenset(
+    w for w in _TRUE | _FALSE if not (len(w) == 1 and w.isascii())
+) | frozenset(
+    {"nan", "none", "null", "na", "n/a", "nat", "inf", "-inf", "+inf", "infinity", "无", "空"}
+)
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_\-]+")
+_INTEGER = re.compile(r"[0-9]+")
+_SPACES = re.compile(r" {2,}")
+
+
+def parse_id(value: object) -> str:
+    """Read a record id the one way every entry point reads it.
+
+    Text is normalised to Unicode NFKC (full-width letters and digits become ASCII ones,
+    an ideographic space a space), stripped, and inner runs of spaces become one (a tab
+    or line break inside an id is a control character); a whole
+    number (also ``42.0`` from a spreadsheet cell) is its digits. Everything else is an
+    error: yes/no values, fractions and text that reads as a number with a point or an
+    exponent (``"42.0"``, ``"1e5"``), control, zero-width and direction characters, ``;``
+    (it separates ids in the ledger's lists), and ids longer than :data:`MAX_ID_LENGTH`.
+    The message never repeats the value: an id column may hold a name by mistake.
+
+    >>> parse_id(" C0006 "), parse_id("Ｃ０００６"), parse_id(42.0), parse_id(7)
+    ('C0006', 'C0006', '42', '7')
+    >>> parse_id("C\u200b0006")
+    Traceback (most recent call last):
+    ...
+    ValueError: contains a control, zero-width or direction character; ids are text ...
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None:
+        raise ValueError("is missing; every record needs an id")
+    if isinstance(value, bool):
+        raise ValueError(f"is a yes/no value, not an id; {ID_HELP}")
+    if isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, float):
+        if value != value:
+            raise ValueError("is missing; every record needs an id")
+        if not (abs(value) < 1e15 and value.is_integer()):
+            raise ValueError(f"is a number with a fraction, not an id; {ID_HELP}")
+        text = str(int(value))
+    elif isinstance(value, str):
+        text = _normalise_text(value)
+    else:
+        raise ValueError(f"must be a text id, not a {type(value).__name__}; {ID_HELP}")
+    _check_id_text(text)
+    return text
+
+
+def _normalise_text(value: str) -> str:
+    if _PLAIN_ID.fullmatch(value):
+        return value
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value).strip())
+
+
+def _check_id_text(text: str) -> None:
+    if not text:
+        raise ValueError("is missing; every record needs an id")
+    if not _PLAIN_ID.fullmatch(text):
+        if any(unicodedata.category(ch)[0] == "C" for ch in text):
+            raise ValueError(f"contains a control, zero-width or direction character; {ID_HELP}")
+        if ";" in text:
+            raise ValueError("contains ';', which separates ids in the ledger's lists")
+    if len(text) > MAX_ID_LENGTH:
+        raise ValueError(f"is {len(text)} characters long; {ID_HELP}")
+    if text.lower() in _NOT_IDS:
+        raise ValueError(f"reads as a yes/no or missing value, not an id; {ID_HELP}")
+    if not _INTEGER.fullmatch(text) and _reads_as_number(text):
+        raise ValueError(
+            "reads as a number with a sign, point or exponent; write the id as the register "
+            f"does (42, not 42.0); {ID_HELP}"
+        )
+
+
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
