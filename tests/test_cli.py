@@ -176,3 +176,36 @@ def test_ids_with_markup_and_withheld_notes(tmp_path, capsys, monkeypatch) -> No
     printed = capsys.readouterr().out
     assert "C[/]1" not in printed and "withheld" in printed
     assert (tmp_path / "l.xlsx").exists()
+
+
+def test_warmup_compiles_every_kernel_into_the_cache(tmp_path) -> None:
+    """After `pairmatch warmup` (run by `make` at install) every compiled kernel has its
+    machine code in numba's cache, so the first re-pairing of an office does not compile.
+    The cache is a fresh folder here: a kernel that warm_up() does not reach fails."""
+    import os
+    import subprocess
+    import sys
+
+    check = (
+        "import importlib, os, pkgutil, numba, pairmatch\n"
+        "from pairmatch.cli import main\n"
+        "assert main(['warmup']) == 0\n"
+        "missing = []\n"
+        "for mod in pkgutil.walk_packages(pairmatch.__path__, 'pairmatch.'):\n"
+        "    module = importlib.import_module(mod.name)\n"
+        "    for name, obj in vars(module).items():\n"
+        "        if isinstance(obj, numba.core.registry.CPUDispatcher) \\\n"
+        "                and obj.__module__ == mod.name \\\n"
+        "                and obj.targetoptions.get('inline') != 'always':\n"
+        "            index = obj._cache._cache_file._index_path\n"  # numba's on-disk cache
+        "            if not os.path.exists(index):\n"
+        "                missing.append(f'{mod.name}.{name}')\n"
+        "print(sorted(missing))\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=900, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "kernels compiled and cached" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
