@@ -14,7 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,12 +26,13 @@ from pairmatch.candidates import Candidates, find_candidates
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.ledger import LedgerExport, summarise
 from pairmatch.match import match
-from pairmatch.model.policy import Policy
+from pairmatch.model.policy import Policy, as_policy
 from pairmatch.problem import Problem
 from pairmatch.registry import Registry
 from pairmatch.result import MatchResult
 from pairmatch.schema import conform, empty
-from pairmatch.solvers.base import Status
+from pairmatch.solvers import check_solver
+from pairmatch.solvers.base import Options, Status
 
 __all__ = ["PartitionedResult", "match_partitioned"]
 
@@ -179,7 +180,7 @@ class PartitionedResult(LedgerExport):
 def match_partitioned(
     children: Source,
     volunteers: Source,
-    policy: Policy | None = None,
+    policy: Policy | Mapping[str, Any] | None = None,
     *,
     by: str = "county",
     client: Any = None,
@@ -222,9 +223,10 @@ def match_partitioned(
     >>> len(parts.parts), parts.n_paired == whole.n_paired, parts.status.value
     (3, True, 'OPTIMAL')
     """
-    policy = policy if policy is not None else Policy()
+    policy = as_policy(policy)
     if by not in ("county", "component"):
         raise ValueError(f"by must be 'county' or 'component', got {by!r}")
+    _check_options(options)
     child_table, volunteer_table = read_children(children), read_volunteers(volunteers)
     if policy.allow_cross_county or by == "component":
         groups, share = _components(child_table, volunteer_table, policy)
@@ -283,6 +285,17 @@ def match_partitioned(
         if bar is not None:
             bar.close()
     return _combine(outcomes, policy, inputs, options)
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    """Refuse bad search options once, before any part is read or solved."""
+    check_solver(options.get("solver", "auto"))
+    Options(
+        time_limit=options.get("time_limit"),
+        workers=options.get("workers"),
+        seed=options.get("seed", 0),
+        deterministic=options.get("deterministic", True),
+    )
 
 
 def _counties(
