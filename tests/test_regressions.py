@@ -155,12 +155,18 @@ def test_registry_repr_shows_no_personal_data() -> None:
 
 
 def test_flow_weight_is_exact_beyond_float_precision() -> None:
+    # the weight is 2**53 + 1, which a float rounds to 2**53: then both children would cost
+    # -2**54 and the flow could pair the less needy one
     problem = pm.Problem(
         n_children=2, n_volunteers=1, child=[0, 1], volunteer=[0, 0],
-        score=[2**54 + 2, 0], priority=[1, 2],
+        score=[2**53, 0], priority=[1, 2],
     )  # fmt: skip
     flow, cpsat = pm.solve(problem, solver="flow"), pm.solve(problem, solver="cpsat")
     assert flow.assignment.tolist() == cpsat.assignment.tolist() == [-1, 0]
+    # a score beyond 2**53 (as this test had before) is refused: no float holds it exactly
+    with pytest.raises(pm.ValidationError, match="score"):
+        pm.Problem(n_children=2, n_volunteers=1, child=[0, 1], volunteer=[0, 0],
+                   score=[2**54 + 2, 0], priority=[1, 2])  # fmt: skip
 
 
 def test_cpsat_time_limit_keeps_every_valid_pair_it_found() -> None:

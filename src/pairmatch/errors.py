@@ -35,9 +35,13 @@ class InputIssue:
     Attributes
     ----------
     table:
-        ``"children"``, ``"volunteers"``, ``"pairs"``, ``"policy"`` or ``"matrix"``.
+        ``"children"``, ``"volunteers"``, a kind of pairs (``"forbidden pairs"``,
+        ``"locked pairs"``, ...), ``"policy"``, ``"matrix"`` (the arguments of
+        :meth:`~pairmatch.Problem.from_matrices`), ``"problem"`` (the arrays of a
+        :class:`~pairmatch.Problem`) or ``"options"`` (the solver and search options).
     row:
-        Position of the record in the input (0-based), or ``None`` for a table-level problem.
+        Position of the record in the input (0-based; for a matrix, the entry's row; for an
+        array, the entry's position), or ``None`` for a table-level problem.
     record_id:
         The record's programme id when it could be read, else ``None``.
     field:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -13,14 +13,14 @@ import numpy as np
 from pairmatch.candidates import Candidates, find_candidates, great_circle_km, priorities
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
-from pairmatch.model.policy import Policy
+from pairmatch.model.policy import Policy, as_policy
 from pairmatch.model.vocab import NEEDS
 from pairmatch.problem import Problem
 from pairmatch.progress import Reporter, reporting
 from pairmatch.registry import Registry
 from pairmatch.result import MatchResult
-from pairmatch.solvers import solve
-from pairmatch.solvers.base import Backend, Solution, Status
+from pairmatch.solvers import check_solver, solve
+from pairmatch.solvers.base import Backend, Options, Solution, Status
 from pairmatch.teams import TeamArrays, build_teams
 
 __all__ = ["match"]
@@ -31,7 +31,7 @@ log = logging.getLogger("pairmatch")
 def match(
     children: Source,
     volunteers: Source,
-    policy: Policy | None = None,
+    policy: Policy | Mapping[str, Any] | None = None,
     *,
     forbidden: Any = None,
     locked: Any = None,
@@ -52,7 +52,8 @@ def match(
         The registers: DataFrames in the table form, paths to CSV/Excel/Parquet files, open
         files, or lists of :class:`Child` / :class:`Volunteer` records.
     policy:
-        Rules and weights (default :class:`Policy()`).
+        Rules and weights: a :class:`Policy`, or a dict of its settings such as
+        ``{"max_distance_km": 5}`` (default :class:`Policy()`).
     forbidden:
         Pairs that must not be made: ``(child_id, volunteer_id)`` tuples or a DataFrame with
         those columns.
@@ -87,6 +88,9 @@ def match(
     >>> len(result.pairs) + len(result.unmatched) == len(children)
     True
     """
+    policy = as_policy(policy)
+    check_solver(solver)  # (bad options are refused before any work)
+    Options(time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic)
     with reporting(progress, "pairmatch.match", stages=4) as reporter:
         return _match(
             children, volunteers, policy, forbidden, locked, keep, reporter,
@@ -98,14 +102,13 @@ def match(
 def _match(
     children: Source,
     volunteers: Source,
-    policy: Policy | None,
+    policy: Policy,
     forbidden: Any,
     locked: Any,
     keep: Any,
     reporter: Reporter | None,
     **options: Any,
 ) -> MatchResult:
-    policy = policy if policy is not None else Policy()
     timings: dict[str, float] = {}
     t = time.perf_counter()
     if reporter is not None:

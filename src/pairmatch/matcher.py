@@ -17,6 +17,7 @@ import os
 import tempfile
 import time
 import zipfile
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,13 +32,13 @@ from pairmatch.errors import PairmatchError
 from pairmatch.inplace import DeferredResult, InPlace, InPlaceStep, supported
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.match import broken_rules, build_problem
-from pairmatch.model.policy import Policy
+from pairmatch.model.policy import Policy, as_policy
 from pairmatch.registry import Registry
 from pairmatch.rematch import carry_candidates
 from pairmatch.result import MatchResult
 from pairmatch.schema import conform
-from pairmatch.solvers import solve
-from pairmatch.solvers.base import Solution, Status, level2_value
+from pairmatch.solvers import check_solver, solve
+from pairmatch.solvers.base import Options, Solution, Status, level2_value
 from pairmatch.solvers.repair import FlowRepair
 
 __all__ = ["FORMAT_VERSION", "PAIR_STATUSES", "Matcher", "MatcherFileError"]
@@ -110,7 +111,7 @@ class Matcher:
         self,
         children: Source,
         volunteers: Source,
-        policy: Policy | None = None,
+        policy: Policy | Mapping[str, Any] | None = None,
         *,
         stability: Literal["keep", "strict"] = "keep",
         solver: str = "auto",
@@ -120,9 +121,11 @@ class Matcher:
     ) -> None:
         if stability not in ("keep", "strict"):
             raise ValueError(f"stability must be 'keep' or 'strict', got {stability!r}")
+        check_solver(solver)  # (bad options are refused before any work)
+        Options(time_limit=time_limit, seed=seed)
         self.children = read_children(children)
         self.volunteers = read_volunteers(volunteers)
-        self.policy = policy if policy is not None else Policy()
+        self.policy = as_policy(policy)
         self.stability = stability
         self.options: dict[str, Any] = {
             "solver": solver, "time_limit": time_limit, "seed": seed, "incremental": incremental,

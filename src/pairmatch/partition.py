@@ -14,9 +14,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -25,13 +26,14 @@ import pandas as pd
 from pairmatch.candidates import Candidates, find_candidates
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.ledger import LedgerExport, summarise
-from pairmatch.match import match
-from pairmatch.model.policy import Policy
+from pairmatch.match import _all_or_nothing, match
+from pairmatch.model.policy import Policy, as_policy
 from pairmatch.problem import Problem
-from pairmatch.registry import Registry
+from pairmatch.registry import Registry, locate_pairs
 from pairmatch.result import MatchResult
 from pairmatch.schema import conform, empty
-from pairmatch.solvers.base import Status
+from pairmatch.solvers import check_solver
+from pairmatch.solvers.base import Options, Status
 
 __all__ = ["PartitionedResult", "match_partitioned"]
 
@@ -103,7 +105,7 @@ class PartitionedResult(LedgerExport):
     reasons: tuple[str, ...]
     _ledger: pd.DataFrame = field(repr=False)
     _inputs: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(repr=False)
-    _options: dict[str, Any] = field(repr=False)
+    _options: dict[str, dict[str, Any]] = field(repr=False)  # match()'s options, per part
 
     @property
     def status(self) -> Status:
@@ -160,7 +162,7 @@ class PartitionedResult(LedgerExport):
         if key not in self._inputs:
             raise KeyError(f"no part {key!r}; see PartitionedResult.parts")
         children, volunteers = self._inputs[key]
-        return match(children, volunteers, self.policy, **self._options)
+        return match(children, volunteers, self.policy, **self._options[key])
 
     def _repr_html_(self) -> str:
         """The notebook view: headline figures, then the first rows (ids only)."""
@@ -179,7 +181,7 @@ class PartitionedResult(LedgerExport):
 def match_partitioned(
     children: Source,
     volunteers: Source,
-    policy: Policy | None = None,
+    policy: Policy | Mapping[str, Any] | None = None,
     *,
     by: str = "county",
     client: Any = None,
@@ -210,7 +212,13 @@ def match_partitioned(
         after each part instead. Silent by default.
     options:
         Passed to :func:`pairmatch.match` for every part (``solver``, ``time_limit``,
-        ``seed``, ``forbidden``, ...).
+        ``seed``, ...). ``forbidden``, ``locked`` and ``keep`` pairs are read and checked
+        once for the whole province (an unknown id is one error naming its row and field,
+        as for :func:`pairmatch.match`), and each part is given the pairs it holds. A pair
+        whose child and volunteer fall in different parts can never be made: forbidding or
+        keeping it changes nothing, and locking it makes the child's part ``INFEASIBLE``,
+        with the rules the pair breaks among the reasons (the volunteer's record is given
+        to that part so that :func:`pairmatch.match` can say which).
 
     Examples
     --------
@@ -222,18 +230,21 @@ def match_partitioned(
     >>> len(parts.parts), parts.n_paired == whole.n_paired, parts.status.value
     (3, True, 'OPTIMAL')
     """
-    policy = policy if policy is not None else Policy()
+    policy = as_policy(policy)
     if by not in ("county", "component"):
         raise ValueError(f"by must be 'county' or 'component', got {by!r}")
+    _check_options(options)
     child_table, volunteer_table = read_children(children), read_volunteers(volunteers)
+    pairs = _read_pairs(child_table, volunteer_table, options)  # (each part's replace these)
     if policy.allow_cross_county or by == "component":
-        groups, share = _components(child_table, volunteer_table, policy)
+        groups, share = _components(child_table, volunteer_table, policy, pairs)
         if policy.fairness_penalty and policy.fair_load is None:
             # the whole register's average, as one match() would use, not each part's
             policy = policy.model_copy(update={"fair_load": share})
     else:
         groups = list(_counties(child_table, volunteer_table))
-    inputs = dict(groups)
+    inputs, part_pairs = _give_pairs(dict(groups), volunteer_table, pairs)
+    part_options = {key: {**options, **part_pairs[key]} for key in inputs}
     total = len(inputs)
     outcomes: list[_Part] = []
     bar = None
@@ -254,7 +265,7 @@ def match_partitioned(
     try:
         if client is not None:
             futures = [
-                client.submit(_solve_part, key, c, v, policy, options, pure=False)
+                client.submit(_solve_part, key, c, v, policy, part_options[key], pure=False)
                 for key, (c, v) in inputs.items()
             ]
             for future in futures:
@@ -263,7 +274,7 @@ def match_partitioned(
             workers = max_workers if max_workers is not None else (os.cpu_count() or 1)
             if workers <= 1 or total <= 1:
                 for key, (c, v) in inputs.items():
-                    done(_solve_part(key, c, v, policy, options))
+                    done(_solve_part(key, c, v, policy, part_options[key]))
             else:
                 # forkserver: forking a process that already runs threads (a solver's, a
                 # cluster client's) can deadlock the child
@@ -274,7 +285,7 @@ def match_partitioned(
                 size = min(workers, total)
                 with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
                     futures = [
-                        pool.submit(_solve_part, key, c, v, policy, options)
+                        pool.submit(_solve_part, key, c, v, policy, part_options[key])
                         for key, (c, v) in inputs.items()
                     ]
                     for future in futures:
@@ -282,7 +293,74 @@ def match_partitioned(
     finally:  # the bar is closed whatever a part raised
         if bar is not None:
             bar.close()
-    return _combine(outcomes, policy, inputs, options)
+    return _combine(outcomes, policy, inputs, part_options)
+
+
+#: Options that name pairs: read once for the province, then split among the parts.
+_PAIR_OPTIONS = {"forbidden": "forbidden pairs", "locked": "locked pairs", "keep": "kept pairs"}
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    """Refuse bad search options once, before any part is read or solved."""
+    check_solver(options.get("solver", "auto"))
+    Options(
+        time_limit=options.get("time_limit"),
+        workers=options.get("workers"),
+        seed=options.get("seed", 0),
+        deterministic=options.get("deterministic", True),
+    )
+
+
+def _read_pairs(
+    children: pd.DataFrame, volunteers: pd.DataFrame, options: dict[str, Any]
+) -> dict[str, list[tuple[str, str]]]:
+    """The forbidden, locked and kept pairs given, as (child id, volunteer id) lists of ids
+    as the registers hold them; every unknown id of all three in one error."""
+    child_index, volunteer_index = pd.Index(children["id"]), pd.Index(volunteers["id"])
+    kinds = [k for k in _PAIR_OPTIONS if options.get(k) is not None]
+    found = _all_or_nothing(*(
+        partial(locate_pairs, options[k], _PAIR_OPTIONS[k], child_index, volunteer_index)
+        for k in kinds
+    ))  # fmt: skip
+    cids, vids = children["id"].to_numpy(object), volunteers["id"].to_numpy(object)
+    return {
+        k: list(zip(cids[c].tolist(), vids[v].tolist(), strict=True))
+        for k, (c, v) in zip(kinds, found, strict=True)
+    }
+
+
+def _give_pairs(
+    inputs: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
+    volunteers: pd.DataFrame,
+    pairs: dict[str, list[tuple[str, str]]],
+) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame]], dict[str, dict[str, list]]]:
+    """Each part's pairs: those whose child and volunteer it holds. A locked pair across
+    parts brings its volunteer's record into the child's part (where the lock breaks the
+    county rule or the distance, and :func:`pairmatch.match` says so); the pairs of that
+    record there are given to the part too. Other pairs across parts are dropped: no part
+    can make them, as one match of the whole cannot."""
+    child_part = {cid: key for key, (c, _) in inputs.items() for cid in c["id"].tolist()}
+    vol_part = {vid: key for key, (_, v) in inputs.items() for vid in v["id"].tolist()}
+    guests: dict[str, list[str]] = {}
+    for cid, vid in pairs.get("locked", []):
+        home = child_part[cid]
+        if vol_part[vid] != home and vid not in guests.setdefault(home, []):
+            guests[home].append(vid)
+    held = {key: set(v["id"].tolist()) | set(guests.get(key, [])) for key, (_, v) in inputs.items()}
+    out = dict(inputs)
+    for key, vids in guests.items():
+        c, v = inputs[key]
+        extra = volunteers[volunteers["id"].isin(vids)]
+        out[key] = (c, pd.concat([v, extra], ignore_index=True))
+    given: dict[str, dict[str, list]] = {key: {} for key in inputs}
+    for kind, listed in pairs.items():
+        for key in inputs:
+            given[key][kind] = []
+        for cid, vid in listed:
+            home = child_part[cid]
+            if vid in held[home]:
+                given[home][kind].append((cid, vid))
+    return out, given
 
 
 def _counties(
@@ -304,13 +382,18 @@ def _counties(
 
 
 def _components(
-    children: pd.DataFrame, volunteers: pd.DataFrame, policy: Policy
+    children: pd.DataFrame,
+    volunteers: pd.DataFrame,
+    policy: Policy,
+    pairs: dict[str, list[tuple[str, str]]],
 ) -> tuple[list[tuple[str, tuple[pd.DataFrame, pd.DataFrame]]], int]:
     """One part per connected component of the candidate graph (pairs may cross
-    counties), records without any candidate pair together in one last part; and the
-    whole register's average load (children with a pair / volunteers with a pair)."""
+    counties; forbidden pairs are no candidates, as in :func:`pairmatch.match`), records
+    without any candidate pair together in one last part; and the whole register's average
+    load (children with a pair / volunteers with a pair)."""
     registry = Registry.build(children, volunteers)
-    cand = find_candidates(registry, policy)
+    banned = registry.pair_indices(pairs.get("forbidden", []), "forbidden pairs")
+    cand = find_candidates(registry, policy, banned)
     kids = int(np.count_nonzero(np.bincount(cand.child)))
     vols = int(np.count_nonzero(np.bincount(cand.volunteer)))
     return list(_component_parts(registry, cand)), -(-kids // max(vols, 1))
@@ -353,7 +436,7 @@ def _combine(
     outcomes: list[_Part],
     policy: Policy,
     inputs: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
-    options: dict[str, Any],
+    options: dict[str, dict[str, Any]],
 ) -> PartitionedResult:
     outcomes = sorted(outcomes, key=lambda p: p.key)
     rows = [

@@ -17,7 +17,7 @@ import pandas as pd
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.model.vocab import NEEDS, ChildCategory, parse_id
 
-__all__ = ["EARTH_RADIUS_KM", "OWNER_LEVELS", "Registry", "unit_vectors"]
+__all__ = ["EARTH_RADIUS_KM", "OWNER_LEVELS", "Registry", "locate_pairs", "unit_vectors"]
 
 #: Mean Earth radius used for great-circle distances (the value geopy's great_circle uses).
 EARTH_RADIUS_KM = 6371.009
@@ -278,19 +278,7 @@ class Registry:
         ``pairs`` is an iterable of 2-tuples or a DataFrame with ``child_id`` and
         ``volunteer_id`` columns. Unknown ids raise one :class:`ValidationError` naming all.
         """
-        rows = _pair_rows(pairs, what)
-        cid, vid = self.indices_of(rows)
-        issues = []
-        for i in range(len(rows)):
-            if cid[i] < 0:
-                issues.append(InputIssue(what, i, None, "child_id", "no child with this id"))
-            if vid[i] < 0:
-                issues.append(
-                    InputIssue(what, i, None, "volunteer_id", "no volunteer with this id")
-                )
-        if issues:
-            raise ValidationError(issues, what=what)
-        return cid, vid
+        return locate_pairs(pairs, what, self.child_index, self.volunteer_index)
 
     def indices_of(self, pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
         """(child index, volunteer index) of (child_id, volunteer_id) pairs of ids as the
@@ -301,6 +289,29 @@ class Registry:
         c = self.child_index.get_indexer(pd.Index(list(kids), dtype=object))
         v = self.volunteer_index.get_indexer(pd.Index(list(vols), dtype=object))
         return c.astype(np.int64), v.astype(np.int64)
+
+
+def locate_pairs(
+    pairs: Any, what: str, child_index: pd.Index, volunteer_index: pd.Index
+) -> tuple[np.ndarray, np.ndarray]:
+    """(child position, volunteer position) arrays of (child_id, volunteer_id) pairs in
+    the given id indexes (see :meth:`Registry.pair_indices`); ids are read as everywhere
+    else, and every unknown id is named (row and field) in one :class:`ValidationError`."""
+    rows = _pair_rows(pairs, what)
+    if not rows:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    kids, vols = zip(*rows, strict=True)
+    cid = child_index.get_indexer(pd.Index(list(kids), dtype=object)).astype(np.int64)
+    vid = volunteer_index.get_indexer(pd.Index(list(vols), dtype=object)).astype(np.int64)
+    issues = []
+    for i in range(len(rows)):
+        if cid[i] < 0:
+            issues.append(InputIssue(what, i, None, "child_id", "no child with this id"))
+        if vid[i] < 0:
+            issues.append(InputIssue(what, i, None, "volunteer_id", "no volunteer with this id"))
+    if issues:
+        raise ValidationError(issues, what=what)
+    return cid, vid
 
 
 def _pair_rows(pairs: Any, what: str) -> list[tuple[str, str]]:

@@ -43,12 +43,15 @@ whose guardian consented.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from typing import Annotated, Any
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.model.vocab import (
     LEVEL_MAX,
     MAX_CAPACITY,
@@ -58,7 +61,7 @@ from pairmatch.model.vocab import (
     parse_category,
 )
 
-__all__ = ["Policy"]
+__all__ = ["Policy", "as_policy"]
 
 # Upper bounds keep both objective levels exact in 64-bit integers for every back end.
 NonNegative = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
@@ -167,9 +170,8 @@ class Policy(BaseModel):
     @field_validator("need_weights")
     @classmethod
     def _known_needs(cls, weights: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(weights) - set(NEEDS))
-        if unknown:
-            raise ValueError(f"unknown need categories {unknown}; use {list(NEEDS)}")
+        if set(weights) - set(NEEDS):  # (the unknown names are not repeated: free text)
+            raise ValueError(f"unknown need category; use {', '.join(NEEDS)}")
         return {k: float(weights.get(k, 1.0)) for k in NEEDS}
 
     @field_validator("category_priority", mode="before")
@@ -221,3 +223,54 @@ class Policy(BaseModel):
     def need_weight_vector(self) -> list[float]:
         """Need weights in the order of :data:`pairmatch.model.vocab.NEEDS`."""
         return [self.need_weights[k] for k in NEEDS]
+
+
+def as_policy(policy: object) -> Policy:
+    """The policy a run uses: ``None`` gives the default :class:`Policy`, a :class:`Policy`
+    is used as it is and a dict of settings is validated into one.
+
+    Anything else, and a dict with an unknown setting or a bad value, is one
+    :class:`~pairmatch.ValidationError` (table ``"policy"``, field: the setting) listing
+    every problem; values the user typed are never repeated in it.
+
+    >>> as_policy({"max_distance_km": 5}).max_distance_km
+    5.0
+    >>> as_policy({"max_distance_km": -1})
+    Traceback (most recent call last):
+    ...
+    pairmatch.errors.ValidationError: 1 problem in policy; nothing was changed:
+      - policy, field 'max_distance_km': Input should be greater than 0
+    """
+    if policy is None:
+        return Policy()
+    if isinstance(policy, Policy):
+        return policy
+    if not isinstance(policy, Mapping):
+        raise ValidationError([InputIssue("policy", None, None, None, (
+            f"must be a pm.Policy or a dict of its settings, not {type(policy).__name__}"
+        ))], what="policy")  # fmt: skip
+    try:
+        return Policy.model_validate(dict(policy))
+    except pydantic.ValidationError as err:
+        issues = [_issue(e) for e in err.errors(include_url=False, include_input=False)]
+    raise ValidationError(issues, what="policy")  # outside the except: no pydantic chain
+
+
+def _issue(error: Any) -> InputIssue:
+    """One pydantic error as an issue: the setting as the field, pydantic's message (which
+    states the rule, never the value), and for an unknown setting the nearest known one."""
+    loc: tuple[Any, ...] = tuple(error.get("loc") or (None,))
+    name = loc[0] if isinstance(loc[0], str) else None
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        known = list(Policy.model_fields)
+        near = difflib.get_close_matches(name or "", known, n=1) if name else []
+        hint = f"; did you mean {near[0]!r}?" if near else f"; the settings are {', '.join(known)}"
+        shown = name if name and name.isidentifier() and len(name) <= 64 else None
+        return InputIssue("policy", None, None, shown, "unknown setting" + hint)
+    if kind == "invalid_key":
+        return InputIssue("policy", None, None, None, "setting names must be text")
+    message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    if len(loc) > 1 and (isinstance(loc[1], int) or loc[1] in NEEDS):  # never free text
+        message = f"{message} (at {loc[1]!r})"
+    return InputIssue("policy", None, None, name, message)

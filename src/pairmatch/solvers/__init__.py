@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from pairmatch.errors import SolverUnavailableError
+from pairmatch.errors import InputIssue, SolverUnavailableError, ValidationError
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import (
     Backend,
@@ -26,7 +26,10 @@ from pairmatch.solvers.cpsat import CpSatBackend
 from pairmatch.solvers.flow import FlowBackend
 from pairmatch.solvers.presolve import reduce
 
-__all__ = ["BACKENDS", "Backend", "Options", "Solution", "Status", "select_backend", "solve"]
+__all__ = [
+    "BACKENDS", "Backend", "Options", "Solution", "Status", "check_solver", "select_backend",
+    "solve",
+]  # fmt: skip
 
 log = logging.getLogger("pairmatch")
 
@@ -34,28 +37,55 @@ log = logging.getLogger("pairmatch")
 BACKENDS: dict[str, Backend] = {b.name: b for b in (FlowBackend(), CpSatBackend())}
 
 
+class _UnknownSolverError(ValidationError, SolverUnavailableError):
+    """A solver name that names no back end: bad input (a :class:`ValidationError` naming
+    the option), and the :class:`SolverUnavailableError` it has always been."""
+
+
+def check_solver(solver: object) -> None:
+    """Refuse a ``solver`` that is neither ``"auto"``, a name in :data:`BACKENDS` nor a
+    :class:`Backend`, before any work is done."""
+    if isinstance(solver, Backend) or (isinstance(solver, str) and solver in (*BACKENDS, "auto")):
+        return
+    named = isinstance(solver, str) and len(solver) <= 40 and solver.isprintable()
+    shown = f"unknown solver {solver!r}" if named else "unknown solver"
+    message = f"{shown}; use 'auto' or one of {', '.join(BACKENDS)}"
+    raise _UnknownSolverError(
+        [InputIssue("options", None, None, "solver", message)], what="solver options"
+    )
+
+
 def select_backend(problem: Problem, solver: str | Backend = "auto") -> Backend:
     """The back end ``solver`` names, checked against the problem; ``"auto"`` chooses."""
+    check_solver(solver)
     if isinstance(solver, Backend):
         backend = solver
     elif solver == "auto":
+        reasons = []
         for backend in BACKENDS.values():
-            if backend.available() and backend.unsupported(problem) is None:
+            if not backend.available():
+                reasons.append(f"{backend.name}: not installed")
+                continue
+            reason = backend.unsupported(problem)
+            if reason is None:
                 return backend
-        raise SolverUnavailableError("no available back end can solve this problem")
-    elif solver in BACKENDS:
-        backend = BACKENDS[solver]
-    else:
+            reasons.append(f"{backend.name}: {reason}")
         raise SolverUnavailableError(
-            f"unknown solver {solver!r}; use 'auto' or one of {', '.join(BACKENDS)}"
+            "no available back end can solve this problem exactly (" + "; ".join(reasons) + ")"
         )
+    else:
+        backend = BACKENDS[solver]
     if not backend.available():
         raise SolverUnavailableError(f"solver {backend.name!r} is not installed")
     reason = backend.unsupported(problem)
     if reason:
+        others = [
+            name for name, b in BACKENDS.items()
+            if b is not backend and b.available() and b.unsupported(problem) is None
+        ]  # fmt: skip
+        advice = f"; use solver='auto' or {others[0]!r}" if others else ""
         raise SolverUnavailableError(
-            f"solver {backend.name!r} cannot solve this problem exactly: {reason}; "
-            "use solver='auto' or 'cpsat'"
+            f"solver {backend.name!r} cannot solve this problem exactly: {reason}{advice}"
         )
     return backend
 
@@ -84,9 +114,14 @@ def solve(
     >>> result.status.value, result.objective
     ('OPTIMAL', 6.0)
     """
+    if not isinstance(problem, Problem):
+        raise ValidationError([InputIssue("problem", None, None, None, (
+            "must be a pm.Problem (build one with pm.Problem.from_matrices)"
+        ))], what="problem")  # fmt: skip
     options = Options(
         time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic
     )
+    check_solver(solver)
     start = time.perf_counter()
     reduced = reduce(problem)
     plain = reduced.problem

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -10,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.problem import Problem
 
 __all__ = ["Backend", "CoreResult", "Options", "Solution", "Status"]
@@ -41,6 +44,18 @@ class Status(StrEnum):
     """The search stopped before finding any pairing that obeys every hard rule."""
 
 
+#: Most CP-SAT search workers (threads) one solve may ask for.
+MAX_WORKERS = 256
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
 @dataclass(frozen=True)
 class Options:
     """Solver options.
@@ -48,13 +63,14 @@ class Options:
     Attributes
     ----------
     time_limit:
-        Seconds for the whole search, or ``None`` for no limit. Exact flow is not
-        interrupted (it is fast and polynomial); the limit bounds CP-SAT search.
+        Seconds for the whole search (a positive, finite number), or ``None`` for no limit.
+        Exact flow is not interrupted (it is fast and polynomial); the limit bounds CP-SAT
+        search.
     workers:
-        CP-SAT search workers (default 1). One worker is deterministic and, on the small
-        component models pairmatch builds, usually fastest.
+        CP-SAT search workers, 1 to :data:`MAX_WORKERS` (default 1). One worker is
+        deterministic and, on the small component models pairmatch builds, usually fastest.
     seed:
-        Random seed for the search.
+        Random seed for the search: a whole number that fits 32 bits.
     deterministic:
         With more than one worker, run CP-SAT's interleaved search, which gives the same
         pairs for the same input and seed (default). ``False`` lets the parallel portfolio
@@ -67,10 +83,35 @@ class Options:
     deterministic: bool = True
 
     def __post_init__(self) -> None:
-        if self.time_limit is not None and not self.time_limit > 0:
-            raise ValueError(f"time_limit must be > 0 seconds or None, got {self.time_limit!r}")
-        if self.workers is not None and self.workers < 1:
-            raise ValueError(f"workers must be >= 1 or None, got {self.workers!r}")
+        issues = []
+
+        def bad(name: str, message: str) -> None:
+            issues.append(InputIssue("options", None, None, name, message))
+
+        limit = self.time_limit
+        if limit is not None:
+            seconds = float(limit) if _is_real(limit) else math.nan
+            if not (math.isfinite(seconds) and seconds > 0):
+                bad("time_limit", "must be a positive, finite number of seconds, or None for "
+                    "no limit")  # fmt: skip
+            else:
+                object.__setattr__(self, "time_limit", seconds)
+        workers = self.workers
+        if workers is not None:
+            if not (_is_whole(workers) and 1 <= workers <= MAX_WORKERS):
+                bad("workers", f"must be a whole number from 1 to {MAX_WORKERS}, or None for 1")
+            else:
+                object.__setattr__(self, "workers", int(workers))
+        if not (_is_whole(self.seed) and -(2**31) <= self.seed < 2**31):
+            bad("seed", "must be a whole number from -2**31 to 2**31 - 1 (CP-SAT's seed)")
+        else:
+            object.__setattr__(self, "seed", int(self.seed))
+        if not isinstance(self.deterministic, bool | np.bool_):
+            bad("deterministic", "must be True or False")
+        else:
+            object.__setattr__(self, "deterministic", bool(self.deterministic))
+        if issues:
+            raise ValidationError(issues, what="solver options")
 
     @property
     def n_workers(self) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -23,6 +24,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from pairmatch.errors import SolverError
+from pairmatch.exact import CPSAT_LIMIT, EXACT, over
 from pairmatch.problem import Problem
 from pairmatch.progress import current
 from pairmatch.solvers.base import Backend, CoreResult, Options, Status
@@ -74,7 +76,10 @@ class CpSatBackend(Backend):
     name = "cpsat"
 
     def unsupported(self, problem: Problem) -> str | None:
-        return None
+        reason = _RANGES.get(problem)
+        if reason is None:
+            reason = _RANGES[problem] = _out_of_range(problem) or ""
+        return reason or None
 
     def solve(self, problem: Problem, options: Options) -> CoreResult:
         if problem.has_teams:
@@ -87,6 +92,70 @@ class CpSatBackend(Backend):
                 options = replace(options, time_limit=max(0.05, options.time_limit - spent))
             return _solve_components(problem, options, partial(team_model, start=start))
         return _solve_components(problem, options, _plain_component)
+
+
+_RANGES: weakref.WeakKeyDictionary[Problem, str] = weakref.WeakKeyDictionary()
+
+
+def _out_of_range(problem: Problem) -> str | None:
+    """Why some component's model would hold a linear expression CP-SAT refuses, or (with
+    teams) an objective whose bound CP-SAT could not report exactly; None when none would.
+
+    Per component, the objectives are: level 1, each pair weighted by its child's
+    priority; level 2, each pair's score, a team's category values and minus the fairness
+    penalty for each pair beyond a fair load (the team model multiplies level 2 by its
+    number of pairs + 1 to fold level 3 in). The positive and the negative terms of each
+    must add up to at most :data:`CPSAT_LIMIT`. The team model reads its level-2 bound from
+    CP-SAT's float, so there the reachable level 2 times that weight must stay within
+    :data:`EXACT` as well (without teams the reachable totals are the problem's own, which
+    it keeps within :data:`EXACT`)."""
+    p = problem
+    if p.n_edges == 0:
+        return None
+    count, child_label, _ = p.components()
+    comp = child_label[p.child]
+    teams = p.teams if p.has_teams else None
+    weight = np.ones(count, np.int64)
+    if teams is not None:
+        weight += np.bincount(comp, minlength=count)
+    pos = np.maximum(p.score, 0)
+    neg = np.maximum(-p.score, 0) + p.overload_penalty
+    if teams is not None and teams.category_value.size:
+        cat = np.asarray(teams.category_value, np.int64)
+        if float(cat.sum(axis=1, dtype=float).max()) > CPSAT_LIMIT:
+            return _TOO_MUCH_SCORE.format(limit="2**61", what=_TEAM_SCORES)
+        pos = pos + cat.sum(axis=1)
+    if over(p.priority[p.child], CPSAT_LIMIT, comp, count).any():
+        return (
+            "in one connected group of pairs, the priorities of their children (counted "
+            "once per pair) add up to more than 2**61, beyond what a CP-SAT linear "
+            "expression holds: divide every priority by a common factor"
+        )
+    for side in (pos, neg):
+        if over(side, CPSAT_LIMIT // weight, comp, count).any():
+            what = "scores" if teams is None else _TEAM_SCORES
+            return _TOO_MUCH_SCORE.format(limit="2**61", what=what)
+    if teams is not None:  # what level 2 can reach, per child as the problem counts it
+        n = p.n_children
+        k = np.minimum(np.bincount(p.child, minlength=n), teams.size_max)
+        hi, lo = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        np.maximum.at(hi, p.child, pos)
+        np.maximum.at(lo, p.child, neg)
+        kids = np.flatnonzero(k)
+        for side in (hi, lo):
+            if (
+                float((k.astype(float) * side).max()) > EXACT
+                or over((k * side)[kids], EXACT // weight, child_label[kids], count).any()
+            ):
+                return _TOO_MUCH_SCORE.format(limit="2**53", what=_TEAM_SCORES)
+    return None
+
+
+_TOO_MUCH_SCORE = (
+    "in one connected group of pairs, the {what} add up to more than {limit}, beyond what "
+    "CP-SAT holds exactly: coarsen the resolution (score_scale) or scale the values down"
+)
+_TEAM_SCORES = "scores and category values, times the group's pairs + 1 (the team model's weight)"
 
 
 def _search(
@@ -229,10 +298,14 @@ def watched_solve(
     shown: Callable[[float], float] = float,
 ) -> Any:
     """``solver.solve(model)``, reporting each better pairing and bound to the progress
-    bar when someone is watching (``shown`` turns model units into what a user reads)."""
+    bar when someone is watching (``shown`` turns model units into what a user reads).
+
+    A model CP-SAT calls invalid is a :class:`SolverError`, never a status a caller could
+    take for "stopped by the time limit" (the back ends' range checks keep pairmatch's
+    models valid; this is the net under them)."""
     watching = current()
     if watching is None:
-        return solver.solve(model)
+        return _valid(solver.solve(model), model)
     reporter = watching  # (named again, so that the closures below see a Reporter)
     last = [math.nan]
 
@@ -245,7 +318,14 @@ def watched_solve(
             reporter.search(last[0], shown(self.best_objective_bound), what)
 
     solver.best_bound_callback = bound
-    return solver.solve(model, Watch())
+    return _valid(solver.solve(model, Watch()), model)
+
+
+def _valid(status: Any, model: cp_model.CpModel) -> Any:
+    if status == cp_model.MODEL_INVALID:
+        reason = model.validate().split(":")[0][:200]  # (the model text itself is not shown)
+        raise SolverError(f"CP-SAT rejected pairmatch's model as invalid (a bug): {reason}")
+    return status
 
 
 def _solver(

@@ -108,8 +108,9 @@ class FlowBackend(Backend):
         plan = _plan(problem)
         if not (plan.one_network or plan.per_component):
             return (
-                "priorities times the score range do not fit 64-bit flow costs (lower the "
-                "priority weights or coarsen Policy.score_resolution)"
+                "its costs (priority times the score range, plus the score) times the number "
+                "of nodes do not fit 64-bit flow costs: lower the priorities or coarsen the "
+                "resolution (Policy.score_resolution)"
             )
         return None
 

@@ -19,6 +19,8 @@ from itertools import combinations
 
 import numpy as np
 
+from pairmatch.errors import InputIssue, ValidationError
+from pairmatch.exact import EXACT
 from pairmatch.problem import Problem
 
 __all__ = ["Reduced", "min_cover_size", "reduce"]
@@ -114,12 +116,27 @@ def _fold_if_plain(problem: Problem) -> tuple[Problem, int]:
     free = problem.priority[problem.child] == 0
     zero = np.unique(problem.child[free]).size
     weight = zero + 1
+    top = max(float(np.abs(score).max(initial=0)), float(problem.overload_penalty))
+    if weight * top > EXACT:  # checked before multiplying: int64 would wrap silently
+        raise _fold_error(weight)
     if zero:
         score = weight * score - free
-    return replace(
-        problem,
-        score=score,
-        capacity=capacity,
-        overload_penalty=weight * problem.overload_penalty,
-        teams=None,
-    ), weight
+    try:
+        folded = replace(
+            problem,
+            score=score,
+            capacity=capacity,
+            overload_penalty=weight * problem.overload_penalty,
+            teams=None,
+        )
+    except ValidationError:  # the weighted totals leave 2**53
+        raise _fold_error(weight) from None
+    return folded, weight
+
+
+def _fold_error(weight: int) -> ValidationError:
+    return ValidationError([InputIssue("problem", None, None, "score", (
+        f"teams of one fold 'fewer volunteers' into the fit by multiplying every score by "
+        f"{weight} (the children of priority 0, plus 1), which takes the scores beyond "
+        "2**53: coarsen the resolution (Policy.score_resolution) or lower the fit weights"
+    ))], what="problem")  # fmt: skip
