@@ -22,6 +22,7 @@ from pairmatch.errors import (
     PairmatchError,
     SolverError,
     SolverUnavailableError,
+    TooLargeError,
     ValidationError,
 )
 from pairmatch.io import read_children, read_volunteers
@@ -75,6 +76,7 @@ __all__ = [
     "SolverError",
     "SolverUnavailableError",
     "Status",
+    "TooLargeError",
     "UnknownIdError",
     "ValidationError",
     "Verification",

@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 from scipy.spatial import cKDTree
 
+from pairmatch.limits import check_pairs
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import ChildCategory
 from pairmatch.progress import current
@@ -124,9 +125,14 @@ def _pairs_within(
     # a hair wider than the radius so that no boundary pair is lost to rounding; the exact
     # distance filter that follows decides
     chord = float(chord_for_km(radius_km)) * (1 + 1e-9) + 1e-12
+    tree_c = cKDTree(registry.child_xyz[ci])
+    # counted before anything the size of the pairs is built: refuse what cannot fit
+    check_pairs(
+        lambda km: tree_c.count_neighbors(tree_v, chord_for_km(km) * (1 + 1e-9) + 1e-12),
+        ci.size, vi.size, radius_km,
+    )  # fmt: skip
     reporter = current()
     if reporter is None or ci.size <= PROGRESS_BLOCK:
-        tree_c = cKDTree(registry.child_xyz[ci])
         hits = tree_c.sparse_distance_matrix(tree_v, chord, output_type="ndarray")
         c, v = ci[hits["i"]], vi[hits["j"]]
     else:  # the same pairs, found block by block so that a bar can show the way

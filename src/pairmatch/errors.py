@@ -20,6 +20,7 @@ __all__ = [
     "PairmatchError",
     "SolverError",
     "SolverUnavailableError",
+    "TooLargeError",
     "ValidationError",
 ]
 
@@ -104,3 +105,24 @@ class SolverError(PairmatchError, RuntimeError):
 
 class SolverUnavailableError(PairmatchError, ValueError):
     """The requested back end does not exist or cannot solve this problem."""
+
+
+class TooLargeError(PairmatchError, MemoryError):
+    """A run that would not fit in the memory this machine has free, refused before the
+    work: the message says how large, how much memory, and what to change.
+
+    Attributes
+    ----------
+    pairs:
+        Candidate pairs the run would build.
+    needed_bytes, available_bytes:
+        The memory they need, and what was free.
+    """
+
+    def __init__(
+        self, message: str, *, pairs: int, needed_bytes: int, available_bytes: int
+    ) -> None:
+        super().__init__(message)
+        self.pairs = pairs
+        self.needed_bytes = needed_bytes
+        self.available_bytes = available_bytes
