@@ -18,7 +18,10 @@ from pairmatch import synth
 from pairmatch.candidates import Candidates
 from pairmatch.changes import Changes
 from pairmatch.errors import (
+    FileAccessError,
+    FileReadError,
     InputIssue,
+    MissingFileError,
     PairmatchError,
     SolverError,
     SolverUnavailableError,
@@ -56,6 +59,8 @@ __all__ = [
     "Child",
     "ChildCategory",
     "Explanation",
+    "FileAccessError",
+    "FileReadError",
     "Gender",
     "InputIssue",
     "Jurisdiction",
@@ -63,6 +68,7 @@ __all__ = [
     "MatchResult",
     "Matcher",
     "MatcherFileError",
+    "MissingFileError",
     "Needs",
     "Options",
     "PairmatchError",

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pairmatch import synth
-from pairmatch.errors import PairmatchError, ValidationError
+from pairmatch.errors import FileAccessError, PairmatchError, ValidationError
 from pairmatch.io import read_table
 from pairmatch.labels import Lang, header, value
 from pairmatch.ledger import KEY_VARIABLE, by_category, lead_distances, secret_key
@@ -295,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return _run(args)
-    except ValidationError as err:
+    except (ValidationError, FileAccessError) as err:  # bad input, or a file not to be read
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INPUT
     except (FileNotFoundError, ValueError, TypeError) as err:
