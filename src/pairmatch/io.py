@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from numbers import Number
 from pathlib import Path
 from typing import IO, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.files import Part, Sheet, Wanted, format_of, read_file
@@ -152,14 +154,76 @@ def read_volunteers(
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write one table to CSV (UTF-8 with BOM, so Excel shows Chinese text) or Parquet."""
+    """Write one table to CSV (UTF-8 with BOM, so Excel shows Chinese text), Excel or Parquet.
+
+    Text never becomes a formula: in CSV, a text cell (or header) a spreadsheet would run
+    (see :func:`defused`) is prefixed with a single quote, and lines end in CRLF so that a
+    cell holding a carriage return is quoted (unquoted, it would start a row of its own);
+    in Excel, text is written as text.
+    """
     path = Path(path)
-    kind = _format_of(str(path))
+    kind = format_of(str(path))
     if kind == "csv":
-        df.to_csv(path, index=False, encoding="utf-8-sig")
+        defused(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     elif kind == "parquet":
         df.to_parquet(path, index=False)
     else:
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            df.to_excel(writer, index=False)
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as out:
+            df.to_excel(out, index=False)
     return path
+
+
+#: What makes a spreadsheet run a cell opened from CSV (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def defused(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` for a CSV file: every text cell and header that starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading single quote (``'=1+1``), so a
+    spreadsheet shows it instead of running it. Numbers stay numbers, and so does text that
+    is exactly a decimal number (``"-5"``, ``"+1.5e3"``): a spreadsheet reads it as that
+    number and runs nothing.
+
+    >>> defused(pd.DataFrame({"note": ["=1+1", "-5", "ok"], "n": [-1, 2, 3]}))["note"].tolist()
+    ["'=1+1", '-5', 'ok']
+    """
+    out = df.copy()
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if col.dtype.kind not in "biufcmM":
+            risky = _formula_like(col)
+            if risky.any():
+                out.isetitem(i, _quoted(col.to_numpy(object), risky))
+    headers = df.columns.to_numpy(object)
+    out.columns = pd.Index(_quoted(headers, _formula_like(pd.Series(headers))), dtype=object)
+    return out
+
+
+def _quoted(values: np.ndarray, risky: np.ndarray) -> np.ndarray:
+    out = values.copy()
+    out[risky] = [f"'{v}" for v in values[risky]]  # only the few risky cells
+    return out
+
+
+def _formula_like(col: pd.Series) -> np.ndarray:
+    """Which cells are text a spreadsheet would run (see :func:`defused`)."""
+    text = _text_cells(col)
+    starts = text.str.startswith(FORMULA_STARTS).to_numpy(bool, na_value=False, copy=True)
+    if starts.any():  # the few that start so: are they plain numbers?
+        starts[starts] = ~text[starts].str.fullmatch(_NUMBER).to_numpy(bool)
+    return starts
+
+
+def _text_cells(col: pd.Series) -> pd.Series:
+    """A column's cells as the text a CSV file gets, as a string Series (fast string
+    methods); numbers (they stay numbers) and missing cells missing."""
+    if isinstance(col.dtype, pd.StringDtype):
+        return col.reset_index(drop=True)
+    values = col.to_numpy(object)
+    if infer_dtype(values, skipna=True) not in ("string", "empty"):  # mixed: cell by cell
+        values = np.array(
+            [None if v is None or isinstance(v, Number) else str(v) for v in values], object
+        )
+    return pd.Series(values, dtype="str")
