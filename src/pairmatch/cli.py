@@ -75,7 +75,9 @@ def _policy_args(parser: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--no-personal",
         action="store_true",
-        help="leave names, id numbers and addresses out of the ledger",
+        help="leave personal columns out of the ledger: names, id numbers, addresses, phones, "
+        "e-mail and chat ids, birth dates, guardians (by header, English or Chinese) and any "
+        "column holding id, phone numbers or e-mail addresses",
     )
     out.add_argument(
         "--pseudonymise",
