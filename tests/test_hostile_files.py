@@ -85,6 +85,7 @@ UNREADABLE = [
     ("cut workbook", "c.xlsx", _xlsx({"s": [["id"], ["C1"]]})[:300], "could not be read as an"),
     ("zip magic, junk", "c.xlsx", b"PK\x03\x04" + bytes(range(256)), "could not be read as an"),
     ("parquet magic, junk", "c.parquet", b"PAR1" + bytes(range(256)), "could not be read as Parq"),
+    ("locked or old xlsx", "c.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "password"),
     ("random bytes csv", "c.csv", bytes(range(256)) * 4, "binary data"),
     ("random bytes xlsx", "c.xlsx", bytes(range(256)) * 4, "but is binary data"),
     ("unknown suffix", "c.docx", b"id\nC1\n", "cannot tell the format"),
@@ -188,19 +189,25 @@ def test_open_files_in_the_wrong_mode_or_encoding(tmp_path) -> None:
     "path",
     ["missing.csv", "folder.csv", "ragged.csv", "gbk-as-xlsx.xlsx", "two-registers.xlsx"],
 )
-def test_the_command_line_exits_2_naming_the_file(tmp_path, capsys, path) -> None:
+@pytest.mark.parametrize("role", ["children", "forbidden"])
+def test_the_command_line_exits_2_naming_the_file(tmp_path, capsys, path, role) -> None:
     (tmp_path / "folder.csv").mkdir()
     (tmp_path / "ragged.csv").write_text("id,lat\nC1,30,1\n")
     (tmp_path / "gbk-as-xlsx.xlsx").write_bytes("id,名字\nC1,张三\n".encode("gbk"))
     two = {"A": _rows(_register()), "B": _rows(_register())}
     (tmp_path / "two-registers.xlsx").write_bytes(_xlsx(two))
+    (tmp_path / "c.csv").write_bytes(_csv(_register()))
     (tmp_path / "v.csv").write_bytes(_csv(volunteers([{"id": "V1"}])))
-    code = main(
-        ["match", str(tmp_path / path), str(tmp_path / "v.csv"), "-o", str(tmp_path / "l.csv")]
-    )
+    bad, out = str(tmp_path / path), str(tmp_path / "l.csv")
+    if role == "children":
+        code = main(["match", bad, str(tmp_path / "v.csv"), "-o", out])
+    else:
+        code = main(["match", str(tmp_path / "c.csv"), str(tmp_path / "v.csv"), "--forbidden",
+                     bad, "-o", out])  # fmt: skip
     err = capsys.readouterr().err
     assert code == EXIT_INPUT
-    assert str(tmp_path / path) in err and "Traceback" not in err and SECRET not in err
+    assert bad in err and "Traceback" not in err and SECRET not in err
+    assert not (tmp_path / "l.csv").exists()
 
 
 # ---------------------------------------------------------------- files read right

@@ -211,8 +211,15 @@ def _kind(name: str, data: bytes | str, wanted: Wanted) -> str:
             f"{name} is empty: a register needs a header row naming its columns, then one "
             "row per record",
         )
-    is_, looks, todo = _CONTENT[_content(data)]
+    content = _content(data)
+    is_, looks, todo = _CONTENT[content]
     claimed = format_of(name, wanted) if Path(name).suffix else (is_ or "csv")
+    if content == "xls" and Path(name).suffix.lower() == ".xlsx":
+        raise wanted.refuse(
+            name,
+            f"{name} is an Excel 97-2003 workbook, or one locked with a password; open it in "
+            "Excel or WPS, remove any password, and save it as .xlsx",
+        )
     if claimed == is_:
         return claimed
     if isinstance(data, str) and claimed == "excel":
