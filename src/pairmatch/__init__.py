@@ -18,7 +18,10 @@ from pairmatch import synth
 from pairmatch.candidates import Candidates
 from pairmatch.changes import Changes
 from pairmatch.errors import (
+    FileAccessError,
+    FileReadError,
     InputIssue,
+    MissingFileError,
     PairmatchError,
     SolverError,
     SolverUnavailableError,
@@ -57,6 +60,8 @@ __all__ = [
     "Child",
     "ChildCategory",
     "Explanation",
+    "FileAccessError",
+    "FileReadError",
     "Gender",
     "InputIssue",
     "Jurisdiction",
@@ -64,6 +69,7 @@ __all__ = [
     "MatchResult",
     "Matcher",
     "MatcherFileError",
+    "MissingFileError",
     "Needs",
     "Options",
     "PairmatchError",

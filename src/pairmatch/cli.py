@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pairmatch import synth
-from pairmatch.errors import PairmatchError, ValidationError
+from pairmatch.errors import FileAccessError, PairmatchError, ValidationError
 from pairmatch.io import read_table
 from pairmatch.labels import Lang, header, value
 from pairmatch.ledger import KEY_VARIABLE, by_category, lead_distances, secret_key
@@ -75,7 +75,9 @@ def _policy_args(parser: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--no-personal",
         action="store_true",
-        help="leave names, id numbers and addresses out of the ledger",
+        help="leave personal columns out of the ledger: names, id numbers, addresses, phones, "
+        "e-mail and chat ids, birth dates, guardians (by header, English or Chinese) and any "
+        "column holding id, phone numbers or e-mail addresses",
     )
     out.add_argument(
         "--pseudonymise",
@@ -307,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     try:
         return _run(args)
-    except ValidationError as err:
+    except (ValidationError, FileAccessError) as err:  # bad input, or a file not to be read
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INPUT
     except (FileNotFoundError, ValueError, TypeError) as err:

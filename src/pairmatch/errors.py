@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "FileAccessError",
+    "FileReadError",
     "InputIssue",
+    "MissingFileError",
     "PairmatchError",
     "SolverError",
     "SolverUnavailableError",
@@ -97,6 +100,20 @@ class ValidationError(PairmatchError, ValueError):
             [(p.table, p.row, p.record_id, p.field, p.message) for p in self.problems],
             columns=["table", "row", "record_id", "field", "message"],
         )
+
+
+class FileReadError(ValidationError):
+    """A file that cannot be read as one table: empty, not the format its name says, not
+    UTF-8 or GB18030 text, ragged, an unclosed quote, or a workbook whose register sheet is
+    not clear. Its problems name the file, the line or sheet, and what to do."""
+
+
+class FileAccessError(PairmatchError, OSError):
+    """A file that cannot be opened: a directory, or one pairmatch may not read."""
+
+
+class MissingFileError(FileAccessError, FileNotFoundError):
+    """A file that does not exist."""
 
 
 class SolverError(PairmatchError, RuntimeError):

@@ -8,16 +8,21 @@ fails early with every problem named.
 
 from __future__ import annotations
 
-import io as _io
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from numbers import Number
 from pathlib import Path
 from typing import IO, Any, TypeAlias
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
-from pairmatch.model.records import Child, Volunteer
-from pairmatch.model.tables import validate_children, validate_volunteers
+from pairmatch.errors import InputIssue, ValidationError
+from pairmatch.files import Part, Sheet, Wanted, format_of, read_file
+from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS, Child, Volunteer
+from pairmatch.model.tables import _OPTIONAL_DEFAULTS, Kind, validate_children, validate_volunteers
 
 __all__ = ["Source", "read_children", "read_table", "read_volunteers", "write_table"]
 
@@ -25,64 +30,80 @@ Source: TypeAlias = (
     pd.DataFrame | str | os.PathLike[str] | IO[str] | IO[bytes] | Iterable[Child | Volunteer | dict]
 )
 
-_SUFFIXES = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".xlsx": "excel",
-    ".xls": "excel",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
+#: Kept for callers of the old private name; see :func:`pairmatch.files.format_of`.
+_format_of = format_of
 
 
-def _format_of(name: str) -> str:
-    suffix = Path(name).suffix.lower()
-    if suffix not in _SUFFIXES:
-        raise ValueError(
-            f"cannot tell the format of {Path(name).name!r} from its suffix {suffix!r}; "
-            f"use one of {', '.join(sorted(_SUFFIXES))} or pass a DataFrame"
-        )
-    return _SUFFIXES[suffix]
+def _required(kind: Kind) -> tuple[str, ...]:
+    columns = CHILD_COLUMNS if kind == "children" else VOLUNTEER_COLUMNS
+    return tuple(c for c in columns if c not in _OPTIONAL_DEFAULTS[kind])
 
 
-def read_table(source: Any) -> pd.DataFrame:
+_ANY = Wanted()
+_CHILDREN = Wanted("children", frozenset({"id"}), _required("children"))
+_VOLUNTEERS = Wanted("volunteers", frozenset({"id"}), _required("volunteers"))
+
+
+def read_table(source: Any, *, sheet: Sheet = None) -> pd.DataFrame:
     """Read a table as it is, without validating it.
 
     CSV and Excel cells are read as text (so ids such as ``"007"`` keep their zeros) and only
-    empty cells count as missing; validation turns text into numbers and flags later.
+    empty cells count as missing; validation turns text into numbers and flags later. A file
+    is read whole or refused with one :class:`~pairmatch.FileReadError` (see
+    :mod:`pairmatch.files`); ``sheet`` chooses a workbook's sheet: its name, its 0-based
+    index, or ``"all"`` for every sheet with an id column, read together.
     """
+    return _read(source, _ANY, sheet)[0]
+
+
+def _read(source: Any, wanted: Wanted, sheet: Sheet) -> tuple[pd.DataFrame, list[Part]]:
+    if isinstance(source, str | os.PathLike) or hasattr(source, "read"):
+        return read_file(source, wanted, sheet)
+    if sheet is not None:
+        raise wanted.refuse("the table given", "sheet= is for workbooks; leave it out")
     if isinstance(source, pd.DataFrame):
-        return source
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        kind = _format_of(str(path))
-        if not path.exists():
-            raise FileNotFoundError(f"no such file: {path}")
-        handle: Any = path
-    elif hasattr(source, "read"):
-        name = getattr(source, "name", "")
-        kind = _format_of(name) if isinstance(name, str) and Path(name).suffix else "csv"
-        handle = source
-    elif isinstance(source, Iterable):
-        rows = []
-        for item in source:
-            rows.append(item.to_row() if isinstance(item, Child | Volunteer) else dict(item))
-        return pd.DataFrame(rows)
-    else:
-        raise TypeError(
-            f"cannot read a table from {type(source).__name__}; pass a DataFrame, a path "
-            "(.csv, .xlsx, .parquet), an open file, or a list of records"
-        )
-    if kind == "csv":
-        return pd.read_csv(handle, dtype=str, keep_default_na=False, na_values=[""])
-    if kind == "excel":
-        if hasattr(handle, "read") and isinstance(handle, _io.TextIOBase):
-            raise TypeError("open Excel files in binary mode ('rb')")
-        return pd.read_excel(handle, dtype=str, keep_default_na=False, na_values=[""])
-    return pd.read_parquet(handle)
+        return source, []
+    if isinstance(source, Iterable):
+        rows = [item.to_row() if isinstance(item, Child | Volunteer) else dict(item)
+                for item in source]  # fmt: skip
+        return pd.DataFrame(rows), []
+    raise TypeError(
+        f"cannot read a table from {type(source).__name__}; pass a DataFrame, a path "
+        "(.csv, .xlsx, .parquet), an open file, or a list of records"
+    )
 
 
-def read_children(source: Source, *, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def _validated(
+    validate: Callable[[pd.DataFrame, Mapping[str, str] | None], pd.DataFrame],
+    source: Source,
+    wanted: Wanted,
+    columns: Mapping[str, str] | None,
+    sheet: Sheet,
+) -> pd.DataFrame:
+    """A register read and validated; with several sheets read together, each problem
+    also names its sheet and its row there."""
+    table, parts = _read(source, replace(wanted, columns=dict(columns or {})), sheet)
+    try:
+        return validate(table, columns)
+    except ValidationError as err:
+        if not parts:
+            raise
+        raise ValidationError([_in_sheet(p, parts) for p in err.problems], what=err.what) from None
+
+
+def _in_sheet(issue: InputIssue, parts: list[Part]) -> InputIssue:
+    if issue.row is None:
+        return issue
+    ends = np.cumsum([rows for _, rows in parts])
+    k = int(np.searchsorted(ends, issue.row, side="right"))
+    row = issue.row - (int(ends[k - 1]) if k else 0)
+    where = f"(sheet {parts[k][0]!r}, spreadsheet row {row + 2})"
+    return replace(issue, message=f"{issue.message} {where}")
+
+
+def read_children(
+    source: Source, *, columns: Mapping[str, str] | None = None, sheet: Sheet = None
+) -> pd.DataFrame:
     """Read and validate a children register.
 
     Parameters
@@ -93,6 +114,12 @@ def read_children(source: Source, *, columns: Mapping[str, str] | None = None) -
     columns:
         Optional renaming from the source's headers to pairmatch's, e.g.
         ``{"儿童编号": "id", "纬度": "lat"}``.
+    sheet:
+        For a workbook: the sheet to read (its name or 0-based index), or ``"all"`` to read
+        every sheet that looks like a children register together (their columns must be the
+        same; a problem names its sheet and row). Left out, a workbook's only sheet, or its
+        only register sheet (instructions and notes are not), is read; several register
+        sheets are an error naming them.
 
     Returns
     -------
@@ -103,6 +130,11 @@ def read_children(source: Source, *, columns: Mapping[str, str] | None = None) -
     ------
     pairmatch.ValidationError
         Listing every bad row and field.
+    pairmatch.FileReadError
+        A file that cannot be read as one table (a ``ValidationError``).
+    pairmatch.FileAccessError
+        A file that cannot be opened (missing: ``MissingFileError``, a
+        ``FileNotFoundError``).
 
     Examples
     --------
@@ -111,23 +143,87 @@ def read_children(source: Source, *, columns: Mapping[str, str] | None = None) -
     >>> pm.read_children(children).shape[0]
     50
     """
-    return validate_children(read_table(source), columns)
+    return _validated(validate_children, source, _CHILDREN, columns, sheet)
 
 
-def read_volunteers(source: Source, *, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def read_volunteers(
+    source: Source, *, columns: Mapping[str, str] | None = None, sheet: Sheet = None
+) -> pd.DataFrame:
     """Read and validate a volunteer register; see :func:`read_children`."""
-    return validate_volunteers(read_table(source), columns)
+    return _validated(validate_volunteers, source, _VOLUNTEERS, columns, sheet)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write one table to CSV (UTF-8 with BOM, so Excel shows Chinese text) or Parquet."""
+    """Write one table to CSV (UTF-8 with BOM, so Excel shows Chinese text), Excel or Parquet.
+
+    Text never becomes a formula: in CSV, a text cell (or header) a spreadsheet would run
+    (see :func:`defused`) is prefixed with a single quote, and lines end in CRLF so that a
+    cell holding a carriage return is quoted (unquoted, it would start a row of its own);
+    in Excel, text is written as text.
+    """
     path = Path(path)
-    kind = _format_of(str(path))
+    kind = format_of(str(path))
     if kind == "csv":
-        df.to_csv(path, index=False, encoding="utf-8-sig")
+        defused(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     elif kind == "parquet":
         df.to_parquet(path, index=False)
     else:
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            df.to_excel(writer, index=False)
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as out:
+            df.to_excel(out, index=False)
     return path
+
+
+#: What makes a spreadsheet run a cell opened from CSV (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def defused(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` for a CSV file: every text cell and header that starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading single quote (``'=1+1``), so a
+    spreadsheet shows it instead of running it. Numbers stay numbers, and so does text that
+    is exactly a decimal number (``"-5"``, ``"+1.5e3"``): a spreadsheet reads it as that
+    number and runs nothing.
+
+    >>> defused(pd.DataFrame({"note": ["=1+1", "-5", "ok"], "n": [-1, 2, 3]}))["note"].tolist()
+    ["'=1+1", '-5', 'ok']
+    """
+    out = df.copy()
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if col.dtype.kind not in "biufcmM":
+            risky = _formula_like(col)
+            if risky.any():
+                out.isetitem(i, _quoted(col.to_numpy(object), risky))
+    headers = df.columns.to_numpy(object)
+    out.columns = pd.Index(_quoted(headers, _formula_like(pd.Series(headers))), dtype=object)
+    return out
+
+
+def _quoted(values: np.ndarray, risky: np.ndarray) -> np.ndarray:
+    out = values.copy()
+    out[risky] = [f"'{v}" for v in values[risky]]  # only the few risky cells
+    return out
+
+
+def _formula_like(col: pd.Series) -> np.ndarray:
+    """Which cells are text a spreadsheet would run (see :func:`defused`)."""
+    text = _text_cells(col)
+    starts = text.str.startswith(FORMULA_STARTS).to_numpy(bool, na_value=False, copy=True)
+    if starts.any():  # the few that start so: are they plain numbers?
+        starts[starts] = ~text[starts].str.fullmatch(_NUMBER).to_numpy(bool)
+    return starts
+
+
+def _text_cells(col: pd.Series) -> pd.Series:
+    """A column's cells as the text a CSV file gets, as a string Series (fast string
+    methods); numbers (they stay numbers) and missing cells missing."""
+    if isinstance(col.dtype, pd.StringDtype):
+        return col.reset_index(drop=True)
+    values = col.to_numpy(object)
+    if infer_dtype(values, skipna=True) not in ("string", "empty"):  # mixed: cell by cell
+        values = np.array(
+            [None if v is None or isinstance(v, Number) else str(v) for v in values], object
+        )
+    return pd.Series(values, dtype="str")

@@ -32,7 +32,7 @@ import pandas as pd
 
 from pairmatch.labels import POLICY_LABELS, VALUES, Lang, detail_in_chinese, header
 from pairmatch.model.policy import Policy
-from pairmatch.model.records import SENSITIVE_COLUMNS
+from pairmatch.personal import personal_columns
 from pairmatch.reasons import Reason
 from pairmatch.schema import SCHEMAS, conform
 
@@ -78,7 +78,10 @@ SHEETS: dict[str, dict[str, str]] = {
 }
 
 _TOTAL = {"en": "total", "zh": "合计"}
-_SENSITIVE = {*SENSITIVE_COLUMNS, *(f"volunteer_{c}" for c in SENSITIVE_COLUMNS)}
+_NOT_OWN = {
+    "en": "not a ledger column (a pseudonymised export keeps only those)",
+    "zh": "非台账自有列（假名化导出只保留台账自有列）",
+}
 
 
 # ---------------------------------------------------------------- pseudonyms
@@ -243,20 +246,20 @@ def ledger_tables(
     (with a total row), and the policy with the run's facts (``facts``: solver, status,
     objective, bound, gap).
 
-    ``personal=False`` leaves out names, id numbers and addresses. ``pseudonymise=True``
-    also replaces every child and volunteer id with its keyed pseudonym (see
-    :func:`pseudonyms`) and keeps only the ledger's own columns (:data:`CORE_COLUMNS`), since
-    a register's extra columns may identify a child; the policy sheet lists what was left
-    out, so nothing disappears unsaid.
+    ``personal=False`` leaves out every personal column: by its header (names, id numbers,
+    addresses, phones, e-mail and chat ids, birth dates, guardians and parents, in English
+    or Chinese) or by its values (resident id numbers, mobile and landline numbers, e-mail
+    addresses), the volunteer's ``volunteer_...`` copies too; see :mod:`pairmatch.personal`.
+    ``pseudonymise=True`` also replaces every child and volunteer id with its keyed
+    pseudonym (see :func:`pseudonyms`) and keeps only the ledger's own columns
+    (:data:`CORE_COLUMNS`), since a register's extra columns may identify a child. The
+    policy sheet's ``left_out`` lists every column left out and why, so nothing disappears
+    unsaid.
     """
     if lang not in SHEETS:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(SHEETS)}")
-    left_out: list[str] = []
-    if not personal or pseudonymise:
-        left_out += [c for c in ledger.columns if c in _SENSITIVE]
-    if pseudonymise:
-        left_out += [c for c in ledger.columns if c not in CORE_COLUMNS and c not in left_out]
-    ledger = ledger.drop(columns=left_out)
+    left_out = _left_out(ledger, personal, pseudonymise, lang)
+    ledger = ledger.drop(columns=list(left_out))
     pairs, unmatched = pairs.copy(), unmatched.copy()
     if pseudonymise:
         # the ledger lists every child, the pairs every volunteer a child has
@@ -287,6 +290,17 @@ def ledger_tables(
     }
     names = SHEETS[lang]
     return {names[k]: _in_words(table, lang) for k, table in tables.items()}
+
+
+def _left_out(ledger: pd.DataFrame, personal: bool, pseudonymise: bool, lang: Lang) -> dict:
+    """The columns an export leaves out, in the ledger's order, each with why."""
+    why: dict[str, str] = {}
+    if not personal or pseudonymise:
+        found = personal_columns(ledger, keep=CORE_COLUMNS)
+        why = {column: reason.said(lang) for column, reason in found.items()}
+    if pseudonymise:
+        why = {c: why.get(c, _NOT_OWN[lang]) for c in ledger.columns if c not in CORE_COLUMNS}
+    return why
 
 
 class LedgerExport:
@@ -340,8 +354,9 @@ class LedgerExport:
         ``.xlsx``: a workbook with the sheets of :meth:`ledger_tables` (frozen, filterable
         headers, fitted column widths); ``.csv`` (UTF-8 with BOM) or ``.parquet``: the ledger
         table. ``lang="zh"`` writes Chinese sheet names, headers and codes (儿童编号,
-        爱心妈妈编号, 距离(公里), 未结对原因, ...). ``personal=False`` leaves out names, id
-        numbers and addresses; ``pseudonymise=True`` replaces ids by stable keyed hashes
+        爱心妈妈编号, 距离(公里), 未结对原因, ...). ``personal=False`` leaves out every
+        personal column (names, id numbers, addresses, phones, ...: see
+        :mod:`pairmatch.personal`); ``pseudonymise=True`` replaces ids by stable keyed hashes
         (``key``, or the environment variable ``PAIRMATCH_PSEUDONYM_KEY``) and keeps only
         the ledger's own columns.
 

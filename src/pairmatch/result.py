@@ -12,11 +12,12 @@ import pandas as pd
 
 from pairmatch.candidates import Candidates
 from pairmatch.errors import PairmatchError
-from pairmatch.ledger import LedgerExport
+from pairmatch.ledger import CORE_COLUMNS, LedgerExport
 from pairmatch.members import Members
 from pairmatch.model.policy import Policy
-from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
+from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.model.vocab import NEEDS
+from pairmatch.personal import personal_columns
 from pairmatch.reasons import Held, unmatched_reasons
 from pairmatch.registry import Registry
 from pairmatch.schema import conform
@@ -30,14 +31,9 @@ __all__ = ["Explanation", "MatchResult", "UnknownIdError"]
 _CHILD_CONTEXT = ("category", "province", "city", "county", "township", "village")
 
 
-def _passthrough(table: pd.DataFrame, core: set[str], personal: bool) -> list[str]:
-    """Columns of a register that the ledger carries along: all but the core ones, and the
-    sensitive ones only when ``personal``."""
-    return [
-        col
-        for col in table.columns
-        if col not in core and (personal or col not in SENSITIVE_COLUMNS)
-    ]
+def _passthrough(table: pd.DataFrame, core: set[str]) -> list[str]:
+    """Columns of a register that the ledger carries along: all but the core ones."""
+    return [col for col in table.columns if col not in core]
 
 
 class UnknownIdError(PairmatchError, KeyError):
@@ -313,8 +309,8 @@ class MatchResult(LedgerExport):
         members, ``;``-separated), the child's
         category and jurisdiction, then every other column the children table carried (a name
         the ledger already uses gets the suffix ``_input``), then the paired volunteer's other
-        columns prefixed ``volunteer_``. With ``personal=False`` the sensitive columns (name,
-        id_number, address) of both are left out.
+        columns prefixed ``volunteer_``. With ``personal=False`` every personal column is left
+        out: by header or by values, see :mod:`pairmatch.personal`.
         """
         reg = self.registry
         table = reg.children
@@ -355,16 +351,16 @@ class MatchResult(LedgerExport):
         for col in _CHILD_CONTEXT:
             out[col] = table[col].to_numpy(object)
         taken = set(out.columns)
-        # the child's extra columns (and gender, names when personal), never dropped: a name
+        # the child's extra columns (and gender, names), never dropped here: a name
         # the ledger already uses gets the suffix "_input"
-        for col in _passthrough(table, {*CHILD_COLUMNS} - {"gender"}, personal):
+        for col in _passthrough(table, {*CHILD_COLUMNS} - {"gender"}):
             name = col if col not in taken else f"{col}_input"
             out[name] = table[col].to_numpy()
             taken.add(name)
         # the lead volunteer's extra columns and names, prefixed "volunteer_"
         vt = reg.volunteers
         v = self.candidates.volunteer[e]
-        for col in _passthrough(vt, {*VOLUNTEER_COLUMNS}, personal):
+        for col in _passthrough(vt, {*VOLUNTEER_COLUMNS}):
             name = f"volunteer_{col}"
             while name in taken:
                 name += "_input"
@@ -372,6 +368,8 @@ class MatchResult(LedgerExport):
             values[c] = vt[col].to_numpy(object)[v]
             out[name] = values
             taken.add(name)
+        if not personal:  # decided on what the ledger holds, as its exports decide
+            out = out.drop(columns=list(personal_columns(out, keep=CORE_COLUMNS)))
         return conform(out, "ledger")
 
     def summary(self, by: str | list[str] = ("county", "township")) -> pd.DataFrame:  # type: ignore[assignment]

@@ -1,0 +1,487 @@
+"""Reading a table from a file: read whole and right, or refused with one clear error.
+
+A file is read by what it holds, checked against what its name says:
+
+* CSV (``.csv``, ``.txt``): UTF-8 (with or without a byte-order mark), else GB18030 (which
+  holds GBK and GB2312), each tried strictly, so a file in another encoding is refused, not
+  read as garbled text. Every row must have no more fields than the header (a comma in an
+  unquoted cell would shift the cells after it); a row with fewer fields is read with blank
+  cells to its right. A header-only file is an empty register.
+* Excel (``.xlsx``, ``.xls``): a workbook is never half read. With one sheet, that sheet;
+  with several, the one sheet that looks like a register (its header names an id column or
+  at least half of the columns the register requires; instructions and notes do not), or
+  the one asked for with ``sheet=`` (a name or a 0-based index); ``sheet="all"`` reads every
+  register sheet together when their columns are the same.
+* Parquet (``.parquet``, ``.pq``).
+
+Every failure is one :class:`~pairmatch.FileReadError` (a :class:`~pairmatch.ValidationError`)
+naming the file, the line or sheet, and what to do; a file that cannot be opened is a
+:class:`~pairmatch.FileAccessError` (missing: :class:`~pairmatch.MissingFileError`, also a
+``FileNotFoundError``). Messages show headers, sheet names and line numbers, never cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import pandas as pd
+
+from pairmatch.errors import FileAccessError, FileReadError, InputIssue, MissingFileError
+from pairmatch.model.tables import _header_key
+
+__all__ = ["SUFFIXES", "Part", "Sheet", "Wanted", "format_of", "read_file"]
+
+#: A sheet of a workbook: its name, its 0-based index, or ``"all"`` (every register sheet).
+Sheet: TypeAlias = str | int | None
+
+#: File suffixes pairmatch reads and writes, and their formats.
+SUFFIXES = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "excel",
+    ".xls": "excel",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+#: What a file's first bytes say it is (a ``.xlsx`` workbook is a zip archive).
+_MAGIC = {
+    b"PK\x03\x04": "xlsx",
+    b"PK\x05\x06": "xlsx",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "xls",
+    b"PAR1": "parquet",
+}
+#: What the content is: (its format, in words, what to do when the name says otherwise).
+_CONTENT = {
+    "xlsx": ("excel", "a zip archive, as an Excel workbook (.xlsx) is", "rename it to {}.xlsx"),
+    "xls": ("excel", "an Excel 97-2003 workbook (.xls)", "rename it to {}.xls"),
+    "parquet": ("parquet", "a Parquet file", "rename it to {}.parquet"),
+    "csv": ("csv", "text, as a CSV file is", "rename it to {}.csv"),
+    "utf16": ("", "UTF-16 text (Excel's 'Unicode text')", "save it as 'CSV UTF-8' or as .xlsx"),
+    "binary": ("", "binary data: neither text, a workbook nor Parquet", "{}"),
+    "undecodable": ("csv", "neither a workbook, Parquet, nor UTF-8 or GB18030 text", "{}"),
+}
+_NAMED = {"csv": "a CSV file", "excel": "an Excel workbook", "parquet": "a Parquet file"}
+_REGISTER = {"children": "a children register", "volunteers": "a volunteer register"}
+_ENCODINGS = ("utf-8-sig", "gb18030")
+_PEEK = 1 << 16
+_RESAVE = "export the register again as .xlsx or as CSV UTF-8"
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the caller reads, for messages and to tell a register sheet from notes: the
+    table's name, the headers that mark one (``ids``: any of them; ``required``: at least
+    half of them), and the caller's renaming of headers."""
+
+    table: str = "table"
+    ids: frozenset[str] = frozenset({"id", "child_id", "volunteer_id"})
+    required: tuple[str, ...] = ()
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def marks(self, header: list[str]) -> bool:
+        """Whether a sheet with this header row looks like the register asked for."""
+        names = {_header_key(self.columns.get(h, h)) for h in header}
+        return bool(names & self.ids) or (
+            bool(self.required) and 2 * len(names & set(self.required)) >= len(self.required)
+        )
+
+    def refuse(self, name: str, message: str, row: int | None = None) -> FileReadError:
+        return FileReadError([InputIssue(self.table, row, None, None, message)], what=name)
+
+
+#: The sheets read together by ``sheet="all"``, in order: (sheet name, rows).
+Part: TypeAlias = tuple[str, int]
+
+
+def format_of(name: str, wanted: Wanted | None = None) -> str:
+    """The format a file's suffix says it has; an error for a suffix pairmatch does not read."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise (wanted or Wanted()).refuse(
+            name,
+            f"cannot tell the format of {Path(name).name!r} from its suffix {suffix!r}; use "
+            f"one of {', '.join(sorted(SUFFIXES))} or pass a DataFrame",
+        )
+    return SUFFIXES[suffix]
+
+
+def read_file(source: Any, wanted: Wanted, sheet: Sheet = None) -> tuple[pd.DataFrame, list[Part]]:
+    """A path's or an open file's table, every cell text (blank cells missing), and the
+    sheets it was read from when ``sheet="all"`` read several."""
+    name, data = _load(source, wanted)
+    kind = _kind(name, data, wanted)
+    if sheet is not None and kind != "excel":
+        raise wanted.refuse(
+            name, f"{name} is {_NAMED[kind]}, which has no sheets; leave sheet= out"
+        )
+    if kind == "csv":
+        return _read_csv(name, data, wanted), []
+    assert isinstance(data, bytes)
+    if kind == "parquet":
+        return _read_parquet(name, data, wanted), []
+    return _read_workbook(name, data, wanted, sheet)
+
+
+# ---------------------------------------------------------------- opening
+def _load(source: Any, wanted: Wanted) -> tuple[str, bytes | str]:
+    """The file's name, as given, and its bytes (or text, from a file opened as text)."""
+    if isinstance(source, str | os.PathLike):
+        return str(source), _bytes(Path(source), wanted)
+    name = getattr(source, "name", "")
+    name = name if isinstance(name, str) and name else "the file given"
+    try:
+        data = source.read()
+    except UnicodeDecodeError:
+        raise wanted.refuse(
+            name,
+            f"{name} could not be decoded with the encoding it was opened with; open it in "
+            "binary mode ('rb') and pairmatch reads UTF-8 or GB18030",
+        ) from None
+    if not isinstance(data, bytes | str):
+        raise wanted.refuse(name, f"{name} gave {type(data).__name__}, not bytes or text")
+    return name, data
+
+
+def _bytes(path: Path, wanted: Wanted) -> bytes:
+    if path.is_dir():
+        raise FileAccessError(f"{path} is a folder, not a file; give the register file in it")
+    if path.suffix:
+        format_of(str(path), wanted)  # an unknown suffix is said before a missing file
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise MissingFileError(f"no such file: {path}; check the folder and the name") from None
+    except PermissionError:
+        raise FileAccessError(
+            f"{path} may not be read (permission denied); ask for read access or copy it "
+            "somewhere you may read"
+        ) from None
+    except OSError as err:
+        raise FileAccessError(f"{path} could not be read ({err.strerror or err})") from None
+
+
+def _blank(data: bytes | str) -> bool:
+    """Nothing but white space (and a byte-order mark); found without copying the data."""
+    if isinstance(data, str):
+        return re.fullmatch(r"\ufeff?\s*", data) is not None
+    return re.fullmatch(rb"(?:\xef\xbb\xbf)?\s*", data) is not None
+
+
+def _content(data: bytes | str) -> str:
+    """What the data is, whatever its name says: xlsx, xls, parquet, csv (text), binary (it
+    holds NUL bytes, which no text file does) or undecodable (said when read as CSV)."""
+    if isinstance(data, str):
+        return "binary" if "\x00" in data else "csv"
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            return kind
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf16"
+    if b"\x00" in data:
+        return "binary"
+    return "csv" if _decodes(data[:_PEEK]) else "undecodable"
+
+
+def _decodes(sample: bytes) -> bool:
+    """Whether the start of a file reads as UTF-8 or GB18030 (a character cut at the end of
+    the sample is no fault)."""
+    for encoding in _ENCODINGS:
+        try:
+            sample.decode(encoding)
+            return True
+        except UnicodeDecodeError as err:
+            if len(sample) == _PEEK and err.start >= _PEEK - 4:
+                return True
+    return False
+
+
+def _kind(name: str, data: bytes | str, wanted: Wanted) -> str:
+    """The format to read: the one the name says, when the content agrees."""
+    if _blank(data):
+        raise wanted.refuse(
+            name,
+            f"{name} is empty: a register needs a header row naming its columns, then one "
+            "row per record",
+        )
+    content = _content(data)
+    is_, looks, todo = _CONTENT[content]
+    claimed = format_of(name, wanted) if Path(name).suffix else (is_ or "csv")
+    if content == "xls" and Path(name).suffix.lower() == ".xlsx":
+        raise wanted.refuse(
+            name,
+            f"{name} is an Excel 97-2003 workbook, or one locked with a password; open it in "
+            "Excel or WPS, remove any password, and save it as .xlsx",
+        )
+    if claimed == is_:
+        return claimed
+    if isinstance(data, str) and claimed == "excel":
+        raise wanted.refuse(name, f"{name} was opened as text; open Excel files in binary mode")
+    todo = todo.format(Path(name).stem if "rename" in todo else _RESAVE)
+    raise wanted.refuse(name, f"{name} should be {_NAMED[claimed]} but is {looks}; {todo}")
+
+
+# ---------------------------------------------------------------- CSV
+def _read_csv(name: str, data: bytes | str, wanted: Wanted) -> pd.DataFrame:
+    """UTF-8 (pandas drops a byte-order mark, and refuses a byte that is not UTF-8), else
+    GB18030 when the whole file is that: both strict."""
+    if isinstance(data, str):
+        return _parsed(name, data, "utf-8", wanted)
+    try:
+        return _parsed(name, data, "utf-8", wanted)
+    except UnicodeDecodeError:
+        pass
+    except FileReadError:  # a ragged row, say: in UTF-8 text, or is the encoding at fault?
+        if _is_utf8(data):
+            raise
+    _check_gb18030(name, data, wanted)
+    return _parsed(name, data, "gb18030", wanted)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _check_gb18030(name: str, data: bytes, wanted: Wanted) -> None:
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return
+    try:
+        data.decode("utf-8")
+        line = 1  # pragma: no cover - pandas refused it, so it is not UTF-8
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+    raise wanted.refuse(
+        name,
+        f"{name} is neither UTF-8 text (line {line} holds a byte that is not UTF-8) nor "
+        "GB18030 (GBK) text; save it as 'CSV UTF-8' (Excel, WPS: Save As) or as .xlsx",
+    )
+
+
+def _parsed(name: str, data: bytes | str, encoding: str, wanted: Wanted) -> pd.DataFrame:
+    source = io.StringIO(data) if isinstance(data, str) else io.BytesIO(data)
+    try:
+        raw = pd.read_csv(
+            source, header=None, dtype=str, keep_default_na=False, na_values=[""],
+            encoding=encoding,
+        )  # fmt: skip
+    except pd.errors.EmptyDataError:
+        raise wanted.refuse(name, f"{name} holds no header row (only blank lines)") from None
+    except pd.errors.ParserError as err:
+        # no multi-byte character of UTF-8 or GB18030 holds a comma, quote or line break:
+        # a stray byte read as U+FFFD leaves the rows as they are
+        text = data if isinstance(data, str) else data.decode(encoding, errors="replace")
+        raise _parse_error(name, text.removeprefix("\ufeff"), str(err), wanted) from None
+    return _headed(raw, name, wanted)
+
+
+def _parse_error(name: str, text: str, said: str, wanted: Wanted) -> FileReadError:
+    """The parser's complaint in the user's words: the lines at fault and what to do."""
+    records = _records(text)
+    if "EOF inside string" in said and records:
+        line = records[-1][0]  # an unclosed quote runs to the end: it is in the last record
+        return wanted.refuse(
+            name,
+            f'{name}: a double quote (") in the row starting on line {line} is never closed, '
+            "so the rest of the file would be one cell; close the quote or remove it",
+        )
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", said)
+    width = records[0][2] if records else int(found[1]) if found else 0
+    long: list[tuple[int, int | None, int]] = [r for r in records[1:] if r[2] > width]
+    if not long and found:  # the csv module read it otherwise: the parser's line
+        long = [(int(found[2]), None, int(found[3]))]
+    if not long:
+        return wanted.refuse(name, f"{name} could not be read as comma-separated text; {_RESAVE}")
+    return FileReadError(
+        [
+            InputIssue(
+                wanted.table,
+                row,
+                None,
+                None,
+                f"line {line} of {name} has {n} fields but the header has {width}: a cell "
+                "that holds a comma must be in double quotes, or the row has a cell too many",
+            )
+            for line, row, n in long
+        ],
+        what=name,
+    )
+
+
+def _records(text: str) -> list[tuple[int, int, int]]:
+    """Each record pandas does not skip as blank: the line it starts on, its 0-based row
+    among the data rows (the header is -1) and its number of fields. Only called to explain
+    a parse error."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out, start, row = [], 1, -1
+    try:
+        for fields in reader:
+            if not _blank_line(fields):
+                out.append((start, row, len(fields)))
+                row += 1
+            start = reader.line_num + 1
+    except csv.Error:  # a cell over the csv module's size limit: stop here
+        pass
+    return out
+
+
+def _blank_line(fields: list[str]) -> bool:
+    """A line pandas skips: empty, or one unquoted cell of spaces ('""' is a blank cell)."""
+    return not fields or (len(fields) == 1 and fields[0] != "" and not fields[0].strip(" \t"))
+
+
+# ---------------------------------------------------------------- Excel, Parquet
+def _read_workbook(
+    name: str, data: bytes, wanted: Wanted, sheet: Sheet
+) -> tuple[pd.DataFrame, list[Part]]:
+    book = _guarded(name, wanted, "an Excel workbook", lambda: pd.ExcelFile(io.BytesIO(data)))
+    with book:
+        chosen = _choose(name, book, wanted, sheet)
+        frames = [
+            _headed(_sheet(name, book, s, wanted), f"sheet {s!r} of {name}", wanted) for s in chosen
+        ]
+    if len(frames) == 1:
+        return frames[0], []
+    _same_columns(name, chosen, frames, wanted)
+    parts = [(str(s), len(f)) for s, f in zip(chosen, frames, strict=True)]
+    return pd.concat(frames, ignore_index=True), parts
+
+
+def _sheet(
+    name: str, book: pd.ExcelFile, sheet: str, wanted: Wanted, rows: int | None = None
+) -> pd.DataFrame:
+    """A sheet as it is (every cell text, blank cells missing; the header is its first row)."""
+    return _guarded(
+        name,
+        wanted,
+        "an Excel workbook",
+        lambda: pd.read_excel(
+            book, sheet_name=sheet, header=None, nrows=rows, dtype=str,
+            keep_default_na=False, na_values=[""],
+        ),
+    )  # fmt: skip
+
+
+def _choose(name: str, book: pd.ExcelFile, wanted: Wanted, sheet: Sheet) -> list[str]:
+    """The sheets to read: the one asked for, the only one, or the register sheets."""
+    names = [str(s) for s in book.sheet_names]
+    listed = ", ".join(f"{i}: {s!r}" for i, s in enumerate(names))
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if 0 <= sheet < len(names):
+            return [names[sheet]]
+        raise wanted.refuse(name, f"{name} has no sheet {sheet}; its sheets are {listed}")
+    if isinstance(sheet, str) and sheet != "all":
+        if sheet in names:
+            return [sheet]
+        raise wanted.refuse(name, f"{name} has no sheet {sheet!r}; its sheets are {listed}")
+    if sheet is not None and sheet != "all":
+        raise wanted.refuse(
+            name, f"sheet= takes a sheet's name, its 0-based index or 'all', not {sheet!r}"
+        )
+    if sheet is None and len(names) == 1:
+        return names
+    registers = [s for s in names if wanted.marks(_header(name, book, s, wanted))]
+    if (sheet == "all" and registers) or len(registers) == 1:
+        return registers
+    what = _REGISTER.get(wanted.table, "a register")
+    if not registers:
+        raise wanted.refuse(
+            name,
+            f"no sheet of {name} looks like {what} (a header row with an id column "
+            f"or most of the register's columns); its sheets are {listed}; choose one with "
+            "sheet=..., or map the headers with columns={...}",
+        )
+    raise wanted.refuse(
+        name,
+        f"several sheets of {name} look like {what}: "
+        f"{', '.join(map(repr, registers))}; pass sheet=<name> to read one, or sheet='all' "
+        "to read them together",
+    )
+
+
+def _header(name: str, book: pd.ExcelFile, sheet: str, wanted: Wanted) -> list[str]:
+    first = _sheet(name, book, sheet, wanted, rows=1)
+    return [h for h in first.iloc[0].tolist() if isinstance(h, str)] if len(first) else []
+
+
+def _same_columns(name: str, sheets: list[str], frames: list[pd.DataFrame], wanted: Wanted):
+    first = set(frames[0].columns)
+    for sheet, frame in zip(sheets[1:], frames[1:], strict=True):
+        if set(frame.columns) != first:
+            differ = sorted(map(str, first ^ set(frame.columns)))
+            raise wanted.refuse(
+                name,
+                f"sheets {sheets[0]!r} and {sheet!r} of {name} have different columns "
+                f"(only in one: {', '.join(differ)}); give them the same header row, or read "
+                "them one at a time with sheet=...",
+            )
+
+
+def _read_parquet(name: str, data: bytes, wanted: Wanted) -> pd.DataFrame:
+    table = _guarded(name, wanted, "Parquet", lambda: pd.read_parquet(io.BytesIO(data)))
+    if table.shape[1] == 0:
+        raise wanted.refuse(name, f"{name} holds no columns; {_RESAVE}")
+    return table
+
+
+def _guarded(name: str, wanted: Wanted, what: str, read: Any) -> Any:
+    """``read()``, any failure of the parser (a hostile file can raise anything in it) as
+    one error naming the file; the parser's own message is not shown (it may quote cells)."""
+    try:
+        return read()
+    except ImportError as err:
+        raise wanted.refuse(
+            name,
+            f"{name} needs the optional package {err.name or 'xlrd'} to be read; install it, or "
+            "save the workbook as .xlsx",
+        ) from None
+    except FileReadError:
+        raise
+    except Exception as err:
+        raise wanted.refuse(
+            name, f"{name} could not be read as {what} ({type(err).__name__}); {_RESAVE}"
+        ) from err
+
+
+# ---------------------------------------------------------------- the header row
+def _headed(raw: pd.DataFrame, name: str, wanted: Wanted) -> pd.DataFrame:
+    """The first row as the header, the rest as the table; a repeated header is an error
+    (pandas would rename the copy 'id.1' and the rule in it would be lost)."""
+    if raw.shape[0] == 0 or raw.shape[1] == 0:
+        raise wanted.refuse(name, f"{name} is empty: it has no header row")
+    header = [
+        h if isinstance(h, str) else f"Unnamed: {i}" for i, h in enumerate(raw.iloc[0].tolist())
+    ]
+    repeated = pd.Index(header)
+    twice = repeated[repeated.duplicated()].unique().tolist()
+    if twice:
+        raise FileReadError(
+            [
+                InputIssue(
+                    wanted.table,
+                    None,
+                    None,
+                    h,
+                    f"the header of {name} names this column more than once (columns "
+                    f"{', '.join(str(i + 1) for i in range(len(header)) if header[i] == h)}); "
+                    "rename or remove the copies",
+                )
+                for h in twice
+            ],
+            what=name,
+        )
+    return raw.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
