@@ -18,6 +18,7 @@ from pairmatch import synth
 from pairmatch.candidates import Candidates
 from pairmatch.changes import Changes
 from pairmatch.errors import (
+    DateError,
     InputIssue,
     PairmatchError,
     SolverError,
@@ -55,6 +56,7 @@ __all__ = [
     "Changes",
     "Child",
     "ChildCategory",
+    "DateError",
     "Explanation",
     "Gender",
     "InputIssue",

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "DateError",
     "InputIssue",
     "PairmatchError",
     "SolverError",
@@ -92,6 +93,12 @@ class ValidationError(PairmatchError, ValueError):
             [(p.table, p.row, p.record_id, p.field, p.message) for p in self.problems],
             columns=["table", "row", "record_id", "field", "message"],
         )
+
+
+class DateError(PairmatchError, ValueError):
+    """A date that cannot be accepted: missing, unreadable, ambiguous (day and month in
+    either order), a bare number, outside the accepted window, or earlier than a change
+    already recorded. The message names the argument (``at``, ``since``, ...)."""
 
 
 class SolverError(PairmatchError, RuntimeError):

@@ -27,7 +27,8 @@ import pandas as pd
 
 from pairmatch.candidates import Candidates, find_candidates, priorities
 from pairmatch.changes import Applied, Changes, apply_changes
-from pairmatch.errors import PairmatchError
+from pairmatch.dates import read_date
+from pairmatch.errors import DateError, PairmatchError
 from pairmatch.inplace import DeferredResult, InPlace, InPlaceStep, supported
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.match import broken_rules, build_problem
@@ -178,8 +179,11 @@ class Matcher:
     def events(self, since: Any, until: Any) -> pd.DataFrame:
         """Pairs started or ended in ``[since, until)``, one row per event (``event``:
         started, ended or declined), with the reason and the child's county and township:
-        the period report the programmes send upward."""
-        lo, hi = _utc(since), _utc(until)
+        the period report the programmes send upward. Dates are read as for ``at`` (see
+        :func:`pairmatch.dates.read_date`); ``until`` before ``since`` is an error."""
+        lo, hi = read_date(since, "since"), read_date(until, "until")
+        if hi < lo:
+            raise DateError(f"until ({hi}) is before since ({lo}); give the period's start first")
         h = self._history
         started = h[(h["start"] >= lo) & (h["start"] < hi)].assign(
             event="started", at=lambda d: d["start"], reason=""
@@ -230,8 +234,9 @@ class Matcher:
         )  # fmt: skip
 
     def active_on(self, when: Any) -> pd.DataFrame:
-        """The pairs that were active at a moment (for the ledger reported upward)."""
-        t = _utc(when)
+        """The pairs that were active at a moment (for the ledger reported upward); ``when``
+        is read as ``at`` is (see :func:`pairmatch.dates.read_date`)."""
+        t = read_date(when, "when")
         h = self._history
         rows = (h["start"] <= t) & (h["end"].isna() | (h["end"] > t))
         return conform(h[rows].reset_index(drop=True), "history")
@@ -266,12 +271,17 @@ class Matcher:
         )  # fmt: skip
 
     def _when(self, at: Any) -> pd.Timestamp:
-        when = _now() if at is None else _utc(at)
+        """The moment of a change: ``at`` read by :func:`pairmatch.dates.read_date` (now
+        when None), never before the latest change recorded (the history runs forward)."""
+        when = _now() if at is None else read_date(at, "at")
         latest = self._latest
         if latest is None:  # the history was replaced: read it
             latest = pd.concat([self._history["start"], self._history["end"]]).max()
         if pd.notna(latest) and when < latest:
-            raise ValueError(f"at={when} is before the latest recorded change ({latest})")
+            raise DateError(
+                f"at={when} is before the latest recorded change ({latest}); changes are "
+                "recorded in time order: give that moment or a later one"
+            )
         return when
 
     def _resolve(
@@ -800,11 +810,6 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _utc(when: Any) -> pd.Timestamp:
-    t = pd.Timestamp(when)
-    return t.tz_localize(UTC) if t.tzinfo is None else t.tz_convert(UTC)
 
 
 #: Why a working pair ended when no rule and no person ended it (see :func:`_why_moved`).
