@@ -18,6 +18,7 @@ from pairmatch import synth
 from pairmatch.candidates import Candidates
 from pairmatch.changes import Changes
 from pairmatch.errors import (
+    DateError,
     FileAccessError,
     FileReadError,
     InputIssue,
@@ -59,6 +60,7 @@ __all__ = [
     "Changes",
     "Child",
     "ChildCategory",
+    "DateError",
     "Explanation",
     "FileAccessError",
     "FileReadError",

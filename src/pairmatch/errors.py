@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "DateError",
     "FileAccessError",
     "FileReadError",
     "InputIssue",
@@ -114,6 +115,12 @@ class FileAccessError(PairmatchError, OSError):
 
 class MissingFileError(FileAccessError, FileNotFoundError):
     """A file that does not exist."""
+
+
+class DateError(PairmatchError, ValueError):
+    """A date that cannot be accepted: missing, unreadable, ambiguous (day and month in
+    either order), a bare number, outside the accepted window, or earlier than a change
+    already recorded. The message names the argument (``at``, ``since``, ...)."""
 
 
 class SolverError(PairmatchError, RuntimeError):

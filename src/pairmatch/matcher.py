@@ -11,15 +11,10 @@ pairs are locked and only gaps are filled.
 
 from __future__ import annotations
 
-import io
-import json
 import os
-import tempfile
 import time
-import zipfile
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,50 +23,42 @@ import pandas as pd
 
 from pairmatch.candidates import Candidates, find_candidates, priorities
 from pairmatch.changes import Applied, Changes, apply_changes
-from pairmatch.errors import PairmatchError
+from pairmatch.dates import read_date, utc_now
+from pairmatch.errors import DateError, PairmatchError, ValidationError
 from pairmatch.inplace import DeferredResult, InPlace, InPlaceStep, supported
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy, as_policy
+from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.registry import Registry
 from pairmatch.rematch import carry_candidates
 from pairmatch.result import MatchResult
 from pairmatch.schema import conform
-from pairmatch.solvers import check_solver, solve
-from pairmatch.solvers.base import Options, Solution, Status, level2_value
+from pairmatch.solvers import solve
+from pairmatch.solvers.base import Solution, Status, level2_value
 from pairmatch.solvers.repair import FlowRepair
+from pairmatch.store import (
+    FORMAT,
+    FORMAT_VERSION,
+    HISTORY_COLUMNS,
+    PAIR_STATUSES,
+    Manifest,
+    MatcherFileError,
+    check_history,
+    check_options,
+    read_file,
+    write_file,
+)
 
 __all__ = ["FORMAT_VERSION", "PAIR_STATUSES", "Matcher", "MatcherFileError"]
 
-#: Version of the file :meth:`Matcher.save` writes; :meth:`Matcher.load` reads it and older.
-FORMAT_VERSION = 1
-_FORMAT = "pairmatch.matcher"
-
-_HISTORY_COLUMNS = [
-    "child_id",
-    "volunteer_id",
-    "role",
-    "status",
-    "start",
-    "end",
-    "end_reason",
-    "county",
-    "township",
-]
-
-_TEXT_COLUMNS = ("child_id", "volunteer_id", "role", "status", "end_reason", "county", "township")
-
-#: Lifecycle of a pair: proposed -> active -> ended, or proposed -> declined (or ended,
-#: when a change breaks it before the family and the volunteer answer).
-PAIR_STATUSES = ("proposed", "active", "ended", "declined")
-
-
-class MatcherFileError(PairmatchError):
-    """A saved Matcher file that cannot be read (not one, or from a newer version)."""
+_HISTORY_COLUMNS = list(HISTORY_COLUMNS)
+# the register columns a damaged file's error may name (any other header could be text)
+_REGISTER_FIELDS = frozenset({*CHILD_COLUMNS, *VOLUNTEER_COLUMNS, *SENSITIVE_COLUMNS, "gender"})
 
 
 def _now() -> pd.Timestamp:
-    return pd.Timestamp(datetime.now(UTC))
+    return utc_now()
 
 
 class Matcher:
@@ -121,15 +108,12 @@ class Matcher:
     ) -> None:
         if stability not in ("keep", "strict"):
             raise ValueError(f"stability must be 'keep' or 'strict', got {stability!r}")
-        check_solver(solver)  # (bad options are refused before any work)
-        Options(time_limit=time_limit, seed=seed)
+        # checked here as a saved file's are, so that whatever is saved can be loaded
+        self.options: dict[str, Any] = check_options(solver, time_limit, seed, incremental)
         self.children = read_children(children)
         self.volunteers = read_volunteers(volunteers)
         self.policy = as_policy(policy)
         self.stability = stability
-        self.options: dict[str, Any] = {
-            "solver": solver, "time_limit": time_limit, "seed": seed, "incremental": incremental,
-        }  # fmt: skip
         self.forbidden: set[tuple[str, str]] = set()
         self._history = pd.DataFrame({c: pd.Series(dtype=object) for c in _HISTORY_COLUMNS}).astype(
             {"start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]"}
@@ -181,8 +165,11 @@ class Matcher:
     def events(self, since: Any, until: Any) -> pd.DataFrame:
         """Pairs started or ended in ``[since, until)``, one row per event (``event``:
         started, ended or declined), with the reason and the child's county and township:
-        the period report the programmes send upward."""
-        lo, hi = _utc(since), _utc(until)
+        the period report the programmes send upward. Dates are read as for ``at`` (see
+        :func:`pairmatch.dates.read_date`); ``until`` before ``since`` is an error."""
+        lo, hi = read_date(since, "since"), read_date(until, "until")
+        if hi < lo:
+            raise DateError(f"until ({hi}) is before since ({lo}); give the period's start first")
         h = self._history
         started = h[(h["start"] >= lo) & (h["start"] < hi)].assign(
             event="started", at=lambda d: d["start"], reason=""
@@ -233,8 +220,9 @@ class Matcher:
         )  # fmt: skip
 
     def active_on(self, when: Any) -> pd.DataFrame:
-        """The pairs that were active at a moment (for the ledger reported upward)."""
-        t = _utc(when)
+        """The pairs that were active at a moment (for the ledger reported upward); ``when``
+        is read as ``at`` is (see :func:`pairmatch.dates.read_date`)."""
+        t = read_date(when, "when")
         h = self._history
         rows = (h["start"] <= t) & (h["end"].isna() | (h["end"] > t))
         return conform(h[rows].reset_index(drop=True), "history")
@@ -269,12 +257,17 @@ class Matcher:
         )  # fmt: skip
 
     def _when(self, at: Any) -> pd.Timestamp:
-        when = _now() if at is None else _utc(at)
+        """The moment of a change: ``at`` read by :func:`pairmatch.dates.read_date` (now
+        when None), never before the latest change recorded (the history runs forward)."""
+        when = _now() if at is None else read_date(at, "at")
         latest = self._latest
         if latest is None:  # the history was replaced: read it
             latest = pd.concat([self._history["start"], self._history["end"]]).max()
         if pd.notna(latest) and when < latest:
-            raise ValueError(f"at={when} is before the latest recorded change ({latest})")
+            raise DateError(
+                f"at={when} is before the latest recorded change ({latest}); changes are "
+                "recorded in time order: give that moment or a later one"
+            )
         return when
 
     def _resolve(
@@ -611,84 +604,64 @@ class Matcher:
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the whole state to one file (a zip of Parquet tables and a JSON manifest),
-        atomically: a temporary file is written and then renamed over ``path``, so an
-        interrupted save leaves the previous file as it was."""
-        path = Path(path)
+        atomically: a private temporary file (mode 0600) in the same folder is written,
+        synced and renamed over ``path``, so an interrupted or killed save leaves the
+        previous file as it was; the temporary file is removed on every error, and one left
+        by a killed process is removed by the next save to (or load of) ``path``. The file
+        is mode 0600, or keeps the owner and group permissions of the file it replaces
+        (never any for others). See :mod:`pairmatch.store`."""
         manifest = {
-            "format": _FORMAT,
+            "format": FORMAT,
             "version": FORMAT_VERSION,
             "policy": self.policy.model_dump(mode="json"),
             "stability": self.stability,
             "options": self.options,
             "forbidden": sorted(self.forbidden),
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as raw:
-                with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as z:
-                    z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-                    for name, table in (
-                        ("children", self.children),
-                        ("volunteers", self.volunteers),
-                        ("history", self._history),
-                    ):
-                        buffer = io.BytesIO()
-                        table.to_parquet(buffer, index=False)
-                        z.writestr(f"{name}.parquet", buffer.getvalue())
-                raw.flush()  # the zip is complete (central directory written) before the sync
-                os.fsync(raw.fileno())
-            os.replace(tmp, path)
-            _sync_folder(path.parent)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        tables = {"children": self.children, "volunteers": self.volunteers,
+                  "history": self._history}  # fmt: skip
+        return write_file(path, manifest, tables)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Matcher:
-        """Read a file written by :meth:`save` (this version or older)."""
-        try:
-            with zipfile.ZipFile(path) as z:
-                manifest = json.loads(z.read("manifest.json"))
-                tables = {
-                    name: pd.read_parquet(io.BytesIO(z.read(f"{name}.parquet")))
-                    for name in ("children", "volunteers", "history")
-                }
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
-            raise MatcherFileError(f"{path} is not a saved pairmatch Matcher ({err})") from err
-        if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
-            raise MatcherFileError(f"{path} is not a saved pairmatch Matcher")
-        version = manifest.get("version")
-        if isinstance(version, int) and version < 1:
-            raise MatcherFileError(f"{path} has an invalid format version {version}")
-        if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise MatcherFileError(
-                f"{path} was written by a newer pairmatch (format version {version}; this one "
-                f"reads up to {FORMAT_VERSION}); upgrade pairmatch to read it"
-            )
-        try:
-            return cls._from_parts(manifest, tables)
-        except (KeyError, TypeError, ValueError) as err:
-            raise MatcherFileError(f"{path} is damaged or incomplete ({err})") from err
+        """Read a file written by :meth:`save` (this version or older).
+
+        Nothing in the file is trusted: the zip's members, their sizes (a zip bomb is
+        refused before it is inflated), the manifest, the registers and the history are all
+        checked first, and anything wrong is one :class:`MatcherFileError` naming the member
+        and field, never quoting the registers. See :mod:`pairmatch.store`."""
+        manifest, tables = read_file(path)
+        return cls._from_parts(str(path), manifest, tables)
 
     @classmethod
-    def _from_parts(cls, manifest: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Matcher:
-        options = manifest.get("options", {})
-        m = cls(
-            tables["children"],
-            tables["volunteers"],
-            Policy.model_validate(manifest["policy"]),
-            stability=manifest.get("stability", "keep"),
-            **options,
-        )
-        m.forbidden = {(str(a), str(b)) for a, b in manifest.get("forbidden", [])}
-        history = tables["history"]
-        for col in ("start", "end"):
-            history[col] = pd.to_datetime(history[col], utc=True)
-        history = history[_HISTORY_COLUMNS].astype({c: object for c in _TEXT_COLUMNS})
-        # Parquet gives back a missing reason as NaN; the history holds None
-        history["end_reason"] = history["end_reason"].where(history["end_reason"].notna(), None)
-        m._history = history
+    def _from_parts(
+        cls, where: str, manifest: Manifest, tables: dict[str, pd.DataFrame]
+    ) -> Matcher:
+        options = manifest.options
+        try:
+            m = cls(
+                tables["children"],
+                tables["volunteers"],
+                manifest.policy,
+                stability=manifest.stability,
+                solver=options.solver,
+                time_limit=options.time_limit,
+                seed=options.seed,
+                incremental=options.incremental,
+            )
+        except ValidationError as err:
+            fields = sorted({p.field for p in err.problems if p.field in _REGISTER_FIELDS})
+            others = len({p.field for p in err.problems} - set(fields))
+            named = ", ".join(fields) + (f" and {others} other columns" if others else "")
+            n = len(err.problems)
+            raise MatcherFileError(
+                f"{where} is damaged or not a pairmatch Matcher file: its {err.what} register "
+                f"fails validation ({n} problem{'s' if n != 1 else ''}, in "
+                f"{named or 'its columns'}); nothing was loaded (load a copy saved earlier, "
+                "or a backup)"
+            ) from None
+        m.forbidden = set(manifest.forbidden)
+        m._history = check_history(tables["history"], m.children["id"], m.volunteers["id"], where)
         return m
 
     def _repr_html_(self) -> str:
@@ -789,25 +762,6 @@ def _keep_leads(result: MatchResult, roles: dict[tuple[str, str], str]) -> Match
         return result
     solution = replace(sol, lead=np.array(sorted(lead), np.int64))
     return replace(result, solution=solution)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (where the platform allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _utc(when: Any) -> pd.Timestamp:
-    t = pd.Timestamp(when)
-    return t.tz_localize(UTC) if t.tzinfo is None else t.tz_convert(UTC)
 
 
 #: Why a working pair ended when no rule and no person ended it (see :func:`_why_moved`).
