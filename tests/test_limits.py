@@ -7,7 +7,7 @@ import pytest
 from scipy.spatial import cKDTree
 
 import pairmatch as pm
-from pairmatch.limits import BYTES_PER_PAIR, available_bytes
+from pairmatch.limits import BYTES_PER_PAIR, TEAM_BYTES_PER_PAIR, available_bytes
 
 
 def test_a_run_too_large_for_memory_is_refused_before_the_pairs_are_built(monkeypatch) -> None:
@@ -48,3 +48,16 @@ def test_what_fits_is_not_refused(monkeypatch) -> None:
 def test_the_machine_reports_its_free_memory() -> None:
     free = available_bytes()
     assert free is None or free > 0
+
+
+def test_a_run_that_may_form_teams_counts_a_team_pair(monkeypatch) -> None:
+    children, volunteers = pm.synth.county(2000, seed=1)
+    monkeypatch.setenv("PAIRMATCH_MEMORY_BYTES", str(600 * 2**20))
+    policy = pm.Policy(max_distance_km=25, severe_team_size=(1, 3))
+    with pytest.raises(pm.TooLargeError) as err:
+        pm.match(children, volunteers, policy)
+    assert err.value.needed_bytes == err.value.pairs * TEAM_BYTES_PER_PAIR
+    one = children.assign(team_max=[2] + [None] * (len(children) - 1))  # a record asks
+    with pytest.raises(pm.TooLargeError) as err:
+        pm.match(one, volunteers, pm.Policy(max_distance_km=25))
+    assert err.value.needed_bytes == err.value.pairs * TEAM_BYTES_PER_PAIR

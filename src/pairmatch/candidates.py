@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 from scipy.spatial import cKDTree
 
-from pairmatch.limits import check_pairs
+from pairmatch.limits import BYTES_PER_PAIR, TEAM_BYTES_PER_PAIR, check_pairs
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import ChildCategory
 from pairmatch.progress import current
@@ -113,7 +113,11 @@ PROGRESS_BLOCK = 20_000
 
 
 def _pairs_within(
-    registry: Registry, child_ok: np.ndarray, vol_ok: np.ndarray, radius_km: float
+    registry: Registry,
+    child_ok: np.ndarray,
+    vol_ok: np.ndarray,
+    radius_km: float,
+    per_pair: int = BYTES_PER_PAIR,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (child, volunteer) index pairs closer than ``radius_km`` among the allowed rows,
     with their great-circle distance in km."""
@@ -129,7 +133,7 @@ def _pairs_within(
     # counted before anything the size of the pairs is built: refuse what cannot fit
     check_pairs(
         lambda km: tree_c.count_neighbors(tree_v, chord_for_km(km) * (1 + 1e-9) + 1e-12),
-        ci.size, vi.size, radius_km,
+        ci.size, vi.size, radius_km, per_pair,
     )  # fmt: skip
     reporter = current()
     if reporter is None or ci.size <= PROGRESS_BLOCK:
@@ -179,7 +183,10 @@ def find_candidates(
 ) -> Candidates:
     """Every allowed pair and its fit; see :class:`pairmatch.Policy` for the formula."""
     vol_ok = registry.available & (registry.capacity > 0)
-    c, v, dist = _pairs_within(registry, registry.consent, vol_ok, policy.max_distance_km)
+    # a team problem takes about twice the memory per pair (its model and bounds)
+    teams = policy.may_form_teams or bool(np.any(registry.team_max > 1))
+    per_pair = TEAM_BYTES_PER_PAIR if teams else BYTES_PER_PAIR
+    c, v, dist = _pairs_within(registry, registry.consent, vol_ok, policy.max_distance_km, per_pair)
     return candidates_of(registry, policy, c, v, dist, forbidden)
 
 

@@ -17,12 +17,15 @@ import numpy as np
 
 from pairmatch.errors import TooLargeError
 
-__all__ = ["BYTES_PER_PAIR", "available_bytes", "check_pairs"]
+__all__ = ["BYTES_PER_PAIR", "TEAM_BYTES_PER_PAIR", "available_bytes", "check_pairs"]
 
 #: Peak memory per candidate pair (counted within the radius, before the county and the
-#: volunteers' own limits are applied) of a whole ``pm.match``, measured: see
+#: volunteers' own limits are applied) of a whole ``pm.match``, with some room: measured
+#: 136 B (20,000 children, 10 km) and 161 B (5 km) for one volunteer per child, 364 B
+#: (5,000 children, 10 km) and 383 B (20,000, 3.5 km) with teams; see
 #: benchmarks/RESULTS.md ("Memory per pair").
 BYTES_PER_PAIR = 200
+TEAM_BYTES_PER_PAIR = 450
 
 #: What is left to the rest of the process (the registers, the libraries).
 _RESERVE = 512 * 2**20
@@ -68,9 +71,11 @@ def check_pairs(
     children: int,
     volunteers: int,
     radius_km: float,
+    per_pair: int = BYTES_PER_PAIR,
 ) -> None:
     """Raise :class:`TooLargeError` when the candidate pairs within ``radius_km`` would not
-    fit in memory; ``pairs_within(radii_km)`` counts the pairs within each radius.
+    fit in memory at ``per_pair`` bytes each; ``pairs_within(radii_km)`` counts the pairs
+    within each radius.
 
     ``PAIRMATCH_MEMORY_BYTES`` (bytes) overrides what the machine reports, for a service
     that shares its machine, and for tests.
@@ -80,12 +85,12 @@ def check_pairs(
     if room is None:
         return
     pairs = int(pairs_within(np.array([radius_km]))[0])
-    need = pairs * BYTES_PER_PAIR
+    need = pairs * per_pair
     budget = max(room - _RESERVE, 0)
     if need <= budget:
         return
     radii = radius_km * np.linspace(0.025, 1, 40)
-    fits = radii[pairs_within(radii) * BYTES_PER_PAIR <= budget]
+    fits = radii[pairs_within(radii) * per_pair <= budget]
     advice = f" (at most about {fits[-1]:.1f} km fits)" if fits.size else ""
     raise TooLargeError(
         f"{children:,} children and {volunteers:,} volunteers within {radius_km:g} km of each "

@@ -220,6 +220,17 @@ class Policy(BaseModel):
             + max(self.category_priority.values(), default=0)
         )
 
+    @property
+    def may_form_teams(self) -> bool:
+        """Whether these settings alone may give a child several volunteers, ask for
+        coverage or cap leads (a child's own ``team_max`` may also ask for a team)."""
+        return (
+            self.team_size[1] > 1
+            or self.severe_team_size is not None
+            or self.cover_need_from is not None
+            or self.max_leads is not None
+        )
+
     def need_weight_vector(self) -> list[float]:
         """Need weights in the order of :data:`pairmatch.model.vocab.NEEDS`."""
         return [self.need_weights[k] for k in NEEDS]
