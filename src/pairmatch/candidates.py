@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 from scipy.spatial import cKDTree
 
+from pairmatch.arrays import unique
 from pairmatch.limits import BYTES_PER_PAIR, TEAM_BYTES_PER_PAIR, check_pairs
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import ChildCategory
@@ -246,7 +247,7 @@ def candidates_of(
     reach = np.bincount(c, minlength=n).astype(np.int64)
 
     if forbidden is not None and len(forbidden[0]):
-        banned = np.unique(forbidden[0] * max(m, 1) + forbidden[1])
+        banned = unique(forbidden[0] * max(m, 1) + forbidden[1])
         allowed = ~np.isin(key, banned)
         c, v, dist = c[allowed], v[allowed], dist[allowed]
     del key

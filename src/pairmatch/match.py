@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from pairmatch.arrays import unique
 from pairmatch.candidates import Candidates, find_candidates, great_circle_km, priorities
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
@@ -211,7 +212,7 @@ def infeasible(problem: Problem, reasons: list[str]) -> Solution:
 def _edges_of(candidates: Candidates, pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """Candidate-edge indices of (child index, volunteer index) pairs that are candidates."""
     edges = candidates.edges(*pairs)
-    return np.unique(edges[edges >= 0])
+    return unique(edges[edges >= 0])
 
 
 def _fairness(policy: Policy, registry: Registry, candidates: Candidates) -> dict[str, Any]:
@@ -269,8 +270,8 @@ def _locked_edges(
 ) -> tuple[np.ndarray, list[str]]:
     """Candidate-edge indices of the locked pairs, and every way the locks break a rule."""
     m = max(len(registry.volunteers), 1)
-    unique = np.unique(fixed[0] * m + fixed[1])  # the same pair locked twice is one lock
-    ci, vi = unique // m, unique % m
+    keys = unique(fixed[0] * m + fixed[1])  # the same pair locked twice is one lock
+    ci, vi = keys // m, keys % m
     if ci.size == 0:
         return np.empty(0, np.int64), []
     pos = candidates.edges(ci, vi)
@@ -297,7 +298,7 @@ def _locked_edges(
         c, v = int(ci[k]), int(vi[k])
         conflicts.append(
             f"locked pair ({cids[c]}, {vids[v]}) breaks a hard rule: "
-            + "; ".join(broken_rules(registry, policy, c, v, int(unique[k]) in banned_keys))
+            + "; ".join(broken_rules(registry, policy, c, v, int(keys[k]) in banned_keys))
         )
     t = team.teams
     if t is not None and policy.cover_need_from is not None:

@@ -24,6 +24,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from pairmatch.arrays import unique
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.exact import EXACT, entry_issues, over
 
@@ -574,7 +575,7 @@ class Problem:
             key = a["child"] * max(m, 1)
             key += a["volunteer"]
             # edges built by pairmatch are sorted, which proves uniqueness in one pass
-            if not np.all(key[1:] > key[:-1]) and np.unique(key).size != e:
+            if not np.all(key[1:] > key[:-1]) and unique(key).size != e:
                 bad("child", "the same (child, volunteer) pair appears more than once")
         if not issues:
             issues += _total_issues(a, n, m, self.teams, penalty)

@@ -40,6 +40,7 @@ from enum import StrEnum
 import numpy as np
 from scipy.spatial import cKDTree
 
+from pairmatch.arrays import unique
 from pairmatch.candidates import Candidates, great_circle_km
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import NEEDS
@@ -272,7 +273,7 @@ def _taken_details(
             own = own[covers[own][:, ks].any(axis=1)]
         vols = candidates.volunteer[own]
         held_by = [by_vol[start[v] : start[v + 1]] for v in vols.tolist()]
-        holders = np.unique(np.concatenate(held_by)) if held_by else np.empty(0, np.int64)
+        holders = unique(np.concatenate(held_by)) if held_by else np.empty(0, np.int64)
         mine = held.priority[c]
         higher = int(np.count_nonzero(held.priority[holders] > mine))
         equal = int(np.count_nonzero(held.priority[holders] == mine))

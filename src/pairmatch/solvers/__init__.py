@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from pairmatch.arrays import unique
 from pairmatch.errors import InputIssue, SolverUnavailableError, ValidationError
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import (
@@ -175,11 +176,11 @@ def _fix_locks(problem: Problem) -> tuple[np.ndarray, Problem, np.ndarray, list[
     reasons: list[str] = []
     if problem.has_teams:  # locks are members of a team: the team model keeps them itself
         return np.empty(0, np.int64), problem, np.arange(problem.n_edges), reasons
-    locked = np.unique(problem.locked)
+    locked = unique(problem.locked)
     if locked.size == 0:
         return locked, problem, np.arange(problem.n_edges), reasons
     lc = problem.child[locked]
-    twice = np.unique(lc[np.bincount(lc, minlength=problem.n_children)[lc] > 1])
+    twice = unique(lc[np.bincount(lc, minlength=problem.n_children)[lc] > 1])
     if twice.size:
         reasons.append(f"{twice.size} children have more than one locked pair")
     used = np.bincount(

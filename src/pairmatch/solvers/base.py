@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from pairmatch.arrays import unique
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.problem import Problem
 
@@ -194,7 +195,7 @@ class Solution:
     @property
     def n_paired(self) -> int:
         """Number of children paired."""
-        return int(np.unique(self.problem.child[self.chosen]).size)
+        return int(unique(self.problem.child[self.chosen]).size)
 
     @property
     def has_solution(self) -> bool:
@@ -203,7 +204,7 @@ class Solution:
     @property
     def priority_value(self) -> int:
         """Level 1: total priority of the paired children."""
-        return int(self.problem.priority[np.unique(self.problem.child[self.chosen])].sum())
+        return int(self.problem.priority[unique(self.problem.child[self.chosen])].sum())
 
     @property
     def score_value(self) -> int:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
+from pairmatch.arrays import unique
 from pairmatch.errors import SolverError
 from pairmatch.exact import CPSAT_LIMIT, EXACT, over
 from pairmatch.problem import Problem
@@ -183,7 +184,7 @@ def _search(
     prio = p.priority[child]
     score = p.score[edges]
     # bounds that hold whatever the search finds: every child paired, each on its best edge
-    kids = np.unique(child)
+    kids = unique(child)
     p_any = int(p.priority[kids].sum())
     best = np.zeros(p.n_children, np.int64)
     np.maximum.at(best, child, score)
@@ -278,7 +279,7 @@ def _greedy(problem: Problem, edges: np.ndarray) -> np.ndarray:
     p = problem
     child, vol = p.child[edges], p.volunteer[edges]
     order = np.lexsort((-p.score[edges], -p.priority[child], ~p.must_pair[child]))
-    room = {int(v): int(p.capacity[v]) for v in np.unique(vol)}
+    room = {int(v): int(p.capacity[v]) for v in unique(vol)}
     taken: set[int] = set()
     mask = np.zeros(edges.size, bool)
     load = p.load[edges]
@@ -392,7 +393,8 @@ def _solve_components(
     p_bound = s_bound = 0
     stats: dict[str, int] = {}
     # children with no edge at all stay unpaired, which breaks a must-pair requirement
-    stranded = np.setdiff1d(np.flatnonzero(problem.must_pair), problem.child)
+    must = np.flatnonzero(problem.must_pair)
+    stranded = must[~np.isin(must, problem.child)]
     if stranded.size:
         notes.append(f"{stranded.size} children must be paired but have no allowed pair")
         statuses.append(Status.INFEASIBLE)

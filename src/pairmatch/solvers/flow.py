@@ -26,6 +26,7 @@ import weakref
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from pairmatch.arrays import unique
 from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import Backend, CoreResult, Options, Status, level2_value
@@ -126,7 +127,7 @@ class FlowBackend(Backend):
         order = np.argsort(label, kind="stable")
         cuts = np.flatnonzero(np.diff(label[order])) + 1
         for members in np.split(order, cuts) if order.size else []:
-            weight = int(plan.weight[np.unique(plan.child_label[members])].max(initial=1))
+            weight = int(plan.weight[unique(plan.child_label[members])].max(initial=1))
             outcome = _solve_network(problem, members, weight)
             if isinstance(outcome, str):
                 notes.append(outcome)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from pairmatch.arrays import unique
 from pairmatch.solvers import repair
 from pairmatch.solvers.flow import _per_child_spread
 from pairmatch.solvers.repair import Arcs, FlowRepair, certify, rebalance, saturate
@@ -401,7 +402,7 @@ class LiveFlow:
             return False
         arcs = self.arcs
         # an edge may be touched twice (a new child's pair given the bonus): once each
-        dirty = np.unique(np.concatenate(self._dirty)) if self._dirty else np.empty(0, np.int64)
+        dirty = unique(np.concatenate(self._dirty)) if self._dirty else np.empty(0, np.int64)
         self._dirty = []
         self.to_sink = saturate(arcs, dirty, self.unpaired, self.to_sink, self.pi, self.balance)
         if int(self.balance[self.balance > 0].sum()) > repair.MAX_UNITS:

@@ -19,6 +19,7 @@ from itertools import combinations
 
 import numpy as np
 
+from pairmatch.arrays import unique
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.exact import EXACT
 from pairmatch.problem import Problem
@@ -114,7 +115,7 @@ def _fold_if_plain(problem: Problem) -> tuple[Problem, int]:
         capacity = np.minimum(capacity, t.max_leads * per_load)
     score = problem.score + t.category_value.sum(axis=1)
     free = problem.priority[problem.child] == 0
-    zero = np.unique(problem.child[free]).size
+    zero = unique(problem.child[free]).size
     weight = zero + 1
     top = max(float(np.abs(score).max(initial=0)), float(problem.overload_penalty))
     if weight * top > EXACT:  # checked before multiplying: int64 would wrap silently

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pairmatch.arrays import unique
 from pairmatch.problem import Problem
 from pairmatch.solvers import paths
 from pairmatch.solvers.flow import _per_child_spread
@@ -59,7 +60,7 @@ def repair_unsupported(problem: Problem) -> str | None:
     if np.any(problem.must_pair & ~locked_child):
         return "children who must be paired without a locked pair"
     lc = problem.child[problem.locked]
-    if lc.size and np.unique(lc).size != lc.size:
+    if lc.size and unique(lc).size != lc.size:
         return "a child with two locked pairs"
     return None
 

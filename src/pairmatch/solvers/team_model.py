@@ -14,6 +14,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 from scipy.sparse import csr_matrix
 
+from pairmatch.arrays import unique
 from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
 from pairmatch.progress import current
@@ -299,13 +300,13 @@ def team_model(
     deadline = None if time_limit is None else began + time_limit * (1 - share)
     end = None if time_limit is None else began + time_limit
     child = p.child[edges]
-    kids = np.unique(child)
+    kids = unique(child)
     hard = bool(p.must_pair[kids].any()) or bool(np.isin(p.locked, edges).any())
     found: list[tuple[np.ndarray, np.ndarray]] = []
     if start is not None:
         mine, mine_lead = np.isin(edges, start[0]), np.isin(edges, start[1])
         covered = np.isin(kids[p.must_pair[kids]], child[mine]).all()
-        locks = np.isin(np.intersect1d(p.locked, edges), edges[mine]).all()
+        locks = np.isin(p.locked[np.isin(p.locked, edges)], edges[mine]).all()
         if covered and locks:  # else not a valid pairing of this component
             found.append((mine, mine_lead))
     p_bound = int(p.priority[kids].sum())
@@ -390,8 +391,8 @@ def _fit_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) ->
     p = problem
     if edges.size == 0:
         return 0
-    lead_load = np.unique(np.asarray(p.load)[edges])
-    support = np.unique(t.support_load[edges])
+    lead_load = unique(np.asarray(p.load)[edges])
+    support = unique(t.support_load[edges])
     if lead_load.size != 1 or support.size != 1 or lead_load[0] <= 0 or support[0] <= 0:
         return fallback
     big, small = int(lead_load[0]), int(support[0])
@@ -414,7 +415,7 @@ def _fit_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) ->
     if t.max_leads is not None:  # min() first, so the product cannot wrap
         lead_cap = np.minimum(capacity // big, t.max_leads[vols].astype(np.int64)) * big
     sup_edges = np.flatnonzero(several & (p.score[edges] > 0))
-    team_kids = np.unique(c_local[several])
+    team_kids = unique(c_local[several])
     slots = (t.size_max[kids[team_kids]].astype(np.int64) - 1) * small
     tails = np.concatenate((
         lead_node[c_local], sup_node[c_local[sup_edges]], cap_node, vol_node,
@@ -471,8 +472,8 @@ def _model_elements(problem: Problem, edges: np.ndarray) -> int:
     child = problem.child[edges]
     several = t.size_max[child] > 1
     selectors = int(np.count_nonzero(t.category_value[edges[several]] > 0))
-    kids = np.unique(child).size
-    vols = np.unique(problem.volunteer[edges]).size
+    kids = unique(child).size
+    vols = unique(problem.volunteer[edges]).size
     return edges.size + 2 * int(several.sum()) + 2 * selectors + 4 * kids + vols
 
 
@@ -495,7 +496,7 @@ def _search_teams(
     n_e = edges.size
     xi = [built.new() for _ in range(n_e)]
     child = p.child[edges]
-    kids = len(np.unique(child))
+    kids = len(unique(child))
     single = t.size_max[child] == 1
     li = [xi[i] if single[i] else built.new() for i in range(n_e)]
     paired = {}
@@ -550,7 +551,7 @@ def _search_teams(
                 [li[i] for i in group], [1] * group.size, -_INF, int(t.max_leads[vol[group[0]]])
             )
     position = {int(e): i for i, e in enumerate(edges)}
-    for e in np.intersect1d(p.locked, edges):
+    for e in unique(p.locked[np.isin(p.locked, edges)]):
         built.add([xi[position[int(e)]]], [1], 1, 1)
 
     var = built.vars
@@ -665,7 +666,7 @@ def _search_teams(
 
 
 def _level1(problem: Problem, edges: np.ndarray, members: np.ndarray) -> int:
-    return int(problem.priority[np.unique(problem.child[edges[members]])].sum())
+    return int(problem.priority[unique(problem.child[edges[members]])].sum())
 
 
 def _rank(problem: Problem, edges: np.ndarray, pick: tuple[np.ndarray, np.ndarray]) -> tuple:
@@ -843,8 +844,8 @@ def greedy_start(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
             best = np.maximum(best, t.category_value[e2])
             spare[problem.volunteer[e2]] -= t.support_load[e2]
             count[problem.volunteer[e2]] += 1
-    chosen = np.unique(np.concatenate(members))
-    return chosen, np.unique(np.concatenate(leads))
+    chosen = unique(np.concatenate(members))
+    return chosen, unique(np.concatenate(leads))
 
 
 def one_member_start(problem: Problem) -> np.ndarray | None:
@@ -898,8 +899,8 @@ def _polish(
     single = np.zeros(p.n_children, bool)
     single[p.child[led]] = count[p.child[led]] == 1
     kept = chosen[~single[p.child[chosen]]]  # members of teams of two or more
-    kept_leads = np.intersect1d(kept, led)
-    supporters = np.setdiff1d(kept, kept_leads)
+    kept_leads = unique(kept[np.isin(kept, led)])
+    supporters = unique(kept[~np.isin(kept, kept_leads)])
     used = np.bincount(
         p.volunteer[kept_leads], weights=p.load[kept_leads], minlength=p.n_volunteers
     )

@@ -34,6 +34,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix, vstack
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
+from pairmatch.arrays import unique
 from pairmatch.problem import Problem
 from pairmatch.solvers.lagrange import Pricing
 
@@ -121,7 +122,7 @@ def _columns_of(problem: Problem, chosen: np.ndarray, led: np.ndarray) -> np.nda
     """(children × 3) each child's team as (lead, supporter, supporter) edges, -1 none."""
     current = np.full((problem.n_children, 3), -1, np.int64)
     current[problem.child[led], 0] = led
-    support = np.setdiff1d(chosen, led)
+    support = unique(chosen[~np.isin(chosen, led)])
     support = support[np.argsort(problem.child[support], kind="stable")]
     kid = problem.child[support]
     first = np.r_[True, kid[1:] != kid[:-1]] if support.size else np.empty(0, bool)
@@ -180,7 +181,7 @@ def _value(problem: Problem, columns: np.ndarray) -> np.ndarray:
 def _locality(problem: Problem, edges: np.ndarray) -> np.ndarray:
     """The component's children in reverse Cuthill-McKee order of the candidate graph
     (children and volunteers as nodes), so that children close in it share volunteers."""
-    kids = np.unique(problem.child[edges])
+    kids = unique(problem.child[edges])
     n_c = problem.n_children
     a = csr_matrix(
         (np.ones(edges.size), (problem.child[edges], n_c + problem.volunteer[edges])),
@@ -249,7 +250,7 @@ def _solve_window(
     pick = rows[result.x > 0.5]
     # exact integer checks: one column per child, loads, lead caps, level 1, a gain
     chosen_kids = p.child[columns[pick, 0]]
-    if np.unique(chosen_kids).size != pick.size:
+    if unique(chosen_kids).size != pick.size:
         return None
     if not np.isin(kids[p.must_pair[kids]], chosen_kids).all():
         return None
