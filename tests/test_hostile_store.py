@@ -638,8 +638,9 @@ def test_a_zip_bomb_is_refused_before_inflating_with_little_memory(bomb) -> None
                          check=True, timeout=600).stdout.splitlines()  # fmt: skip
     assert "would expand to 1,36" in out[0] and "zip bomb" in out[0]
     peak, growth = map(int, out[-1].split())
-    assert growth < 32 * 2**20  # loading it raised the process's peak by less than 32 MB
-    assert peak < 400 * 2**20  # (python, pandas, pyarrow and OR-Tools included)
+    # Loading it raised the process's peak by less than 32 MB. (The peak itself is the
+    # imports', which differ by machine: 756 MB on CI against 300 MB here, so not asserted.)
+    assert growth < 32 * 2**20 and peak > 0
 
 
 def test_a_bomb_that_lies_about_its_sizes_is_refused_as_overlapping(tmp_path) -> None:
