@@ -235,7 +235,7 @@ MANIFESTS = [
     (_set(("policy",), _DELETE), "policy: Field required"),
     (_set(("policy", "max_distance_km"), -1), "policy.max_distance_km"),
     (_set(("policy", "max_distance_km"), SECRET), "policy.max_distance_km"),
-    (_set(("policy", "surprise"), 1), "policy.surprise"),
+    (_set(("policy", "surprise"), 1), "policy: .*unknown setting: 'surprise'"),
     (_set(("policy",), [1, 2]), "policy"),
     (_set(("stability",), SECRET), "stability"),
     (_set(("stability",), _DELETE), "stability: Field required"),

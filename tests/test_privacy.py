@@ -99,9 +99,12 @@ def test_a_personal_value_in_the_wrong_column_is_not_echoed(marked) -> None:
     children = marked[0].astype(object)
     children.loc[0, "lat"] = SECRETS[0]  # a name typed into a number column
     children.loc[1, "guardian_consent"] = SECRETS[1]  # an id number in a flag column
-    children.loc[2, "need_study"] = "maybe"  # harmless: shown
+    children.loc[2, "guardian_consent"] = "ture"  # a near-miss of the vocabulary: shown
+    children.loc[3, "need_study"] = "maybe"  # a word, but no near-miss: it could be a name
+    children.loc[4, "category"] = "Wang Wei"  # a name in pinyin
     with pytest.raises(pm.ValidationError) as err:
         pm.read_children(children)
     text = str(err.value)
     _clean(text)
-    assert "'maybe'" in text and "the text given" in text
+    assert "'ture'" in text and "the text given" in text
+    assert "maybe" not in text and "Wang" not in text

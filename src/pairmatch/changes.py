@@ -11,10 +11,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import InputIssue, PairmatchError, ValidationError
+from pairmatch.errors import (
+    FileAccessError,
+    FileReadError,
+    InputIssue,
+    PairmatchError,
+    ValidationError,
+)
+from pairmatch.files import reasons
 from pairmatch.io import read_children, read_table, read_volunteers
 from pairmatch.model.tables import header_fixes, read_ids
-from pairmatch.model.vocab import parse_id
+from pairmatch.model.vocab import near_miss, parse_id
 
 __all__ = ["Applied", "Changes", "apply_changes"]
 
@@ -150,9 +157,9 @@ def _register(
     read = read_children if kind == "children" else read_volunteers
     known = pd.Index(table["id"].to_numpy(object)) if remove or add is not None else pd.Index([])
     for i, rid in enumerate(remove):
-        if rid not in known:
+        if rid not in known:  # not a record's id: it may be anything, so it is not shown
             issues.append(
-                InputIssue(f"remove_{kind}", i, rid, "id", f"no {_ONE[kind]} with this id")
+                InputIssue(f"remove_{kind}", i, None, "id", f"no {_ONE[kind]} with this id")
             )
     # a register nothing is removed from is not copied (edits and additions make new frames)
     out = table[~table["id"].isin(list(remove))] if remove else table
@@ -169,18 +176,22 @@ def _register(
             for i, text in bad_ids.items():
                 issues.append(InputIssue(f"edit_{kind}", i, None, "id", text))
             edits = edits.assign(id=edit_ids)[edit_ids != ""]
-            unknown = sorted(set(edits.columns) - set(out.columns) - {"id"})
-            for name in unknown:
-                issues.append(
-                    InputIssue(f"edit_{kind}", None, None, name, f"no such column in the {kind}")
-                )
+            headers = tuple(str(c) for c in out.columns)
+            for at, name in enumerate(edits.columns):
+                if name == "id" or name in out.columns:
+                    continue
+                shown = near_miss(name, headers)  # a header that is no column may be anything
+                text = f"no such column in the {kind}"
+                if shown is None:
+                    text = f"the column at position {at} (counting from 0) is not in the {kind}"
+                issues.append(InputIssue(f"edit_{kind}", None, None, shown, text))
             index = pd.Index(out["id"])
             for i, rid in zip(edits.index, edits["id"], strict=True):
                 if rid in remove:
                     issues.append(InputIssue(f"edit_{kind}", i, rid, "id", "is also removed"))
                 elif rid not in index:
                     issues.append(
-                        InputIssue(f"edit_{kind}", i, rid, "id", f"no {_ONE[kind]} with this id")
+                        InputIssue(f"edit_{kind}", i, None, "id", f"no {_ONE[kind]} with this id")
                     )
             if edits["id"].duplicated().any():
                 issues.append(InputIssue(f"edit_{kind}", None, None, "id", "an id is edited twice"))
@@ -209,11 +220,17 @@ def _register(
                     issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
         try:
             new = read(add)
+        except (FileReadError, FileAccessError) as err:  # a path: named by role, not path
+            issues.append(InputIssue(f"add_{kind}", None, None, None, _say(err, add)))
+            return out
         except ValidationError as err:
             issues.extend(
                 InputIssue(f"add_{kind}", p.row, p.record_id, p.field, p.message)
                 for p in err.problems
             )
+            return out
+        except (TypeError, ValueError, OSError) as err:  # not a table: named, not quoted
+            issues.append(InputIssue(f"add_{kind}", None, None, None, _say(err, add)))
             return out
         if raw_ids is None:
             taken = set(table["id"])
@@ -235,13 +252,15 @@ def _edit_table(
     try:
         edits = read_table(edit)
     except (TypeError, ValueError, OSError) as err:
-        issues.append(InputIssue(f"edit_{kind}", None, None, None, _say(err)))
+        issues.append(InputIssue(f"edit_{kind}", None, None, None, _say(err, edit)))
         return None
     known = tuple(str(c) for c in columns)
     return edits.rename(columns=header_fixes(edits.columns, known)).reset_index(drop=True)
 
 
-def _say(err: BaseException) -> str:
+def _say(err: BaseException, given: Any) -> str:
+    if isinstance(err, FileReadError | FileAccessError):
+        return f"the file given cannot be read as a table: {reasons(err, given)}"
     if isinstance(err, PairmatchError):
         return str(err)
     return f"cannot be read as a table ({type(err).__name__})"
@@ -276,6 +295,7 @@ def apply_changes(
         issues, touched_v, edited_v,
     )  # fmt: skip
     ended: dict[tuple[str, str], str] = {}
+    child_ids = pd.Index([])  # read when a pair is refused
     for i, item in enumerate(changes.end_pairs):
         if not (isinstance(item, tuple | list) and len(item) in (2, 3)):
             issues.append(
@@ -295,10 +315,10 @@ def apply_changes(
         if len(ids) < 2:
             continue
         pair = (ids[0], ids[1])
-        if pair not in active:
-            issues.append(
-                InputIssue("end_pairs", i, pair[0], "volunteer_id", "is not an active pair")
-            )
+        if pair not in active:  # the child's id is named only when it is a record's
+            child_ids = child_ids if len(child_ids) else pd.Index(children["id"].to_numpy(object))
+            rid = pair[0] if pair[0] in child_ids else None
+            issues.append(InputIssue("end_pairs", i, rid, "volunteer_id", "is not an active pair"))
         elif pair in ended:
             issues.append(InputIssue("end_pairs", i, pair[0], "volunteer_id", "is ended twice"))
         else:

@@ -130,6 +130,30 @@ def read_file(source: Any, wanted: Wanted, sheet: Sheet = None) -> tuple[pd.Data
     return _read_workbook(name, data, wanted, sheet)
 
 
+def unnamed(message: str, source: Any) -> str:
+    """A reader's message with the file's path and name taken out, for callers that name
+    the file by its role instead (a file may be named after a child)."""
+    if not isinstance(source, str | os.PathLike):
+        return message
+    path = Path(source)
+    for said, instead in [
+        (str(source), "it"),
+        (str(path), "it"),
+        (f"{path.stem}.", "a name ending in ."),  # "rename it to <stem>.csv"
+        (path.name, "the file"),
+        (path.stem, "the file"),
+    ]:
+        if said and said not in (".", "it"):
+            message = message.replace(said, instead)
+    return message
+
+
+def reasons(err: BaseException, source: Any) -> str:
+    """Why a file could not be read, in one line and without its path (see :func:`unnamed`)."""
+    said = [p.message for p in err.problems] if isinstance(err, FileReadError) else [str(err)]
+    return "; ".join(unnamed(text, source) for text in said)
+
+
 # ---------------------------------------------------------------- opening
 def _load(source: Any, wanted: Wanted) -> tuple[str, bytes | str]:
     """The file's name, as given, and its bytes (or text, from a file opened as text)."""

@@ -14,7 +14,7 @@ from pairmatch.arrays import unique
 from pairmatch.candidates import Candidates, find_candidates, great_circle_km, priorities
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
-from pairmatch.model.policy import Policy, as_policy
+from pairmatch.model.policy import Policy, read_policy
 from pairmatch.model.vocab import NEEDS
 from pairmatch.problem import Problem
 from pairmatch.progress import Reporter, reporting
@@ -89,7 +89,7 @@ def match(
     >>> len(result.pairs) + len(result.unmatched) == len(children)
     True
     """
-    policy = as_policy(policy)
+    policy = read_policy(policy)
     check_solver(solver)  # (bad options are refused before any work)
     Options(time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic)
     with reporting(progress, "pairmatch.match", stages=4) as reporter:

@@ -28,7 +28,7 @@ from pairmatch.errors import DateError, PairmatchError, ValidationError
 from pairmatch.inplace import DeferredResult, InPlace, InPlaceStep, supported
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.match import broken_rules, build_problem
-from pairmatch.model.policy import Policy, as_policy
+from pairmatch.model.policy import Policy, read_policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.registry import Registry
 from pairmatch.rematch import carry_candidates
@@ -112,7 +112,7 @@ class Matcher:
         self.options: dict[str, Any] = check_options(solver, time_limit, seed, incremental)
         self.children = read_children(children)
         self.volunteers = read_volunteers(volunteers)
-        self.policy = as_policy(policy)
+        self.policy = read_policy(policy)
         self.stability = stability
         self.forbidden: set[tuple[str, str]] = set()
         self._history = pd.DataFrame({c: pd.Series(dtype=object) for c in _HISTORY_COLUMNS}).astype(

@@ -27,7 +27,7 @@ from pairmatch.candidates import Candidates, find_candidates
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.ledger import LedgerExport, summarise
 from pairmatch.match import _all_or_nothing, match
-from pairmatch.model.policy import Policy, as_policy
+from pairmatch.model.policy import Policy, read_policy
 from pairmatch.problem import Problem
 from pairmatch.registry import Registry, locate_pairs
 from pairmatch.result import MatchResult
@@ -230,7 +230,7 @@ def match_partitioned(
     >>> len(parts.parts), parts.n_paired == whole.n_paired, parts.status.value
     (3, True, 'OPTIMAL')
     """
-    policy = as_policy(policy)
+    policy = read_policy(policy)
     if by not in ("county", "component"):
         raise ValueError(f"by must be 'county' or 'component', got {by!r}")
     _check_options(options)

@@ -44,12 +44,12 @@ whose guardian consented.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from typing import Annotated, Any
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.model.vocab import (
@@ -58,10 +58,11 @@ from pairmatch.model.vocab import (
     MAX_TEAM,
     NEEDS,
     ChildCategory,
+    near_miss,
     parse_category,
 )
 
-__all__ = ["Policy", "as_policy"]
+__all__ = ["Policy", "read_policy"]
 
 # Upper bounds keep both objective levels exact in 64-bit integers for every back end.
 NonNegative = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
@@ -93,7 +94,11 @@ class Policy(BaseModel):
     ...
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    # the settings may come from another system's request: an error names the field, never
+    # the value given (nor a key that is not a setting: it may be anything)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, hide_input_in_errors=True
+    )
 
     max_distance_km: float = Field(default=10.0, gt=0, le=20_000, allow_inf_nan=False)
     """Farthest a volunteer is asked to travel (great-circle km)."""
@@ -167,11 +172,29 @@ class Policy(BaseModel):
 
         return policy_html(self)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _known_settings(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = [k for k in data if k not in cls.model_fields]
+            if unknown:
+                raise ValueError(_unknown("setting", unknown, cls.model_fields))
+        return data
+
+    @field_validator("need_weights", mode="before")
+    @classmethod
+    def _need_names(cls, weights: Any) -> Any:
+        # before the values are read: a bad value under an unknown key would otherwise be
+        # reported at that key
+        if isinstance(weights, Mapping):
+            unknown = [k for k in weights if k not in NEEDS]
+            if unknown:
+                raise ValueError(_unknown("need category", unknown, NEEDS))
+        return weights
+
     @field_validator("need_weights")
     @classmethod
     def _known_needs(cls, weights: dict[str, float]) -> dict[str, float]:
-        if set(weights) - set(NEEDS):  # (the unknown names are not repeated: free text)
-            raise ValueError(f"unknown need category; use {', '.join(NEEDS)}")
         return {k: float(weights.get(k, 1.0)) for k in NEEDS}
 
     @field_validator("category_priority", mode="before")
@@ -236,52 +259,91 @@ class Policy(BaseModel):
         return [self.need_weights[k] for k in NEEDS]
 
 
-def as_policy(policy: object) -> Policy:
-    """The policy a run uses: ``None`` gives the default :class:`Policy`, a :class:`Policy`
-    is used as it is and a dict of settings is validated into one.
+def _unknown(what: str, keys: list[object], known: Iterable[str]) -> str:
+    """The message for keys that are not among ``known``: a near-miss is named, with the
+    word it is close to; any other key is only counted (it may be anything)."""
+    known = list(known)
+    named = []
+    for key in keys:
+        near = near_miss(key, known)
+        if near is not None:
+            close = difflib.get_close_matches(near.lower(), known, n=1, cutoff=0.75)[0]
+            named.append(f"{near!r} (did you mean {close!r}?)")
+        elif what == "setting" and (shown := _key_shown(key)) is not None:
+            named.append(repr(shown))
+    plural = "s" if len(keys) != 1 else ""
+    listed = f": {', '.join(named)}" if named else ""
+    return f"{len(keys)} unknown {what}{plural}{listed}; use {', '.join(known)}"
 
-    Anything else, and a dict with an unknown setting or a bad value, is one
-    :class:`~pairmatch.ValidationError` (table ``"policy"``, field: the setting) listing
-    every problem; values the user typed are never repeated in it.
 
-    >>> as_policy({"max_distance_km": 5}).max_distance_km
+def _key_shown(key: object, *, vocabulary: bool = False) -> str | None:
+    """A key of the settings as an error may show it: a position, or a word that cannot be
+    personal (a Python identifier in ASCII for a setting's name; for a key inside a setting,
+    a word of the needs' and categories' vocabulary or a near-miss of one); else None."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key) if vocabulary else None  # a position in a list, not a setting
+    if not isinstance(key, str):
+        return None
+    if vocabulary:
+        return near_miss(key, [*NEEDS, *(c.value for c in ChildCategory)])
+    return key if key.isascii() and key.isidentifier() and len(key) <= 40 else None
+
+
+def read_policy(data: Any) -> Policy:
+    """A :class:`Policy` from a Policy, a mapping of its settings (such as a request's
+    parsed JSON) or None (the defaults).
+
+    Raises
+    ------
+    pairmatch.ValidationError
+        Naming every bad setting (table ``"policy"``, the setting as ``field``), never the
+        value given.
+
+    Examples
+    --------
+    >>> read_policy({"max_distance_km": 5}).max_distance_km
     5.0
-    >>> as_policy({"max_distance_km": -1})
+    >>> read_policy({"max_distance_km": -1, "tag_bonuss": 1})
     Traceback (most recent call last):
     ...
-    pairmatch.errors.ValidationError: 1 problem in policy; nothing was changed:
+    pairmatch.errors.ValidationError: 2 problems in policy; nothing was changed:
+      - policy, field 'tag_bonuss': unknown setting (did you mean 'tag_bonus'?)
       - policy, field 'max_distance_km': Input should be greater than 0
     """
-    if policy is None:
+    if data is None:
         return Policy()
-    if isinstance(policy, Policy):
-        return policy
-    if not isinstance(policy, Mapping):
-        raise ValidationError([InputIssue("policy", None, None, None, (
-            f"must be a pm.Policy or a dict of its settings, not {type(policy).__name__}"
-        ))], what="policy")  # fmt: skip
+    if isinstance(data, Policy):
+        return data
+    if not isinstance(data, Mapping):
+        what = type(data).__name__
+        raise ValidationError(
+            [InputIssue("policy", None, None, None,
+                        f"must be a pm.Policy or a dict of its settings (a JSON object), "
+                        f"not a {what}")],
+            what="policy",
+        )  # fmt: skip
+    issues = []
+    known = list(Policy.model_fields)
+    for key in data:
+        if key not in Policy.model_fields:
+            near = near_miss(key, known)
+            if near is None:
+                text = f"a key that is not a setting; the settings are {', '.join(known)}"
+            else:
+                close = difflib.get_close_matches(near.lower(), known, n=1, cutoff=0.75)[0]
+                text = f"unknown setting (did you mean {close!r}?)"
+            issues.append(InputIssue("policy", None, None, _key_shown(key), text))
+    settings = {k: v for k, v in data.items() if k in Policy.model_fields}
     try:
-        return Policy.model_validate(dict(policy))
+        policy = Policy.model_validate(settings)
     except pydantic.ValidationError as err:
-        issues = [_issue(e) for e in err.errors(include_url=False, include_input=False)]
-    raise ValidationError(issues, what="policy")  # outside the except: no pydantic chain
-
-
-def _issue(error: Any) -> InputIssue:
-    """One pydantic error as an issue: the setting as the field, pydantic's message (which
-    states the rule, never the value), and for an unknown setting the nearest known one."""
-    loc: tuple[Any, ...] = tuple(error.get("loc") or (None,))
-    name = loc[0] if isinstance(loc[0], str) else None
-    kind = error.get("type", "")
-    if kind == "extra_forbidden":
-        known = list(Policy.model_fields)
-        near = difflib.get_close_matches(name or "", known, n=1) if name else []
-        hint = f"; did you mean {near[0]!r}?" if near else f"; the settings are {', '.join(known)}"
-        shown = name if name and name.isidentifier() and len(name) <= 64 else None
-        return InputIssue("policy", None, None, shown, "unknown setting" + hint)
-    if kind == "invalid_key":
-        return InputIssue("policy", None, None, None, "setting names must be text")
-    message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-    if len(loc) > 1 and (isinstance(loc[1], int) or loc[1] in NEEDS):  # never free text
-        message = f"{message} (at {loc[1]!r})"
-    return InputIssue("policy", None, None, name, message)
+        for e in err.errors(include_url=False, include_input=False, include_context=False):
+            text = e["msg"].removeprefix("Value error, ")
+            field = str(e["loc"][0]) if e["loc"] else None  # keys were checked: a setting
+            inner = [_key_shown(part, vocabulary=True) for part in e["loc"][1:]]
+            if inner and None not in inner:  # a need or category word, or a position
+                text += f" (at {'.'.join(map(str, inner))!r})"
+            issues.append(InputIssue("policy", None, None, field, text))
+    if issues:
+        raise ValidationError(issues, what="policy")
+    return policy

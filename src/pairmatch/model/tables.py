@@ -18,7 +18,7 @@ A test checks that this module and the pydantic records accept and reject the sa
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final, Literal
 
 import numpy as np
@@ -46,6 +46,7 @@ from pairmatch.model.vocab import (
     MAX_ID_LENGTH,
     MAX_TEAM,
     NEEDS,
+    near_miss,
     parse_id,
     parse_tags,
 )
@@ -151,22 +152,26 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _show(value: object) -> str:
+def _show(value: object, vocabulary: Iterable[str] = ()) -> str:
     """A rejected value, for an error message, only when it cannot be personal data: a
-    short number, or a short word of ASCII letters (such as "maybe" or "x"). Anything else
-    (text with digits or non-ASCII letters, long values) could be a name, an id number or
-    an address typed into the wrong column, and is described, not shown."""
+    number below a million (a coordinate, a level, a capacity; not a phone or an id
+    number), short text that reads as such a number, or a near-miss of the field's
+    ``vocabulary`` (``"ture"``, ``"femail"``). Anything else (names, in any script, id
+    numbers, addresses, long values) could be a child's data typed into the wrong column,
+    and is described, never shown."""
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, bool) or (
-        isinstance(value, int | float) and (not np.isfinite(value) or abs(value) < 1e6)
-    ):
+    if isinstance(value, bool):
         return repr(value)
+    if isinstance(value, int):
+        return repr(value) if abs(value) < 1_000_000 else "a large number"
+    if isinstance(value, float):
+        return repr(value) if not np.isfinite(value) or abs(value) < 1_000_000 else "a large number"
     if isinstance(value, str):
         text = value.strip()
-        if len(text) <= 16 and text.isascii() and not any(ch.isdigit() for ch in text):
-            return repr(value)
         if len(text) <= 6 and text.replace(".", "", 1).replace("-", "", 1).isdigit():
+            return repr(value)
+        if near_miss(text, vocabulary) is not None:
             return repr(value)
         return "the text given"
     return f"a {type(value).__name__}"
@@ -176,10 +181,25 @@ def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Column as float64 plus a mask of cells that were present but are not numbers."""
     raw = col.astype(object).where(col.notna(), None)
     is_bool = raw.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(bool)
+    if col.dtype.kind in "Oc":  # huge Python integers stop to_numeric; complex is no number
+        raw = raw.map(_plain_number)
     num = pd.to_numeric(raw.where(~is_bool, None), errors="coerce").to_numpy(np.float64)
     blank = _text(col).to_numpy(object) == ""
     not_number = (np.isnan(num) & ~blank) | is_bool
     return num, not_number
+
+
+def _plain_number(value: object) -> object:
+    """A cell for to_numeric: an integer too large for a float as an infinity (out of
+    every range), a complex number as text (not a number: its real part is no answer)."""
+    if isinstance(value, complex | np.complexfloating):
+        return "complex"
+    if type(value) is not int:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
 
 
 def _levels(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
@@ -189,7 +209,7 @@ def _levels(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
     help_ = f"must be a whole number from {LEVEL_MIN} to {LEVEL_MAX}"
     c.rows(missing, name, f"is missing; {help_}")
     c.rows(not_number | bad, name, lambda i: f"{_show(df[name].iat[i])} {help_}")
-    return np.where(np.isfinite(num), num, 0).astype(np.int64)
+    return np.where(missing | not_number | bad, 0, num).astype(np.int64)
 
 
 def _flags(c: _Collector, df: pd.DataFrame, name: str, default: bool | None) -> np.ndarray:
@@ -205,7 +225,7 @@ def _flags(c: _Collector, df: pd.DataFrame, name: str, default: bool | None) -> 
         is_true |= blank & default
         is_false |= blank & (not default)
     bad = ~is_true & ~is_false & ~blank
-    c.rows(bad, name, lambda i: f"{_show(col.iat[i])} must be {BOOL_HELP}")
+    c.rows(bad, name, lambda i: f"{_show(col.iat[i], _TRUE | _FALSE)} must be {BOOL_HELP}")
     return is_true
 
 
@@ -215,7 +235,7 @@ def _gender(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
     c.rows(
         (mapped.isna() & (g != "")).to_numpy(bool),
         name,
-        lambda i: f"{_show(df[name].iat[i])} must be {GENDER_HELP}",
+        lambda i: f"{_show(df[name].iat[i], _GENDER_ALIASES)} must be {GENDER_HELP}",
     )
     return mapped.fillna("").to_numpy(object)
 
@@ -263,6 +283,26 @@ def header_fixes(headers: pd.Index, known: tuple[str, ...]) -> dict[object, str]
     }
 
 
+def _safe_header(name: object, known: tuple[str, ...]) -> str | None:
+    """A header as text when it may be shown: one of ``known`` up to case and spaces, or a
+    near-miss of one; else None (it may be anything, even a child's name)."""
+    if not isinstance(name, str):
+        return None
+    if _header_key(name) in {_header_key(k) for k in known}:
+        return name
+    return name if near_miss(_header_key(name), known) is not None else None
+
+
+def _headers_in_words(headers: Sequence[object], known: tuple[str, ...]) -> str:
+    """A table's headers for an error message: pairmatch's own columns by name, the others
+    counted (an office's own headers, or a child's data when the header row is missing)."""
+    shown = [str(h) for h in headers if _safe_header(h, known) is not None]
+    others = len(headers) - len(shown)
+    if others:
+        shown.append(f"{others} other column{'s' if others != 1 else ''}")
+    return ", ".join(shown) or "no columns"
+
+
 def _near_misses(headers: pd.Index, known: tuple[str, ...]) -> list[tuple[object, str]]:
     """Extra headers that look like a misspelt known column that is absent."""
     absent = [k for k in known if k not in headers]
@@ -302,12 +342,24 @@ def _validate(
             "map it with columns={...}",
             field=str(name),
         )
-    dupes = [name for name in dict.fromkeys(df.columns) if list(df.columns).count(name) > 1]
+    # a header is named only when it is one of pairmatch's columns or a near-miss of one:
+    # a table read without its header row has a child's data for headers
+    headers = list(df.columns)
+    dupes = [name for name in dict.fromkeys(headers) if headers.count(name) > 1]
     for name in dupes:
-        c.table("appears more than once; rename or drop the copies", field=str(name))
+        where = [i for i, h in enumerate(headers) if h == name]
+        shown = _safe_header(name, known)
+        text = (
+            f"the columns at positions {', '.join(map(str, where))} (counting from 0) have the "
+            "same header; rename or drop the copies"
+        )
+        c.table(text if shown is None else "appears more than once; rename or drop the copies",
+                field=shown)  # fmt: skip
     missing = [name for name in required if name not in df.columns and name not in defaults]
+    if missing:
+        have = _headers_in_words(headers, known)
     for name in missing:
-        c.table(f"required column is missing (have: {', '.join(map(str, df.columns))})", name)
+        c.table(f"required column is missing (have: {have})", name)
     if dupes:
         c.raise_if_any()
     # check every row of the columns that are there, so that one error lists everything
@@ -353,7 +405,11 @@ def _validate(
         category_codes = {alias: cat.value for alias, cat in _CATEGORY_ALIASES.items()}
         cat = _text(df["category"]).str.lower().map(category_codes)
         bad = cat.isna().to_numpy(bool)
-        c.rows(bad, "category", lambda i: f"{_show(df['category'].iat[i])} must be {CATEGORY_HELP}")
+        c.rows(
+            bad,
+            "category",
+            lambda i: f"{_show(df['category'].iat[i], _CATEGORY_ALIASES)} must be {CATEGORY_HELP}",
+        )
         out["category"] = cat.fillna("").to_numpy(object)
         for k in NEEDS:
             out[f"need_{k}"] = _levels(c, df, f"need_{k}")

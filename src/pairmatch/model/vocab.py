@@ -6,8 +6,10 @@ reader both use these definitions, so the two can never disagree.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Final
 
@@ -23,6 +25,7 @@ __all__ = [
     "NEEDS",
     "ChildCategory",
     "Gender",
+    "near_miss",
     "parse_bool",
     "parse_category",
     "parse_gender",
@@ -89,6 +92,26 @@ _FALSE: Final[frozenset[str]] = frozenset({"false", "f", "no", "n", "0", "否"})
 CATEGORY_HELP: Final[str] = "one of " + ", ".join(c.value for c in ChildCategory)
 BOOL_HELP: Final[str] = "true/false (also yes/no, 1/0, 是/否)"
 GENDER_HELP: Final[str] = "female or male (also f/m, 女/男), or empty"
+
+
+def near_miss(value: object, words: Iterable[str]) -> str | None:
+    """``value`` as text when it is a near-miss of one of ``words`` (a misspelt setting,
+    column or vocabulary word such as ``"ture"`` or ``"femail"``), else None.
+
+    This is how errors decide whether a value they reject may be shown: a near-miss of the
+    vocabulary is one word of ASCII letters, 3 to 40 long, close to a known word, and so
+    cannot be a name, an id number, a phone number or an address; anything else is
+    described, never shown.
+
+    >>> near_miss("ture", ["true", "false"]), near_miss("Wang Wei", ["true", "false"])
+    ('ture', None)
+    """
+    if not (isinstance(value, str) and value.isascii() and 3 <= len(value) <= 40):
+        return None
+    if not all(ch.isalpha() or ch in "_-" for ch in value):
+        return None
+    known = [w.lower() for w in words if len(w) >= 3]
+    return value if difflib.get_close_matches(value.lower(), known, n=1, cutoff=0.75) else None
 
 
 def is_missing(value: object) -> bool:
