@@ -1,7 +1,7 @@
 """Compile pairmatch's numeric kernels once, into numba's on-disk cache.
 
 The kernels of the candidate search, the re-pairing (shortest paths on the live flow) and
-the team pricing are compiled by numba the first time they run, which takes seconds; numba
+the team pricing and the pruned flow of a time limit are compiled by numba the first time they run, which takes seconds; numba
 then keeps the machine code in its cache (``__pycache__`` beside the sources, or
 ``NUMBA_CACHE_DIR``) and later processes load it in milliseconds. :func:`warm_up` runs a
 tiny county through every path that uses a kernel, so that the compiling happens at install
@@ -55,4 +55,11 @@ def warm_up() -> float:
     ).solution
     problem = teams.problem
     price_teams(problem, np.arange(problem.n_edges), teams.priority_value, 0, 1.0)
+    # the pruned flow of a time limit (every round, and the bound when the time runs out)
+    from pairmatch.solvers.base import Options
+    from pairmatch.solvers.pruned import solve_pruned
+
+    plain = first.solution.problem
+    solve_pruned(plain, Options(time_limit=60), k=1)
+    solve_pruned(plain, Options(time_limit=1e-9), k=1)
     return time.perf_counter() - began

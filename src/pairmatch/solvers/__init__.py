@@ -26,6 +26,7 @@ from pairmatch.solvers.base import (
 from pairmatch.solvers.cpsat import CpSatBackend
 from pairmatch.solvers.flow import FlowBackend
 from pairmatch.solvers.presolve import reduce
+from pairmatch.solvers.pruned import solve_pruned, worth_pruning
 
 __all__ = [
     "BACKENDS", "Backend", "Options", "Solution", "Status", "check_solver", "select_backend",
@@ -135,7 +136,11 @@ def solve(
     if time_limit is not None:  # the presolve's time counts against the limit too
         spent = time.perf_counter() - start
         options = replace(options, time_limit=max(0.05, time_limit - spent))
-    core: CoreResult = backend.solve(rest, options)
+    core: CoreResult | None = None
+    if backend.name == "flow" and worth_pruning(rest, options):  # would overrun the limit
+        core = solve_pruned(rest, options)
+    if core is None:
+        core = backend.solve(rest, options)
     solved = core.status in _SOLVED
     none = np.empty(0, np.int64)
     chosen = np.sort(np.concatenate((fixed, edge_map[core.chosen]))) if solved else none

@@ -227,9 +227,15 @@ class Solution:
 
     @property
     def gap(self) -> float:
-        """Relative gap ``(bound - objective) / max(1, |objective|)``; 0 when proven optimal."""
+        """Relative gap ``(bound - objective) / max(1, |objective|)``; 0 when proven optimal.
+
+        It is level 1's (the paired children's priority) while level 1 is not proven
+        optimal, since level 2's bound holds only at level 1's bound; then level 2's."""
         if not self.has_solution:
             return float("nan")
+        if self.priority_bound > self.priority_value:
+            level1 = self.priority_value
+            return (self.priority_bound - level1) / max(1.0, abs(float(level1)))
         return abs(self.score_bound - self.score_value) / max(1.0, abs(float(self.score_value)))
 
     @property
