@@ -1,12 +1,12 @@
 """Compile pairmatch's numeric kernels once, into numba's on-disk cache.
 
-The kernels of the candidate search, the re-pairing (shortest paths on the live flow) and
-the team pricing and the pruned flow of a time limit are compiled by numba the first time they run, which takes seconds; numba
-then keeps the machine code in its cache (``__pycache__`` beside the sources, or
-``NUMBA_CACHE_DIR``) and later processes load it in milliseconds. :func:`warm_up` runs a
-tiny county through every path that uses a kernel, so that the compiling happens at install
-time (``make`` does it, and so does ``pairmatch warmup`` after a ``pip install``), not during
-an office's first re-pairing.
+The kernels of the candidate search, the re-pairing (shortest paths on the live flow), the
+team pricing and the pruned flow of a time limit are compiled by numba the first time they
+run, which takes seconds; numba then keeps the machine code in its cache (``__pycache__``
+beside the sources, or ``NUMBA_CACHE_DIR``) and later processes load it in milliseconds.
+:func:`warm_up` runs a tiny county through every path that uses a kernel, so that the
+compiling happens at install time (``make`` does it, and so does ``pairmatch warmup`` after
+a ``pip install``), not during an office's first re-pairing.
 """
 
 from __future__ import annotations
