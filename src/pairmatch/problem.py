@@ -24,7 +24,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from pairmatch.arrays import unique
+from pairmatch.arrays import group_max, unique
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.exact import EXACT, entry_issues, over
 
@@ -342,16 +342,12 @@ def _total_issues(
         if float(cat.max()) > EXACT:
             extra[:] = EXACT + 1  # beyond any total: refused below
         else:
-            best = np.zeros((n, cat.shape[1]), np.int64)
-            np.maximum.at(best, child, cat)
-            extra = np.minimum(best.sum(axis=1), EXACT + 1)
+            extra = np.minimum(group_max(cat, child, n).sum(axis=1), EXACT + 1)
     top = float(np.abs(score).max()) + penalty + float(extra.max())
     if top * float(k.sum()) <= EXACT:
         return issues
-    hi = np.zeros(n, np.int64)
-    lo = np.zeros(n, np.int64)
-    np.maximum.at(hi, child, score)
-    np.maximum.at(lo, child, -score)
+    hi = group_max(score, child, n)
+    lo = group_max(-score, child, n)
     # a pairing's level 2 lies between -sum(k * (lo + penalty)) and sum(k * hi + extra)
     for times, side, plus in ((k, hi, extra), (k, lo + penalty, 0)):
         estimate = times.astype(float) * side + plus

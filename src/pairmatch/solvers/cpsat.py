@@ -87,13 +87,18 @@ class CpSatBackend(Backend):
             from pairmatch.solvers.team_model import greedy_start, team_model
 
             began = time.perf_counter()
-            start = greedy_start(problem)
+            # the start has a share of the limit (a pruned flow answers within it)
+            share = None if options.time_limit is None else START_SHARE * options.time_limit
+            start = greedy_start(problem, share)
             if options.time_limit is not None:  # the start's time counts against the limit
                 spent = time.perf_counter() - began
                 options = replace(options, time_limit=max(0.05, options.time_limit - spent))
             return _solve_components(problem, options, partial(team_model, start=start))
         return _solve_components(problem, options, _plain_component)
 
+
+#: Share of a time limit the team search's start (a one-member flow) may take.
+START_SHARE = 0.25
 
 _RANGES: weakref.WeakKeyDictionary[Problem, str] = weakref.WeakKeyDictionary()
 

@@ -14,6 +14,7 @@ Each rule removes only what no valid solution can contain, so the optimum is unc
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from itertools import combinations
 
@@ -60,7 +61,18 @@ def min_cover_size(required: np.ndarray, masks: np.ndarray) -> int | None:
 
 
 def reduce(problem: Problem) -> Reduced:
-    """Apply the rules in the module text; a problem without teams is returned as it is."""
+    """Apply the rules in the module text; a problem without teams is returned as it is.
+    (Remembered per problem while it lives: problems are immutable.)"""
+    done = _REDUCED.get(problem)
+    if done is None:
+        done = _REDUCED[problem] = _reduce(problem)
+    return done
+
+
+_REDUCED: weakref.WeakKeyDictionary[Problem, Reduced] = weakref.WeakKeyDictionary()
+
+
+def _reduce(problem: Problem) -> Reduced:
     t = problem.teams
     every = np.arange(problem.n_edges)
     if t is None:

@@ -757,15 +757,20 @@ def _level2_ceiling(problem: Problem, edges: np.ndarray) -> int:
     return int(best) + int(score[top].sum())
 
 
-def greedy_start(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
+def greedy_start(
+    problem: Problem, time_limit: float | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
     """A valid pairing to start the search from: (member edges, lead edges).
 
     The exact optimum with one-member teams (:func:`one_member_start`), then, children in
     order of priority, supporters added where they raise the child's fit (a better skill in
     some need category, or a positive pair score) and the volunteer has room for a
     supporter's share; children the one-member optimum left out because no one volunteer
-    covers their needs get a covering team where volunteers still have room."""
-    first = one_member_start(problem)
+    covers their needs get a covering team where volunteers still have room.
+
+    ``time_limit`` bounds the one-member flow (its pruned form then answers in time, with
+    a pairing that may not be that restriction's optimum)."""
+    first = one_member_start(problem, time_limit)
     if first is None:
         return None
     t = problem.teams
@@ -848,7 +853,7 @@ def greedy_start(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
     return chosen, unique(np.concatenate(leads))
 
 
-def one_member_start(problem: Problem) -> np.ndarray | None:
+def one_member_start(problem: Problem, time_limit: float | None = None) -> np.ndarray | None:
     """A valid pairing of a team problem in which every team has one member: the exact
     optimum of that restriction (coverage by one volunteer alone, children whose team needs
     several members unpaired), solved by min-cost flow after the presolve folds it into a
@@ -858,11 +863,15 @@ def one_member_start(problem: Problem) -> np.ndarray | None:
     keep = np.flatnonzero(t.size_min[problem.child] <= 1)
     if not np.isin(problem.locked, keep).all():
         return None  # a lock on a child whose team needs several members
-    return _one_member_flow(problem, keep, t.max_leads)
+    return _one_member_flow(problem, keep, t.max_leads, time_limit=time_limit)
 
 
 def _one_member_flow(
-    problem: Problem, keep: np.ndarray, max_leads: np.ndarray | None, **changes: Any
+    problem: Problem,
+    keep: np.ndarray,
+    max_leads: np.ndarray | None,
+    time_limit: float | None = None,
+    **changes: Any,
 ) -> np.ndarray | None:
     """The edges (of ``keep``) that exact min-cost flow chooses when every child may have
     one member only, who must cover its needs alone, with the lead cap ``max_leads`` and
@@ -873,11 +882,14 @@ def _one_member_flow(
     t = problem.teams
     assert t is not None
     one = np.ones(problem.n_children, np.int64)
-    teams = replace(t, size_min=one, size_max=one, max_leads=max_leads).restrict(keep)
-    restricted = replace(problem.restrict(keep), teams=teams, **changes)
+    every = keep.size == problem.n_edges  # (keep is ascending: then it is every edge)
+    restricted = problem if every else problem.restrict(keep)
+    assert restricted.teams is not None
+    teams = replace(restricted.teams, size_min=one, size_max=one, max_leads=max_leads)
+    restricted = replace(restricted, teams=teams, **changes)
     if FlowBackend().unsupported(reduce(restricted).problem) is not None:
         return None  # only exact flow is quick enough for a start
-    solution = solve(restricted, "flow")
+    solution = solve(restricted, "flow", time_limit=time_limit)
     return keep[solution.chosen] if solution.has_solution else None
 
 
