@@ -72,28 +72,45 @@ def _plan(problem: Problem) -> _Plan:
 
 
 class _Plan:
-    """Whether the folded costs fit one network, one network per component, or neither."""
+    """Whether the folded costs fit one network, one network per component, or neither.
+
+    One ``M`` for the whole problem (the sum of every child's spread, which bounds every
+    component's) is tried first: when it fits one network, the components are not needed
+    to decide (finding them over 25M pairs takes a second) and are found only when a
+    solve asks for them (:meth:`parts`)."""
 
     def __init__(self, problem: Problem) -> None:
-        count, child_label, _ = problem.components()
-        self.count, self.child_label = count, child_label
+        self._parts: tuple[int, np.ndarray, np.ndarray] | None = None
         top_score = float(np.abs(problem.score).max(initial=0)) + problem.overload_penalty
         if top_score * 2 * max(problem.n_children, 1) >= _COST_LIMIT:
             self.one_network = self.per_component = False  # even M would not fit
             return
-        # M per component, summed exactly in int64 (the bound above rules out overflow)
-        self.weight = np.zeros(count, np.int64)
-        np.add.at(self.weight, child_label, _per_child_spread(problem))
-        self.weight += 1
+        nodes = problem.n_children + problem.n_volunteers + 2.0
+        spread = _per_child_spread(problem)
+        total = float(spread.sum()) + 1  # >= every component's M
+        if total * float(problem.priority.max(initial=0)) + top_score < _COST_LIMIT / nodes:
+            self.one_network = self.per_component = True
+            return
+        count, child_label, weight = self.parts(problem, spread)
         prio = np.zeros(count)
         np.maximum.at(prio, child_label, problem.priority.astype(float))
-        worst = self.weight.astype(float) * prio + top_score
-        nodes = problem.n_children + problem.n_volunteers + 2.0
-        widest = float(self.weight.max(initial=1)) * float(prio.max(initial=0)) + top_score
+        worst = weight.astype(float) * prio + top_score
+        widest = float(weight.max(initial=1)) * float(prio.max(initial=0)) + top_score
         self.one_network = widest * nodes < _COST_LIMIT
         comp_nodes = np.bincount(child_label, minlength=count) * 2.0 + 2.0  # ≤ children + vols
         vol_nodes = np.bincount(child_label[problem.child], minlength=count).astype(float)
         self.per_component = bool(np.all(worst * (comp_nodes + vol_nodes) < _COST_LIMIT))
+
+    def parts(
+        self, problem: Problem, spread: np.ndarray | None = None
+    ) -> tuple[int, np.ndarray, np.ndarray]:
+        """(components, each child's component, each component's M), found once."""
+        if self._parts is None:
+            count, child_label, _ = problem.components()
+            weight = np.zeros(count, np.int64)  # summed exactly in int64 (see above)
+            np.add.at(weight, child_label, _per_child_spread(problem) if spread is None else spread)
+            self._parts = (count, child_label, weight + 1)
+        return self._parts
 
 
 class FlowBackend(Backend):
@@ -120,27 +137,26 @@ class FlowBackend(Backend):
         if reason:
             raise SolverError(f"flow cannot solve this problem: {reason}; use solver='cpsat'")
         plan = _plan(problem)
+        count, child_label, weights = plan.parts(problem)
         # one network per group (one in all without groups) when the whole fits, since any
         # part of a network that fits fits too; else one network per component
-        label = _network_labels(problem, plan) if plan.one_network else plan.child_label
+        label = _network_labels(problem, plan) if plan.one_network else child_label
         parts, notes = [], []
         order = np.argsort(label, kind="stable")
         cuts = np.flatnonzero(np.diff(label[order])) + 1
         for members in np.split(order, cuts) if order.size else []:
-            weight = int(plan.weight[unique(plan.child_label[members])].max(initial=1))
+            weight = int(weights[unique(child_label[members])].max(initial=1))
             outcome = _solve_network(problem, members, weight)
             if isinstance(outcome, str):
                 notes.append(outcome)
             else:
                 parts.append(outcome)
         if notes:
-            return CoreResult(
-                np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, tuple(notes), plan.count
-            )
+            return CoreResult(np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, tuple(notes), count)
         chosen = np.sort(np.concatenate(parts)) if parts else np.empty(0, np.int64)
         p = int(problem.priority[problem.child[chosen]].sum())
         s = level2_value(problem, chosen)
-        return CoreResult(chosen, Status.OPTIMAL, p, s, (), plan.count)
+        return CoreResult(chosen, Status.OPTIMAL, p, s, (), count)
 
 
 def _network_labels(problem: Problem, plan: _Plan) -> np.ndarray:
@@ -148,9 +164,10 @@ def _network_labels(problem: Problem, plan: _Plan) -> np.ndarray:
     component that spans groups going with its lowest."""
     if problem.groups is None:
         return np.zeros(problem.n_children, np.int64)
-    lowest = np.full(plan.count, np.iinfo(np.int64).max)
-    np.minimum.at(lowest, plan.child_label, problem.groups)
-    return lowest[plan.child_label]
+    count, child_label, _ = plan.parts(problem)
+    lowest = np.full(count, np.iinfo(np.int64).max)
+    np.minimum.at(lowest, child_label, problem.groups)
+    return lowest[child_label]
 
 
 def _solve_network(problem: Problem, members: np.ndarray, weight: int) -> np.ndarray | str:
