@@ -272,8 +272,7 @@ def team_model(
     covered by a member; lead and support loads within capacity; a lead cap; locked edges
     are members. Level 2 counts each (child, category) value once, through a selector
     ``s[e, k] <= x[e]`` with at most one selector per (child, category); level 3 (fewer
-    members) is folded into level 2 with a weight above the most members a pairing can
-    have (each child's ``size_max``, or its pairs if fewer).
+    members) is folded into level 2 with a weight above the number of edges.
 
     Stage 1 (level 1) is first solved as a linear program (GLOP) over the same rows: when
     the rounded LP point is feasible in exact integer arithmetic and reaches, within less
@@ -563,11 +562,7 @@ def _search_teams(
         "cpsat_constraints": len(model.proto.constraints),
     }
     prio = {c: int(p.priority[c]) for c in paired}
-    # level 3 (members, fewer is better) is folded into level 2 below a weight above the
-    # most members a pairing can have: each child's size_max, or its pairs if fewer
-    members = np.minimum(np.bincount(p.child[edges], minlength=p.n_children), t.size_max)
-    most = min(n_e, int(members.sum()))
-    weight = most + 1
+    weight = n_e + 1
     deadline = clock.deadline
 
     def left() -> float | None:
@@ -652,14 +647,14 @@ def _search_teams(
         solver,
         model,
         f"CP-SAT teams, {kids} children: best fit",
-        lambda value: (value + most) / weight * p.score_scale,
+        lambda value: (value + n_e) / weight * p.score_scale,
     )
     if status in _BROKEN:
         return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
     if status in _SOLVED:
         in_team, leading = read(solver)
         found.append((in_team, leading))
-        s_bound = min(s_bound, (_integer_bound(solver.best_objective_bound) + most) // weight)
+        s_bound = min(s_bound, (_integer_bound(solver.best_objective_bound) + n_e) // weight)
         if status == cp_model.OPTIMAL:
             pb = _level1(p, edges, in_team)
             return CoreResult(
