@@ -125,3 +125,22 @@ def test_partitioned_progress_is_truthy(capsys) -> None:
     children, volunteers = pm.synth.province(300, 2, seed=4)
     pm.match_partitioned(children, volunteers, max_workers=1, progress=1)
     assert "pairmatch parts" in capsys.readouterr().err
+
+
+def test_no_thread_is_left_to_write_while_the_interpreter_shuts_down() -> None:
+    """A daemon thread that writes to standard error during shutdown aborts Python (the
+    intermittent "Aborted" of `make test`): after runs with progress bars, none is left."""
+    import subprocess
+    import sys
+
+    script = (
+        "import threading, pairmatch as pm\n"
+        "c, v = pm.synth.province(200, n_counties=2, seed=1)\n"
+        "pm.match(c, v, pm.Policy(max_distance_km=8), progress=True)\n"
+        "pm.match_partitioned(c, v, pm.Policy(max_distance_km=8), max_workers=1, progress=True)\n"
+        "print(sorted(t.name for t in threading.enumerate() if t.daemon))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -249,9 +249,9 @@ def match_partitioned(
     outcomes: list[_Part] = []
     bar = None
     if progress and not callable(progress):
-        from tqdm.auto import tqdm
+        from pairmatch.progress import bar_class
 
-        bar = tqdm(total=total, desc="pairmatch parts", unit="part")
+        bar = bar_class()(total=total, desc="pairmatch parts", unit="part")
 
     def done(part: _Part) -> None:
         outcomes.append(part)

@@ -25,7 +25,24 @@ from typing import Any
 
 log = logging.getLogger("pairmatch")
 
-__all__ = ["Reporter", "current", "reporting"]
+__all__ = ["Reporter", "bar_class", "current", "reporting"]
+
+
+def bar_class() -> Any:
+    """tqdm's bar (``tqdm.auto``) without its monitor thread.
+
+    tqdm starts a daemon thread ("tqdm_monitor") with its first bar, which wakes every 10 s
+    and may redraw a bar left open, writing to standard error; if it does so while the
+    interpreter shuts down, Python aborts ("Fatal Python error: _enter_buffered_busy ...
+    possibly due to daemon threads"). pairmatch's bars do not need it (the monitor only
+    lowers ``miniters`` of bars that update too rarely)."""
+    from tqdm.auto import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar
+
 
 _CURRENT: ContextVar[Reporter | None] = ContextVar("pairmatch_progress", default=None)
 
@@ -35,10 +52,8 @@ class Reporter:
     objective and bound as they improve."""
 
     def __init__(self, description: str, stages: int | None = None) -> None:
-        from tqdm.auto import tqdm
-
-        self._tqdm = tqdm
-        self.stages = tqdm(total=stages, desc=description, unit="stage", leave=True)
+        self._tqdm = bar_class()
+        self.stages = self._tqdm(total=stages, desc=description, unit="stage", leave=True)
         self._search: Any = None
         self._stage: str | None = None
         self._seen: tuple[float, float] | None = None
