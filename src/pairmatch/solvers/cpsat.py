@@ -109,12 +109,12 @@ def _out_of_range(problem: Problem) -> str | None:
 
     Per component, the objectives are: level 1, each pair weighted by its child's
     priority; level 2, each pair's score, a team's category values and minus the fairness
-    penalty for each pair beyond a fair load (the team model multiplies level 2 by its
-    number of pairs + 1 to fold level 3 in). The positive and the negative terms of each
-    must add up to at most :data:`CPSAT_LIMIT`. The team model reads its level-2 bound from
-    CP-SAT's float, so there the reachable level 2 times that weight must stay within
-    :data:`EXACT` as well (without teams the reachable totals are the problem's own, which
-    it keeps within :data:`EXACT`)."""
+    penalty for each pair beyond a fair load (the team model multiplies level 2 by the
+    most members a pairing of the group can have + 1, to fold level 3 in). The positive and
+    the negative terms of each must add up to at most :data:`CPSAT_LIMIT`. The team model
+    reads its level-2 bound from CP-SAT's float, so there the reachable level 2 times that
+    weight must stay within :data:`EXACT` as well (without teams the reachable totals are
+    the problem's own, which it keeps within :data:`EXACT`)."""
     p = problem
     if p.n_edges == 0:
         return None
@@ -122,8 +122,9 @@ def _out_of_range(problem: Problem) -> str | None:
     comp = child_label[p.child]
     teams = p.teams if p.has_teams else None
     weight = np.ones(count, np.int64)
-    if teams is not None:
-        weight += np.bincount(comp, minlength=count)
+    if teams is not None:  # the team model's: above the most members a pairing can have
+        most = np.minimum(np.bincount(p.child, minlength=p.n_children), teams.size_max)
+        weight += np.bincount(child_label, weights=most, minlength=count).astype(np.int64)
     pos = np.maximum(p.score, 0)
     neg = np.maximum(-p.score, 0) + p.overload_penalty
     if teams is not None and teams.category_value.size:
@@ -180,7 +181,10 @@ _TOO_MUCH_SCORE = (
     "in one connected group of pairs, the {what} add up to more than {limit}, beyond what "
     "CP-SAT holds exactly: coarsen the resolution (score_scale) or scale the values down"
 )
-_TEAM_SCORES = "scores and category values, times the group's pairs + 1 (the team model's weight)"
+_TEAM_SCORES = (
+    "scores and category values, times the most members its teams can have + 1 (the team "
+    "model's weight)"
+)
 
 
 def _search(

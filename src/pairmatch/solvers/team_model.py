@@ -16,6 +16,7 @@ from scipy.sparse import csr_matrix
 
 from pairmatch.arrays import unique
 from pairmatch.errors import SolverError
+from pairmatch.exact import EXACT
 from pairmatch.problem import Problem
 from pairmatch.progress import current
 from pairmatch.solvers import windows
@@ -272,7 +273,8 @@ def team_model(
     covered by a member; lead and support loads within capacity; a lead cap; locked edges
     are members. Level 2 counts each (child, category) value once, through a selector
     ``s[e, k] <= x[e]`` with at most one selector per (child, category); level 3 (fewer
-    members) is folded into level 2 with a weight above the number of edges.
+    members) is folded into level 2 with a weight above the most members a pairing can
+    have (each child's ``size_max``, or its pairs if fewer).
 
     Stage 1 (level 1) is first solved as a linear program (GLOP) over the same rows: when
     the rounded LP point is feasible in exact integer arithmetic and reaches, within less
@@ -562,7 +564,16 @@ def _search_teams(
         "cpsat_constraints": len(model.proto.constraints),
     }
     prio = {c: int(p.priority[c]) for c in paired}
-    weight = n_e + 1
+    # level 3 (members, fewer is better) is folded into level 2 below a weight above the
+    # most members a pairing can have: each child's size_max, or its pairs if fewer
+    members = np.minimum(np.bincount(p.child[edges], minlength=p.n_children), t.size_max)
+    most = min(n_e, int(members.sum()))
+    # the number of pairs + 1 where that stays far inside CP-SAT's range (it breaks ties
+    # between equal teams as it always has: re-solves keep their leads), else most + 1
+    # (what the range check of the back end holds to)
+    if _level2_magnitude(p, edges) * (n_e + 1) <= 0.25 * EXACT:
+        most = n_e
+    weight = most + 1
     deadline = clock.deadline
 
     def left() -> float | None:
@@ -647,14 +658,14 @@ def _search_teams(
         solver,
         model,
         f"CP-SAT teams, {kids} children: best fit",
-        lambda value: (value + n_e) / weight * p.score_scale,
+        lambda value: (value + most) / weight * p.score_scale,
     )
     if status in _BROKEN:
         return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
     if status in _SOLVED:
         in_team, leading = read(solver)
         found.append((in_team, leading))
-        s_bound = min(s_bound, (_integer_bound(solver.best_objective_bound) + n_e) // weight)
+        s_bound = min(s_bound, (_integer_bound(solver.best_objective_bound) + most) // weight)
         if status == cp_model.OPTIMAL:
             pb = _level1(p, edges, in_team)
             return CoreResult(
@@ -663,6 +674,18 @@ def _search_teams(
             )  # fmt: skip
     note = "the time limit stopped the search for the best fit"
     return _best_found(p, edges, found, p_bound, s_bound, note, hard, model_size, clock.end)
+
+
+def _level2_magnitude(problem: Problem, edges: np.ndarray) -> float:
+    """The most level 2 can reach on either side of 0 over ``edges``, estimated high:
+    every pair's positive (or negative) score, category values and fairness penalty."""
+    t = problem.teams
+    assert t is not None
+    score = problem.score[edges].astype(float)
+    cat = t.category_value[edges].sum(axis=1, dtype=float) if t.category_value.size else 0.0
+    pos = float((np.maximum(score, 0) + cat).sum())
+    neg = float((np.maximum(-score, 0) + problem.overload_penalty).sum())
+    return max(pos, neg)
 
 
 def _level1(problem: Problem, edges: np.ndarray, members: np.ndarray) -> int:
