@@ -143,6 +143,8 @@ def _match(
     t = time.perf_counter()
     if reporter is not None:
         reporter.stage("solving")
+    if options.get("time_limit") is not None:  # the limit covers building the model too
+        options = {**options, "time_limit": max(0.05, options["time_limit"] - timings["build"])}
     solution = infeasible(problem, conflicts) if conflicts else solve(problem, **options)
     timings["solve"] = time.perf_counter() - t
     banned_ids = frozenset(
