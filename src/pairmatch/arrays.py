@@ -11,8 +11,9 @@ sorted labels instead (1.9M pairs of 4 categories: 0.25 s against 0.02 s).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-__all__ = ["group_max", "unique"]
+__all__ = ["group_max", "top_sums", "unique"]
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -48,3 +49,36 @@ def group_max(values: np.ndarray, labels: np.ndarray, size: int, floor: int = 0)
     best = np.maximum.reduceat(values, starts, axis=0)
     out[labels[starts]] = np.maximum(best, floor)
     return out
+
+
+@njit(cache=True, nogil=True)
+def top_sums(values, starts, ends, k):  # pragma: no cover - compiled
+    """The sum, over groups ``values[starts[g]:ends[g]]``, of each group's ``k[g]`` largest
+    positive values (k small: a buffer of the best so far, its least replaced).
+
+    >>> int(top_sums(np.array([5, -1, 3, 4, 2]), np.array([0, 3]), np.array([3, 5]),
+    ...              np.array([2, 1])))
+    12
+    """
+    total = 0
+    width = 1
+    for g in range(k.size):
+        width = max(width, k[g])
+    buffer = np.empty(width, np.int64)
+    for g in range(starts.size):
+        size = k[g]
+        if size <= 0:
+            continue
+        buffer[:size] = 0  # only positive values count
+        least, at = 0, 0
+        for e in range(starts[g], ends[g]):
+            v = values[e]
+            if v > least:
+                buffer[at] = v
+                least, at = buffer[0], 0
+                for i in range(1, size):
+                    if buffer[i] < least:
+                        least, at = buffer[i], i
+        for i in range(size):
+            total += buffer[i]
+    return total

@@ -14,7 +14,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 from scipy.sparse import csr_matrix
 
-from pairmatch.arrays import unique
+from pairmatch.arrays import top_sums, unique
 from pairmatch.errors import SolverError
 from pairmatch.exact import EXACT
 from pairmatch.problem import Problem
@@ -772,20 +772,22 @@ def _best_found(
 
 def _level2_ceiling(problem: Problem, edges: np.ndarray) -> int:
     """An upper bound on level 2 over ``edges`` whatever the capacities: every child gets
-    the best value in each category and its ``size_max`` best positive pair scores."""
+    the best value in each category and its ``size_max`` best positive pair scores.
+    (Edges sorted by child, as pairmatch's are: one compiled pass, where sorting 25M pairs
+    by child and score took 17 s.)"""
     t = problem.teams
     assert t is not None
     child = problem.child[edges]
     if edges.size == 0:
         return 0
-    order = np.lexsort((-problem.score[edges], child))
-    c = child[order]
-    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-    best = np.maximum.reduceat(t.category_value[edges[order]], starts, axis=0).sum()
-    rank = np.arange(c.size) - np.repeat(starts, np.diff(np.r_[starts, c.size]))
-    score = problem.score[edges[order]]
-    top = (rank < t.size_max[c]) & (score > 0)
-    return int(best) + int(score[top].sum())
+    if np.any(child[1:] < child[:-1]):  # (not pairmatch's order: sort it)
+        edges = edges[np.argsort(child, kind="stable")]
+        child = problem.child[edges]
+    starts = np.flatnonzero(np.r_[True, child[1:] != child[:-1]])
+    best = np.maximum.reduceat(t.category_value[edges], starts, axis=0).sum()
+    score = problem.score[edges]
+    ends = np.r_[starts[1:], edges.size]
+    return int(best) + int(top_sums(score, starts, ends, t.size_max[child[starts]]))
 
 
 def greedy_start(
