@@ -184,3 +184,20 @@ def test_cpsat_time_limit_keeps_every_valid_pair_it_found() -> None:
     if limited.status is pm.Status.FEASIBLE:
         details = limited.unmatched.loc[limited.unmatched["reason"] == "capacity_taken", "detail"]
         assert not details.str.contains("ranked higher").any()
+
+
+@pytest.mark.parametrize("teams", [False, True])
+def test_the_solvers_caches_do_not_keep_a_problem_alive(teams: bool) -> None:
+    # the caches are keyed weakly by problem; a cached value holding its own key would keep
+    # every problem (25M pairs in a county) alive for as long as the process runs
+    import gc
+    import weakref
+
+    children, volunteers = pm.synth.county(60, seed=2)
+    more = dict(severe_team_size=(1, 2), cover_need_from=3) if teams else {}
+    result = pm.match(children, volunteers, pm.Policy(max_distance_km=8, **more))
+    problem = weakref.ref(result.solution.problem)
+    pm.solve(result.solution.problem)  # (solved again: every cache is filled)
+    del result
+    gc.collect()
+    assert problem() is None

@@ -62,7 +62,10 @@ def min_cover_size(required: np.ndarray, masks: np.ndarray) -> int | None:
 
 def reduce(problem: Problem) -> Reduced:
     """Apply the rules in the module text; a problem without teams is returned as it is.
-    (Remembered per problem while it lives: problems are immutable.)"""
+    (With teams, remembered per problem while it lives: problems are immutable. Without,
+    nothing is: the result would hold the problem and keep it alive.)"""
+    if problem.teams is None:
+        return Reduced(problem, np.arange(problem.n_edges))
     done = _REDUCED.get(problem)
     if done is None:
         done = _REDUCED[problem] = _reduce(problem)
@@ -74,9 +77,7 @@ _REDUCED: weakref.WeakKeyDictionary[Problem, Reduced] = weakref.WeakKeyDictionar
 
 def _reduce(problem: Problem) -> Reduced:
     t = problem.teams
-    every = np.arange(problem.n_edges)
-    if t is None:
-        return Reduced(problem, every)
+    assert t is not None
     child = problem.child
     keep = np.ones(problem.n_edges, bool)
     required = t.cover_required

@@ -36,7 +36,7 @@ from numba import njit
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import CoreResult, Options, Status, level2_value
 from pairmatch.solvers.flow import FlowBackend, _unit_capacity
-from pairmatch.solvers.repair import _LIMIT, FlowRepair, _needed_weight, _Net, repair_unsupported
+from pairmatch.solvers.repair import FlowRepair, _needed_weight, _Net, fits, repair_unsupported
 
 log = logging.getLogger("pairmatch")
 
@@ -77,7 +77,7 @@ def solve_pruned(problem: Problem, options: Options, k: int | None = None) -> Co
         return None  # (the caller fixes locks first; teams are not flow)
     deadline = None if limit is None else began + limit
     weight = 1 << _needed_weight(problem).bit_length()
-    if not _fits(problem, weight):
+    if not fits(problem, weight):
         return None
     n, m = problem.n_children, problem.n_volunteers
     k = FIRST_K if k is None else k  # (not from the time left: the same pairs every run)
@@ -94,7 +94,8 @@ def solve_pruned(problem: Problem, options: Options, k: int | None = None) -> Co
         core = FlowBackend().solve(sub, replace(options, time_limit=None))
         if core.status is not Status.OPTIMAL:
             return None  # (no must-pair children here: cannot happen; solved in full)
-        state = _potentials(sub, core.chosen, weight)
+        # potentials for the whole problem's folded costs, read below on all its pairs
+        state = FlowRepair.proven(_Net.build(sub, weight), core.chosen)
         if state is None:
             return None
         chosen = edges[core.chosen]
@@ -109,34 +110,7 @@ def solve_pruned(problem: Problem, options: Options, k: int | None = None) -> Co
                       rounds, edges.size, problem.n_edges)  # fmt: skip
             return CoreResult(chosen, Status.OPTIMAL, p, s, (), core.components, stats=stats)
         if deadline is not None and time.perf_counter() + 1.5 * took > deadline:
-            return _bounded(problem, chosen, int(gain.sum()), weight, stats, core.components)
-
-
-def _fits(problem: Problem, weight: int) -> bool:
-    """Whether the folded costs' potentials stay inside 64 bits (as ``_Net.fits``, without
-    building the whole network's costs)."""
-    p = problem
-    pen = int(p.overload_penalty) if p.has_fairness else 0
-    score = max(int(p.score.max(initial=0)), -int(p.score.min(initial=0)))
-    top = float(weight) * float(p.priority.max(initial=0)) + pen + score
-    return top * (p.n_children + p.n_volunteers + 2) < _LIMIT
-
-
-def _potentials(sub: Problem, chosen: np.ndarray, weight: int) -> FlowRepair | None:
-    """Node potentials proving ``chosen`` optimal on ``sub``, for the folded costs of
-    ``weight`` (the whole problem's: the same potentials are then read on its pairs)."""
-    net = _Net.build(sub, weight)
-    matched = np.zeros(sub.n_edges, bool)
-    matched[chosen] = True
-    to_sink = np.bincount(sub.volunteer[chosen], minlength=sub.n_volunteers)
-    paired = np.zeros(sub.n_children, bool)
-    paired[sub.child[chosen]] = True
-    state = FlowRepair(net, matched, to_sink, ~paired & net.free, np.zeros(net.sink + 1, np.int64))
-    pi = state._distances_to_sink()
-    if pi is None:
-        return None
-    state.pi = pi - pi[net.sink]
-    return state if state.certify() else None
+            return _bounded(problem, start, chosen, int(gain.sum()), weight, stats, core.components)
 
 
 def _values(problem: Problem, chosen: np.ndarray) -> tuple[int, int]:
@@ -145,6 +119,7 @@ def _values(problem: Problem, chosen: np.ndarray) -> tuple[int, int]:
 
 def _bounded(
     problem: Problem,
+    start: np.ndarray,
     chosen: np.ndarray,
     slack: int,
     weight: int,
@@ -161,7 +136,7 @@ def _bounded(
     p_bound = min(p + (slack + weight - 1) // weight, _most_priority(problem))
     # a pairing at that level 1 has at most this level 2; nor more than every child's best
     s_bound = min(s + slack - weight * (p_bound - p), _best_each(problem))
-    better = _completed(problem, chosen)
+    better = _completed(problem, start, chosen)
     if better.size > chosen.size:
         stats = {**stats, "completed": int(better.size - chosen.size)}
         chosen = better
@@ -174,7 +149,7 @@ def _bounded(
                       stats=stats)  # fmt: skip
 
 
-def _completed(problem: Problem, chosen: np.ndarray) -> np.ndarray:
+def _completed(problem: Problem, start: np.ndarray, chosen: np.ndarray) -> np.ndarray:
     """``chosen`` with every child it leaves unpaired given, in order of priority, her best
     pair with a volunteer who still has room (and no fair-load penalty to pay for it, so
     that each addition raises the objective)."""
@@ -189,7 +164,6 @@ def _completed(problem: Problem, chosen: np.ndarray) -> np.ndarray:
     order = np.argsort(-p.priority, kind="stable")
     taken = np.zeros(p.n_edges, np.bool_)
     taken[chosen] = True
-    start = np.searchsorted(p.child, np.arange(p.n_children + 1))
     _greedy_fill(start, p.volunteer, p.score, p.priority, order, room, fair, paired, taken)
     return np.flatnonzero(taken)
 

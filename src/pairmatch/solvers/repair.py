@@ -92,7 +92,7 @@ class _Net:
         load = np.ones(m, np.int64)
         load[problem.volunteer] = problem.load
         room = problem.capacity // load
-        pen = int(problem.overload_penalty) if problem.has_fairness else 0
+        pen = _penalty(problem)
         fair = room if not pen or problem.fair_load is None else np.minimum(room, problem.fair_load)
         locked_edge = np.zeros(problem.n_edges, bool)
         locked_edge[problem.locked] = True
@@ -122,15 +122,31 @@ class _Net:
     @property
     def top(self) -> float:
         """The largest |cost| of any arc."""
-        p = self.problem
-        top = float(self.weight) * float(p.priority.max(initial=0)) + self.pen
-        return top + max(float(p.score.max(initial=0)), -float(p.score.min(initial=0)))
+        return largest_cost(self.problem, self.weight)
 
     def fits(self, headroom: float = 1.0) -> bool:
         """Whether potentials and path lengths stay inside 64 bits (with ``headroom``
         times the largest cost)."""
-        p = self.problem
-        return self.top * headroom * (p.n_children + p.n_volunteers + 2) < _LIMIT
+        return fits(self.problem, self.weight, headroom)
+
+
+def _penalty(problem: Problem) -> int:
+    return int(problem.overload_penalty) if problem.has_fairness else 0
+
+
+def largest_cost(problem: Problem, weight: int) -> float:
+    """The largest |cost| of any arc of ``problem``'s network with folded costs of
+    ``weight`` (without building the network)."""
+    p = problem
+    top = float(weight) * float(p.priority.max(initial=0)) + _penalty(p)
+    return top + max(float(p.score.max(initial=0)), -float(p.score.min(initial=0)))
+
+
+def fits(problem: Problem, weight: int, headroom: float = 1.0) -> bool:
+    """Whether that network's potentials and path lengths stay inside 64 bits (with
+    ``headroom`` times the largest cost)."""
+    nodes = problem.n_children + problem.n_volunteers + 2
+    return largest_cost(problem, weight) * headroom * nodes < _LIMIT
 
 
 class FlowRepair:
@@ -192,10 +208,17 @@ class FlowRepair:
                 break
         else:
             return None
+        if not np.isin(problem.locked, chosen).all():
+            return None
+        return cls.proven(net, chosen)
+
+    @classmethod
+    def proven(cls, net: _Net, chosen: np.ndarray) -> FlowRepair | None:
+        """Potentials proving ``chosen`` optimal on ``net`` (Bellman-Ford on its residual
+        network), or None when it is not optimal there."""
+        problem = net.problem
         matched = np.zeros(problem.n_edges, bool)
         matched[chosen] = True
-        if not np.all(matched[problem.locked]):
-            return None
         to_sink = np.bincount(problem.volunteer[chosen], minlength=problem.n_volunteers)
         paired = np.zeros(problem.n_children, bool)
         paired[problem.child[chosen]] = True
