@@ -26,7 +26,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 import pairmatch as pm
-from pairmatch.solvers.flow import _plan
+from pairmatch.solvers.flow.backend import _plan
 
 
 def _weight(problem: pm.Problem) -> int:

@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 import pairmatch as pm
-from pairmatch.ledger import pseudonyms, secret_key
+from pairmatch.outputs.ledger import pseudonyms, secret_key
 from pairmatch.model.policy import read_policy
 
 #: The office's headers → pairmatch's columns (read_children's ``columns=``).

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 import pairmatch as pm
 from pairmatch.cli import main
 from pairmatch.io import FORMULA_STARTS, write_table
-from pairmatch.ledger import CORE_COLUMNS
-from pairmatch.personal import Personal, personal_columns
+from pairmatch.outputs.ledger import CORE_COLUMNS
+from pairmatch.outputs.personal import Personal, personal_columns
 from registers import children, volunteers
 
 KEY = "county office secret, 2026"

@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pairmatch as pm
-from pairmatch import store
-from pairmatch.store import MEMBERS, TEMP_SUFFIX
+from pairmatch.rematching import store
+from pairmatch.rematching.store import MEMBERS, TEMP_SUFFIX
 
 SECRET = "王小明"  # a child's name: it must never appear in an error
 SECRET_ID = "110101200001011234"  # and her id number
@@ -285,11 +285,11 @@ def test_a_bad_manifest_is_refused_naming_its_field(members, tmp_path, change, m
     ("data", "message"),
     [
         (b"[]", "not a saved pairmatch Matcher"),
-        (b'"pairmatch.matcher"', "not a saved pairmatch Matcher"),
+        (b'"pairmatch.rematching.matcher"', "not a saved pairmatch Matcher"),
         (b"{", "not valid JSON"),
         (b"\xff\xfe{}", "not valid JSON"),
-        (b'{"format": "pairmatch.matcher", "format": "pairmatch.matcher"}', "not valid JSON"),
-        (b'{"format": "pairmatch.matcher", "version": NaN}', "not valid JSON"),
+        (b'{"format": "pairmatch.rematching.matcher", "format": "pairmatch.rematching.matcher"}', "not valid JSON"),
+        (b'{"format": "pairmatch.rematching.matcher", "version": NaN}', "not valid JSON"),
         (b"[" * 200_000 + b"]" * 200_000, "not valid JSON"),
     ],
     ids=["list", "string", "cut", "not utf-8", "repeated key", "NaN", "deeply nested"],
@@ -766,13 +766,13 @@ def test_the_saved_file_keeps_its_owner_and_group_access_never_others(
 
 FAILURES = [
     ("pandas.DataFrame.to_parquet", OSError("disk full")),
-    ("pairmatch.store.json.dumps", TypeError("not serialisable")),
+    ("pairmatch.rematching.store.json.dumps", TypeError("not serialisable")),
     ("zipfile.ZipFile.writestr", KeyboardInterrupt()),
     ("zipfile.ZipFile.close", OSError("disk full")),
-    ("pairmatch.store.os.fsync", OSError("I/O error")),
-    ("pairmatch.store.os.replace", KeyboardInterrupt()),
-    ("pairmatch.store.os.replace", PermissionError("busy")),
-    ("pairmatch.store.os.fchmod", OSError("read-only")),
+    ("pairmatch.rematching.store.os.fsync", OSError("I/O error")),
+    ("pairmatch.rematching.store.os.replace", KeyboardInterrupt()),
+    ("pairmatch.rematching.store.os.replace", PermissionError("busy")),
+    ("pairmatch.rematching.store.os.fchmod", OSError("read-only")),
 ]
 
 
@@ -859,7 +859,7 @@ CHILD = """
 import os, sys, time
 sys.path.insert(0, {src!r})
 import pairmatch as pm
-from pairmatch import store
+from pairmatch.rematching import store
 target, ref_a, ref_b, mode = sys.argv[1:5]
 children, volunteers = pm.synth.county(5000, seed=5)
 a = pm.Matcher(children, volunteers)

@@ -1,4 +1,4 @@
-"""Re-pairing in place (pairmatch.inplace): the everyday changes take the in-place path and
+"""Re-pairing in place (pairmatch.rematching.in_place): the everyday changes take the in-place path and
 give what a full solve gives; the rest hands the flow back to the carrying path."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 
 import pairmatch as pm
 from pairmatch.candidates import find_candidates
-from pairmatch.inplace import DeferredResult
-from pairmatch.solvers.live import LiveFlow
+from pairmatch.rematching.in_place import DeferredResult
+from pairmatch.solvers.flow.in_place import LiveFlow
 
 POLICY = pm.Policy(max_distance_km=5, same_township_bonus=1, same_village_bonus=0.5)
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import pairmatch as pm
 from pairmatch.labels import HEADERS, POLICY_LABELS, VALUES, detail_in_chinese, header
-from pairmatch.ledger import CORE_COLUMNS, KEY_VARIABLE, pseudonyms, summarise
+from pairmatch.outputs.ledger import CORE_COLUMNS, KEY_VARIABLE, pseudonyms, summarise
 
 KEY = "county office secret, 2026"
 TEAMS = pm.Policy(max_distance_km=4, severe_team_size=(1, 3), cover_need_from=3, support_load=0.5)

@@ -1,4 +1,4 @@
-"""The in-place flow (solvers/live.py): after any sequence of changes it reaches the
+"""The in-place flow (solvers/flow/in_place.py): after any sequence of changes it reaches the
 optimum a fresh min-cost flow finds on the same records, proven by its certificate."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 import pairmatch as pm
 from pairmatch.solvers import solve
-from pairmatch.solvers.live import DEAD, LiveFlow
-from pairmatch.solvers.repair import FlowRepair
+from pairmatch.solvers.flow.in_place import DEAD, LiveFlow
+from pairmatch.solvers.flow.repair import FlowRepair
 
 
 def _fresh(live: LiveFlow) -> tuple[int, int]:

@@ -140,7 +140,7 @@ def test_an_interrupted_save_leaves_the_last_good_file(matcher, tmp_path, monkey
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("pairmatch.matcher.os.replace", crash)
+    monkeypatch.setattr("pairmatch.rematching.matcher.os.replace", crash)
     with pytest.raises(OSError):
         matcher.save(path)
     assert path.read_bytes() == good
@@ -281,7 +281,7 @@ def test_incremental_update_equals_a_full_re_solve(stability: str) -> None:
 
 
 def test_diff_says_reassigned_only_when_a_child_changes_volunteer() -> None:
-    from pairmatch.matcher import _diff
+    from pairmatch.rematching.matcher import _diff
 
     before = {("C1", "V1"), ("C2", "V2"), ("C2", "V3"), ("C3", "V4")}
     after = {("C1", "V5"), ("C2", "V2"), ("C4", "V4")}
@@ -337,7 +337,7 @@ def test_every_moved_pair_says_which_child_it_made_room_for() -> None:
     """In keep mode a working pair ends without a rule or a person ending it only to make
     room in a chain that pairs a child who had no volunteer, or re-pairs one whose pair
     ended; with a switching cost no fit gain can beat, nothing moves for fit alone."""
-    from pairmatch.matcher import MOVED_FOR_FIT, MOVED_FOR_RE_PAIRING, MOVED_FOR_UNPAIRED
+    from pairmatch.rematching.matcher import MOVED_FOR_FIT, MOVED_FOR_RE_PAIRING, MOVED_FOR_UNPAIRED
 
     children, volunteers = pm.synth.county(500, seed=3)
     extra, _ = pm.synth.county(12, seed=4)

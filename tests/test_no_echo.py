@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import pairmatch as pm
 import registers
-from pairmatch.changes import apply_changes
+from pairmatch.rematching.changes import apply_changes
 from pairmatch.model.policy import read_policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.model.vocab import parse_id

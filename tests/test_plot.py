@@ -20,7 +20,7 @@ from matplotlib.text import Text
 
 import pairmatch as pm
 from pairmatch.model.vocab import NEEDS
-from pairmatch.plot import Plotter
+from pairmatch.outputs.plot import Plotter
 
 matplotlib.use("Agg")
 
@@ -99,7 +99,7 @@ def test_charts_draw_into_given_axes_and_return_their_figure(results) -> None:
 
 def test_importing_pairmatch_imports_no_plotting_library() -> None:
     code = (
-        "import sys, pairmatch, pairmatch.plot; "
+        "import sys, pairmatch, pairmatch.outputs.plot; "
         "print(sorted({'matplotlib', 'folium', 'branca'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

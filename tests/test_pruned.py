@@ -1,4 +1,4 @@
-"""The pruned flow of a time limit (``solvers/pruned.py``): solved on each child's best pairs,
+"""The pruned flow of a time limit (``solvers/flow/pruned.py``): solved on each child's best pairs,
 proven over all of them by reduced costs; when the time runs out, FEASIBLE with a bound that
 holds. Checked against the exhaustive oracle and the full flow on random problems, and by
 the independent verifier."""
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 
 import pairmatch as pm
-import pairmatch.solvers.pruned as pruned
+import pairmatch.solvers.flow.pruned as pruned
 from pairmatch.solvers.base import Options, Status
 from reference import brute_force
 from test_properties import UNIFORM, budget, check_against_oracle, check_solution, problems

@@ -1,4 +1,4 @@
-"""The flow repair (solvers/repair.py): after any change it reaches the optimum a fresh
+"""The flow repair (solvers/flow/repair.py): after any change it reaches the optimum a fresh
 min-cost flow finds, and its certificate rejects what is not optimal."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import pairmatch as pm
 from pairmatch.solvers import repair, solve
 from pairmatch.solvers.base import level2_value
-from pairmatch.solvers.repair import FlowRepair
+from pairmatch.solvers.flow.repair import FlowRepair
 
 
 def _problem(rng: np.random.Generator, value: np.ndarray, cap: np.ndarray, prio: np.ndarray,

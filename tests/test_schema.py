@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import pairmatch as pm
-from pairmatch.schema import SCHEMAS, conform
+from pairmatch.outputs.schema import SCHEMAS, conform
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "tables.md"
 TEAMS = pm.Policy(max_distance_km=4, severe_team_size=(1, 3), cover_need_from=3, support_load=0.5)

@@ -198,7 +198,7 @@ def test_flow_refuses_teams() -> None:
 def test_team_model_itself_equals_flow_on_one_member_teams_with_coverage() -> None:
     # the presolve folds this into a plain problem; here the team model sees it unreduced
     from pairmatch.solvers.base import Options
-    from pairmatch.solvers.team_model import team_model
+    from pairmatch.solvers.teams.model import team_model
 
     children, volunteers = pm.synth.county(120, seed=8)
     policy = pm.Policy(max_distance_km=3, cover_need_from=3)
@@ -245,7 +245,7 @@ def test_time_limit_keeps_the_one_member_start_and_valid_bounds() -> None:
             score=rng.integers(-3, 10, e), capacity=rng.integers(1, 4, m), priority=priority,
             must_pair=must, teams=teams,
         )  # fmt: skip
-        from pairmatch.solvers.team_model import greedy_start, one_member_start
+        from pairmatch.solvers.teams.model import greedy_start, one_member_start
 
         start = one_member_start(problem)
         assert start is not None
@@ -268,7 +268,7 @@ def test_lead_relaxation_bounds_every_valid_pairing(problem: pm.Problem) -> None
     """The flow relaxations bound level 1 and, whatever the level 1, level 2 of every
     valid pairing. They need uniform loads (else they fall back), so the instance's loads
     are made uniform; the fallback given is one no bound can pass."""
-    from pairmatch.solvers.team_model import _fit_relaxation_bound, _lead_relaxation_bound
+    from pairmatch.solvers.teams.model import _fit_relaxation_bound, _lead_relaxation_bound
 
     assert problem.teams is not None
     uniform = replace(
@@ -290,7 +290,7 @@ def test_a_model_too_large_for_the_time_limit_gives_the_start_and_proven_bounds(
 ) -> None:
     """Under a time limit a team model above MAX_MODEL_ELEMENTS is not built: the answer is
     the valid start, FEASIBLE, saying why, with bounds that hold against the optimum."""
-    import pairmatch.solvers.team_model as tm
+    import pairmatch.solvers.teams.model as tm
 
     rng = np.random.default_rng(7)
     n, m = 16, 7
@@ -320,7 +320,7 @@ def test_a_model_too_large_for_the_time_limit_gives_the_start_and_proven_bounds(
 def test_highs_proves_level_1_when_the_lp_cannot(problem: pm.Problem) -> None:
     """With the LP certificate switched off, level 1 is proven by HiGHS (checked in exact
     integers), and the whole result still equals exhaustive search."""
-    import pairmatch.solvers.team_model as tm
+    import pairmatch.solvers.teams.model as tm
 
     proofs: list[int | None] = []
 
@@ -353,7 +353,7 @@ def test_lagrangian_bound_holds_against_the_optimum(problem: pm.Problem, thresho
     kept as a floor) is at least the fit of the lexicographic optimum, and of any valid
     pairing when the floor is 0, with 2 or 4 need categories (pairmatch has 4). Coverage is
     made to go with value (as it does in pairmatch's teams)."""
-    from pairmatch.solvers.lagrange import team_fit_bound
+    from pairmatch.solvers.teams.pricing import team_fit_bound
 
     assert problem.teams is not None
     t = replace(problem.teams, covers=problem.teams.category_value >= threshold)
@@ -373,7 +373,7 @@ def test_lagrangian_bound_holds_against_the_optimum(problem: pm.Problem, thresho
 def test_lagrangian_bound_refuses_coverage_that_does_not_go_with_value() -> None:
     """A volunteer who covers a required category but is worth less in it than one who does
     not: crediting the category to a coverer would undercount the team, so no bound."""
-    from pairmatch.solvers.lagrange import team_fit_bound
+    from pairmatch.solvers.teams.pricing import team_fit_bound
 
     teams = Teams(
         size_min=np.ones(1, np.int64), size_max=np.full(1, 2, np.int64),
@@ -393,7 +393,7 @@ def test_lagrangian_bound_refuses_coverage_that_does_not_go_with_value() -> None
 
 def test_lagrangian_bound_with_edges_not_sorted_by_child() -> None:
     """(review) a problem built by hand may list its edges in any order."""
-    from pairmatch.solvers.lagrange import team_fit_bound
+    from pairmatch.solvers.teams.pricing import team_fit_bound
 
     one = np.ones(2, np.int64)
     teams = Teams(

@@ -1,4 +1,4 @@
-"""The window-by-window improvement of a team pairing cut short (solvers/windows.py): its
+"""The window-by-window improvement of a team pairing cut short (solvers/teams/master.py): its
 answers are valid, keep level 1, never lose fit, never pass the optimum, and it finds the
 trade the greedy start cannot make."""
 
@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 import pairmatch as pm
 from pairmatch.problem import Teams
-from pairmatch.solvers import windows
+from pairmatch.solvers.teams import master as windows
 from pairmatch.solvers.base import level2_value
-from pairmatch.solvers.lagrange import Pricing, price_teams
-from pairmatch.solvers.team_model import greedy_start
+from pairmatch.solvers.teams.pricing import Pricing, price_teams
+from pairmatch.solvers.teams.model import greedy_start
 from test_teams import brute_force_teams, team_problems
 
 
@@ -117,7 +117,7 @@ def _trade() -> pm.Problem:
 
 
 def test_windows_make_the_trade_the_greedy_start_cannot(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pairmatch.solvers.team_model as tm
+    import pairmatch.solvers.teams.model as tm
 
     problem = _trade()
     start = greedy_start(problem)

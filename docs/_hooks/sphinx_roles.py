@@ -60,7 +60,7 @@ def _resolve(target: str, context: str | None) -> tuple[str, str]:
     scopes: list[str] = []
     while context:
         scopes.append(context)
-        try:  # the module an object is defined in is a scope too (pairmatch.matcher)
+        try:  # the module an object is defined in is a scope too (pairmatch.rematching.matcher)
             module = getattr(_lookup(context), "__module__", None)
         except LookupError:
             module = None

@@ -16,7 +16,7 @@ import logging
 
 from pairmatch import synth
 from pairmatch.candidates import Candidates
-from pairmatch.changes import Changes
+from pairmatch.rematching.changes import Changes
 from pairmatch.errors import (
     DateError,
     FileAccessError,
@@ -31,7 +31,7 @@ from pairmatch.errors import (
 )
 from pairmatch.io import read_children, read_volunteers
 from pairmatch.match import match
-from pairmatch.matcher import Matcher, MatcherFileError
+from pairmatch.rematching.matcher import Matcher, MatcherFileError
 from pairmatch.model import (
     Child,
     ChildCategory,
@@ -45,7 +45,7 @@ from pairmatch.model import (
 )
 from pairmatch.partition import PartitionedResult, match_partitioned
 from pairmatch.problem import Problem
-from pairmatch.reasons import Reason
+from pairmatch.explain.reasons import Reason
 from pairmatch.result import Explanation, MatchResult, UnknownIdError
 from pairmatch.solvers import BACKENDS, Options, Solution, Status, solve
 from pairmatch.verify import Verification, VerificationError, verify

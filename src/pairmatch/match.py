@@ -22,7 +22,7 @@ from pairmatch.registry import Registry
 from pairmatch.result import MatchResult
 from pairmatch.solvers import check_solver, solve
 from pairmatch.solvers.base import Backend, Options, Solution, Status
-from pairmatch.teams import TeamArrays, build_teams
+from pairmatch.team_rules import TeamArrays, build_teams
 
 __all__ = ["match"]
 

@@ -25,13 +25,13 @@ import pandas as pd
 
 from pairmatch.candidates import Candidates, find_candidates
 from pairmatch.io import Source, read_children, read_volunteers
-from pairmatch.ledger import LedgerExport, summarise
+from pairmatch.outputs.ledger import LedgerExport, summarise
 from pairmatch.match import _all_or_nothing, match
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.problem import Problem
 from pairmatch.registry import Registry, locate_pairs
 from pairmatch.result import MatchResult
-from pairmatch.schema import conform, empty
+from pairmatch.outputs.schema import conform, empty
 from pairmatch.solvers import check_solver
 from pairmatch.solvers.base import Options, Status
 
@@ -166,7 +166,7 @@ class PartitionedResult(LedgerExport):
 
     def _repr_html_(self) -> str:
         """The notebook view: headline figures, then the first rows (ids only)."""
-        from pairmatch.display import partitioned_html
+        from pairmatch.outputs.display import partitioned_html
 
         return partitioned_html(self)
 

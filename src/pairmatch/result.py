@@ -12,19 +12,19 @@ import pandas as pd
 
 from pairmatch.candidates import Candidates
 from pairmatch.errors import PairmatchError
-from pairmatch.ledger import CORE_COLUMNS, LedgerExport
-from pairmatch.members import Members
+from pairmatch.outputs.ledger import CORE_COLUMNS, LedgerExport
+from pairmatch.explain.credit import Members
 from pairmatch.model.policy import Policy
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.model.vocab import NEEDS
-from pairmatch.personal import personal_columns
-from pairmatch.reasons import Held, unmatched_reasons
+from pairmatch.outputs.personal import personal_columns
+from pairmatch.explain.reasons import Held, unmatched_reasons
 from pairmatch.registry import Registry
-from pairmatch.schema import conform
+from pairmatch.outputs.schema import conform
 from pairmatch.solvers.base import Solution, Status
 
 if TYPE_CHECKING:
-    from pairmatch.plot import Plotter
+    from pairmatch.outputs.plot import Plotter
 
 __all__ = ["Explanation", "MatchResult", "UnknownIdError"]
 
@@ -310,7 +310,7 @@ class MatchResult(LedgerExport):
         category and jurisdiction, then every other column the children table carried (a name
         the ledger already uses gets the suffix ``_input``), then the paired volunteer's other
         columns prefixed ``volunteer_``. With ``personal=False`` every personal column is left
-        out: by header or by values, see :mod:`pairmatch.personal`.
+        out: by header or by values, see :mod:`pairmatch.outputs.personal`.
         """
         reg = self.registry
         table = reg.children
@@ -375,7 +375,7 @@ class MatchResult(LedgerExport):
     def summary(self, by: str | list[str] = ("county", "township")) -> pd.DataFrame:  # type: ignore[assignment]
         """Counts per jurisdiction: children, paired, unmatched, share paired, children with
         a team, mean and 90th-percentile distance, and unmatched children by reason (see
-        :func:`pairmatch.ledger.summarise`).
+        :func:`pairmatch.outputs.ledger.summarise`).
 
         Examples
         --------
@@ -385,7 +385,7 @@ class MatchResult(LedgerExport):
         >>> int(table["children"].sum()), int(table["paired"].sum()) == result.n_paired
         (200, True)
         """
-        from pairmatch.ledger import summarise
+        from pairmatch.outputs.ledger import summarise
 
         return summarise(self.ledger(personal=False), by)
 
@@ -448,7 +448,7 @@ class MatchResult(LedgerExport):
         >>> bool((options["objective_change"] <= 1e-9).all())  # the pairing was optimal
         True
         """
-        from pairmatch.whatif import alternatives
+        from pairmatch.explain.whatif import alternatives
 
         return alternatives(self, child_id, k, time_limit=time_limit)
 
@@ -462,7 +462,7 @@ class MatchResult(LedgerExport):
     ) -> pd.DataFrame:
         """A recruitment table: how many more volunteers with which skills, by jurisdiction,
         would pair how many more of the unmatched children (see
-        :func:`pairmatch.whatif.shortfall`; ``.attrs["plan"]`` has one row per recruit).
+        :func:`pairmatch.explain.whatif.shortfall`; ``.attrs["plan"]`` has one row per recruit).
 
         Examples
         --------
@@ -472,7 +472,7 @@ class MatchResult(LedgerExport):
         >>> list(table.columns)
         ['township', 'skills', 'recruits', 'children_paired', 'priority_gained']
         """
-        from pairmatch.whatif import shortfall
+        from pairmatch.explain.whatif import shortfall
 
         return shortfall(
             self, by, capacity=capacity, max_recruits=max_recruits, time_limit=time_limit
@@ -559,8 +559,8 @@ class MatchResult(LedgerExport):
     @cached_property
     def plot(self) -> Plotter:
         """Figures of this result (needs the ``plot`` extra: matplotlib, and folium for the
-        interactive map); see :class:`pairmatch.plot.Plotter`."""
-        from pairmatch.plot import Plotter
+        interactive map); see :class:`pairmatch.outputs.plot.Plotter`."""
+        from pairmatch.outputs.plot import Plotter
 
         return Plotter(self)
 
@@ -596,7 +596,7 @@ class MatchResult(LedgerExport):
         if len(counts):
             lines.append("unmatched by reason:")
             lines += [f"  {reason:<32} {k:>7,}" for reason, k in counts.items()]
-        from pairmatch.ledger import lead_distances
+        from pairmatch.outputs.ledger import lead_distances
 
         dist = lead_distances(self.pairs)
         if len(dist):
@@ -625,7 +625,7 @@ class MatchResult(LedgerExport):
 
     def _repr_html_(self) -> str:
         """The notebook view: headline figures, then the first rows (ids only)."""
-        from pairmatch.display import result_html
+        from pairmatch.outputs.display import result_html
 
         return result_html(self)
 

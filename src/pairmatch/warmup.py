@@ -21,11 +21,11 @@ __all__ = ["warm_up"]
 def warm_up() -> float:
     """Run each kernel once on a tiny synthetic county; returns the seconds it took (a few
     seconds on a fresh install, well under one when the cache is already there)."""
-    from pairmatch.changes import Changes
+    from pairmatch.rematching.changes import Changes
     from pairmatch.match import match
-    from pairmatch.matcher import Matcher
+    from pairmatch.rematching.matcher import Matcher
     from pairmatch.model.policy import Policy
-    from pairmatch.solvers.lagrange import price_teams
+    from pairmatch.solvers.teams.pricing import price_teams
     from pairmatch.synth import county
 
     began = time.perf_counter()
@@ -57,7 +57,7 @@ def warm_up() -> float:
     price_teams(problem, np.arange(problem.n_edges), teams.priority_value, 0, 1.0)
     # the pruned flow of a time limit (every round, and the bound when the time runs out)
     from pairmatch.solvers.base import Options
-    from pairmatch.solvers.pruned import solve_pruned
+    from pairmatch.solvers.flow.pruned import solve_pruned
 
     plain = first.solution.problem
     solve_pruned(plain, Options(time_limit=60), k=1)

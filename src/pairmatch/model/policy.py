@@ -168,7 +168,7 @@ class Policy(BaseModel):
 
     def _repr_html_(self) -> str:
         """The notebook view: every setting, its value and meaning; changes in bold."""
-        from pairmatch.display import policy_html
+        from pairmatch.outputs.display import policy_html
 
         return policy_html(self)
 

@@ -24,9 +24,9 @@ from pairmatch.solvers.base import (
     level2_value,
 )
 from pairmatch.solvers.cpsat import CpSatBackend
-from pairmatch.solvers.flow import FlowBackend
-from pairmatch.solvers.presolve import reduce
-from pairmatch.solvers.pruned import solve_pruned, worth_pruning
+from pairmatch.solvers.flow.backend import FlowBackend
+from pairmatch.solvers.teams.presolve import reduce
+from pairmatch.solvers.flow.pruned import solve_pruned, worth_pruning
 
 __all__ = [
     "BACKENDS", "Backend", "Options", "Solution", "Status", "check_solver", "select_backend",

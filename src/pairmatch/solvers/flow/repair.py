@@ -1,6 +1,6 @@
 """Exact min-cost flow kept optimal as the problem changes: local repair with a proof.
 
-The network is the one :mod:`pairmatch.solvers.flow` solves (child → volunteer arcs, each
+The network is the one :mod:`pairmatch.solvers.flow.backend` solves (child → volunteer arcs, each
 volunteer → sink with her capacity split at her fair load, child → sink for a child left
 unpaired), with the two objective levels folded into one cost per pair with a single
 weight ``W`` that exceeds every possible difference in level 2::
@@ -28,8 +28,8 @@ import numpy as np
 
 from pairmatch.arrays import unique
 from pairmatch.problem import Problem
-from pairmatch.solvers import paths
-from pairmatch.solvers.flow import _per_child_spread
+from pairmatch.solvers.flow import shortest_paths as paths
+from pairmatch.solvers.flow.backend import _per_child_spread
 
 __all__ = [
     "MAX_UNITS", "Arcs", "FlowRepair", "certify", "rebalance", "repair_unsupported", "saturate",
@@ -156,7 +156,7 @@ class FlowRepair:
     Examples
     --------
     >>> import numpy as np, pairmatch as pm
-    >>> from pairmatch.solvers.repair import FlowRepair
+    >>> from pairmatch.solvers.flow.repair import FlowRepair
     >>> value = np.array([[3.0, 1.0], [2.0, np.nan]])
     >>> problem = pm.Problem.from_matrices(value, priority=1)
     >>> state = FlowRepair.start(problem, pm.solve(problem).chosen)
@@ -232,7 +232,7 @@ class FlowRepair:
     def _distances_to_sink(self) -> np.ndarray | None:
         """Potentials ``-(shortest distance to the sink)`` in the residual network (None if
         the network has a negative cycle: the flow is not optimal); see
-        :func:`pairmatch.solvers.paths.distances_to_sink`.
+        :func:`pairmatch.solvers.flow.shortest_paths.distances_to_sink`.
 
         Any potentials with non-negative reduced costs prove optimality; these ones also
         make every shortest path to the sink cost 0, so a later search for a place for a
@@ -253,7 +253,7 @@ class FlowRepair:
         """Check, over every arc, that the flow is feasible and every residual arc has a
         non-negative reduced cost: then the pairing is optimal (linear-programming
         duality; the network's constraint matrix is totally unimodular); see
-        :func:`pairmatch.solvers.paths.certify`."""
+        :func:`pairmatch.solvers.flow.shortest_paths.certify`."""
         return certify(self.arcs, self.unpaired, self.to_sink, self.pi)
 
     @property
@@ -401,7 +401,7 @@ class Arcs:
 
 def certify(arcs: Arcs, unpaired: np.ndarray, to_sink: np.ndarray, pi: np.ndarray) -> bool:
     """The complementary-slackness check over every arc; see
-    :func:`pairmatch.solvers.paths.certify`."""
+    :func:`pairmatch.solvers.flow.shortest_paths.certify`."""
     a = arcs
     return bool(
         paths.certify(
@@ -467,7 +467,7 @@ def rebalance(
     locks: bool = True,
 ) -> tuple[bool, int, int]:
     """Successive shortest paths until no node has a surplus; see
-    :func:`pairmatch.solvers.paths.rebalance`. Returns (done, searches, nodes settled);
+    :func:`pairmatch.solvers.flow.shortest_paths.rebalance`. Returns (done, searches, nodes settled);
     ``done`` is False when a surplus cannot reach any shortage. ``locks=False`` says no
     edge is locked (one pass over the edges less)."""
     a = arcs

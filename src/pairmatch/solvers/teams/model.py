@@ -19,7 +19,7 @@ from pairmatch.errors import SolverError
 from pairmatch.exact import EXACT
 from pairmatch.problem import Problem
 from pairmatch.progress import current
-from pairmatch.solvers import windows
+from pairmatch.solvers.teams import master as windows
 from pairmatch.solvers.base import CoreResult, Options, Status, level2_value
 from pairmatch.solvers.cpsat import (
     _SOLVED,
@@ -29,9 +29,9 @@ from pairmatch.solvers.cpsat import (
     _solver,
     watched_solve,
 )
-from pairmatch.solvers.flow import FlowBackend
-from pairmatch.solvers.lagrange import SECONDS_PER_EDGE, price_teams
-from pairmatch.solvers.presolve import reduce
+from pairmatch.solvers.flow.backend import FlowBackend
+from pairmatch.solvers.teams.pricing import SECONDS_PER_EDGE, price_teams
+from pairmatch.solvers.teams.presolve import reduce
 
 __all__ = ["one_member_start", "team_model"]
 
@@ -65,7 +65,7 @@ FLOW_BOUND_SECONDS_PER_EDGE = 3e-6
 
 #: The share of a time limit kept, when the search does not prove its pairing optimal, to
 #: price the capacities (the Lagrangian bound on level 2) and then improve the pairing
-#: window by window with the teams the prices suggest (:mod:`pairmatch.solvers.windows`).
+#: window by window with the teams the prices suggest (:mod:`pairmatch.solvers.teams.master`).
 #: With a 60 s limit it raised the fit found on a 1,000-child county by 5.3% and lowered
 #: the gap shown from 8.5% to 2.2%; see benchmarks/RESULTS.md.
 BOUND_SHARE = 0.4
@@ -723,9 +723,9 @@ def _best_found(
 ) -> CoreResult:
     """The best valid pairing met before a time limit, FEASIBLE, with the bounds proven.
     Until ``end`` (the time limit's end), the level-2 bound is tightened by Lagrangian
-    relaxation with exact team subproblems (:mod:`pairmatch.solvers.lagrange`), given the
+    relaxation with exact team subproblems (:mod:`pairmatch.solvers.teams.pricing`), given the
     level 1 found (the optimum's is at least that), and the pairing is improved window by
-    window with the teams its prices chose (:mod:`pairmatch.solvers.windows`), which keeps
+    window with the teams its prices chose (:mod:`pairmatch.solvers.teams.master`), which keeps
     level 1 and raises level 2."""
     if not found:
         return replace(_team_failure(cp_model.UNKNOWN, hard, p_bound, s_bound), stats=model_size)

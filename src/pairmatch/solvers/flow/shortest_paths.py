@@ -1,6 +1,6 @@
 """Shortest augmenting paths on the pairing network, compiled with numba.
 
-The network (see :mod:`pairmatch.solvers.repair`): children ``0..n-1``, volunteers
+The network (see :mod:`pairmatch.solvers.flow.repair`): children ``0..n-1``, volunteers
 ``n..n+m-1`` and the sink ``n+m``. Residual arcs:
 
 * child → volunteer (pair), for an unpaired candidate edge;

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.labels import VALUES
-from pairmatch.ledger import by_category, lead_distances
+from pairmatch.outputs.ledger import by_category, lead_distances
 from pairmatch.model.policy import Policy
 
 if TYPE_CHECKING:
-    from pairmatch.matcher import Matcher
+    from pairmatch.rematching.matcher import Matcher
     from pairmatch.partition import PartitionedResult
     from pairmatch.result import MatchResult
 

@@ -5,7 +5,7 @@ Min-cost flow cannot be stopped part way, and on every pair in reach it takes ab
 10 km). When that would overrun a time limit, the flow is solved on a small set of pairs
 instead, each child's :data:`FIRST_K` (or more, as the limit allows) best-fitting ones,
 and the rest are checked with the reduced costs of that flow's node potentials (the
-certificate of :mod:`pairmatch.solvers.repair`): a pair left out with a negative reduced
+certificate of :mod:`pairmatch.solvers.flow.repair`): a pair left out with a negative reduced
 cost could improve the pairing, so it is added and the flow solved again; when no pair is
 left with a negative reduced cost, the pairing is optimal over every pair in reach
 (linear-programming duality; the network is totally unimodular).
@@ -35,8 +35,8 @@ from numba import njit
 
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import CoreResult, Options, Status, level2_value
-from pairmatch.solvers.flow import FlowBackend, _unit_capacity
-from pairmatch.solvers.repair import FlowRepair, _needed_weight, _Net, fits, repair_unsupported
+from pairmatch.solvers.flow.backend import FlowBackend, _unit_capacity
+from pairmatch.solvers.flow.repair import FlowRepair, _needed_weight, _Net, fits, repair_unsupported
 
 log = logging.getLogger("pairmatch")
 

@@ -1,14 +1,14 @@
 """A team pairing improved window by window, each window a small restricted master problem.
 
 When the search of a large team component stops short (see
-:mod:`pairmatch.solvers.team_model`), the best pairing found is the one-member flow
+:mod:`pairmatch.solvers.teams.model`), the best pairing found is the one-member flow
 optimum completed greedily: supporters only get the room that optimum leaves. The best
 pairings trade that room: a volunteer who leads two children may do better leading one and
 supporting two, another volunteer taking the child she let go. Those trades are found here.
 
 Each child's choice is one **column**: a team (lead, up to two supporters) or nobody. The
 columns offered are the child's current team, the teams its priced subproblems chose in
-:func:`pairmatch.solvers.lagrange.price_teams`, and its :data:`SINGLES` best single
+:func:`pairmatch.solvers.teams.pricing.price_teams`, and its :data:`SINGLES` best single
 volunteers under the same prices who cover its needs alone. For a window of
 :data:`WINDOW` children, everything outside is fixed, and a mixed-integer program (HiGHS,
 through scipy) chooses one column per child:
@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from pairmatch.arrays import unique
 from pairmatch.problem import Problem
-from pairmatch.solvers.lagrange import Pricing
+from pairmatch.solvers.teams.pricing import Pricing
 
 __all__ = ["SINGLES", "WINDOW", "improve"]
 

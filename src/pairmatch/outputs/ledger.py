@@ -32,9 +32,9 @@ import pandas as pd
 
 from pairmatch.labels import POLICY_LABELS, VALUES, Lang, detail_in_chinese, header
 from pairmatch.model.policy import Policy
-from pairmatch.personal import personal_columns
-from pairmatch.reasons import Reason
-from pairmatch.schema import SCHEMAS, conform
+from pairmatch.outputs.personal import personal_columns
+from pairmatch.explain.reasons import Reason
+from pairmatch.outputs.schema import SCHEMAS, conform
 
 __all__ = [
     "CORE_COLUMNS",
@@ -249,7 +249,7 @@ def ledger_tables(
     ``personal=False`` leaves out every personal column: by its header (names, id numbers,
     addresses, phones, e-mail and chat ids, birth dates, guardians and parents, in English
     or Chinese) or by its values (resident id numbers, mobile and landline numbers, e-mail
-    addresses), the volunteer's ``volunteer_...`` copies too; see :mod:`pairmatch.personal`.
+    addresses), the volunteer's ``volunteer_...`` copies too; see :mod:`pairmatch.outputs.personal`.
     ``pseudonymise=True`` also replaces every child and volunteer id with its keyed
     pseudonym (see :func:`pseudonyms`) and keeps only the ledger's own columns
     (:data:`CORE_COLUMNS`), since a register's extra columns may identify a child. The
@@ -322,7 +322,7 @@ class LedgerExport:
     ) -> dict[str, pd.DataFrame]:
         """The sheets of the ledger workbook as DataFrames, named and headed in ``lang``
         (``"en"`` or ``"zh"``): ledger, pairs, unmatched, summaries by county and by
-        township, policy (see :func:`pairmatch.ledger.ledger_tables`)."""
+        township, policy (see :func:`pairmatch.outputs.ledger.ledger_tables`)."""
         from pairmatch import __version__
 
         ledger, pairs, unmatched, policy, solver = self._ledger_inputs()
@@ -356,7 +356,7 @@ class LedgerExport:
         table. ``lang="zh"`` writes Chinese sheet names, headers and codes (儿童编号,
         爱心妈妈编号, 距离(公里), 未结对原因, ...). ``personal=False`` leaves out every
         personal column (names, id numbers, addresses, phones, ...: see
-        :mod:`pairmatch.personal`); ``pseudonymise=True`` replaces ids by stable keyed hashes
+        :mod:`pairmatch.outputs.personal`); ``pseudonymise=True`` replaces ids by stable keyed hashes
         (``key``, or the environment variable ``PAIRMATCH_PSEUDONYM_KEY``) and keeps only
         the ledger's own columns.
 

@@ -6,7 +6,7 @@ as pandas does for ``str``). :func:`conform` puts a table into its documented sh
 tests check every table against :data:`SCHEMAS` and ``docs/tables.md`` against both.
 
 >>> import pandas as pd
->>> from pairmatch.schema import conform
+>>> from pairmatch.outputs.schema import conform
 >>> empty = pd.DataFrame({"child_id": [], "reason": [], "detail": [], "priority": [],
 ...                       "county": [], "township": []})
 >>> conform(empty, "unmatched").dtypes.astype(str).tolist()

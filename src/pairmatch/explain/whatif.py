@@ -24,8 +24,8 @@ from scipy.spatial import cKDTree
 from pairmatch.candidates import chord_for_km, fit_parts
 from pairmatch.model.vocab import NEEDS
 from pairmatch.problem import Problem
-from pairmatch.reasons import Reason
-from pairmatch.schema import conform
+from pairmatch.explain.reasons import Reason
+from pairmatch.outputs.schema import conform
 from pairmatch.solvers import solve
 from pairmatch.solvers.base import level2_value
 from pairmatch.solvers.cpsat import _groups

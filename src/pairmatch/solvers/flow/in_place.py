@@ -1,7 +1,7 @@
 """An optimal pairing kept in place as records come and go, for re-pairing in
 milliseconds.
 
-:class:`~pairmatch.solvers.repair.FlowRepair` carries a flow from one problem to the next:
+:class:`~pairmatch.solvers.flow.repair.FlowRepair` carries a flow from one problem to the next:
 it maps every edge of the new problem to the old one, which costs a few passes over all
 edges (about 0.3 s on a 20,000-child county with 4.6M candidate pairs). :class:`LiveFlow`
 instead changes one network in place, with work that follows the change:
@@ -16,7 +16,7 @@ instead changes one network in place, with work that follows the change:
   child slot (slots are handed out in order).
 
 After a batch of changes, :meth:`LiveFlow.settle` saturates the arcs the change touched
-and runs successive shortest paths (:func:`pairmatch.solvers.repair.rebalance`) until the
+and runs successive shortest paths (:func:`pairmatch.solvers.flow.repair.rebalance`) until the
 flow is balanced, then checks the complementary-slackness certificate over every arc (one
 compiled pass): the answer is proven optimal for the whole network, or ``settle`` says it
 is not (:meth:`LiveFlow.rollback` then brings the last state back). When the spare
@@ -34,9 +34,9 @@ import numpy as np
 from numba import njit
 
 from pairmatch.arrays import unique
-from pairmatch.solvers import repair
-from pairmatch.solvers.flow import _per_child_spread
-from pairmatch.solvers.repair import Arcs, FlowRepair, certify, rebalance, saturate
+from pairmatch.solvers.flow import repair
+from pairmatch.solvers.flow.backend import _per_child_spread
+from pairmatch.solvers.flow.repair import Arcs, FlowRepair, certify, rebalance, saturate
 
 __all__ = ["DEAD", "LiveFlow"]
 
@@ -57,7 +57,7 @@ class LiveFlow:
     Examples
     --------
     >>> import numpy as np, pairmatch as pm
-    >>> from pairmatch.solvers.repair import FlowRepair
+    >>> from pairmatch.solvers.flow.repair import FlowRepair
     >>> value = np.array([[3.0, 1.0], [2.0, np.nan]])
     >>> problem = pm.Problem.from_matrices(value, priority=1)
     >>> live = LiveFlow.start(FlowRepair.start(problem, pm.solve(problem).chosen))
@@ -396,7 +396,7 @@ class LiveFlow:
     def settle(self) -> bool:
         """Re-balance the flow after the changes and prove it optimal over every arc;
         False when that fails, or when more than
-        :data:`~pairmatch.solvers.repair.MAX_UNITS` units of flow would move (the network
+        :data:`~pairmatch.solvers.flow.repair.MAX_UNITS` units of flow would move (the network
         is then unusable: build a new one)."""
         if self.spread >= self.weight or not self._fits():
             return False
@@ -418,7 +418,7 @@ class LiveFlow:
 
     def certify(self) -> bool:
         """The complementary-slackness check over every arc (see
-        :func:`pairmatch.solvers.paths.certify`)."""
+        :func:`pairmatch.solvers.flow.shortest_paths.certify`)."""
         return certify(self.arcs, self.unpaired, self.to_sink, self.pi)
 
     def alive(self, epoch: int, n_edges: int) -> np.ndarray:

@@ -646,7 +646,7 @@ class Plotter:
         A child *needs* a category when their level in it is at least ``need_from``; the
         need is *covered* when a member of the child's pairing (the lead or any supporting
         member) has a skill of at least ``skill_from`` in it. These are the library's
-        coverage rule (:func:`pairmatch.teams.coverage`, the policy's ``cover_need_from``
+        coverage rule (:func:`pairmatch.team_rules.coverage`, the policy's ``cover_need_from``
         and ``cover_skill_from``), so under a policy with that rule every paired child's
         needs are covered and the uncovered ones are the unmatched children's. Without the
         rule, ``need_from`` defaults to 1: any need at all. Unmatched children's needs

@@ -8,7 +8,7 @@ dropped), and only the pairs of new or edited records are computed, by direct di
 computation (:func:`pairmatch.candidates.candidates_near`). The result is the same set of
 pairs, with the same scores, as :func:`pairmatch.candidates.find_candidates`
 on the new registers (a test checks this); the maps it also returns tell the flow repair
-(:class:`pairmatch.solvers.repair.FlowRepair`) which edges and records are old.
+(:class:`pairmatch.solvers.flow.repair.FlowRepair`) which edges and records are old.
 """
 
 from __future__ import annotations

@@ -22,22 +22,22 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.candidates import Candidates, find_candidates, priorities
-from pairmatch.changes import Applied, Changes, apply_changes
+from pairmatch.rematching.changes import Applied, Changes, apply_changes
 from pairmatch.dates import read_date, utc_now
 from pairmatch.errors import DateError, PairmatchError, ValidationError
-from pairmatch.inplace import DeferredResult, InPlace, InPlaceStep, supported
+from pairmatch.rematching.in_place import DeferredResult, InPlace, InPlaceStep, supported
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.registry import Registry
-from pairmatch.rematch import carry_candidates
+from pairmatch.rematching.carry import carry_candidates
 from pairmatch.result import MatchResult
-from pairmatch.schema import conform
+from pairmatch.outputs.schema import conform
 from pairmatch.solvers import solve
 from pairmatch.solvers.base import Solution, Status, level2_value
-from pairmatch.solvers.repair import FlowRepair
-from pairmatch.store import (
+from pairmatch.solvers.flow.repair import FlowRepair
+from pairmatch.rematching.store import (
     FORMAT,
     FORMAT_VERSION,
     HISTORY_COLUMNS,
@@ -77,7 +77,7 @@ class Matcher:
         Re-pair plain problems (no teams) by repairing the last optimal flow: only the
         candidate pairs of added and edited records are computed, the flow is repaired by
         shortest paths around what changed, and the result is proven optimal for the whole
-        problem by its reduced costs (:mod:`pairmatch.solvers.repair`). ``False`` solves
+        problem by its reduced costs (:mod:`pairmatch.solvers.flow.repair`). ``False`` solves
         every update in full (same optimum; for checking and benchmarks).
 
     Examples
@@ -372,7 +372,7 @@ class Matcher:
         kept: set[tuple[str, str]],
         touched: tuple[set[str], set[str]],
     ) -> InPlaceStep | None:
-        """The re-pairing made in place (:mod:`pairmatch.inplace`), or None when this
+        """The re-pairing made in place (:mod:`pairmatch.rematching.in_place`), or None when this
         change or problem takes the other path (whose flow is then handed back)."""
         if self.result is None or not self.options["incremental"]:
             return None
@@ -609,7 +609,7 @@ class Matcher:
         previous file as it was; the temporary file is removed on every error, and one left
         by a killed process is removed by the next save to (or load of) ``path``. The file
         is mode 0600, or keeps the owner and group permissions of the file it replaces
-        (never any for others). See :mod:`pairmatch.store`."""
+        (never any for others). See :mod:`pairmatch.rematching.store`."""
         manifest = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -629,7 +629,7 @@ class Matcher:
         Nothing in the file is trusted: the zip's members, their sizes (a zip bomb is
         refused before it is inflated), the manifest, the registers and the history are all
         checked first, and anything wrong is one :class:`MatcherFileError` naming the member
-        and field, never quoting the registers. See :mod:`pairmatch.store`."""
+        and field, never quoting the registers. See :mod:`pairmatch.rematching.store`."""
         manifest, tables = read_file(path)
         return cls._from_parts(str(path), manifest, tables)
 
@@ -666,7 +666,7 @@ class Matcher:
 
     def _repr_html_(self) -> str:
         """The notebook view: headline figures, then the first rows (ids only)."""
-        from pairmatch.display import matcher_html
+        from pairmatch.outputs.display import matcher_html
 
         return matcher_html(self)
 

@@ -45,8 +45,8 @@ from pairmatch.candidates import Candidates, great_circle_km
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import NEEDS
 from pairmatch.registry import Registry
-from pairmatch.solvers.presolve import min_cover_size
-from pairmatch.teams import coverage
+from pairmatch.solvers.teams.presolve import min_cover_size
+from pairmatch.team_rules import coverage
 
 __all__ = ["Held", "Reason", "unmatched_reasons"]
 
@@ -72,7 +72,7 @@ class Held:
 
 class Reason(StrEnum):
     """Why a child is not paired: the codes of ``result.unmatched["reason"]``, one per
-    child, described in :mod:`pairmatch.reasons` (Chinese words in
+    child, described in :mod:`pairmatch.explain.reasons` (Chinese words in
     :data:`pairmatch.labels.VALUES`)."""
 
     PROBLEM_INFEASIBLE = "problem_infeasible"
