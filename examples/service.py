@@ -35,8 +35,8 @@ from typing import Any
 import pandas as pd
 
 import pairmatch as pm
-from pairmatch.outputs.ledger import pseudonyms, secret_key
 from pairmatch.model.policy import read_policy
+from pairmatch.outputs.ledger import pseudonyms, secret_key
 
 #: The office's headers → pairmatch's columns (read_children's ``columns=``).
 CHILD_HEADERS = {

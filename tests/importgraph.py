@@ -97,9 +97,9 @@ def build() -> Graph:
                         continue
                     owner = _owner(base, modules)
                     targets.add(owner)
-                    if alias.name.startswith("_") and not alias.name.startswith("__"):
-                        if owner != name:
-                            graph.private.append((name, owner, alias.name, node.lineno))
+                    private = alias.name.startswith("_") and not alias.name.startswith("__")
+                    if private and owner != name:
+                        graph.private.append((name, owner, alias.name, node.lineno))
         targets.discard(name)
         graph.edges[name] = targets
     return graph

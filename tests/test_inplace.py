@@ -1,5 +1,6 @@
-"""Re-pairing in place (pairmatch.rematching.in_place): the everyday changes take the in-place path and
-give what a full solve gives; the rest hands the flow back to the carrying path."""
+"""Re-pairing in place (pairmatch.rematching.in_place): the everyday changes take the
+in-place path and give what a full solve gives; the rest hands the flow back to the
+carrying path."""
 
 from __future__ import annotations
 

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 
 import pairmatch as pm
 import registers
-from pairmatch.rematching.changes import apply_changes
 from pairmatch.model.policy import read_policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.model.vocab import parse_id
+from pairmatch.rematching.changes import apply_changes
 from pairmatch.solvers.base import Options
 
 #: Personal values as a county register holds them.

@@ -16,7 +16,6 @@ import logging
 
 from pairmatch import synth
 from pairmatch.candidates import Candidates
-from pairmatch.rematching.changes import Changes
 from pairmatch.errors import (
     DateError,
     FileAccessError,
@@ -29,9 +28,9 @@ from pairmatch.errors import (
     TooLargeError,
     ValidationError,
 )
+from pairmatch.explain.reasons import Reason
 from pairmatch.io import read_children, read_volunteers
 from pairmatch.match import match
-from pairmatch.rematching.matcher import Matcher, MatcherFileError
 from pairmatch.model import (
     Child,
     ChildCategory,
@@ -45,14 +44,15 @@ from pairmatch.model import (
 )
 from pairmatch.partition import PartitionedResult, match_partitioned
 from pairmatch.problem import Problem
-from pairmatch.explain.reasons import Reason
+from pairmatch.rematching.changes import Changes
+from pairmatch.rematching.matcher import Matcher, MatcherFileError
 from pairmatch.result import Explanation, MatchResult, UnknownIdError
 from pairmatch.solvers import BACKENDS, Options, Solution, Status, solve
 from pairmatch.verify import Verification, VerificationError, verify
+from pairmatch.version import __version__
 
 logging.getLogger("pairmatch").addHandler(logging.NullHandler())
 
-__version__ = "0.1.0"
 
 __all__ = [
     "BACKENDS",

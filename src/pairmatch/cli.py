@@ -42,9 +42,9 @@ from pairmatch.errors import (
 from pairmatch.files import reasons
 from pairmatch.io import read_table
 from pairmatch.labels import Lang, header, value
-from pairmatch.outputs.ledger import KEY_VARIABLE, by_category, lead_distances, secret_key
 from pairmatch.match import match
 from pairmatch.model.policy import Policy, read_policy
+from pairmatch.outputs.ledger import KEY_VARIABLE, by_category, lead_distances, secret_key
 from pairmatch.result import MatchResult
 
 __all__ = ["main", "show"]

@@ -150,3 +150,10 @@ class TooLargeError(PairmatchError, MemoryError):
         self.pairs = pairs
         self.needed_bytes = needed_bytes
         self.available_bytes = available_bytes
+
+
+class UnknownIdError(PairmatchError, KeyError):
+    """An id that is not in the register."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
+        return str(self.args[0]) if self.args else ""

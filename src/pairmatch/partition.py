@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,13 +26,14 @@ import pandas as pd
 
 from pairmatch.candidates import Candidates, find_candidates
 from pairmatch.io import Source, read_children, read_volunteers
-from pairmatch.outputs.ledger import LedgerExport, summarise
+from pairmatch.labels import Lang
 from pairmatch.match import _all_or_nothing, match
 from pairmatch.model.policy import Policy, read_policy
+from pairmatch.outputs.ledger import ledger_tables, run_facts, summarise, write
+from pairmatch.outputs.schema import conform, empty
 from pairmatch.problem import Problem
 from pairmatch.registry import Registry, locate_pairs
 from pairmatch.result import MatchResult
-from pairmatch.outputs.schema import conform, empty
 from pairmatch.solvers import check_solver
 from pairmatch.solvers.base import Options, Status
 
@@ -89,7 +91,7 @@ def _solve_part(
 
 
 @dataclass(frozen=True, eq=False)
-class PartitionedResult(LedgerExport):
+class PartitionedResult:
     """The pairing of a province solved by parts (see :func:`match_partitioned`).
 
     ``pairs``, ``unmatched`` and ``ledger()`` are the parts' tables together, sorted by
@@ -147,14 +149,36 @@ class PartitionedResult(LedgerExport):
         reports upward."""
         return summarise(self._ledger, by)
 
-    def _ledger_inputs(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Policy, str]:
-        return (
-            self._ledger,
-            self.pairs,
-            self.unmatched,
-            self.policy,
-            (f"by parts ({len(self.parts)})"),
-        )
+    def ledger_tables(
+        self,
+        *,
+        lang: Lang = "en",
+        personal: bool = True,
+        pseudonymise: bool = False,
+        key: str | bytes | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """The sheets of the province's ledger workbook, as
+        :meth:`MatchResult.ledger_tables`."""
+        solver = f"by parts ({len(self.parts)})"
+        facts = run_facts(solver, self.status.value, self.objective, self.bound, self.gap)
+        return ledger_tables(
+            self._ledger, self.pairs, self.unmatched, self.policy, facts,
+            lang=lang, personal=personal, pseudonymise=pseudonymise, key=key,
+        )  # fmt: skip
+
+    def to_ledger(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lang: Lang = "en",
+        personal: bool = True,
+        pseudonymise: bool = False,
+        key: str | bytes | None = None,
+    ) -> Path:
+        """Write the province's pairing ledger (结对台账), as :meth:`MatchResult.to_ledger`."""
+        tables = self.ledger_tables(lang=lang, personal=personal, pseudonymise=pseudonymise,
+                                    key=key)  # fmt: skip
+        return write(tables, path, lang)
 
     def part(self, key: str) -> MatchResult:
         """Match one part again (the same answer: matching is deterministic) and return

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import InputIssue, ValidationError
+from pairmatch.errors import InputIssue, UnknownIdError, ValidationError
 from pairmatch.model.vocab import NEEDS, ChildCategory, parse_id
 
 __all__ = ["EARTH_RADIUS_KM", "OWNER_LEVELS", "Registry", "locate_pairs", "unit_vectors"]
@@ -271,6 +271,14 @@ class Registry:
     def volunteer_index(self) -> pd.Index:
         """Position of every volunteer id (a hash index, built once)."""
         return pd.Index(self.volunteer_ids)
+
+    def index_of_child(self, child_id: str) -> int:
+        """The row of a child id in the register; :class:`~pairmatch.UnknownIdError` if
+        there is none (the id is not echoed: a caller may have passed a name by mistake)."""
+        index = self.child_index.get_indexer([str(child_id)])[0]
+        if index < 0:
+            raise UnknownIdError("no child with the given id in this result")
+        return int(index)
 
     def pair_indices(self, pairs: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
         """(child index, volunteer index) arrays for (child_id, volunteer_id) pairs.

@@ -3,24 +3,27 @@ explanations, a summary and the pairing ledger (结对台账)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from pairmatch.candidates import Candidates
-from pairmatch.errors import PairmatchError
-from pairmatch.outputs.ledger import CORE_COLUMNS, LedgerExport
+from pairmatch.errors import UnknownIdError
 from pairmatch.explain.credit import Members
+from pairmatch.explain.reasons import Held, unmatched_reasons
+from pairmatch.labels import Lang
 from pairmatch.model.policy import Policy
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.model.vocab import NEEDS
+from pairmatch.outputs.ledger import CORE_COLUMNS, ledger_tables, run_facts, write
 from pairmatch.outputs.personal import personal_columns
-from pairmatch.explain.reasons import Held, unmatched_reasons
-from pairmatch.registry import Registry
 from pairmatch.outputs.schema import conform
+from pairmatch.registry import Registry
 from pairmatch.solvers.base import Solution, Status
 
 if TYPE_CHECKING:
@@ -34,13 +37,6 @@ _CHILD_CONTEXT = ("category", "province", "city", "county", "township", "village
 def _passthrough(table: pd.DataFrame, core: set[str]) -> list[str]:
     """Columns of a register that the ledger carries along: all but the core ones."""
     return [col for col in table.columns if col not in core]
-
-
-class UnknownIdError(PairmatchError, KeyError):
-    """An id that is not in the register."""
-
-    def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
-        return str(self.args[0]) if self.args else ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,7 @@ class Explanation:
 
 
 @dataclass(frozen=True, eq=False)
-class MatchResult(LedgerExport):
+class MatchResult:
     """The outcome of :func:`pairmatch.match`.
 
     Attributes
@@ -393,7 +389,7 @@ class MatchResult(LedgerExport):
     def explain(self, child_id: str) -> Explanation:
         """Why this child has this volunteer, or none: in words (``str()``) and as a dict."""
         reg, cand, pol = self.registry, self.candidates, self.policy
-        c = self._child_index(child_id)
+        c = self.registry.index_of_child(child_id)
         need = dict(zip(NEEDS, reg.need[c].tolist(), strict=True))
         total_need = sum(need.values())
         category = reg.children["category"].iat[c]
@@ -422,13 +418,6 @@ class MatchResult(LedgerExport):
             data |= {"status": "unmatched", "reason": reason[at], "detail": detail[at]}
             text = f"Child {child_id} (priority {prio}) is not paired: {reason[at]} ({detail[at]})."
         return Explanation(str(child_id), data, text)
-
-    def _child_index(self, child_id: str) -> int:
-        index = pd.Index(self.registry.children["id"]).get_indexer([str(child_id)])[0]
-        if index < 0:
-            # the id is not echoed: a caller may have passed a name by mistake
-            raise UnknownIdError("no child with the given id in this result")
-        return int(index)
 
     # ---------------------------------------------------------------- what if
     def alternatives(
@@ -564,15 +553,57 @@ class MatchResult(LedgerExport):
 
         return Plotter(self)
 
-    def _ledger_inputs(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Policy, str]:
+    def ledger_tables(
+        self,
+        *,
+        lang: Lang = "en",
+        personal: bool = True,
+        pseudonymise: bool = False,
+        key: str | bytes | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """The sheets of the ledger workbook as DataFrames, named and headed in ``lang``
+        (``"en"`` or ``"zh"``): ledger, pairs, unmatched, summaries by county and by
+        township, policy (see :func:`pairmatch.outputs.ledger.ledger_tables`)."""
+        facts = run_facts(self.solution.solver, self.status.value, self.objective, self.bound,
+                          self.gap)  # fmt: skip
         # the whole ledger: ledger_tables leaves out, and says what it left out
-        return (
-            self.ledger(personal=True),
-            self.pairs,
-            self.unmatched,
-            self.policy,
-            (self.solution.solver),
-        )
+        return ledger_tables(
+            self.ledger(personal=True), self.pairs, self.unmatched, self.policy, facts,
+            lang=lang, personal=personal, pseudonymise=pseudonymise, key=key,
+        )  # fmt: skip
+
+    def to_ledger(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lang: Lang = "en",
+        personal: bool = True,
+        pseudonymise: bool = False,
+        key: str | bytes | None = None,
+    ) -> Path:
+        """Write the pairing ledger (结对台账).
+
+        ``.xlsx``: a workbook with the sheets of :meth:`ledger_tables` (frozen, filterable
+        headers, fitted column widths); ``.csv`` (UTF-8 with BOM) or ``.parquet``: the ledger
+        table. ``lang="zh"`` writes Chinese sheet names, headers and codes (儿童编号,
+        爱心妈妈编号, 距离(公里), 未结对原因, ...). ``personal=False`` leaves out every
+        personal column (names, id numbers, addresses, phones, ...: see
+        :mod:`pairmatch.outputs.personal`); ``pseudonymise=True`` replaces ids by stable
+        keyed hashes (``key``, or the environment variable ``PAIRMATCH_PSEUDONYM_KEY``) and
+        keeps only the ledger's own columns.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pairmatch as pm
+        >>> result = pm.match(*pm.synth.county(100, seed=1), pm.Policy(max_distance_km=5))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = result.to_ledger(pathlib.Path(tmp) / "台账.xlsx", lang="zh")
+        ...     sorted(pd.read_excel(path, sheet_name=None))[:2]
+        ['乡镇汇总', '匹配规则']
+        """
+        tables = self.ledger_tables(lang=lang, personal=personal, pseudonymise=pseudonymise,
+                                    key=key)  # fmt: skip
+        return write(tables, path, lang)
 
     def report(self) -> str:
         """A short plain-text summary (no personal data): paired, unmatched by reason,

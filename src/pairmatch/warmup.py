@@ -21,10 +21,10 @@ __all__ = ["warm_up"]
 def warm_up() -> float:
     """Run each kernel once on a tiny synthetic county; returns the seconds it took (a few
     seconds on a fresh install, well under one when the cache is already there)."""
-    from pairmatch.rematching.changes import Changes
     from pairmatch.match import match
-    from pairmatch.rematching.matcher import Matcher
     from pairmatch.model.policy import Policy
+    from pairmatch.rematching.changes import Changes
+    from pairmatch.rematching.matcher import Matcher
     from pairmatch.solvers.teams.pricing import price_teams
     from pairmatch.synth import county
 

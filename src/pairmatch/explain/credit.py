@@ -10,15 +10,12 @@ Without teams every child has one member, the lead, credited with everything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pairmatch.candidates import FitParts, fit_parts
 from pairmatch.model.vocab import NEEDS
-
-if TYPE_CHECKING:
-    from pairmatch.result import MatchResult
+from pairmatch.views import Solved
 
 __all__ = ["Members"]
 
@@ -36,7 +33,7 @@ class Members:
     parts: FitParts  # the pair's own fit and its parts (distance, tags, preference, ...)
 
     @classmethod
-    def of(cls, result: MatchResult) -> Members:
+    def of(cls, result: Solved) -> Members:
         sol, cand, reg, pol = result.solution, result.candidates, result.registry, result.policy
         chosen = np.asarray(sol.chosen, np.int64)
         is_lead = np.isin(chosen, sol.leads)

@@ -22,17 +22,17 @@ from ortools.sat.python import cp_model
 from scipy.spatial import cKDTree
 
 from pairmatch.candidates import chord_for_km, fit_parts
-from pairmatch.model.vocab import NEEDS
-from pairmatch.problem import Problem
 from pairmatch.explain.reasons import Reason
+from pairmatch.model.vocab import NEEDS
 from pairmatch.outputs.schema import conform
+from pairmatch.problem import Problem
 from pairmatch.solvers import solve
 from pairmatch.solvers.base import level2_value
 from pairmatch.solvers.cpsat import _groups
+from pairmatch.views import Solved
 
 if TYPE_CHECKING:
     from pairmatch.registry import Registry
-    from pairmatch.result import MatchResult
 
 __all__ = ["alternatives", "shortfall"]
 
@@ -57,7 +57,7 @@ def _component_problem(problem: Problem, child: int) -> tuple[Problem, np.ndarra
 
 
 def alternatives(
-    result: MatchResult, child_id: str, k: int = 3, *, time_limit: float | None = None
+    result: Solved, child_id: str, k: int = 3, *, time_limit: float | None = None
 ) -> pd.DataFrame:
     """The ``k`` best other volunteers for a child, by what each costs the whole pairing.
 
@@ -68,7 +68,7 @@ def alternatives(
     best first; a pair that cannot be made under the rules has ``feasible`` false.
     """
     reg, cand, sol = result.registry, result.candidates, result.solution
-    c = result._child_index(child_id)
+    c = reg.index_of_child(child_id)
     own = np.arange(*np.searchsorted(cand.child, [c, c + 1]))
     current = set(sol.chosen.tolist())
     options = [int(e) for e in own[np.argsort(-cand.score[own], kind="stable")] if e not in current]
@@ -124,7 +124,7 @@ def alternatives(
 
 
 def shortfall(
-    result: MatchResult,
+    result: Solved,
     by: str | list[str] = "township",
     *,
     capacity: int | None = None,
@@ -181,7 +181,7 @@ def shortfall(
 
 
 def _plan_sites(
-    result: MatchResult,
+    result: Solved,
     index: np.ndarray,
     per_recruit: int,
     max_recruits: int | None,

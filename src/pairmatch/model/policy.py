@@ -46,6 +46,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
+from html import escape
 from typing import Annotated, Any
 
 import pydantic
@@ -61,6 +62,7 @@ from pairmatch.model.vocab import (
     near_miss,
     parse_category,
 )
+from pairmatch.outputs import html
 
 __all__ = ["Policy", "read_policy"]
 
@@ -167,10 +169,23 @@ class Policy(BaseModel):
                 yield name, value
 
     def _repr_html_(self) -> str:
-        """The notebook view: every setting, its value and meaning; changes in bold."""
-        from pairmatch.outputs.display import policy_html
-
-        return policy_html(self)
+        """The notebook view: every setting, its value and meaning, the settings changed
+        from the defaults in bold."""
+        default = type(self)()
+        rows = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            label = f"<b>{escape(name)}</b>" if value != getattr(default, name) else escape(name)
+            about = escape(" ".join((field.description or "").split()))
+            rows.append(
+                f"<tr><td>{label}</td><td>{escape(html.text(value))}</td>"
+                f'<td style="text-align:left">{about}</td></tr>'
+            )
+        table = (
+            "<table><thead><tr><th>setting</th><th>value</th><th>meaning</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+        return html.box("Policy (settings changed from the defaults in bold)", table)
 
     @model_validator(mode="before")
     @classmethod

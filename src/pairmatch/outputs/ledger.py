@@ -30,17 +30,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pairmatch.explain.reasons import Reason
 from pairmatch.labels import POLICY_LABELS, VALUES, Lang, detail_in_chinese, header
 from pairmatch.model.policy import Policy
 from pairmatch.outputs.personal import personal_columns
-from pairmatch.explain.reasons import Reason
 from pairmatch.outputs.schema import SCHEMAS, conform
+from pairmatch.version import __version__
 
 __all__ = [
     "CORE_COLUMNS",
     "KEY_VARIABLE",
     "SHEETS",
-    "LedgerExport",
     "by_category",
     "lead_distances",
     "ledger_tables",
@@ -303,76 +303,19 @@ def _left_out(ledger: pd.DataFrame, personal: bool, pseudonymise: bool, lang: La
     return why
 
 
-class LedgerExport:
-    """``ledger_tables`` and ``to_ledger`` for a result (:class:`~pairmatch.MatchResult`,
-    :class:`~pairmatch.PartitionedResult`) that gives its ledger (with personal columns),
-    pairs, unmatched children, policy and solver name through ``_ledger_inputs``, and has
-    ``status``, ``objective``, ``bound`` and ``gap``."""
-
-    def _ledger_inputs(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Policy, str]:
-        raise NotImplementedError
-
-    def ledger_tables(
-        self,
-        *,
-        lang: Lang = "en",
-        personal: bool = True,
-        pseudonymise: bool = False,
-        key: str | bytes | None = None,
-    ) -> dict[str, pd.DataFrame]:
-        """The sheets of the ledger workbook as DataFrames, named and headed in ``lang``
-        (``"en"`` or ``"zh"``): ledger, pairs, unmatched, summaries by county and by
-        township, policy (see :func:`pairmatch.outputs.ledger.ledger_tables`)."""
-        from pairmatch import __version__
-
-        ledger, pairs, unmatched, policy, solver = self._ledger_inputs()
-        run: Any = self  # a result: it has the figures below
-        facts = {
-            "version": __version__,
-            "solver": solver,
-            "status": run.status.value,
-            "objective": run.objective,
-            "bound": run.bound,
-            "gap": run.gap,
-        }
-        return ledger_tables(
-            ledger, pairs, unmatched, policy, facts,
-            lang=lang, personal=personal, pseudonymise=pseudonymise, key=key,
-        )  # fmt: skip
-
-    def to_ledger(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        lang: Lang = "en",
-        personal: bool = True,
-        pseudonymise: bool = False,
-        key: str | bytes | None = None,
-    ) -> Path:
-        """Write the pairing ledger (结对台账).
-
-        ``.xlsx``: a workbook with the sheets of :meth:`ledger_tables` (frozen, filterable
-        headers, fitted column widths); ``.csv`` (UTF-8 with BOM) or ``.parquet``: the ledger
-        table. ``lang="zh"`` writes Chinese sheet names, headers and codes (儿童编号,
-        爱心妈妈编号, 距离(公里), 未结对原因, ...). ``personal=False`` leaves out every
-        personal column (names, id numbers, addresses, phones, ...: see
-        :mod:`pairmatch.outputs.personal`); ``pseudonymise=True`` replaces ids by stable keyed hashes
-        (``key``, or the environment variable ``PAIRMATCH_PSEUDONYM_KEY``) and keeps only
-        the ledger's own columns.
-
-        Examples
-        --------
-        >>> import tempfile, pathlib, pairmatch as pm
-        >>> result = pm.match(*pm.synth.county(100, seed=1), pm.Policy(max_distance_km=5))
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     path = result.to_ledger(pathlib.Path(tmp) / "台账.xlsx", lang="zh")
-        ...     sorted(pd.read_excel(path, sheet_name=None))[:2]
-        ['乡镇汇总', '匹配规则']
-        """
-        tables = self.ledger_tables(
-            lang=lang, personal=personal, pseudonymise=pseudonymise, key=key
-        )
-        return write(tables, path, lang)
+def run_facts(
+    solver: str, status: str, objective: float, bound: float, gap: float
+) -> dict[str, Any]:
+    """The run's facts the policy sheet lists under the settings: the pairmatch version,
+    the solver, and the status, objective, bound and gap of the result."""
+    return {
+        "version": __version__,
+        "solver": solver,
+        "status": status,
+        "objective": objective,
+        "bound": bound,
+        "gap": gap,
+    }
 
 
 def _setting_label(name: str, description: str | None, lang: Lang) -> str:

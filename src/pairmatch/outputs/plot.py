@@ -35,13 +35,13 @@ import pandas as pd
 
 from pairmatch.model.records import JURISDICTION_LEVELS
 from pairmatch.model.vocab import LEVEL_MAX, NEEDS
+from pairmatch.views import Solved
 
 if TYPE_CHECKING:
     import folium
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from pairmatch.result import MatchResult
 
 __all__ = ["GROUP_COLUMNS", "INSTALL_HINT", "NEED_COLORS", "Plotter"]
 
@@ -249,7 +249,7 @@ class Plotter:
     :class:`~matplotlib.figure.Figure`.
     """
 
-    def __init__(self, result: MatchResult) -> None:
+    def __init__(self, result: Solved) -> None:
         self._result = result
 
     def __repr__(self) -> str:

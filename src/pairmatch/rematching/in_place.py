@@ -3,11 +3,11 @@ changes (a child exits, arrives or is re-assessed; a volunteer leaves; the offic
 pair or a family declines one) on plain problems.
 
 The Matcher's other path carries candidate pairs and the last flow over to a new problem
-(:mod:`pairmatch.rematching.carry`, :class:`~pairmatch.solvers.flow.repair.FlowRepair`): a few passes over
-every candidate pair, about 0.3 s in a 20,000-child county with 4.6M pairs. Here the
-network stays put (:class:`~pairmatch.solvers.flow.in_place.LiveFlow`): a change touches only its
-records' pairs, shortest paths re-balance the flow, and the certificate proves the new
-pairing optimal over every pair of the county. The result is a
+(:mod:`pairmatch.rematching.carry`, :class:`~pairmatch.solvers.flow.repair.FlowRepair`):
+a few passes over every candidate pair, about 0.3 s in a 20,000-child county with 4.6M
+pairs. Here the network stays put (:class:`~pairmatch.solvers.flow.in_place.LiveFlow`): a
+change touches only its records' pairs, shortest paths re-balance the flow, and the
+certificate proves the new pairing optimal over every pair of the county. The result is a
 :class:`~pairmatch.MatchResult` whose whole-problem tables (the registry, the candidate
 pairs, the problem) are built the first time something asks for them; its pairs, values
 and ``diff`` are there at once.
@@ -32,11 +32,11 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.candidates import Candidates, candidates_near, priorities
-from pairmatch.rematching.changes import Applied
 from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy
 from pairmatch.registry import Registry
 from pairmatch.rematching.carry import _banned_in_reach
+from pairmatch.rematching.changes import Applied
 from pairmatch.result import MatchResult
 from pairmatch.solvers.base import Solution, Status
 from pairmatch.solvers.flow.in_place import LiveFlow

@@ -22,21 +22,17 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.candidates import Candidates, find_candidates, priorities
-from pairmatch.rematching.changes import Applied, Changes, apply_changes
 from pairmatch.dates import read_date, utc_now
 from pairmatch.errors import DateError, PairmatchError, ValidationError
-from pairmatch.rematching.in_place import DeferredResult, InPlace, InPlaceStep, supported
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
+from pairmatch.outputs.schema import conform
 from pairmatch.registry import Registry
 from pairmatch.rematching.carry import carry_candidates
-from pairmatch.result import MatchResult
-from pairmatch.outputs.schema import conform
-from pairmatch.solvers import solve
-from pairmatch.solvers.base import Solution, Status, level2_value
-from pairmatch.solvers.flow.repair import FlowRepair
+from pairmatch.rematching.changes import Applied, Changes, apply_changes
+from pairmatch.rematching.in_place import DeferredResult, InPlace, InPlaceStep, supported
 from pairmatch.rematching.store import (
     FORMAT,
     FORMAT_VERSION,
@@ -49,6 +45,10 @@ from pairmatch.rematching.store import (
     read_file,
     write_file,
 )
+from pairmatch.result import MatchResult
+from pairmatch.solvers import solve
+from pairmatch.solvers.base import Solution, Status, level2_value
+from pairmatch.solvers.flow.repair import FlowRepair
 
 __all__ = ["FORMAT_VERSION", "PAIR_STATUSES", "Matcher", "MatcherFileError"]
 

@@ -76,7 +76,7 @@ __all__ = [
 
 #: Version of the file :meth:`Matcher.save` writes; :meth:`Matcher.load` reads it and older.
 FORMAT_VERSION: Final[int] = 1
-FORMAT: Final[str] = "pairmatch.rematching.matcher"
+FORMAT: Final[str] = "pairmatch.matcher"
 
 #: The members of a saved file, all required, no others allowed.
 MEMBERS: Final[tuple[str, ...]] = (
@@ -187,7 +187,7 @@ class Manifest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    format: Literal["pairmatch.rematching.matcher"]
+    format: Literal["pairmatch.matcher"]
     version: Annotated[int, Field(ge=1, le=FORMAT_VERSION, strict=True)]
     policy: Policy
     stability: Literal["keep", "strict"]

@@ -25,8 +25,8 @@ from pairmatch.solvers.base import (
 )
 from pairmatch.solvers.cpsat import CpSatBackend
 from pairmatch.solvers.flow.backend import FlowBackend
-from pairmatch.solvers.teams.presolve import reduce
 from pairmatch.solvers.flow.pruned import solve_pruned, worth_pruning
+from pairmatch.solvers.teams.presolve import reduce
 
 __all__ = [
     "BACKENDS", "Backend", "Options", "Solution", "Status", "check_solver", "select_backend",

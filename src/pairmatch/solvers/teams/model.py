@@ -19,7 +19,6 @@ from pairmatch.errors import SolverError
 from pairmatch.exact import EXACT
 from pairmatch.problem import Problem
 from pairmatch.progress import current
-from pairmatch.solvers.teams import master as windows
 from pairmatch.solvers.base import CoreResult, Options, Status, level2_value
 from pairmatch.solvers.cpsat import (
     _SOLVED,
@@ -30,8 +29,9 @@ from pairmatch.solvers.cpsat import (
     watched_solve,
 )
 from pairmatch.solvers.flow.backend import FlowBackend
-from pairmatch.solvers.teams.pricing import SECONDS_PER_EDGE, price_teams
+from pairmatch.solvers.teams import master as windows
 from pairmatch.solvers.teams.presolve import reduce
+from pairmatch.solvers.teams.pricing import SECONDS_PER_EDGE, price_teams
 
 __all__ = ["one_member_start", "team_model"]
 
