@@ -105,8 +105,8 @@ def _same(a: pm.Matcher, b: pm.Matcher) -> None:
     pd.testing.assert_frame_equal(a.children, b.children)
     pd.testing.assert_frame_equal(a.volunteers, b.volunteers)
     pd.testing.assert_frame_equal(a.history, b.history)
-    assert (a.forbidden, a.policy, a.stability, a.options) == (
-        b.forbidden, b.policy, b.stability, b.options,
+    assert (a.forbidden, a.policy, a.stability, a.options, a.incremental) == (
+        b.forbidden, b.policy, b.stability, b.options, b.incremental,
     )  # fmt: skip
 
 
@@ -188,8 +188,8 @@ def test_a_valid_file_loads_as_the_matcher_that_saved_it(saved, tmp_path) -> Non
     m, path = saved
     loaded = pm.Matcher.load(path)
     _same(m, loaded)
-    assert loaded.options == {"solver": "flow", "time_limit": 30.0, "seed": 7,
-                              "incremental": True}  # fmt: skip
+    assert loaded.options == pm.Options(solver="flow", time_limit=30.0, seed=7)
+    assert loaded.incremental is True
     # the same pairs on the next update, and the same history after it
     m2 = pm.Matcher.load(path)
     change = pm.Changes(remove_volunteers=[m2.active["volunteer_id"].iat[0]])
@@ -211,7 +211,7 @@ def test_options_that_could_not_be_loaded_cannot_be_set(saved) -> None:
     with pytest.raises(pm.SolverUnavailableError, match="unknown solver"):
         pm.Matcher(m.children, m.volunteers, solver="gurobi")
     ok = pm.Matcher(m.children, m.volunteers, seed=np.int64(3), time_limit=np.float64(2))
-    assert ok.options["seed"] == 3 and type(ok.options["seed"]) is int
+    assert ok.options.seed == 3 and type(ok.options.seed) is int
 
 
 # ---------------------------------------------------------------------------- the manifest
@@ -240,7 +240,11 @@ MANIFESTS = [
     (_set(("stability",), SECRET), "stability"),
     (_set(("stability",), _DELETE), "stability: Field required"),
     (_set(("options",), _DELETE), "options: Field required"),
-    (_set(("options", "workers"), 4), "options.workers: Extra inputs"),
+    (_set(("options", "threads"), 4), "options.threads: Extra inputs"),
+    (_set(("options", "workers"), 0), "options.workers"),
+    (_set(("options", "workers"), "4"), "options.workers"),
+    (_set(("options", "workers"), 10**6), "options.workers"),
+    (_set(("options", "deterministic"), "no"), "options.deterministic"),
     (_set(("options", "solver"), SECRET), "options.solver"),
     (_set(("options", "solver"), None), "options.solver"),
     (_set(("options", "time_limit"), 0), "options.time_limit"),
@@ -323,7 +327,9 @@ def test_random_manifest_values_load_or_fail_clearly(members, tmp_path, key, val
         _private(str(err))
         return
     # what loaded is exactly what the manifest says
-    assert loaded.options == manifest["options"]
+    saved = {**manifest["options"]}
+    assert loaded.incremental == saved.pop("incremental")
+    assert loaded.options == pm.Options(**saved)
     assert loaded.policy == pm.Policy.model_validate(manifest["policy"])
 
 

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import replace
+from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
-from pairmatch.arrays import unique
-from pairmatch.candidates import Candidates, find_candidates, great_circle_km, priorities
-from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.model.policy import Policy, read_policy
-from pairmatch.model.vocab import NEEDS
-from pairmatch.problem import Problem
-from pairmatch.progress import Reporter, reporting
+from pairmatch.pipeline import all_or_nothing, run
+from pairmatch.progress import reporting
 from pairmatch.registry import Registry
 from pairmatch.result import MatchResult
-from pairmatch.solvers import check_solver, solve
-from pairmatch.solvers.base import Backend, Options, Solution, Status
-from pairmatch.team_rules import TeamArrays, build_teams
+from pairmatch.solvers import read_options
+from pairmatch.solvers.base import Backend, Options
 
 __all__ = ["match"]
-
-log = logging.getLogger("pairmatch")
 
 
 def match(
@@ -37,6 +26,7 @@ def match(
     forbidden: Any = None,
     locked: Any = None,
     keep: Any = None,
+    options: Options | None = None,
     solver: str | Backend = "auto",
     time_limit: float | None = None,
     workers: int | None = None,
@@ -65,11 +55,16 @@ def match(
     keep:
         Existing pairs worth ``policy.switching_cost`` fit points each if kept (stability
         when re-pairing); pairs that now break a hard rule are simply not available.
+    options:
+        How to search: a :class:`pairmatch.Options` (solver, time limit, workers, seed,
+        determinism). The keywords below are a shorthand for the same fields; give either
+        ``options`` or those keywords, not both.
     solver:
         ``"auto"`` (exact min-cost flow when possible, else CP-SAT), ``"flow"`` or
         ``"cpsat"``.
     time_limit, workers, seed, deterministic:
-        Search options (see :class:`pairmatch.Options`).
+        Search options (see :class:`pairmatch.Options`); ``time_limit`` counts building
+        the model too.
     progress:
         Show progress bars (stages, the candidate search on large registers, the search's
         best pairing and bound as they improve); silent by default. In Jupyter the bars are
@@ -90,253 +85,27 @@ def match(
     True
     """
     policy = read_policy(policy)
-    check_solver(solver)  # (bad options are refused before any work)
-    Options(time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic)
+    # bad options are refused before any work
+    options = read_options(
+        options, solver=solver, time_limit=time_limit, workers=workers, seed=seed,
+        deterministic=deterministic,
+    )  # fmt: skip
     with reporting(progress, "pairmatch.match", stages=4) as reporter:
-        return _match(
-            children, volunteers, policy, forbidden, locked, keep, reporter,
-            solver=solver, time_limit=time_limit, workers=workers, seed=seed,
-            deterministic=deterministic,
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        if reporter is not None:
+            reporter.stage("reading registers")
+        child_table, volunteer_table = all_or_nothing(
+            lambda: read_children(children), lambda: read_volunteers(volunteers)
+        )
+        registry = Registry.build(child_table, volunteer_table)
+        banned, fixed, kept = all_or_nothing(
+            lambda: registry.pair_indices(forbidden, "forbidden pairs"),
+            lambda: registry.pair_indices(locked, "locked pairs"),
+            lambda: registry.pair_indices(keep, "kept pairs"),
+        )
+        timings["validate"] = time.perf_counter() - t
+        return run(
+            registry, policy, options, banned=banned, fixed=fixed, kept=kept,
+            reporter=reporter, timings=timings,
         )  # fmt: skip
-
-
-def _match(
-    children: Source,
-    volunteers: Source,
-    policy: Policy,
-    forbidden: Any,
-    locked: Any,
-    keep: Any,
-    reporter: Reporter | None,
-    **options: Any,
-) -> MatchResult:
-    timings: dict[str, float] = {}
-    t = time.perf_counter()
-    if reporter is not None:
-        reporter.stage("reading registers")
-    child_table, volunteer_table = _all_or_nothing(
-        lambda: read_children(children), lambda: read_volunteers(volunteers)
-    )
-    registry = Registry.build(child_table, volunteer_table)
-    banned, fixed, kept = _all_or_nothing(
-        lambda: registry.pair_indices(forbidden, "forbidden pairs"),
-        lambda: registry.pair_indices(locked, "locked pairs"),
-        lambda: registry.pair_indices(keep, "kept pairs"),
-    )
-    timings["validate"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    if reporter is not None:
-        reporter.stage("candidate pairs")
-    candidates = find_candidates(registry, policy, banned)
-    prio = priorities(registry, policy)
-    timings["candidates"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    if reporter is not None:
-        reporter.stage("building the model")
-    problem, preferred, conflicts = build_problem(
-        registry, policy, candidates, prio, fixed=fixed, banned=banned, kept=kept
-    )
-    timings["build"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    if reporter is not None:
-        reporter.stage("solving")
-    if options.get("time_limit") is not None:  # the limit covers building the model too
-        options = {**options, "time_limit": max(0.05, options["time_limit"] - timings["build"])}
-    solution = infeasible(problem, conflicts) if conflicts else solve(problem, **options)
-    timings["solve"] = time.perf_counter() - t
-    banned_ids = frozenset(
-        zip(registry.child_ids[banned[0]], registry.volunteer_ids[banned[1]], strict=True)
-    )
-    result = MatchResult(
-        registry, policy, candidates, solution, prio, timings, banned_ids, preferred
-    )
-    log.info(
-        "matched %d children, %d volunteers, %d candidate pairs: %s, %d paired",
-        len(registry.children),
-        len(registry.volunteers),
-        len(candidates),
-        solution.status.value,
-        solution.n_paired,
-    )
-    return result
-
-
-def build_problem(
-    registry: Registry,
-    policy: Policy,
-    candidates: Candidates,
-    prio: np.ndarray,
-    *,
-    fixed: tuple[np.ndarray, np.ndarray],
-    banned: tuple[np.ndarray, np.ndarray],
-    kept: tuple[np.ndarray, np.ndarray],
-) -> tuple[Problem, np.ndarray, list[str]]:
-    """The solver-neutral problem of a run: (problem, candidate edges of the kept pairs,
-    every way the locked pairs break a rule)."""
-    team = build_teams(registry, policy, candidates)
-    preferred = _edges_of(candidates, kept)
-    if preferred.size and policy.switching_cost:
-        score = team.score.copy()
-        score[preferred] += round(policy.switching_cost / policy.score_resolution)
-        team = replace(team, score=score)
-    lock_edges, conflicts = _locked_edges(registry, policy, candidates, fixed, banned, team)
-    problem = Problem(
-        n_children=len(registry.children),
-        n_volunteers=len(registry.volunteers),
-        child=candidates.child,
-        volunteer=candidates.volunteer,
-        score=team.score,
-        # one load for every pair: a read-only view, not an array as long as the edges
-        load=np.broadcast_to(np.int64(team.lead_load), (len(candidates),)),
-        capacity=registry.capacity * team.scale,
-        priority=prio,
-        locked=lock_edges,
-        score_scale=policy.score_resolution,
-        teams=team.teams,
-        groups=None if policy.allow_cross_county else registry.child_county,
-        **_fairness(policy, registry, candidates),
-    )
-    if policy.allow_cross_county:  # a county is no boundary: each component is its own part
-        problem = replace(problem, groups=problem.components()[1])
-    return problem, preferred, conflicts
-
-
-def infeasible(problem: Problem, reasons: list[str]) -> Solution:
-    """A solution that says the locks cannot hold, and why."""
-    return Solution(
-        problem, np.empty(0, np.int64), Status.INFEASIBLE, 0, 0, "none", reasons=tuple(reasons)
-    )
-
-
-def _edges_of(candidates: Candidates, pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Candidate-edge indices of (child index, volunteer index) pairs that are candidates."""
-    edges = candidates.edges(*pairs)
-    return unique(edges[edges >= 0])
-
-
-def _fairness(policy: Policy, registry: Registry, candidates: Candidates) -> dict[str, Any]:
-    """The problem's fair load per volunteer and overload penalty (score units). The
-    default fair load is the average of the volunteer's county (of the whole register when
-    pairs may cross counties), so a county's fair load does not depend on its province."""
-    if not policy.fairness_penalty:
-        return {}
-    m = len(registry.volunteers)
-    share = policy.fair_load
-    if share is not None:
-        fair = np.full(m, share, np.int64)
-    else:
-        n = len(registry.children)
-        kids = np.bincount(candidates.child, minlength=n) > 0
-        vols = np.bincount(candidates.volunteer, minlength=m) > 0
-        if policy.allow_cross_county:
-            group_c, group_v = np.zeros(n, np.int64), np.zeros(m, np.int64)
-        else:
-            group_c = registry.child_county.astype(np.int64) + 1  # -1 (blank) -> 0
-            group_v = registry.volunteer_owner[:, 2].astype(np.int64) + 1
-        size = int(max(group_c.max(initial=0), group_v.max(initial=0))) + 1
-        per_kids = np.bincount(group_c[kids], minlength=size)
-        per_vols = np.bincount(group_v[vols], minlength=size)
-        fair = (-(-per_kids // np.maximum(per_vols, 1)))[group_v].astype(np.int64)
-    return {
-        "fair_load": fair,
-        "overload_penalty": round(policy.fairness_penalty / policy.score_resolution),
-    }
-
-
-def _all_or_nothing(*steps: Callable[[], Any]) -> list[Any]:
-    """Run every validation step; if any fails, raise one error listing all their problems."""
-    results: list[Any] = []
-    issues: list[InputIssue] = []
-    what: list[str] = []
-    for step in steps:
-        try:
-            results.append(step())
-        except ValidationError as err:
-            issues += err.problems
-            what.append(err.what)
-    if issues:
-        raise ValidationError(issues, what=" and ".join(dict.fromkeys(what)))
-    return results
-
-
-def _locked_edges(
-    registry: Registry,
-    policy: Policy,
-    candidates: Candidates,
-    fixed: tuple[np.ndarray, np.ndarray],
-    banned: tuple[np.ndarray, np.ndarray],
-    team: TeamArrays,
-) -> tuple[np.ndarray, list[str]]:
-    """Candidate-edge indices of the locked pairs, and every way the locks break a rule."""
-    m = max(len(registry.volunteers), 1)
-    keys = unique(fixed[0] * m + fixed[1])  # the same pair locked twice is one lock
-    ci, vi = keys // m, keys % m
-    if ci.size == 0:
-        return np.empty(0, np.int64), []
-    pos = candidates.edges(ci, vi)
-    found = pos >= 0
-    conflicts = []
-    cids, vids = registry.child_ids, registry.volunteer_ids
-    per_child = np.bincount(ci, minlength=len(cids))
-    most = np.ones(len(cids), np.int64) if team.teams is None else team.teams.size_max
-    for c in np.flatnonzero(per_child > most).tolist():
-        conflicts.append(
-            f"child {cids[c]} has {per_child[c]} locked pairs; at most {most[c]} "
-            f"{'is' if most[c] == 1 else 'are'} possible"
-        )
-    # every locked pair takes at least a supporter's share of a slot
-    share = 1.0 if team.teams is None else float(policy.support_fraction)
-    per_volunteer = np.bincount(vi, minlength=len(vids))
-    for v in np.flatnonzero(per_volunteer * share > registry.capacity).tolist():
-        conflicts.append(
-            f"volunteer {vids[v]} has {per_volunteer[v]} locked pairs, "
-            f"capacity {registry.capacity[v]}"
-        )
-    banned_keys = set((banned[0] * m + banned[1]).tolist())
-    for k in np.flatnonzero(~found).tolist():
-        c, v = int(ci[k]), int(vi[k])
-        conflicts.append(
-            f"locked pair ({cids[c]}, {vids[v]}) breaks a hard rule: "
-            + "; ".join(broken_rules(registry, policy, c, v, int(keys[k]) in banned_keys))
-        )
-    t = team.teams
-    if t is not None and policy.cover_need_from is not None:
-        # a child allowed one volunteer needs her to cover every required need alone
-        for k in np.flatnonzero(found).tolist():
-            c, v = int(ci[k]), int(vi[k])
-            if t.size_max[c] == 1:
-                short = t.cover_required[c] & (registry.skill[v] < policy.cover_skill_from)
-                if short.any():
-                    needs = " and ".join(NEEDS[j] for j in np.flatnonzero(short))
-                    conflicts.append(
-                        f"locked pair ({cids[c]}, {vids[v]}): the child may have one volunteer, "
-                        f"and she does not cover {needs}"
-                    )
-    return pos[found].astype(np.int64), conflicts
-
-
-def broken_rules(registry: Registry, policy: Policy, c: int, v: int, banned: bool) -> list[str]:
-    """The hard rules pair (child c, volunteer v) breaks, in words (no personal data)."""
-    vt = registry.volunteers
-    rules = []
-    if not registry.consent[c]:
-        rules.append("the guardian has not consented")
-    if not vt["eligible"].iat[v]:
-        rules.append("the volunteer is not eligible")
-    if not vt["active"].iat[v]:
-        rules.append("the volunteer is not active")
-    if registry.capacity[v] <= 0:
-        rules.append("the volunteer has no capacity")
-    if not policy.allow_cross_county and not registry.same_county(np.array([c]), np.array([v]))[0]:
-        rules.append("they are in different counties")
-    d = float(great_circle_km(registry.child_xyz[c : c + 1], registry.volunteer_xyz[v : v + 1])[0])
-    own = registry.radius_km[v]
-    limit = policy.max_distance_km if np.isnan(own) else min(own, policy.max_distance_km)
-    if d > limit:
-        rules.append(f"they are {d:.1f} km apart, beyond the {limit:g} km limit")
-    if banned:
-        rules.append("the pair is also forbidden")
-    return rules or ["unknown"]

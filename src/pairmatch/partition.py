@@ -27,15 +27,16 @@ import pandas as pd
 from pairmatch.candidates import Candidates, find_candidates
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.labels import Lang
-from pairmatch.match import _all_or_nothing, match
+from pairmatch.match import match
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.outputs.ledger import ledger_tables, run_facts, summarise, write
 from pairmatch.outputs.schema import conform, empty
+from pairmatch.pipeline import all_or_nothing
 from pairmatch.problem import Problem
 from pairmatch.registry import Registry, locate_pairs
 from pairmatch.result import MatchResult
-from pairmatch.solvers import check_solver
-from pairmatch.solvers.base import Options, Status
+from pairmatch.solvers import read_options
+from pairmatch.solvers.base import Backend, Options, Status
 
 __all__ = ["PartitionedResult", "match_partitioned"]
 
@@ -211,7 +212,15 @@ def match_partitioned(
     client: Any = None,
     max_workers: int | None = None,
     progress: bool | Callable[[str, int, int], None] = False,
-    **options: Any,
+    forbidden: Any = None,
+    locked: Any = None,
+    keep: Any = None,
+    options: Options | None = None,
+    solver: str | Backend = "auto",
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int = 0,
+    deterministic: bool = True,
 ) -> PartitionedResult:
     """Pair a province part by part, in parallel; the same pairs as :func:`pairmatch.match`
     on the whole.
@@ -234,15 +243,16 @@ def match_partitioned(
         ``True`` shows a progress bar over the parts (tqdm; a widget in Jupyter), with the
         part last done and its gap; a callable is called as ``progress(key, done, total)``
         after each part instead. Silent by default.
-    options:
-        Passed to :func:`pairmatch.match` for every part (``solver``, ``time_limit``,
-        ``seed``, ...). ``forbidden``, ``locked`` and ``keep`` pairs are read and checked
-        once for the whole province (an unknown id is one error naming its row and field,
-        as for :func:`pairmatch.match`), and each part is given the pairs it holds. A pair
-        whose child and volunteer fall in different parts can never be made: forbidding or
+    forbidden, locked, keep:
+        As for :func:`pairmatch.match`: read and checked once for the whole province (an
+        unknown id is one error naming its row and field), and each part is given the
+        pairs it holds. A pair whose child and volunteer fall in different parts can never be made: forbidding or
         keeping it changes nothing, and locking it makes the child's part ``INFEASIBLE``,
         with the rules the pair breaks among the reasons (the volunteer's record is given
         to that part so that :func:`pairmatch.match` can say which).
+    options, solver, time_limit, workers, seed, deterministic:
+        How to search each part, as for :func:`pairmatch.match` (``time_limit`` is each
+        part's).
 
     Examples
     --------
@@ -257,9 +267,13 @@ def match_partitioned(
     policy = read_policy(policy)
     if by not in ("county", "component"):
         raise ValueError(f"by must be 'county' or 'component', got {by!r}")
-    _check_options(options)
+    options = read_options(
+        options, solver=solver, time_limit=time_limit, workers=workers, seed=seed,
+        deterministic=deterministic,
+    )  # fmt: skip
     child_table, volunteer_table = read_children(children), read_volunteers(volunteers)
-    pairs = _read_pairs(child_table, volunteer_table, options)  # (each part's replace these)
+    given = {"forbidden": forbidden, "locked": locked, "keep": keep}
+    pairs = _read_pairs(child_table, volunteer_table, given)  # (each part's replace these)
     if policy.allow_cross_county or by == "component":
         groups, share = _components(child_table, volunteer_table, policy, pairs)
         if policy.fairness_penalty and policy.fair_load is None:
@@ -268,7 +282,7 @@ def match_partitioned(
     else:
         groups = list(_counties(child_table, volunteer_table))
     inputs, part_pairs = _give_pairs(dict(groups), volunteer_table, pairs)
-    part_options = {key: {**options, **part_pairs[key]} for key in inputs}
+    part_options = {key: {"options": options, **part_pairs[key]} for key in inputs}
     total = len(inputs)
     outcomes: list[_Part] = []
     bar = None
@@ -320,30 +334,19 @@ def match_partitioned(
     return _combine(outcomes, policy, inputs, part_options)
 
 
-#: Options that name pairs: read once for the province, then split among the parts.
+#: The pairs given: read once for the province, then split among the parts.
 _PAIR_OPTIONS = {"forbidden": "forbidden pairs", "locked": "locked pairs", "keep": "kept pairs"}
 
 
-def _check_options(options: dict[str, Any]) -> None:
-    """Refuse bad search options once, before any part is read or solved."""
-    check_solver(options.get("solver", "auto"))
-    Options(
-        time_limit=options.get("time_limit"),
-        workers=options.get("workers"),
-        seed=options.get("seed", 0),
-        deterministic=options.get("deterministic", True),
-    )
-
-
 def _read_pairs(
-    children: pd.DataFrame, volunteers: pd.DataFrame, options: dict[str, Any]
+    children: pd.DataFrame, volunteers: pd.DataFrame, given: dict[str, Any]
 ) -> dict[str, list[tuple[str, str]]]:
     """The forbidden, locked and kept pairs given, as (child id, volunteer id) lists of ids
     as the registers hold them; every unknown id of all three in one error."""
     child_index, volunteer_index = pd.Index(children["id"]), pd.Index(volunteers["id"])
-    kinds = [k for k in _PAIR_OPTIONS if options.get(k) is not None]
-    found = _all_or_nothing(*(
-        partial(locate_pairs, options[k], _PAIR_OPTIONS[k], child_index, volunteer_index)
+    kinds = [k for k in _PAIR_OPTIONS if given.get(k) is not None]
+    found = all_or_nothing(*(
+        partial(locate_pairs, given[k], _PAIR_OPTIONS[k], child_index, volunteer_index)
         for k in kinds
     ))  # fmt: skip
     cids, vids = children["id"].to_numpy(object), volunteers["id"].to_numpy(object)

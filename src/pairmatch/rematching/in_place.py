@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.candidates import Candidates, candidates_near, priorities
-from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy
+from pairmatch.pipeline import NO_PAIRS, broken_rules, prepare
 from pairmatch.registry import Registry
 from pairmatch.rematching.carry import _banned_in_reach
 from pairmatch.rematching.changes import Applied
@@ -104,16 +104,15 @@ class _Snapshot:
         candidates = Candidates(c, v, live.score[e].copy(), reach)
         prio = priorities(reg, self.policy)
         kept = _indices(reg, sorted(self.kept))
-        fixed = (np.empty(0, np.int64), np.empty(0, np.int64))
+        fixed = NO_PAIRS
         if self.strict:  # as the carrying path locks them: the kept pairs still allowed
             held = candidates.edges(*kept) >= 0
             fixed = (kept[0][held], kept[1][held])
-        problem, preferred, _ = build_problem(
-            reg, self.policy, candidates, prio, banned=banned, kept=kept, fixed=fixed
-        )
+        prepared = prepare(reg, self.policy, candidates, prio, banned=banned, kept=kept,
+                           fixed=fixed)  # fmt: skip
         chosen = _positions(e, self.chosen)
         solution = Solution(
-            problem, chosen, Status.OPTIMAL, self.values[0], self.values[1], "flow",
+            prepared.problem, chosen, Status.OPTIMAL, self.values[0], self.values[1], "flow",
             components=1, stats=dict(self.stats),
         )  # fmt: skip
         return {
@@ -121,7 +120,7 @@ class _Snapshot:
             "candidates": candidates,
             "solution": solution,
             "priority": prio,
-            "preferred": preferred,
+            "preferred": prepared.preferred,
         }
 
 

@@ -25,10 +25,10 @@ from pairmatch.candidates import Candidates, find_candidates, priorities
 from pairmatch.dates import read_date, utc_now
 from pairmatch.errors import DateError, PairmatchError, ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
-from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.outputs.schema import conform
+from pairmatch.pipeline import NO_PAIRS, Prepared, broken_rules, prepare, solve_prepared
 from pairmatch.registry import Registry
 from pairmatch.rematching.carry import carry_candidates
 from pairmatch.rematching.changes import Applied, Changes, apply_changes
@@ -46,8 +46,8 @@ from pairmatch.rematching.store import (
     write_file,
 )
 from pairmatch.result import MatchResult
-from pairmatch.solvers import solve
-from pairmatch.solvers.base import Solution, Status, level2_value
+from pairmatch.solvers import read_options
+from pairmatch.solvers.base import Options, Solution, Status, level2_value
 from pairmatch.solvers.flow.repair import FlowRepair
 
 __all__ = ["FORMAT_VERSION", "PAIR_STATUSES", "Matcher", "MatcherFileError"]
@@ -71,8 +71,9 @@ class Matcher:
     stability:
         ``"keep"`` (a kept pair is worth ``policy.switching_cost``) or ``"strict"`` (working
         pairs are locked; only gaps are filled).
-    solver, time_limit, seed:
-        Search options, as for :func:`pairmatch.match`.
+    options, solver, time_limit, workers, seed, deterministic:
+        How to search, as for :func:`pairmatch.match` (the solver by name, so that it can
+        be saved); ``time_limit`` counts building the model too.
     incremental:
         Re-pair plain problems (no teams) by repairing the last optimal flow: only the
         candidate pairs of added and edited records are computed, the flow is repaired by
@@ -101,15 +102,23 @@ class Matcher:
         policy: Policy | Mapping[str, Any] | None = None,
         *,
         stability: Literal["keep", "strict"] = "keep",
+        options: Options | None = None,
         solver: str = "auto",
         time_limit: float | None = None,
+        workers: int | None = None,
         seed: int = 0,
+        deterministic: bool = True,
         incremental: bool = True,
     ) -> None:
         if stability not in ("keep", "strict"):
             raise ValueError(f"stability must be 'keep' or 'strict', got {stability!r}")
         # checked here as a saved file's are, so that whatever is saved can be loaded
-        self.options: dict[str, Any] = check_options(solver, time_limit, seed, incremental)
+        self.options: Options = read_options(
+            options, solver=solver, time_limit=time_limit, workers=workers, seed=seed,
+            deterministic=deterministic,
+        )  # fmt: skip
+        self._saved_options = check_options(self.options, incremental)
+        self.incremental: bool = self._saved_options.incremental
         self.children = read_children(children)
         self.volunteers = read_volunteers(volunteers)
         self.policy = read_policy(policy)
@@ -374,9 +383,9 @@ class Matcher:
     ) -> InPlaceStep | None:
         """The re-pairing made in place (:mod:`pairmatch.rematching.in_place`), or None when this
         change or problem takes the other path (whose flow is then handed back)."""
-        if self.result is None or not self.options["incremental"]:
+        if self.result is None or not self.incremental:
             return None
-        if self.options["solver"] not in ("auto", "flow"):
+        if self.options.solver not in ("auto", "flow"):
             return None
         state = self._inplace
         if state is None and self._flow is not None and self._flow is not self._no_live:
@@ -442,7 +451,7 @@ class Matcher:
         prio = priorities(registry, self.policy)
         timings["candidates"] = time.perf_counter() - t
         t = time.perf_counter()
-        fixed = (np.empty(0, np.int64), np.empty(0, np.int64))
+        fixed = NO_PAIRS
         self._unheld = set()
         at = self._carried_at = _pair_edges(registry, candidates, carry, kept)
         if self.stability == "strict":
@@ -455,17 +464,19 @@ class Matcher:
             )
             self._unheld = set(allowed) - held
             fixed = _indices(registry, sorted(held))
-        problem, preferred, conflicts = build_problem(
-            registry, self.policy, candidates, prio, fixed=fixed, banned=banned, kept=kept
-        )
-        if conflicts:  # locks that cannot all hold (teams): pair without them
+
+        def prepared_with(fixed: tuple[np.ndarray, np.ndarray]) -> Prepared:
+            return prepare(
+                registry, self.policy, candidates, prio, fixed=fixed, banned=banned, kept=kept
+            )
+
+        prepared = prepared_with(fixed)
+        if prepared.conflicts:  # locks that cannot all hold (teams): pair without them
             self._unheld |= {p for p in carry}
-            problem, preferred, conflicts = build_problem(
-                registry, self.policy, candidates, prio, banned=banned, kept=kept,
-                fixed=(np.empty(0, np.int64), np.empty(0, np.int64)),
-            )  # fmt: skip
+            prepared = prepared_with(NO_PAIRS)
         timings["build"] = time.perf_counter() - t
         t = time.perf_counter()
+        problem = prepared.problem
         flow, solution = None, None
         if carried is not None and self._flow is not None:
             flow = self._flow.advance(
@@ -484,8 +495,8 @@ class Matcher:
                     },
                 )  # fmt: skip
         if solution is None:
-            solution = solve(problem, **self._solve_options)
-            repairable = self.options["solver"] in ("auto", "flow") and self.options["incremental"]
+            solution = solve_prepared(prepared, self.options, spent=timings["build"])
+            repairable = self.options.solver in ("auto", "flow") and self.incremental
             if repairable and solution.status == Status.OPTIMAL:
                 # room for a needier child than any now, and for spare nodes
                 top = max(int(problem.priority.max(initial=1)), 1)
@@ -493,28 +504,11 @@ class Matcher:
                 flow = FlowRepair.start(problem, solution.chosen, headroom)
         if not solution.has_solution and self.stability == "strict" and problem.locked.size:
             self._unheld |= {p for p in carry}
-            problem, preferred, _ = build_problem(
-                registry, self.policy, candidates, prio, banned=banned, kept=kept,
-                fixed=(np.empty(0, np.int64), np.empty(0, np.int64)),
-            )  # fmt: skip
-            solution = solve(problem, **self._solve_options)
+            prepared = prepared_with(NO_PAIRS)
+            solution = solve_prepared(prepared, self.options)
             flow = None
         timings["solve"] = time.perf_counter() - t
-        banned_ids = frozenset(
-            zip(registry.child_ids[banned[0]], registry.volunteer_ids[banned[1]], strict=True)
-        )
-        result = MatchResult(
-            registry, self.policy, candidates, solution, prio, timings, banned_ids, preferred
-        )
-        return result, flow
-
-    @property
-    def _solve_options(self) -> dict[str, Any]:
-        return {
-            "solver": self.options["solver"],
-            "time_limit": self.options["time_limit"],
-            "seed": self.options["seed"],
-        }
+        return prepared.result(solution, timings), flow
 
     def _roles(self) -> dict[tuple[str, str], str]:
         return {pair: role for pair, (_, role) in self._open.items()}
@@ -615,7 +609,7 @@ class Matcher:
             "version": FORMAT_VERSION,
             "policy": self.policy.model_dump(mode="json"),
             "stability": self.stability,
-            "options": self.options,
+            "options": self._saved_options.manifest(),
             "forbidden": sorted(self.forbidden),
         }
         tables = {"children": self.children, "volunteers": self.volunteers,
@@ -644,9 +638,7 @@ class Matcher:
                 tables["volunteers"],
                 manifest.policy,
                 stability=manifest.stability,
-                solver=options.solver,
-                time_limit=options.time_limit,
-                seed=options.seed,
+                options=options.search(),
                 incremental=options.incremental,
             )
         except ValidationError as err:

@@ -48,7 +48,8 @@ from pairmatch.errors import InputIssue, PairmatchError, ValidationError
 from pairmatch.model.policy import Policy
 from pairmatch.model.tables import read_ids
 from pairmatch.model.vocab import parse_id
-from pairmatch.solvers import BACKENDS, check_solver
+from pairmatch.solvers import BACKENDS
+from pairmatch.solvers.base import MAX_WORKERS, Options
 
 try:  # POSIX: a live save holds a lock on its temporary file, so no cleaner removes it
     import fcntl
@@ -141,8 +142,11 @@ class MatcherFileError(PairmatchError, ValueError):
 
 
 # ---------------------------------------------------------------------------- options
-class Options(BaseModel):
-    """The Matcher's search options, as :class:`pairmatch.Matcher` takes them."""
+class SavedOptions(BaseModel):
+    """The Matcher's search options as its file holds them: the fields of
+    :class:`pairmatch.Options` (the solver by name) and ``incremental``. ``workers`` and
+    ``deterministic`` are written only when they differ from their defaults, so a file of a
+    Matcher with default options reads as it always did."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -150,6 +154,19 @@ class Options(BaseModel):
     time_limit: Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)] | None
     seed: Annotated[int, Field(ge=_SEED_RANGE[0], le=_SEED_RANGE[1], strict=True)]
     incremental: StrictBool
+    workers: Annotated[int, Field(ge=1, le=MAX_WORKERS, strict=True)] | None = None
+    deterministic: StrictBool = True
+
+    def search(self) -> Options:
+        """The search options (a :class:`pairmatch.Options`)."""
+        return Options(solver=self.solver, time_limit=self.time_limit, seed=self.seed,
+                       workers=self.workers, deterministic=self.deterministic)  # fmt: skip
+
+    def manifest(self) -> dict[str, Any]:
+        """What the manifest holds: the fields left at their defaults are not written."""
+        return self.model_dump(exclude_defaults=True) | self.model_dump(
+            include={"solver", "time_limit", "seed", "incremental"}
+        )
 
     @field_validator("solver")
     @classmethod
@@ -163,22 +180,22 @@ def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def check_options(solver: object, time_limit: object, seed: object, incremental: object) -> dict:
-    """The Matcher's options checked (what a saved file may hold): ``solver`` 'auto' or a
-    back end's name, ``time_limit`` None or a positive finite number of seconds, ``seed``
-    a 32-bit integer, ``incremental`` True or False."""
-    if isinstance(solver, str):
-        check_solver(solver)  # (an unknown name is shown only when it cannot be free text)
-    raw = {"solver": solver, "time_limit": time_limit, "seed": seed, "incremental": incremental}
+def check_options(options: Options, incremental: object) -> SavedOptions:
+    """The Matcher's options checked as a saved file holds them: ``solver`` 'auto' or a back
+    end's name (a :class:`~pairmatch.solvers.Backend` object cannot be saved),
+    ``incremental`` True or False."""
+    raw = {"solver": options.solver, "time_limit": options.time_limit, "seed": options.seed,
+           "incremental": incremental, "workers": options.workers,
+           "deterministic": options.deterministic}  # fmt: skip
     try:
-        options = Options.model_validate({k: _plain(v) for k, v in raw.items()})
+        saved = SavedOptions.model_validate({k: _plain(v) for k, v in raw.items()})
     except PydanticError as err:
         issues = [
             InputIssue("options", None, None, ".".join(map(str, e["loc"])), e["msg"])
             for e in err.errors()
         ]
         raise ValidationError(issues, what="the Matcher's options") from None
-    return options.model_dump()
+    return saved
 
 
 # ---------------------------------------------------------------------------- manifest
@@ -191,7 +208,7 @@ class Manifest(BaseModel):
     version: Annotated[int, Field(ge=1, le=FORMAT_VERSION, strict=True)]
     policy: Policy
     stability: Literal["keep", "strict"]
-    options: Options
+    options: SavedOptions
     forbidden: list[tuple[StrictStr, StrictStr]]
 
     @field_validator("forbidden")

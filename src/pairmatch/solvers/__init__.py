@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -29,8 +30,8 @@ from pairmatch.solvers.flow.pruned import solve_pruned, worth_pruning
 from pairmatch.solvers.teams.presolve import reduce
 
 __all__ = [
-    "BACKENDS", "Backend", "Options", "Solution", "Status", "check_solver", "select_backend",
-    "solve",
+    "BACKENDS", "Backend", "Options", "Solution", "Status", "check_solver", "read_options",
+    "select_backend", "solve",
 ]  # fmt: skip
 
 log = logging.getLogger("pairmatch")
@@ -92,10 +93,43 @@ def select_backend(problem: Problem, solver: str | Backend = "auto") -> Backend:
     return backend
 
 
+#: Each option's default: a keyword left at it does not clash with ``options=``.
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Options)}
+
+
+def read_options(options: Options | None = None, **keywords: Any) -> Options:
+    """The one :class:`Options` of a call, from ``options=`` or from the keywords of the same
+    names (a keyword left at its default does not clash with ``options``); the solver's
+    name is checked too, so bad options are refused before any work."""
+    if options is None:
+        result = Options(**keywords)
+    elif not isinstance(options, Options):
+        raise ValidationError(
+            [InputIssue("options", None, None, "options", "must be a pm.Options, or None")],
+            what="solver options",
+        )
+    else:
+        clash = [k for k, v in keywords.items() if not _is_default(v, _DEFAULTS[k])]
+        if clash:
+            message = "given both in options= and as a keyword; give it in one place"
+            raise ValidationError(
+                [InputIssue("options", None, None, k, message) for k in clash],
+                what="solver options",
+            )
+        result = options
+    check_solver(result.solver)
+    return result
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    return value is default or (type(value) is type(default) and value == default)
+
+
 def solve(
     problem: Problem,
     solver: str | Backend = "auto",
     *,
+    options: Options | None = None,
     time_limit: float | None = None,
     workers: int | None = None,
     seed: int = 0,
@@ -106,7 +140,8 @@ def solve(
     Locked edges are fixed first (their children leave the problem and their volunteers'
     capacities shrink); the rest goes to the back end. With teams, locked edges are members
     the team model must keep. Conflicting locks make the result ``INFEASIBLE`` with reasons,
-    not an exception.
+    not an exception. How to search is ``options`` (a :class:`Options`) or the keywords of
+    the same names.
 
     Examples
     --------
@@ -120,14 +155,15 @@ def solve(
         raise ValidationError([InputIssue("problem", None, None, None, (
             "must be a pm.Problem (build one with pm.Problem.from_matrices)"
         ))], what="problem")  # fmt: skip
-    options = Options(
-        time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic
-    )
-    check_solver(solver)
+    options = read_options(
+        options, solver=solver, time_limit=time_limit, workers=workers, seed=seed,
+        deterministic=deterministic,
+    )  # fmt: skip
+    time_limit = options.time_limit
     start = time.perf_counter()
     reduced = reduce(problem)
     plain = reduced.problem
-    backend = select_backend(plain, solver)
+    backend = select_backend(plain, options.solver)
     fixed, rest, edge_map, reasons = _fix_locks(plain)
     if reasons:
         return Solution(

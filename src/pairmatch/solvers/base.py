@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import numbers
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -59,14 +59,20 @@ def _is_whole(value: object) -> bool:
 
 @dataclass(frozen=True)
 class Options:
-    """Solver options.
+    """How to search: the one set of solver options every entry point takes
+    (:func:`pairmatch.match`, :func:`pairmatch.solve`, :class:`pairmatch.Matcher`,
+    :func:`pairmatch.match_partitioned`), as ``options=`` or as keywords of the same names.
 
     Attributes
     ----------
+    solver:
+        ``"auto"`` (exact min-cost flow when the problem has no side constraints, else
+        CP-SAT), a name in :data:`pairmatch.BACKENDS` (``"flow"``, ``"cpsat"``), or a
+        :class:`~pairmatch.solvers.Backend`.
     time_limit:
         Seconds for the whole search (a positive, finite number), or ``None`` for no limit.
-        Exact flow is not interrupted (it is fast and polynomial); the limit bounds CP-SAT
-        search.
+        When it runs out the result is ``FEASIBLE`` with a proven bound (see
+        ``docs/guarantees.md``).
     workers:
         CP-SAT search workers, 1 to :data:`MAX_WORKERS` (default 1). One worker is
         deterministic and, on the small component models pairmatch builds, usually fastest.
@@ -76,8 +82,17 @@ class Options:
         With more than one worker, run CP-SAT's interleaved search, which gives the same
         pairs for the same input and seed (default). ``False`` lets the parallel portfolio
         race freely: often faster, but equally optimal pairings may differ between runs.
+
+    Examples
+    --------
+    >>> import pairmatch as pm
+    >>> options = pm.Options(time_limit=30, seed=7)
+    >>> result = pm.match(*pm.synth.county(100, seed=1), options=options)
+    >>> result.status.value
+    'OPTIMAL'
     """
 
+    solver: str | Backend = "auto"
     time_limit: float | None = None
     workers: int | None = None
     seed: int = 0
@@ -88,6 +103,9 @@ class Options:
 
         def bad(name: str, message: str) -> None:
             issues.append(InputIssue("options", None, None, name, message))
+
+        if not isinstance(self.solver, str | Backend):
+            bad("solver", "must be 'auto', a back end's name or a Backend")
 
         limit = self.time_limit
         if limit is not None:
@@ -113,6 +131,10 @@ class Options:
             object.__setattr__(self, "deterministic", bool(self.deterministic))
         if issues:
             raise ValidationError(issues, what="solver options")
+
+    def search(self) -> dict[str, Any]:
+        """The options as keywords of :func:`pairmatch.solve` (all of them)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
     def n_workers(self) -> int:
