@@ -246,10 +246,11 @@ def match_partitioned(
     forbidden, locked, keep:
         As for :func:`pairmatch.match`: read and checked once for the whole province (an
         unknown id is one error naming its row and field), and each part is given the
-        pairs it holds. A pair whose child and volunteer fall in different parts can never be made: forbidding or
-        keeping it changes nothing, and locking it makes the child's part ``INFEASIBLE``,
-        with the rules the pair breaks among the reasons (the volunteer's record is given
-        to that part so that :func:`pairmatch.match` can say which).
+        pairs it holds. A pair whose child and volunteer fall in different parts can never
+        be made: forbidding or keeping it changes nothing, and locking it makes the child's
+        part ``INFEASIBLE``, with the rules the pair breaks among the reasons (the
+        volunteer's record is given to that part so that :func:`pairmatch.match` can say
+        which).
     options, solver, time_limit, workers, seed, deterministic:
         How to search each part, as for :func:`pairmatch.match` (``time_limit`` is each
         part's).
