@@ -28,6 +28,7 @@ from pairmatch.errors import (
     TooLargeError,
     ValidationError,
 )
+from pairmatch.explain.explanation import Explanation
 from pairmatch.explain.reasons import Reason
 from pairmatch.io import read_children, read_volunteers
 from pairmatch.match import match
@@ -46,7 +47,7 @@ from pairmatch.partition import PartitionedResult, match_partitioned
 from pairmatch.problem import Problem
 from pairmatch.rematching.changes import Changes
 from pairmatch.rematching.matcher import Matcher, MatcherFileError
-from pairmatch.result import Explanation, MatchResult, UnknownIdError
+from pairmatch.result import MatchResult, UnknownIdError
 from pairmatch.solvers import BACKENDS, Options, Solution, Status, solve
 from pairmatch.verify import Verification, VerificationError, verify
 from pairmatch.version import __version__

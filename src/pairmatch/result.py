@@ -15,11 +15,11 @@ import pandas as pd
 from pairmatch.candidates import Candidates
 from pairmatch.errors import UnknownIdError
 from pairmatch.explain.credit import Members
-from pairmatch.explain.reasons import Held, unmatched_reasons
+from pairmatch.explain.explanation import Explanation, explain_child
+from pairmatch.explain.reasons import unmatched_of
 from pairmatch.labels import Lang
 from pairmatch.model.policy import Policy
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS
-from pairmatch.model.vocab import NEEDS
 from pairmatch.outputs.ledger import CORE_COLUMNS, ledger_tables, run_facts, write
 from pairmatch.outputs.personal import personal_columns
 from pairmatch.outputs.schema import conform
@@ -37,22 +37,6 @@ _CHILD_CONTEXT = ("category", "province", "city", "county", "township", "village
 def _passthrough(table: pd.DataFrame, core: set[str]) -> list[str]:
     """Columns of a register that the ledger carries along: all but the core ones."""
     return [col for col in table.columns if col not in core]
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Why a child got the volunteer it got, or none; ``str()`` reads as text."""
-
-    child_id: str
-    data: dict[str, Any]
-    text: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """The explanation's data: priority, needs, team, fit and its parts, or the reason."""
-        return dict(self.data)
-
-    def __str__(self) -> str:
-        return self.text
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,44 +222,7 @@ class MatchResult:
 
     @cached_property
     def _unmatched_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        reg, sol, cand = self.registry, self.solution, self.candidates
-        p = sol.problem
-        m = len(reg.volunteers)
-        e = np.asarray(sol.chosen, np.int64)
-        is_lead = np.isin(e, sol.leads)
-        load = np.where(is_lead, p.load[e], p.teams.support_load[e] if p.teams else p.load[e])
-        used = np.bincount(cand.volunteer[e], weights=load, minlength=m).astype(np.int64)
-        spare = p.capacity - used
-        lead_load = np.full(m, np.iinfo(np.int64).max)
-        np.minimum.at(lead_load, p.volunteer, p.load)
-        support = lead_load.copy()
-        if p.teams is not None:
-            np.minimum.at(support, p.volunteer, p.teams.support_load)
-        lead_room = spare >= lead_load
-        if p.teams is not None and p.teams.max_leads is not None:
-            led = np.bincount(cand.volunteer[np.asarray(sol.leads, np.int64)], minlength=m)
-            lead_room &= led < p.teams.max_leads
-        n = len(reg.children)
-        held = Held(
-            spare=spare,
-            locked=np.bincount(cand.volunteer[p.locked], minlength=m),
-            child=cand.child[e],
-            volunteer=cand.volunteer[e],
-            priority=self.priority,
-            lead_room=lead_room,
-            support_room=spare >= support,
-            size_min=p.teams.size_min if p.teams is not None else np.ones(n, np.int64),
-            size_max=p.teams.size_max if p.teams is not None else np.ones(n, np.int64),
-        )
-        return unmatched_reasons(
-            reg,
-            self.policy,
-            cand,
-            held,
-            solved=sol.has_solution,
-            proven=sol.status is Status.OPTIMAL,
-            infeasible=sol.status is Status.INFEASIBLE,
-        )
+        return unmatched_of(self)
 
     @cached_property
     def unmatched(self) -> pd.DataFrame:
@@ -388,36 +335,8 @@ class MatchResult:
     # ---------------------------------------------------------------- explanation
     def explain(self, child_id: str) -> Explanation:
         """Why this child has this volunteer, or none: in words (``str()``) and as a dict."""
-        reg, cand, pol = self.registry, self.candidates, self.policy
-        c = self.registry.index_of_child(child_id)
-        need = dict(zip(NEEDS, reg.need[c].tolist(), strict=True))
-        total_need = sum(need.values())
-        category = reg.children["category"].iat[c]
-        prio = int(self.priority[c])
-        # candidate edges are sorted by child: this child's are one slice
-        own = np.arange(*np.searchsorted(cand.child, [c, c + 1]))
-        data: dict[str, Any] = {
-            "child_id": str(child_id),
-            "priority": {
-                "total": prio,
-                "base": 1,
-                "need": pol.need_priority_weight * total_need,
-                "category": prio - 1 - pol.need_priority_weight * total_need,
-                "category_name": category,
-            },
-            "needs": need,
-            "candidates": int(own.size),
-        }
-        e = int(self._edge_of_child[c])
-        if e >= 0:
-            data |= self._explain_team(c, own)
-            text = self._team_text(str(child_id), prio, data)
-        else:
-            rows, reason, detail = self._unmatched_arrays
-            at = int(np.searchsorted(rows, c))  # rows are ascending
-            data |= {"status": "unmatched", "reason": reason[at], "detail": detail[at]}
-            text = f"Child {child_id} (priority {prio}) is not paired: {reason[at]} ({detail[at]})."
-        return Explanation(str(child_id), data, text)
+        return explain_child(self, child_id, self._members, self._edge_of_child,
+                             self._unmatched_arrays)  # fmt: skip
 
     # ---------------------------------------------------------------- what if
     def alternatives(
@@ -465,83 +384,6 @@ class MatchResult:
 
         return shortfall(
             self, by, capacity=capacity, max_recruits=max_recruits, time_limit=time_limit
-        )
-
-    def _explain_team(self, c: int, own: np.ndarray) -> dict[str, Any]:
-        """The paired child's team, member by member, and what the fit is made of."""
-        reg, cand, pol, mem = self.registry, self.candidates, self.policy, self._members
-        rows = np.flatnonzero(cand.child[mem.edges] == c)  # the lead first
-        interests = set(str(reg.children["interests"].iat[c]).split(";")) - {""}
-        team = []
-        for i in rows.tolist():
-            e, v = int(mem.edges[i]), int(cand.volunteer[mem.edges[i]])
-            team.append(
-                {
-                    "volunteer_id": str(reg.volunteer_ids[v]),
-                    "role": "lead" if mem.lead[i] else "support",
-                    "distance_km": float(mem.parts.distance_km[i]),
-                    "covers": [NEEDS[k] for k in np.flatnonzero(mem.covers[i])],
-                    "counted_needs": {
-                        NEEDS[k]: float(mem.need_value[i, k])
-                        for k in np.flatnonzero(mem.credit[i] & (mem.need_value[i] > 0))
-                    },
-                    "shared_tags": sorted(
-                        interests & set(str(reg.volunteers["specialities"].iat[v]).split(";"))
-                    ),
-                    "fit": float(mem.fit[i]),
-                }
-            )
-        edges = mem.edges[rows]
-        lead = team[0]
-        per_need = {k: float((mem.need_value[rows, j] * mem.credit[rows, j]).sum())
-                    for j, k in enumerate(NEEDS)}  # fmt: skip
-        e = int(edges[0])
-        rank = 1 + int(np.count_nonzero(cand.score[own] > cand.score[e]))
-        return {
-            "status": "paired",
-            "volunteer_id": lead["volunteer_id"],
-            "distance_km": lead["distance_km"],
-            "team": team,
-            "fit": {
-                "total": float(mem.fit[rows].sum()),
-                "need_x_skill": per_need,
-                "shared_tags": lead["shared_tags"],
-                "tag_bonus": float(pol.tag_bonus * mem.parts.shared_tags[rows].sum()),
-                "preference": float(mem.parts.preference[rows].sum()),
-                "distance_penalty": float(
-                    pol.distance_penalty_per_km * mem.parts.distance_km[rows].sum()
-                ),
-            },
-            "rank_among_candidates": rank,
-        }
-
-    @staticmethod
-    def _team_text(child_id: str, prio: int, data: dict[str, Any]) -> str:
-        fit, team = data["fit"], data["team"]
-        parts = ", ".join(f"{k} {val:g}" for k, val in fit["need_x_skill"].items() if val)
-        pref = f" + preferences {fit['preference']:g}" if fit["preference"] else ""
-        why = (
-            f"Fit {fit['total']:.2f} = need×skill ({parts or 'none'}) + tags "
-            f"{fit['tag_bonus']:g}{pref} - distance {fit['distance_penalty']:.2f}."
-        )
-        if len(team) == 1:
-            return (
-                f"Child {child_id} (priority {prio}) is paired with volunteer "
-                f"{data['volunteer_id']}, {data['distance_km']:.1f} km away. {why} "
-                f"This is candidate #{data['rank_among_candidates']} of {data['candidates']} "
-                "by fit; the pairing maximises the total over all children."
-            )
-        members = "; ".join(
-            f"{m['role']} {m['volunteer_id']} ({m['distance_km']:.1f} km"
-            + (f", covers {' and '.join(m['covers'])}" if m["covers"] else "")
-            + (f", counted for {', '.join(m['counted_needs'])}" if m["counted_needs"] else "")
-            + ")"
-            for m in team
-        )
-        return (
-            f"Child {child_id} (priority {prio}) is paired with a team of {len(team)}: "
-            f"{members}. {why} Each need counts once, from the member with the most skill in "
-            "it; the pairing maximises the total over all children."
         )
 
     # ---------------------------------------------------------------- output

@@ -45,8 +45,10 @@ from pairmatch.candidates import Candidates, great_circle_km
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import NEEDS
 from pairmatch.registry import Registry
+from pairmatch.solvers.base import Status
 from pairmatch.solvers.teams.presolve import min_cover_size
 from pairmatch.team_rules import coverage
+from pairmatch.views import Solved
 
 __all__ = ["Held", "Reason", "unmatched_reasons"]
 
@@ -298,3 +300,46 @@ def _taken_details(
             parts.append(f"{lower} of lower priority, whose pairs the other rules keep")
         out.append(f"{text}: {', '.join(parts)}" if parts else text)
     return out
+
+
+def unmatched_of(result: Solved) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The unpaired children of a result: their rows, reason codes and details in words
+    (what is held where, from the solution, then :func:`unmatched_reasons`)."""
+    reg, sol, cand = result.registry, result.solution, result.candidates
+    p = sol.problem
+    m = len(reg.volunteers)
+    e = np.asarray(sol.chosen, np.int64)
+    is_lead = np.isin(e, sol.leads)
+    load = np.where(is_lead, p.load[e], p.teams.support_load[e] if p.teams else p.load[e])
+    used = np.bincount(cand.volunteer[e], weights=load, minlength=m).astype(np.int64)
+    spare = p.capacity - used
+    lead_load = np.full(m, np.iinfo(np.int64).max)
+    np.minimum.at(lead_load, p.volunteer, p.load)
+    support = lead_load.copy()
+    if p.teams is not None:
+        np.minimum.at(support, p.volunteer, p.teams.support_load)
+    lead_room = spare >= lead_load
+    if p.teams is not None and p.teams.max_leads is not None:
+        led = np.bincount(cand.volunteer[np.asarray(sol.leads, np.int64)], minlength=m)
+        lead_room &= led < p.teams.max_leads
+    n = len(reg.children)
+    held = Held(
+        spare=spare,
+        locked=np.bincount(cand.volunteer[p.locked], minlength=m),
+        child=cand.child[e],
+        volunteer=cand.volunteer[e],
+        priority=result.priority,
+        lead_room=lead_room,
+        support_room=spare >= support,
+        size_min=p.teams.size_min if p.teams is not None else np.ones(n, np.int64),
+        size_max=p.teams.size_max if p.teams is not None else np.ones(n, np.int64),
+    )
+    return unmatched_reasons(
+        reg,
+        result.policy,
+        cand,
+        held,
+        solved=sol.has_solution,
+        proven=sol.status is Status.OPTIMAL,
+        infeasible=sol.status is Status.INFEASIBLE,
+    )
