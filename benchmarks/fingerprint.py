@@ -40,14 +40,18 @@ import re
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-import pairmatch as pm
+if TYPE_CHECKING:
+    import pairmatch as pm
+else:
+    pm = None  # imported by run(): --compare needs no pairmatch
 
 Fingerprint = dict[str, Any]
 
@@ -638,7 +642,9 @@ CASES: dict[str, Callable[[], Fingerprint]] = {
 
 # --------------------------------------------------------------------- compare
 def differences(a: Any, b: Any, path: str = "") -> list[str]:
-    """Every path where ``a`` and ``b`` differ, with the two values (shortened)."""
+    """Every place where ``a`` and ``b`` differ, with the two values (shortened). Tables
+    of rows (lists of lists) are compared as rows: each row only in A (``-``) or only in B
+    (``+``) is one difference."""
     if isinstance(a, dict) and isinstance(b, dict):
         out = []
         for key in sorted(set(a) | set(b)):
@@ -648,28 +654,31 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
             else:
                 out += differences(a[key], b[key], where)
         return out
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b) and not all(isinstance(x, list | dict) for x in a + b):
-            return [f"{path}: {_short(a)} != {_short(b)}"]
-        if len(a) != len(b):
-            extra = [f"{path}: length {len(a)} != {len(b)}"]
-            return extra + [
+    if isinstance(a, list) and isinstance(b, list) and a != b:
+        if a and b and all(isinstance(x, list) for x in a + b):  # rows
+            ka, kb = (Counter(json.dumps(x, ensure_ascii=False) for x in t) for t in (a, b))
+            only_a, only_b = sorted((ka - kb).elements()), sorted((kb - ka).elements())
+            if not only_a and not only_b:
+                return [f"{path}: the same rows in another order"]
+            return [f"{path}: - {_cut(r)}" for r in only_a] + [
+                f"{path}: + {_cut(r)}" for r in only_b
+            ]
+        if len(a) == len(b):
+            return [
                 d
-                for x, y, i in zip(a, b, range(len(a)), strict=False)
+                for i, (x, y) in enumerate(zip(a, b, strict=True))
                 for d in differences(x, y, f"{path}[{i}]")
             ]
-        return [
-            d
-            for i, (x, y) in enumerate(zip(a, b, strict=True))
-            for d in differences(x, y, f"{path}[{i}]")
-        ]
     if a == b and type(a) is type(b):
         return []
     return [f"{path}: {_short(a)} != {_short(b)}"]
 
 
-def _short(value: Any, width: int = 100) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+def _short(value: Any) -> str:
+    return _cut(json.dumps(value, ensure_ascii=False))
+
+
+def _cut(text: str, width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
@@ -724,6 +733,10 @@ def dumps(value: Any, indent: int = 0) -> str:
 
 
 def run(out: Path, only: list[str] | None) -> None:
+    """Run the cases (``only``: some of them) and write their fingerprints to ``out``."""
+    global pm
+    import pairmatch as pm  # the package that PYTHONPATH (or the venv) gives
+
     print(f"pairmatch {pm.__version__} from {pm.__file__}", file=sys.stderr)
     names = only or list(CASES)
     unknown = [n for n in names if n not in CASES]

@@ -173,7 +173,7 @@ def test_many_bad_entries_are_named_up_to_a_few_and_counted() -> None:
 def test_empty_matrices_give_a_valid_empty_answer(value: np.ndarray, shape: tuple) -> None:
     problem = F(value, capacity=2, priority=1)
     assert (problem.n_children, problem.n_volunteers, problem.n_edges) == (*shape, 0)
-    for solver in ("flow", "cpsat", "auto"):
+    for solver in (*pm.BACKENDS, "auto"):
         sol = pm.solve(problem, solver)
         assert sol.status is pm.Status.OPTIMAL and sol.n_paired == 0 and sol.objective == 0
         exact_optimum(sol)
@@ -204,7 +204,7 @@ ACCEPTED = {
 @pytest.mark.parametrize("case", list(ACCEPTED), ids=list(ACCEPTED))
 def test_from_matrices_accepts_what_it_documents(case: str) -> None:
     problem = F(**ACCEPTED[case])
-    for solver in ("flow", "cpsat", "auto"):
+    for solver in (*pm.BACKENDS, "auto"):
         try:
             sol = pm.solve(problem, solver)
         except pm.SolverUnavailableError as err:
@@ -521,7 +521,7 @@ def _within_bounds(value: np.ndarray, priority: list[int]) -> bool:
 def _solved_exactly_or_refused(problem: pm.Problem) -> None:
     assert n_assignments(problem) <= MAX_ASSIGNMENTS
     best = brute_force(problem)
-    for solver in ("flow", "cpsat", "auto"):
+    for solver in (*pm.BACKENDS, "auto"):
         try:
             sol = pm.solve(problem, solver)
         except pm.SolverUnavailableError as err:

@@ -192,7 +192,7 @@ def test_cpsat_score_bound_equals_optimum(problem: pm.Problem, optimum: tuple[in
 @given(problems(loads=UNIT))
 def test_unit_load_flow_and_cpsat_equal_brute_force(problem: pm.Problem) -> None:
     best = brute_force(problem)
-    for solver in ("flow", "cpsat", "auto"):
+    for solver in (*pm.BACKENDS, "auto"):
         check_against_oracle(solve(problem, solver), best)
 
 
@@ -204,7 +204,7 @@ def test_uniform_load_per_volunteer_flow_and_cpsat_equal_brute_force(
 ) -> None:
     assert problem.uniform_load
     best = brute_force(problem)
-    for solver in ("flow", "cpsat"):
+    for solver in pm.BACKENDS:
         check_against_oracle(solve(problem, solver), best)
 
 
@@ -212,7 +212,7 @@ def test_uniform_load_per_volunteer_flow_and_cpsat_equal_brute_force(
 @given(problems(loads=UNIFORM, fairness=True))
 def test_fairness_penalty_flow_and_cpsat_equal_brute_force(problem: pm.Problem) -> None:
     best = brute_force(problem)
-    for solver in ("flow", "cpsat"):
+    for solver in pm.BACKENDS:
         check_against_oracle(solve(problem, solver), best)
 
 
@@ -243,7 +243,7 @@ def test_positive_priorities_pair_a_maximum_number_of_children(problem: pm.Probl
     """With every priority >= 1 the level-1 optimum is a maximum-weight basis of a
     transversal matroid, hence also of maximum cardinality."""
     most = max_cardinality(problem)
-    for solver in ("flow", "cpsat"):
+    for solver in pm.BACKENDS:
         sol = solve(problem, solver)
         check_solution(sol)
         assert sol.status is pm.Status.OPTIMAL
@@ -256,7 +256,7 @@ def test_positive_priorities_pair_a_maximum_number_of_children(problem: pm.Probl
 def test_negative_edges_are_never_used_without_priority(problem: pm.Problem) -> None:
     best = brute_force(problem)
     assert best is not None  # nothing is required, so pairing nobody is feasible
-    for solver in ("flow", "cpsat"):
+    for solver in pm.BACKENDS:
         sol = solve(problem, solver)
         check_against_oracle(sol, best)
         assert np.all(problem.score[sol.chosen] >= 0), (solver, problem.score[sol.chosen])
@@ -302,7 +302,9 @@ def _with_locks(base: pm.Problem, lock: list[int]) -> pm.Problem:
 def test_feasible_locks_are_always_chosen(problem: pm.Problem) -> None:
     best = brute_force(problem)
     assert best is not None
-    solvers = ("flow", "cpsat") if problem.uniform_load else ("cpsat",)
+    # every back end that can solve it exactly (flow: uniform loads only)
+    solvers = [name for name, b in pm.BACKENDS.items() if b.unsupported(problem) is None]
+    assert "cpsat" in solvers
     for solver in solvers:
         sol = solve(problem, solver)
         check_against_oracle(sol, best)
@@ -363,7 +365,7 @@ def conflicting_locks(draw: st.DrawFn) -> pm.Problem:
 @given(conflicting_locks())
 def test_conflicting_locks_are_infeasible_with_reasons(problem: pm.Problem) -> None:
     assert brute_force(problem) is None
-    for solver in ("flow", "cpsat", "auto"):
+    for solver in (*pm.BACKENDS, "auto"):
         sol = solve(problem, solver)
         check_solution(sol)
         assert sol.status is pm.Status.INFEASIBLE

@@ -46,6 +46,7 @@ from pairmatch.match import match
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.outputs.ledger import KEY_VARIABLE, by_category, lead_distances, secret_key
 from pairmatch.result import MatchResult
+from pairmatch.solvers import BACKENDS
 
 __all__ = ["main", "show"]
 
@@ -141,7 +142,7 @@ def _policy_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--cross-county", action="store_true", help="allow pairs across county lines"
     )
-    group.add_argument("--solver", default="auto", choices=["auto", "flow", "cpsat"])
+    group.add_argument("--solver", default="auto", choices=["auto", *BACKENDS])
     group.add_argument(
         "--time-limit",
         type=_number("(seconds; leave it out for no limit)", low=0, high=1e6, low_open=True),
