@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import pairmatch as pm
 from pairmatch.solvers import solve
-from pairmatch.solvers.flow import repair
 from pairmatch.solvers.base import level2_value
+from pairmatch.solvers.flow import repair
 from pairmatch.solvers.flow.repair import FlowRepair
 
 

@@ -467,9 +467,9 @@ def rebalance(
     locks: bool = True,
 ) -> tuple[bool, int, int]:
     """Successive shortest paths until no node has a surplus; see
-    :func:`pairmatch.solvers.flow.shortest_paths.rebalance`. Returns (done, searches, nodes settled);
-    ``done`` is False when a surplus cannot reach any shortage. ``locks=False`` says no
-    edge is locked (one pass over the edges less)."""
+    :func:`pairmatch.solvers.flow.shortest_paths.rebalance`. Returns (done, searches, nodes
+    settled); ``done`` is False when a surplus cannot reach any shortage. ``locks=False``
+    says no edge is locked (one pass over the edges less)."""
     a = arcs
     # each volunteer's unlocked pairs, in slots: as many as she can ever hold
     mine = np.flatnonzero(a.matched & ~a.locked_edge if locks else a.matched)
