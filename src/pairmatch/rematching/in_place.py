@@ -32,15 +32,15 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.candidates import Candidates, candidates_near, priorities
-from pairmatch.rematching.changes import Applied
 from pairmatch.match import broken_rules, build_problem
 from pairmatch.model.policy import Policy
 from pairmatch.registry import Registry
 from pairmatch.rematching.carry import _banned_in_reach
+from pairmatch.rematching.changes import Applied
 from pairmatch.result import MatchResult
 from pairmatch.solvers.base import Solution, Status
 from pairmatch.solvers.flow.in_place import LiveFlow
-from pairmatch.solvers.flow.repair import FlowRepair, _Net
+from pairmatch.solvers.flow.repair import FlowRepair, Network
 from pairmatch.team_rules import wants_teams
 
 __all__ = ["DeferredResult", "InPlace", "InPlaceStep", "supported"]
@@ -464,7 +464,7 @@ class InPlace:
         pi[row_c[slots_c]] = live.pi[slots_c]
         pi[n + row_v[slots_v]] = live.pi[live.n + slots_v]
         pi[n + m] = live.pi[live.n + live.m]
-        net = _Net.build(p, live.weight)
+        net = Network.build(p, live.weight)
         matched = np.zeros(p.n_edges, bool)
         matched[result.solution.chosen] = True
         to_sink = np.bincount(p.volunteer[matched], minlength=m)
