@@ -426,7 +426,7 @@ def test_a_model_cpsat_calls_invalid_is_an_error_never_a_time_limit() -> None:
     # the greedy start, as if a time limit had stopped the search
     from ortools.sat.python import cp_model
 
-    from pairmatch.solvers.cpsat import watched_solve
+    from pairmatch.solvers.cpsat_tools import watched_solve
 
     model = cp_model.CpModel()
     model.maximize(model.new_bool_var("") * 2**62)

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pairmatch as pm
-from pairmatch.solvers import repair, solve
+from pairmatch.solvers import solve
 from pairmatch.solvers.base import level2_value
+from pairmatch.solvers.flow import repair
 from pairmatch.solvers.flow.repair import FlowRepair
 
 

@@ -28,7 +28,7 @@ from pairmatch.outputs.schema import conform
 from pairmatch.problem import Problem
 from pairmatch.solvers import solve
 from pairmatch.solvers.base import level2_value
-from pairmatch.solvers.cpsat import _groups
+from pairmatch.solvers.cpsat_tools import group_positions
 from pairmatch.views import Solved
 
 if TYPE_CHECKING:
@@ -220,9 +220,9 @@ def _plan_sites(
     n = index.size
     a = [model.new_bool_var("") for _ in range(site.size)]
     y = [model.new_int_var(0, n, "") for _ in range(n)]
-    for group in _groups(kid):
+    for group in group_positions(kid):
         model.add_at_most_one(a[i] for i in group)
-    for s_, group in zip(np.unique(site).tolist(), _groups(site), strict=True):
+    for s_, group in zip(np.unique(site).tolist(), group_positions(site), strict=True):
         model.add(sum(a[i] for i in group) <= per_recruit * y[s_])
     if max_recruits is not None:
         model.add(sum(y) <= int(max_recruits))

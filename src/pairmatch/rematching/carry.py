@@ -30,7 +30,7 @@ from pairmatch.candidates import (
 from pairmatch.model.policy import Policy
 from pairmatch.registry import Registry
 
-__all__ = ["Carried", "carry_candidates"]
+__all__ = ["Carried", "banned_in_reach", "carry_candidates"]
 
 _FIELDS = ("child", "volunteer", "score")
 
@@ -74,7 +74,7 @@ def carry_candidates(
     # the pairs stay sorted by (child, volunteer)), less the pairs forbidden since: one
     # compiled pass over the edges
     drop = np.empty(0, np.int64)
-    reach = _banned_in_reach(registry, policy, banned)  # + the pairs of each child
+    reach = banned_in_reach(registry, policy, banned)  # + the pairs of each child
     if banned[0].size:  # pairs forbidden since the last run, found by their old indices
         bc, bv = child_from[banned[0]], volunteer_from[banned[1]]
         both = (bc >= 0) & (bv >= 0)  # else the pair's edges are computed afresh
@@ -153,7 +153,7 @@ def _inverse(to: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _banned_in_reach(
+def banned_in_reach(
     registry: Registry, policy: Policy, banned: tuple[np.ndarray, np.ndarray]
 ) -> np.ndarray:
     """Per child, the forbidden pairs that every other rule allows (``reach`` counts them,

@@ -35,12 +35,12 @@ from pairmatch.candidates import Candidates, candidates_near, priorities
 from pairmatch.model.policy import Policy
 from pairmatch.pipeline import NO_PAIRS, broken_rules, prepare
 from pairmatch.registry import Registry
-from pairmatch.rematching.carry import _banned_in_reach
+from pairmatch.rematching.carry import banned_in_reach
 from pairmatch.rematching.changes import Applied
 from pairmatch.result import MatchResult
 from pairmatch.solvers.base import Solution, Status
 from pairmatch.solvers.flow.in_place import LiveFlow
-from pairmatch.solvers.flow.repair import FlowRepair, _Net
+from pairmatch.solvers.flow.repair import FlowRepair, Network
 from pairmatch.team_rules import wants_teams
 
 __all__ = ["DeferredResult", "InPlace", "InPlaceStep", "supported"]
@@ -100,7 +100,7 @@ class _Snapshot:
         e, c, v = e[order], c[order], v[order]
         banned = _indices(reg, self.forbidden)
         reach = np.bincount(c, minlength=len(reg.children)).astype(np.int64)
-        reach += _banned_in_reach(reg, self.policy, banned)
+        reach += banned_in_reach(reg, self.policy, banned)
         candidates = Candidates(c, v, live.score[e].copy(), reach)
         prio = priorities(reg, self.policy)
         kept = _indices(reg, sorted(self.kept))
@@ -463,7 +463,7 @@ class InPlace:
         pi[row_c[slots_c]] = live.pi[slots_c]
         pi[n + row_v[slots_v]] = live.pi[live.n + slots_v]
         pi[n + m] = live.pi[live.n + live.m]
-        net = _Net.build(p, live.weight)
+        net = Network.build(p, live.weight)
         matched = np.zeros(p.n_edges, bool)
         matched[result.solution.chosen] = True
         to_sink = np.bincount(p.volunteer[matched], minlength=m)

@@ -12,13 +12,11 @@ hint, maximise the score.
 
 from __future__ import annotations
 
-import math
 import time
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -27,17 +25,17 @@ from pairmatch.arrays import group_max, unique
 from pairmatch.errors import SolverError
 from pairmatch.exact import CPSAT_LIMIT, EXACT, over
 from pairmatch.problem import Problem
-from pairmatch.progress import current
 from pairmatch.solvers.base import Backend, CoreResult, Options, Status
+from pairmatch.solvers.cpsat_tools import (
+    SOLVED,
+    group_positions,
+    integer_bound,
+    make_solver,
+    overload_terms,
+    watched_solve,
+)
 
 __all__ = ["CpSatBackend"]
-
-
-def _groups(keys: np.ndarray) -> list[np.ndarray]:
-    """Positions of ``keys`` grouped by key value (keys ascending)."""
-    order = np.argsort(keys, kind="stable")
-    cuts = np.flatnonzero(np.diff(keys[order])) + 1
-    return np.split(order, cuts) if keys.size else []
 
 
 class _Component:
@@ -195,7 +193,7 @@ def _search(
     model = cp_model.CpModel()
     x = [model.new_bool_var("") for _ in range(edges.size)]
     child = p.child[edges]
-    for group in _groups(child):
+    for group in group_positions(child):
         lits = [x[i] for i in group]
         if p.must_pair[child[group[0]]]:
             model.add_exactly_one(lits)
@@ -203,7 +201,7 @@ def _search(
             model.add_at_most_one(lits)
     vol = p.volunteer[edges]
     load = p.load[edges]
-    for group in _groups(vol):
+    for group in group_positions(vol):
         if load[group].sum() > p.capacity[vol[group[0]]]:
             model.add(
                 cp_model.LinearExpr.weighted_sum([x[i] for i in group], load[group].tolist())
@@ -230,13 +228,13 @@ def _search(
     level1_done = False
     if bool(np.any(prio[~p.must_pair[child]] > 0)):
         model.maximize(level1)
-        solver = _solver(options, time_limit)
+        solver = make_solver(options, time_limit)
         status = watched_solve(
             solver, model, f"CP-SAT, {kids.size} children: neediest first (priority)"
         )
-        if status == cp_model.INFEASIBLE or (status not in _SOLVED and fallback is None):
+        if status == cp_model.INFEASIBLE or (status not in SOLVED and fallback is None):
             return _no_solution(status)
-        if status not in _SOLVED:  # the greedy start obeys every rule
+        if status not in SOLVED:  # the greedy start obeys every rule
             note = f"the time limit stopped the search on a group of {kids.size} children"
             return fallback, Status.FEASIBLE, p_any, s_any, note
         values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
@@ -245,7 +243,7 @@ def _search(
             return (
                 found,
                 Status.FEASIBLE,
-                _integer_bound(solver.best_objective_bound),
+                integer_bound(solver.best_objective_bound),
                 s_any,
                 None,
             )
@@ -256,16 +254,16 @@ def _search(
             model.add_hint(var, val)
         p_any = best1
         level1_done = True
-    over, penalty = _overload_terms(model, p, vol, x)
+    over, penalty = overload_terms(model, p, vol, x)
     model.maximize(cp_model.LinearExpr.weighted_sum([*x, *over], [*score.tolist(), *penalty]))
     left = None if deadline is None else max(0.01, deadline - time.perf_counter())
-    solver = _solver(options, left)
+    solver = make_solver(options, left)
     status = watched_solve(
         solver, model, f"CP-SAT, {kids.size} children: best fit", lambda v: v * p.score_scale
     )
     if status == cp_model.INFEASIBLE:
         return _no_solution(status)
-    if status not in _SOLVED:  # keep the level-1 optimum found above, else the greedy start
+    if status not in SOLVED:  # keep the level-1 optimum found above, else the greedy start
         keep = found if level1_done else fallback
         if keep is None:
             return _no_solution(status)
@@ -273,31 +271,9 @@ def _search(
     values = np.asarray(list(solver.response_proto.solution), bool)[: edges.size]
     picked = edges[values]
     pb = int(p.priority[p.child[picked]].sum())
-    sb = _integer_bound(solver.best_objective_bound)
+    sb = integer_bound(solver.best_objective_bound)
     final = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
     return picked, final, pb, sb, None
-
-
-_SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
-
-
-def _overload_terms(
-    model: cp_model.CpModel, problem: Problem, vol: np.ndarray, x: list
-) -> tuple[list, list[int]]:
-    """Fairness: for each volunteer who could pass her fair load, an integer "pairs beyond
-    it" (at least members - fair load) and its negative penalty, for the level-2 objective."""
-    if not problem.has_fairness:
-        return [], []
-    assert problem.fair_load is not None
-    over, penalty = [], []
-    for group in _groups(vol):
-        fair = int(problem.fair_load[vol[group[0]]])
-        if group.size > fair:
-            extra = model.new_int_var(0, int(group.size - fair), "")
-            model.add(extra >= sum(x[i] for i in group) - fair)
-            over.append(extra)
-            penalty.append(-problem.overload_penalty)
-    return over, penalty
 
 
 def _greedy(problem: Problem, edges: np.ndarray) -> np.ndarray:
@@ -318,68 +294,6 @@ def _greedy(problem: Problem, edges: np.ndarray) -> np.ndarray:
             room[v] -= int(load[i])
             mask[i] = True
     return mask
-
-
-def watched_solve(
-    solver: cp_model.CpSolver,
-    model: cp_model.CpModel,
-    what: str,
-    shown: Callable[[float], float] = float,
-) -> Any:
-    """``solver.solve(model)``, reporting each better pairing and bound to the progress
-    bar when someone is watching (``shown`` turns model units into what a user reads).
-
-    A model CP-SAT calls invalid is a :class:`SolverError`, never a status a caller could
-    take for "stopped by the time limit" (the back ends' range checks keep pairmatch's
-    models valid; this is the net under them)."""
-    watching = current()
-    if watching is None:
-        return _valid(solver.solve(model), model)
-    reporter = watching  # (named again, so that the closures below see a Reporter)
-    last = [math.nan]
-
-    def bound(value: float) -> None:
-        reporter.search(last[0], shown(value), what)
-
-    class Watch(cp_model.CpSolverSolutionCallback):
-        def on_solution_callback(self) -> None:
-            last[0] = shown(self.objective_value)
-            reporter.search(last[0], shown(self.best_objective_bound), what)
-
-    solver.best_bound_callback = bound
-    return _valid(solver.solve(model, Watch()), model)
-
-
-def _valid(status: Any, model: cp_model.CpModel) -> Any:
-    if status == cp_model.MODEL_INVALID:
-        reason = model.validate().split(":")[0][:200]  # (the model text itself is not shown)
-        raise SolverError(f"CP-SAT rejected pairmatch's model as invalid (a bug): {reason}")
-    return status
-
-
-def _solver(
-    options: Options, time_limit: float | None, *, strong_lp: bool = False
-) -> cp_model.CpSolver:
-    """A solver set up from the options. ``strong_lp`` adds CP-SAT's full linear
-    relaxation with cuts (linearization level 2): team models, whose coverage and size
-    rules make the default relaxation weak, prove optimal 10× faster or more with it."""
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    if strong_lp:
-        params.linearization_level = 2
-    params.random_seed = int(options.seed)
-    params.num_workers = options.n_workers
-    if options.n_workers > 1 and options.deterministic:
-        params.interleave_search = True  # deterministic parallel search
-    if time_limit is not None:
-        params.max_time_in_seconds = float(time_limit)
-    return solver
-
-
-def _integer_bound(bound: float) -> int:
-    """CP-SAT reports integer objectives and bounds as floats (31 may come back as
-    30.999999999999996): the proven integer bound is the float's floor, after that noise."""
-    return math.floor(bound + 1e-6)
 
 
 def _no_solution(status: object) -> tuple[np.ndarray, Status, int, int, str]:
@@ -426,7 +340,7 @@ def _solve_components(
     if stranded.size:
         notes.append(f"{stranded.size} children must be paired but have no allowed pair")
         statuses.append(Status.INFEASIBLE)
-    groups = _groups(child_label[problem.child])
+    groups = group_positions(child_label[problem.child])
     left = sum(g.size for g in groups)
     for edges in groups:
         budget = None

@@ -31,7 +31,7 @@ from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import Backend, CoreResult, Options, Status, level2_value
 
-__all__ = ["FlowBackend"]
+__all__ = ["FlowBackend", "per_child_spread", "unit_capacity"]
 
 # OR-Tools scales costs by (number of nodes + 1) internally; keep a factor 2 of headroom
 # over float rounding in the check below.
@@ -40,7 +40,7 @@ _COST_LIMIT = 2.0**61
 _PLANS: weakref.WeakKeyDictionary[Problem, _Plan] = weakref.WeakKeyDictionary()
 
 
-def _per_child_spread(problem: Problem) -> np.ndarray:
+def per_child_spread(problem: Problem) -> np.ndarray:
     """max(0, best score) - min(0, worst score) over each child's edges, exact in int64
     (scores are checked to lie within ±2**61 first)."""
     n, child, score = problem.n_children, problem.child, problem.score
@@ -57,7 +57,7 @@ def _per_child_spread(problem: Problem) -> np.ndarray:
     return hi - lo + problem.overload_penalty
 
 
-def _unit_capacity(problem: Problem) -> np.ndarray:
+def unit_capacity(problem: Problem) -> np.ndarray:
     """Capacity in pairs: capacity // load for each volunteer (loads are uniform per volunteer)."""
     load = np.ones(problem.n_volunteers, np.int64)
     load[problem.volunteer] = problem.load
@@ -86,7 +86,7 @@ class _Plan:
             self.one_network = self.per_component = False  # even M would not fit
             return
         nodes = problem.n_children + problem.n_volunteers + 2.0
-        spread = _per_child_spread(problem)
+        spread = per_child_spread(problem)
         total = float(spread.sum()) + 1  # >= every component's M
         if total * float(problem.priority.max(initial=0)) + top_score < _COST_LIMIT / nodes:
             self.one_network = self.per_component = True
@@ -108,7 +108,7 @@ class _Plan:
         if self._parts is None:
             count, child_label, _ = problem.components()
             weight = np.zeros(count, np.int64)  # summed exactly in int64 (see above)
-            np.add.at(weight, child_label, _per_child_spread(problem) if spread is None else spread)
+            np.add.at(weight, child_label, per_child_spread(problem) if spread is None else spread)
             self._parts = (count, child_label, weight + 1)
         return self._parts
 
@@ -185,7 +185,7 @@ def _solve_network(problem: Problem, members: np.ndarray, weight: int) -> np.nda
     free = np.flatnonzero(~problem.must_pair[members])
     cost = -(weight * problem.priority[problem.child[edges]] + problem.score[edges])
     # volunteer → sink: free up to her fair load, each pair beyond it costs the penalty
-    room = _unit_capacity(problem)[vols]
+    room = unit_capacity(problem)[vols]
     limit = problem.fair_load if problem.has_fairness else None
     fair = room if limit is None else np.minimum(room, limit[vols])
     extra = room - fair

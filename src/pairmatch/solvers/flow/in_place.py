@@ -35,7 +35,7 @@ from numba import njit
 
 from pairmatch.arrays import unique
 from pairmatch.solvers.flow import repair
-from pairmatch.solvers.flow.backend import _per_child_spread
+from pairmatch.solvers.flow.backend import per_child_spread
 from pairmatch.solvers.flow.repair import Arcs, FlowRepair, certify, rebalance, saturate
 
 __all__ = ["DEAD", "LiveFlow"]
@@ -183,7 +183,7 @@ class LiveFlow:
         self.top = net.top + self.bonus
         # (the problem's scores carry the bonus where it is now; it may move to any pair of
         # a child, which widens her spread by at most the bonus at each end)
-        self.spread = int(_per_child_spread(p).sum()) + 2 * self.bonus * n
+        self.spread = int(per_child_spread(p).sum()) + 2 * self.bonus * n
         if self.spread >= self.weight or not self._fits():
             return None
         # each volunteer's edges among the first ones (later ones are few: scanned)

@@ -35,8 +35,14 @@ from numba import njit
 
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import CoreResult, Options, Status, level2_value
-from pairmatch.solvers.flow.backend import FlowBackend, _unit_capacity
-from pairmatch.solvers.flow.repair import FlowRepair, _needed_weight, _Net, fits, repair_unsupported
+from pairmatch.solvers.flow.backend import FlowBackend, unit_capacity
+from pairmatch.solvers.flow.repair import (
+    FlowRepair,
+    Network,
+    fits,
+    needed_weight,
+    repair_unsupported,
+)
 
 log = logging.getLogger("pairmatch")
 
@@ -76,14 +82,14 @@ def solve_pruned(problem: Problem, options: Options, k: int | None = None) -> Co
     if problem.locked.size or problem.teams is not None:
         return None  # (the caller fixes locks first; teams are not flow)
     deadline = None if limit is None else began + limit
-    weight = 1 << _needed_weight(problem).bit_length()
+    weight = 1 << needed_weight(problem).bit_length()
     if not fits(problem, weight):
         return None
     n, m = problem.n_children, problem.n_volunteers
     k = FIRST_K if k is None else k  # (not from the time left: the same pairs every run)
     start = np.searchsorted(problem.child, np.arange(n + 1))
     kept = np.zeros(problem.n_edges, np.bool_)
-    _first_pairs(start, problem.volunteer, problem.score, _unit_capacity(problem), m, k, kept)
+    _first_pairs(start, problem.volunteer, problem.score, unit_capacity(problem), m, k, kept)
     rounds = 0
     while True:
         t = time.perf_counter()
@@ -95,7 +101,7 @@ def solve_pruned(problem: Problem, options: Options, k: int | None = None) -> Co
         if core.status is not Status.OPTIMAL:
             return None  # (no must-pair children here: cannot happen; solved in full)
         # potentials for the whole problem's folded costs, read below on all its pairs
-        state = FlowRepair.proven(_Net.build(sub, weight), core.chosen)
+        state = FlowRepair.proven(Network.build(sub, weight), core.chosen)
         if state is None:
             return None
         chosen = edges[core.chosen]
@@ -154,7 +160,7 @@ def _completed(problem: Problem, start: np.ndarray, chosen: np.ndarray) -> np.nd
     pair with a volunteer who still has room (and no fair-load penalty to pay for it, so
     that each addition raises the objective)."""
     p = problem
-    room = _unit_capacity(p) - np.bincount(p.volunteer[chosen], minlength=p.n_volunteers)
+    room = unit_capacity(p) - np.bincount(p.volunteer[chosen], minlength=p.n_volunteers)
     fair = room.copy()
     if p.fair_load is not None and p.has_fairness:
         used = np.bincount(p.volunteer[chosen], minlength=p.n_volunteers)
@@ -174,7 +180,7 @@ def _most_priority(problem: Problem) -> int:
     reachable = np.zeros(problem.n_children, bool)
     reachable[problem.child] = True
     priority = np.sort(problem.priority[reachable])[::-1]
-    return int(priority[: int(_unit_capacity(problem).sum())].sum())
+    return int(priority[: int(unit_capacity(problem).sum())].sum())
 
 
 def _best_each(problem: Problem) -> int:

@@ -29,10 +29,11 @@ import numpy as np
 from pairmatch.arrays import unique
 from pairmatch.problem import Problem
 from pairmatch.solvers.flow import shortest_paths as paths
-from pairmatch.solvers.flow.backend import _per_child_spread
+from pairmatch.solvers.flow.backend import per_child_spread
 
 __all__ = [
-    "MAX_UNITS", "Arcs", "FlowRepair", "certify", "rebalance", "repair_unsupported", "saturate",
+    "MAX_UNITS", "Arcs", "FlowRepair", "Network", "certify", "fits", "largest_cost",
+    "needed_weight", "rebalance", "repair_unsupported", "saturate",
 ]  # fmt: skip
 
 #: Most units of flow :meth:`FlowRepair.advance` re-routes (one shortest-path search each)
@@ -65,13 +66,13 @@ def repair_unsupported(problem: Problem) -> str | None:
     return None
 
 
-def _needed_weight(problem: Problem) -> int:
+def needed_weight(problem: Problem) -> int:
     """1 + the largest possible difference in level 2 (see the flow module)."""
-    return int(_per_child_spread(problem).sum()) + 1
+    return int(per_child_spread(problem).sum()) + 1
 
 
 @dataclass(frozen=True, eq=False)
-class _Net:
+class Network:
     """The network of one problem, in arrays (nodes: children, volunteers, the sink)."""
 
     problem: Problem
@@ -87,7 +88,7 @@ class _Net:
     free: np.ndarray  # children who may stay unpaired (all but the locked ones)
 
     @classmethod
-    def build(cls, problem: Problem, weight: int) -> _Net:
+    def build(cls, problem: Problem, weight: int) -> Network:
         n, m = problem.n_children, problem.n_volunteers
         load = np.ones(m, np.int64)
         load[problem.volunteer] = problem.load
@@ -166,7 +167,7 @@ class FlowRepair:
 
     def __init__(
         self,
-        net: _Net,
+        net: Network,
         matched: np.ndarray,
         to_sink: np.ndarray,
         unpaired: np.ndarray,
@@ -200,10 +201,10 @@ class FlowRepair:
         in later changes (a needier child, more nodes) and still fit 64 bits."""
         if repair_unsupported(problem):
             return None
-        need = _needed_weight(problem).bit_length()
+        need = needed_weight(problem).bit_length()
         # as much room to grow as 64 bits allow, so later changes rarely outgrow it
         for extra in (8, 4, 2, 1, 0):
-            net = _Net.build(problem, 1 << (need + extra))
+            net = Network.build(problem, 1 << (need + extra))
             if net.fits(headroom):
                 break
         else:
@@ -213,7 +214,7 @@ class FlowRepair:
         return cls.proven(net, chosen)
 
     @classmethod
-    def proven(cls, net: _Net, chosen: np.ndarray) -> FlowRepair | None:
+    def proven(cls, net: Network, chosen: np.ndarray) -> FlowRepair | None:
         """Potentials proving ``chosen`` optimal on ``net`` (Bellman-Ford on its residual
         network), or None when it is not optimal there."""
         problem = net.problem
@@ -281,9 +282,9 @@ class FlowRepair:
         its record changed (such nodes and their edges are set up afresh). This state is
         not modified.
         """
-        if repair_unsupported(problem) or _needed_weight(problem) > self.net.weight:
+        if repair_unsupported(problem) or needed_weight(problem) > self.net.weight:
             return None
-        net = _Net.build(problem, self.net.weight)
+        net = Network.build(problem, self.net.weight)
         if not net.fits():
             return None
         old = self.net
@@ -467,9 +468,9 @@ def rebalance(
     locks: bool = True,
 ) -> tuple[bool, int, int]:
     """Successive shortest paths until no node has a surplus; see
-    :func:`pairmatch.solvers.flow.shortest_paths.rebalance`. Returns (done, searches, nodes settled);
-    ``done`` is False when a surplus cannot reach any shortage. ``locks=False`` says no
-    edge is locked (one pass over the edges less)."""
+    :func:`pairmatch.solvers.flow.shortest_paths.rebalance`. Returns (done, searches, nodes
+    settled); ``done`` is False when a surplus cannot reach any shortage. ``locks=False``
+    says no edge is locked (one pass over the edges less)."""
     a = arcs
     # each volunteer's unlocked pairs, in slots: as many as she can ever hold
     mine = np.flatnonzero(a.matched & ~a.locked_edge if locks else a.matched)
@@ -489,7 +490,7 @@ def rebalance(
     return bool(status == paths.OK), int(searches), int(settled)
 
 
-def _trim_to_room(net: _Net, matched: np.ndarray) -> np.ndarray:
+def _trim_to_room(net: Network, matched: np.ndarray) -> np.ndarray:
     """Unpair the least valuable unlocked pairs of volunteers now holding more than their
     room (capacity went down); returns the edges unpaired."""
     p = net.problem

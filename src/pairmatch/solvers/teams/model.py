@@ -20,15 +20,16 @@ from pairmatch.exact import EXACT
 from pairmatch.problem import Problem
 from pairmatch.progress import current
 from pairmatch.solvers.base import CoreResult, Options, Status, level2_value
-from pairmatch.solvers.cpsat import (
-    _SOLVED,
-    _groups,
-    _integer_bound,
-    _overload_terms,
-    _solver,
+from pairmatch.solvers.cpsat_tools import (
+    SOLVED,
+    group_positions,
+    integer_bound,
+    make_solver,
+    overload_terms,
     watched_solve,
 )
 from pairmatch.solvers.flow.backend import FlowBackend
+from pairmatch.solvers.run import run
 from pairmatch.solvers.teams import master as windows
 from pairmatch.solvers.teams.presolve import reduce
 from pairmatch.solvers.teams.pricing import SECONDS_PER_EDGE, price_teams
@@ -505,7 +506,7 @@ def _search_teams(
     for i in np.flatnonzero(~single).tolist():
         built.add([li[i], xi[i]], [1, -1], -_INF, 0)
     level2: list[tuple[int, int]] = [(xi[i], int(p.score[e])) for i, e in enumerate(edges)]
-    for group in _groups(child):
+    for group in group_positions(child):
         c = int(child[group[0]])
         lead_ids = [li[i] for i in group]
         built.add(lead_ids, [1] * len(lead_ids), 1 if p.must_pair[c] else -_INF, 1)
@@ -535,7 +536,7 @@ def _search_teams(
                     level2.append((s, v))
             built.add(picks, [1] * len(picks), -_INF, 1, lp=False)
     vol = p.volunteer[edges]
-    for group in _groups(vol):
+    for group in group_positions(vol):
         cap = int(p.capacity[vol[group[0]]])
         lead_load, support = p.load[edges[group]], t.support_load[edges[group]]
         if int(np.maximum(lead_load, support).sum()) > cap:
@@ -625,16 +626,16 @@ def _search_teams(
                     if polished is not None:
                         found.append(polished)
         if best1 is None:
-            solver = _solver(options, left(), strong_lp=True)
+            solver = make_solver(options, left(), strong_lp=True)
             model.maximize(level1)
             status = watched_solve(
                 solver, model, f"CP-SAT teams, {kids} children: neediest first (priority)"
             )
             if status in _BROKEN:
                 return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
-            if status in _SOLVED:
+            if status in SOLVED:
                 found.append(read(solver))
-                p_bound = min(p_bound, _integer_bound(solver.best_objective_bound))
+                p_bound = min(p_bound, integer_bound(solver.best_objective_bound))
                 if status == cp_model.OPTIMAL:
                     best1 = round(solver.objective_value)
             if best1 is None:  # the time limit stopped level 1
@@ -649,8 +650,8 @@ def _search_teams(
             hint(*max(reaching, key=lambda f: _rank(p, edges, f)))
     elif found:
         hint(*max(found, key=lambda f: _rank(p, edges, f)))
-    solver = _solver(options, left(), strong_lp=True)
-    over, penalty = _overload_terms(model, p, vol, x)
+    solver = make_solver(options, left(), strong_lp=True)
+    over, penalty = overload_terms(model, p, vol, x)
     terms = [var[j] for j, _ in level2] + over + x
     coefs = [weight * v for _, v in level2] + [weight * v for v in penalty] + [-1] * n_e
     model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
@@ -662,10 +663,10 @@ def _search_teams(
     )
     if status in _BROKEN:
         return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
-    if status in _SOLVED:
+    if status in SOLVED:
         in_team, leading = read(solver)
         found.append((in_team, leading))
-        s_bound = min(s_bound, (_integer_bound(solver.best_objective_bound) + most) // weight)
+        s_bound = min(s_bound, (integer_bound(solver.best_objective_bound) + most) // weight)
         if status == cp_model.OPTIMAL:
             pb = _level1(p, edges, in_team)
             return CoreResult(
@@ -910,8 +911,6 @@ def _one_member_flow(
     one member only, who must cover its needs alone, with the lead cap ``max_leads`` and
     the problem's fields ``changes`` replaced. None when the restriction needs search
     (mixed loads) or breaks a must-pair rule."""
-    from pairmatch.solvers import solve  # the whole pipeline, for the restricted problem
-
     t = problem.teams
     assert t is not None
     one = np.ones(problem.n_children, np.int64)
@@ -920,9 +919,11 @@ def _one_member_flow(
     assert restricted.teams is not None
     teams = replace(restricted.teams, size_min=one, size_max=one, max_leads=max_leads)
     restricted = replace(restricted, teams=teams, **changes)
-    if FlowBackend().unsupported(reduce(restricted).problem) is not None:
+    flow = FlowBackend()
+    if flow.unsupported(reduce(restricted).problem) is not None:
         return None  # only exact flow is quick enough for a start
-    solution = solve(restricted, "flow", time_limit=time_limit)
+    options = Options(time_limit=time_limit)
+    solution = run(restricted, reduce(restricted), flow, options, time.perf_counter())
     return keep[solution.chosen] if solution.has_solution else None
 
 
