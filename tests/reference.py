@@ -13,6 +13,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
+import pairmatch as pm
+
 __all__ = ["MAX_ASSIGNMENTS", "brute_force", "max_cardinality", "n_assignments"]
 
 #: Refuse to enumerate more assignments than this.
@@ -104,3 +106,52 @@ def max_cardinality(problem) -> int:
     graph = csr_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(n, n_copies))
     matching = maximum_bipartite_matching(graph, perm_type="column")
     return int(np.count_nonzero(matching >= 0))
+
+
+def brute_force_teams(p: pm.Problem, key=lambda *levels: levels) -> tuple[int, ...] | None:
+    """Lexicographic optimum (priority, level 2, -members) over every choice of team and
+    lead for every child; None when nothing obeys the rules. The oracle: no cleverness.
+    ``key`` maps (level 1, level 2, -members) to what is maximised instead."""
+    t = p.teams
+    options: list[list[tuple[tuple[int, ...], int | None]]] = []
+    for c in range(p.n_children):
+        own = [int(e) for e in np.flatnonzero(p.child == c)]
+        choices: list[tuple[tuple[int, ...], int | None]] = []
+        if not p.must_pair[c]:
+            choices.append(((), None))
+        for size in range(int(t.size_min[c]), int(t.size_max[c]) + 1):
+            for team in itertools.combinations(own, size):
+                covered = np.zeros(t.covers.shape[1], bool)
+                for e in team:
+                    covered |= t.covers[e]
+                if np.any(t.cover_required[c] & ~covered):
+                    continue
+                choices += [(team, lead) for lead in team]
+        options.append(choices)
+    best = None
+    for pick in itertools.product(*options):
+        members = [e for team, _ in pick for e in team]
+        if not set(p.locked.tolist()) <= set(members):
+            continue
+        used = np.zeros(p.n_volunteers, np.int64)
+        for team, lead in pick:
+            for e in team:
+                used[p.volunteer[e]] += p.load[e] if e == lead else t.support_load[e]
+        if np.any(used > p.capacity):
+            continue
+        if t.max_leads is not None:
+            led = np.bincount([p.volunteer[lead] for team, lead in pick if team],
+                              minlength=p.n_volunteers)  # fmt: skip
+            if np.any(led > t.max_leads):
+                continue
+        level1 = sum(int(p.priority[c]) for c, (team, _) in enumerate(pick) if team)
+        level2 = sum(int(p.score[e]) for e in members)
+        if p.fair_load is not None:
+            count = np.bincount([p.volunteer[e] for e in members], minlength=p.n_volunteers)
+            level2 -= p.overload_penalty * int(np.maximum(count - p.fair_load, 0).sum())
+        for team, _ in pick:
+            if team:
+                level2 += int(t.category_value[list(team)].max(axis=0).sum())
+        value = key(level1, level2, -len(members))
+        best = value if best is None or value > best else best
+    return best

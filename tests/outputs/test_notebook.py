@@ -22,7 +22,7 @@ pytest.importorskip("ipykernel")
 pytest.importorskip("matplotlib")
 pytest.importorskip("folium")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "examples" / "tutorial.ipynb"
 
 # Appended to the notebook: what the kernel ran with, and what the tutorial left behind.

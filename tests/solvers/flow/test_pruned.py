@@ -13,7 +13,7 @@ import pairmatch as pm
 import pairmatch.solvers.flow.pruned as pruned
 from pairmatch.solvers.base import Options, Status
 from reference import brute_force
-from test_properties import UNIFORM, budget, check_against_oracle, check_solution, problems
+from strategies import UNIFORM, budget, check_against_oracle, check_solution, problems
 
 FLOW_PROBLEMS = problems(max_children=7, max_volunteers=4, loads=UNIFORM, must_pair=False,
                          locked=False, max_priority=4, fairness=True)  # fmt: skip

@@ -3,7 +3,6 @@ exhaustive search on small random instances, and every result passes the verifie
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -13,91 +12,8 @@ from hypothesis import strategies as st
 
 import pairmatch as pm
 from pairmatch.problem import Teams
-
-K = 2  # need categories in these small instances
-
-
-def brute_force_teams(p: pm.Problem, key=lambda *levels: levels) -> tuple[int, ...] | None:
-    """Lexicographic optimum (priority, level 2, -members) over every choice of team and
-    lead for every child; None when nothing obeys the rules. The oracle: no cleverness.
-    ``key`` maps (level 1, level 2, -members) to what is maximised instead."""
-    t = p.teams
-    options: list[list[tuple[tuple[int, ...], int | None]]] = []
-    for c in range(p.n_children):
-        own = [int(e) for e in np.flatnonzero(p.child == c)]
-        choices: list[tuple[tuple[int, ...], int | None]] = []
-        if not p.must_pair[c]:
-            choices.append(((), None))
-        for size in range(int(t.size_min[c]), int(t.size_max[c]) + 1):
-            for team in itertools.combinations(own, size):
-                covered = np.zeros(t.covers.shape[1], bool)
-                for e in team:
-                    covered |= t.covers[e]
-                if np.any(t.cover_required[c] & ~covered):
-                    continue
-                choices += [(team, lead) for lead in team]
-        options.append(choices)
-    best = None
-    for pick in itertools.product(*options):
-        members = [e for team, _ in pick for e in team]
-        if not set(p.locked.tolist()) <= set(members):
-            continue
-        used = np.zeros(p.n_volunteers, np.int64)
-        for team, lead in pick:
-            for e in team:
-                used[p.volunteer[e]] += p.load[e] if e == lead else t.support_load[e]
-        if np.any(used > p.capacity):
-            continue
-        if t.max_leads is not None:
-            led = np.bincount([p.volunteer[lead] for team, lead in pick if team],
-                              minlength=p.n_volunteers)  # fmt: skip
-            if np.any(led > t.max_leads):
-                continue
-        level1 = sum(int(p.priority[c]) for c, (team, _) in enumerate(pick) if team)
-        level2 = sum(int(p.score[e]) for e in members)
-        if p.fair_load is not None:
-            count = np.bincount([p.volunteer[e] for e in members], minlength=p.n_volunteers)
-            level2 -= p.overload_penalty * int(np.maximum(count - p.fair_load, 0).sum())
-        for team, _ in pick:
-            if team:
-                level2 += int(t.category_value[list(team)].max(axis=0).sum())
-        value = key(level1, level2, -len(members))
-        best = value if best is None or value > best else best
-    return best
-
-
-@st.composite
-def team_problems(draw, k: int = K) -> pm.Problem:
-    n = draw(st.integers(1, 3))
-    m = draw(st.integers(1, 3))
-    pairs = [(c, v) for c in range(n) for v in range(m) if draw(st.booleans())]
-    e = len(pairs)
-    child = np.array([c for c, _ in pairs], np.int64)
-    vol = np.array([v for _, v in pairs], np.int64)
-
-    def ints(lo: int, hi: int, size: int) -> np.ndarray:
-        return np.array(draw(st.lists(st.integers(lo, hi), min_size=size, max_size=size)), np.int64)
-
-    size_min = ints(1, 2, n)
-    size_max = size_min + ints(0, 1, n)
-    teams = Teams(
-        size_min=size_min,
-        size_max=size_max,
-        support_load=ints(1, 2, e),
-        cover_required=ints(0, 1, n * k).reshape(n, k).astype(bool),
-        covers=ints(0, 1, e * k).reshape(e, k).astype(bool),
-        category_value=ints(0, 6, e * k).reshape(e, k),
-        max_leads=ints(0, 2, m) if draw(st.booleans()) else None,
-    )
-    locked = [i for i in range(e) if draw(st.integers(0, 9)) == 0]
-    fair = {}
-    if draw(st.booleans()):
-        fair = {"fair_load": ints(0, 2, m), "overload_penalty": draw(st.integers(0, 5))}
-    return pm.Problem(
-        n_children=n, n_volunteers=m, child=child, volunteer=vol, score=ints(-3, 5, e),
-        load=ints(1, 2, e), capacity=ints(0, 3, m), priority=ints(0, 3, n),
-        must_pair=ints(0, 3, n) == 0, locked=locked, teams=teams, **fair,
-    )  # fmt: skip
+from reference import brute_force_teams
+from strategies import K, team_problems
 
 
 def _zero_priority_tie() -> pm.Problem:

@@ -12,7 +12,7 @@ import pytest
 import pairmatch as pm
 from pairmatch.outputs.schema import SCHEMAS, conform
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "tables.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "tables.md"
 TEAMS = pm.Policy(max_distance_km=4, severe_team_size=(1, 3), cover_need_from=3, support_load=0.5)
 
 

@@ -17,7 +17,8 @@ from pairmatch.solvers.base import level2_value
 from pairmatch.solvers.teams import master as windows
 from pairmatch.solvers.teams.model import greedy_start
 from pairmatch.solvers.teams.pricing import Pricing, price_teams
-from test_teams import brute_force_teams, team_problems
+from reference import brute_force_teams
+from strategies import team_problems
 
 
 def _levels(problem: pm.Problem, chosen: np.ndarray) -> tuple[int, int]:
