@@ -58,8 +58,8 @@ class Graph:
         return found
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(SRC).with_suffix("").parts)
+def module_name(path: Path, src: Path = SRC) -> str:
+    parts = list(path.relative_to(src).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -75,8 +75,9 @@ def _resolve(node: ast.ImportFrom, current: str, is_package: bool) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def build() -> Graph:
-    modules = {module_name(p): p for p in sorted((SRC / PACKAGE).rglob("*.py"))}
+def build(src: Path = SRC) -> Graph:
+    """The import graph of the package under ``src``."""
+    modules = {module_name(p, src): p for p in sorted((src / PACKAGE).rglob("*.py"))}
     graph = Graph(modules)
     for name, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
