@@ -1,4 +1,5 @@
-"""Records, vocabulary and policy: what a county office knows, before any solving."""
+"""Records, vocabulary and policy: what a county office knows, before any solving. The
+rest of pairmatch reads these; they read nothing but the errors and the HTML pieces."""
 
 from pairmatch.model.policy import Policy
 from pairmatch.model.records import (
