@@ -75,7 +75,7 @@ def test_the_checker_sees_imports_inside_functions_and_type_checking(tmp_path: P
     src = _package(tmp_path, {
         "__init__.py": "",
         "a.py": "def f():\n    from pairmatch.b import g\n",
-        "b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pairmatch import c\n",
+        "b.py": "import typing\nif typing.TYPE_CHECKING:\n    from pairmatch import c\n",
         "c.py": "import pairmatch.a\nfrom pairmatch.a import _hidden\n",
         "d.py": "from pairmatch.sub import e\n",
         "sub/__init__.py": "",

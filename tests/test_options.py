@@ -22,9 +22,7 @@ def _pairs(result) -> pd.DataFrame:
 
 ENTRY_POINTS = {
     "match": lambda c, v, **kw: pm.match(c, v, POLICY, **kw),
-    "match_partitioned": lambda c, v, **kw: pm.match_partitioned(
-        c, v, POLICY, max_workers=1, **kw
-    ),
+    "match_partitioned": lambda c, v, **kw: pm.match_partitioned(c, v, POLICY, max_workers=1, **kw),
     "Matcher": lambda c, v, **kw: pm.Matcher(c, v, POLICY, **kw).solve(),
 }
 

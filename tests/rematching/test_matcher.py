@@ -281,13 +281,13 @@ def test_incremental_update_equals_a_full_re_solve(stability: str) -> None:
 
 
 def test_diff_says_reassigned_only_when_a_child_changes_volunteer() -> None:
-    from pairmatch.rematching.matcher import _diff
+    from pairmatch.rematching.diff import diff_pairs
 
     before = {("C1", "V1"), ("C2", "V2"), ("C2", "V3"), ("C3", "V4")}
     after = {("C1", "V5"), ("C2", "V2"), ("C4", "V4")}
     pairs = pd.DataFrame(sorted(after), columns=["child_id", "volunteer_id"], dtype=object)
     fresh = [i for i, k in enumerate(sorted(after)) if k not in before]
-    diff = _diff(pairs, fresh, after - before, before - after, {("C2", "V3"): "left"}, {})
+    diff = diff_pairs(pairs, fresh, after - before, before - after, {("C2", "V3"): "left"}, {})
     change = dict(zip(zip(diff["child_id"], diff["volunteer_id"], strict=True), diff["change"],
                       strict=True))  # fmt: skip
     assert change == {
@@ -337,7 +337,7 @@ def test_every_moved_pair_says_which_child_it_made_room_for() -> None:
     """In keep mode a working pair ends without a rule or a person ending it only to make
     room in a chain that pairs a child who had no volunteer, or re-pairs one whose pair
     ended; with a switching cost no fit gain can beat, nothing moves for fit alone."""
-    from pairmatch.rematching.matcher import MOVED_FOR_FIT, MOVED_FOR_RE_PAIRING, MOVED_FOR_UNPAIRED
+    from pairmatch.rematching.diff import MOVED_FOR_FIT, MOVED_FOR_RE_PAIRING, MOVED_FOR_UNPAIRED
 
     children, volunteers = pm.synth.county(500, seed=3)
     extra, _ = pm.synth.county(12, seed=4)
