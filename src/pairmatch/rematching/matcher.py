@@ -27,17 +27,16 @@ from pairmatch.errors import DateError, PairmatchError, ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
-from pairmatch.outputs.schema import conform
 from pairmatch.pipeline import NO_PAIRS, Prepared, broken_rules, prepare, solve_prepared
 from pairmatch.registry import Registry
 from pairmatch.rematching.carry import carry_candidates
 from pairmatch.rematching.changes import Applied, Changes, apply_changes
 from pairmatch.rematching.diff import diff_pairs, why_moved
+from pairmatch.rematching.history import History
 from pairmatch.rematching.in_place import DeferredResult, InPlace, InPlaceStep, supported
 from pairmatch.rematching.store import (
     FORMAT,
     FORMAT_VERSION,
-    HISTORY_COLUMNS,
     PAIR_STATUSES,
     Manifest,
     MatcherFileError,
@@ -53,7 +52,6 @@ from pairmatch.solvers.flow.repair import FlowRepair
 
 __all__ = ["FORMAT_VERSION", "PAIR_STATUSES", "Matcher", "MatcherFileError"]
 
-_HISTORY_COLUMNS = list(HISTORY_COLUMNS)
 # the register columns a damaged file's error may name (any other header could be text)
 _REGISTER_FIELDS = frozenset({*CHILD_COLUMNS, *VOLUNTEER_COLUMNS, *SENSITIVE_COLUMNS, "gender"})
 
@@ -125,9 +123,7 @@ class Matcher:
         self.policy = read_policy(policy)
         self.stability = stability
         self.forbidden: set[tuple[str, str]] = set()
-        self._history = pd.DataFrame({c: pd.Series(dtype=object) for c in _HISTORY_COLUMNS}).astype(
-            {"start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]"}
-        )
+        self._history = History.empty().frame
         self.result: MatchResult | None = None
         self._flow: FlowRepair | None = None  # the last pairing's flow and its proof
         self._unheld: set[tuple[str, str]] = set()
@@ -137,40 +133,31 @@ class Matcher:
     # ------------------------------------------------------------------ state
     @property
     def _history(self) -> pd.DataFrame:
-        return self._hist
+        return self._log.frame
 
     @_history.setter
     def _history(self, frame: pd.DataFrame) -> None:
-        self._hist = frame.reset_index(drop=True)
-        self._open_rows: dict[tuple[str, str], tuple[int, str]] | None = None
-        self._latest: pd.Timestamp | None = None  # the latest start or end in it
+        self._log = History(frame)
         # pairs set from outside: the live network's bonus and locks follow its own pairs
         self._inplace: InPlace | None = None
 
     @property
     def _open(self) -> dict[tuple[str, str], tuple[int, str]]:
         """Each current pair's history row (position) and role."""
-        if self._open_rows is None:
-            h = self._hist
-            rows = np.flatnonzero(h["end"].isna().to_numpy(bool))
-            keys = zip(h["child_id"].to_numpy(object)[rows].tolist(),
-                       h["volunteer_id"].to_numpy(object)[rows].tolist(), strict=True)  # fmt: skip
-            roles = h["role"].to_numpy(object)[rows].tolist()
-            self._open_rows = dict(zip(keys, zip(rows.tolist(), roles, strict=True), strict=True))
-        return self._open_rows
+        return self._log.open
 
     @property
     def history(self) -> pd.DataFrame:
         """Every pair ever made: ``child_id``, ``volunteer_id``, ``role``, ``status`` (see
         :data:`PAIR_STATUSES`), ``start``, ``end`` (NaT while current) and ``end_reason``.
         Rows are only ever added; a current row only ever gets accepted or ended."""
-        return conform(self._history, "history")
+        return self._log.table()
 
     @property
     def active(self) -> pd.DataFrame:
         """The current pairs, proposed or active (rows of :attr:`history` without an
         end)."""
-        return conform(self._history[self._history["end"].isna()].reset_index(drop=True), "history")
+        return self._log.active()
 
     def events(self, since: Any, until: Any) -> pd.DataFrame:
         """Pairs started or ended in ``[since, until)``, one row per event (``event``:
@@ -180,20 +167,7 @@ class Matcher:
         lo, hi = read_date(since, "since"), read_date(until, "until")
         if hi < lo:
             raise DateError(f"until ({hi}) is before since ({lo}); give the period's start first")
-        h = self._history
-        started = h[(h["start"] >= lo) & (h["start"] < hi)].assign(
-            event="started", at=lambda d: d["start"], reason=""
-        )
-        stop = h[h["end"].notna() & (h["end"] >= lo) & (h["end"] < hi)]
-        ended = stop.assign(
-            event=np.where(stop["status"] == "declined", "declined", "ended"),
-            at=stop["end"],
-            reason=stop["end_reason"],
-        )
-        out = pd.concat([started, ended], ignore_index=True)
-        cols = ["at", "event", "child_id", "volunteer_id", "role", "reason", "county", "township"]
-        out = out[cols].sort_values(["at", "child_id", "volunteer_id"]).reset_index(drop=True)
-        return conform(out, "events")
+        return self._log.events(lo, hi)
 
     def respond(
         self,
@@ -208,22 +182,15 @@ class Matcher:
         (returns None). Declined: it is ended as ``declined`` with ``reason``, never
         proposed again, and the pairing is solved again at once (returns the new result,
         whose ``diff`` shows what changed)."""
-        h = self._history
-        row = (
-            h["end"].isna()
-            & (h["child_id"] == str(child_id))
-            & (h["volunteer_id"] == str(volunteer_id))
-            & (h["status"] == "proposed")
-        )
-        if not row.any():
+        pair = (str(child_id), str(volunteer_id))
+        if not self._log.is_proposed(pair):
             raise PairmatchError(
                 f"({child_id}, {volunteer_id}) is not a proposed pair; see Matcher.active"
             )
         when = self._when(at)
         if accept:
-            h.loc[row, "status"] = "active"
+            self._log.accept(pair)
             return None
-        pair = (str(child_id), str(volunteer_id))
         return self._resolve(
             {pair: reason or "declined"}, when, forbidden_all=self.forbidden | {pair},
             declined={pair},
@@ -232,10 +199,7 @@ class Matcher:
     def active_on(self, when: Any) -> pd.DataFrame:
         """The pairs that were active at a moment (for the ledger reported upward); ``when``
         is read as ``at`` is (see :func:`pairmatch.dates.read_date`)."""
-        t = read_date(when, "when")
-        h = self._history
-        rows = (h["start"] <= t) & (h["end"].isna() | (h["end"] > t))
-        return conform(h[rows].reset_index(drop=True), "history")
+        return self._log.active_on(read_date(when, "when"))
 
     # ------------------------------------------------------------------ solving
     def solve(self, *, at: Any = None) -> MatchResult:
@@ -270,9 +234,7 @@ class Matcher:
         """The moment of a change: ``at`` read by :func:`pairmatch.dates.read_date` (now
         when None), never before the latest change recorded (the history runs forward)."""
         when = _now() if at is None else read_date(at, "at")
-        latest = self._latest
-        if latest is None:  # the history was replaced: read it
-            latest = pd.concat([self._history["start"], self._history["end"]]).max()
+        latest = self._log.latest
         if pd.notna(latest) and when < latest:
             raise DateError(
                 f"at={when} is before the latest recorded change ({latest}); changes are "
@@ -337,13 +299,11 @@ class Matcher:
             fresh = [i for i, k in enumerate(now_keys) if k in gained or k in moved]
         ended = {pair: why for pair, why in {**ended, **broken}.items() if pair in lost}
         ended.update(why_moved(None if fast else before, gained, lost, ended))
-        history, open_rows = self._recorded(ended, now_pairs, fresh, moved, when, declined or set())
+        log = self._log.recorded(ended, now_pairs, fresh, moved, when, declined or set())
         diff = diff_pairs(now_pairs, fresh, gained, lost, ended, moved)
         # everything succeeded: commit the new state
         self.children, self.volunteers, self.forbidden = children, volunteers, set(forbidden_all)
-        self._hist = history  # (not the setter: that drops the live network)
-        self._open_rows = open_rows
-        self._latest = when
+        self._log = log  # (not the _history setter: that drops the live network)
         self._flow = flow
         if fast is None:
             self._inplace = None
@@ -540,61 +500,6 @@ class Matcher:
             leads[vid] = leads.get(vid, 0) + lead
             out.add((cid, vid))
         return out
-
-    def _recorded(
-        self,
-        ended: dict[tuple[str, str], str],
-        pairs: pd.DataFrame,
-        fresh: list[int],
-        moved: dict[tuple[str, str], str],
-        when: pd.Timestamp,
-        declined: set[tuple[str, str]],
-    ) -> tuple[pd.DataFrame, dict[tuple[str, str], tuple[int, str]]]:
-        """The history after this step (a new frame; the current one is not touched) and
-        its current rows: ended pairs' rows get their end, reason and status; a pair whose
-        role changed ends its row and opens one with the same status; new pairs open a
-        ``proposed`` row. ``fresh``: the rows of ``pairs`` that are new or changed role.
-        Only the rows that change are looked at."""
-        h = self._history.copy()
-        open_ = dict(self._open)
-        closing = dict(ended)
-        closing |= {pair: f"role changed to {role}" for pair, role in moved.items()}
-        col = {name: i for i, name in enumerate(h.columns)}
-        carried = {pair: h.iat[open_[pair][0], col["status"]] for pair in moved if pair in open_}
-        shut = [pair for pair in closing if pair in open_]
-        if shut:
-            at = np.array([open_.pop(pair)[0] for pair in shut], np.int64)
-            h.iloc[at, col["end"]] = when
-            h.iloc[at, col["end_reason"]] = np.array([closing[p] for p in shut], object)
-            refused = [pair in declined for pair in shut]
-            h.iloc[at, col["status"]] = np.where(refused, "declined", "ended").astype(object)
-        if fresh:
-            new = pairs.iloc[fresh]
-            new_keys = list(
-                zip(new["child_id"].tolist(), new["volunteer_id"].tolist(), strict=True)
-            )
-            text = {
-                "child_id": new["child_id"].to_numpy(object),
-                "volunteer_id": new["volunteer_id"].to_numpy(object),
-                "role": new["role"].to_numpy(object),
-                "status": np.array([carried.get(k, "proposed") for k in new_keys], object),
-                "end_reason": np.full(len(new), None, object),
-                "county": new["county"].to_numpy(object),
-                "township": new["township"].to_numpy(object),
-            }
-            added = pd.DataFrame(
-                {
-                    **{c: pd.Series(v, dtype=object) for c, v in text.items()},
-                    "start": pd.Series([when] * len(new), dtype="datetime64[ns, UTC]"),
-                    "end": pd.Series([pd.NaT] * len(new), dtype="datetime64[ns, UTC]"),
-                }
-            )[_HISTORY_COLUMNS]
-            first = len(h)
-            h = pd.concat([h, added], ignore_index=True)
-            roles = added["role"].tolist()
-            for i, k in enumerate(new_keys):
-                open_[k] = (first + i, roles[i])
-        return h, open_
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> Path:
