@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -492,189 +492,317 @@ def _search_teams(
 ) -> CoreResult:
     """Build the team model and search it (see :func:`team_model`); ``found`` collects
     the valid pairings met, the start first."""
-    p, t = problem, problem.teams
-    assert t is not None
-    built = _Rows(clock)
-    model = built.model
-    n_e = edges.size
-    xi = [built.new() for _ in range(n_e)]
-    child = p.child[edges]
-    kids = len(unique(child))
-    single = t.size_max[child] == 1
-    li = [xi[i] if single[i] else built.new() for i in range(n_e)]
-    paired = {}
-    for i in np.flatnonzero(~single).tolist():
-        built.add([li[i], xi[i]], [1, -1], -_INF, 0)
-    level2: list[tuple[int, int]] = [(xi[i], int(p.score[e])) for i, e in enumerate(edges)]
-    for group in group_positions(child):
-        c = int(child[group[0]])
-        lead_ids = [li[i] for i in group]
-        built.add(lead_ids, [1] * len(lead_ids), 1 if p.must_pair[c] else -_INF, 1)
-        paired[c] = True
-        members = [xi[i] for i in group]
-        ones, k_leads = [1] * len(members), len(lead_ids)
-        if t.size_min[c] > 1:
-            built.add(members + lead_ids, ones + [-int(t.size_min[c])] * k_leads, 0, _INF)
-        if t.size_max[c] > 1:
-            built.add(members + lead_ids, ones + [-int(t.size_max[c])] * k_leads, -_INF, 0)
-        for k in np.flatnonzero(t.cover_required[c]):
-            cover = [xi[i] for i in group if t.covers[edges[i], k]]
-            built.add(cover + lead_ids, [1] * len(cover) + [-1] * k_leads, 0, _INF)
-        values = t.category_value[edges[group]]
-        for k in np.flatnonzero(values.max(axis=0) > 0):
-            if t.size_max[c] == 1:
-                level2 += [(xi[i], int(t.category_value[edges[i], k])) for i in group]
-                continue
-            picks = []
-            for i in group:
-                v = int(t.category_value[edges[i], k])
-                if v > 0:
-                    s = built.new()
-                    # selectors are not in level 1: keep them out of the LP (lp=False)
-                    built.add([s, xi[i]], [1, -1], -_INF, 0, lp=False)
-                    picks.append(s)
-                    level2.append((s, v))
-            built.add(picks, [1] * len(picks), -_INF, 1, lp=False)
-    vol = p.volunteer[edges]
-    for group in group_positions(vol):
-        cap = int(p.capacity[vol[group[0]]])
-        lead_load, support = p.load[edges[group]], t.support_load[edges[group]]
-        if int(np.maximum(lead_load, support).sum()) > cap:
-            idx, coef = [], []
-            for j, i in enumerate(group):
-                if single[i]:
-                    idx.append(xi[i])
-                    coef.append(int(lead_load[j]))
-                else:
-                    idx += [xi[i], li[i]]
-                    coef += [int(support[j]), int(lead_load[j] - support[j])]
-            built.add(idx, coef, -_INF, cap)
-        if t.max_leads is not None and group.size > t.max_leads[vol[group[0]]]:
-            built.add(
-                [li[i] for i in group], [1] * group.size, -_INF, int(t.max_leads[vol[group[0]]])
-            )
-    position = {int(e): i for i, e in enumerate(edges)}
-    for e in unique(p.locked[np.isin(p.locked, edges)]):
-        built.add([xi[position[int(e)]]], [1], 1, 1)
+    search = _Search(_TeamModel.build(problem, edges, clock), options, clock, found, hard)
+    search.p_bound, search.s_bound = p_bound, s_bound
+    # valid pairings met on the way (member mask, lead mask): the best is the answer when a
+    # time limit stops the search
+    if found:
+        search.model.hint(*found[0])
+    stopped = search.level1()
+    return stopped if stopped is not None else search.level2()
 
-    var = built.vars
-    x = [var[i] for i in xi]
-    lead = [var[i] for i in li]
-    model_size = {
-        "cpsat_variables": len(model.proto.variables),
-        "cpsat_constraints": len(model.proto.constraints),
-    }
-    prio = {c: int(p.priority[c]) for c in paired}
-    # level 3 (members, fewer is better) is folded into level 2 below a weight above the
-    # most members a pairing can have: each child's size_max, or its pairs if fewer
-    members = np.minimum(np.bincount(p.child[edges], minlength=p.n_children), t.size_max)
-    most = min(n_e, int(members.sum()))
-    # the number of pairs + 1 where that stays far inside CP-SAT's range (it breaks ties
-    # between equal teams as it always has: re-solves keep their leads), else most + 1
-    # (what the range check of the back end holds to)
-    if _level2_magnitude(p, edges) * (n_e + 1) <= 0.25 * EXACT:
-        most = n_e
-    weight = most + 1
-    deadline = clock.deadline
 
-    def left() -> float | None:
-        return None if deadline is None else max(0.01, deadline - time.perf_counter())
+@dataclass(eq=False)
+class _TeamModel:
+    """The team model of one component (see :func:`team_model`): its rows (CP-SAT and
+    LP), each edge's member and lead variables (indices into ``rows.vars``; the same one
+    when the child's team has one member), and the level-2 terms (variable, value)."""
 
-    def hint(members: np.ndarray, leads: np.ndarray) -> None:
+    problem: Problem
+    edges: np.ndarray
+    rows: _Rows
+    xi: list[int]
+    li: list[int]
+    level2: list[tuple[int, int]]
+    children: list[int]  # the component's children, ascending
+
+    @classmethod
+    def build(cls, problem: Problem, edges: np.ndarray, clock: _Clock) -> _TeamModel:
+        p, t = problem, problem.teams
+        assert t is not None
+        built = _Rows(clock)
+        n_e = edges.size
+        xi = [built.new() for _ in range(n_e)]
+        child = p.child[edges]
+        single = t.size_max[child] == 1
+        li = [xi[i] if single[i] else built.new() for i in range(n_e)]
+        for i in np.flatnonzero(~single).tolist():
+            built.add([li[i], xi[i]], [1, -1], -_INF, 0)
+        level2: list[tuple[int, int]] = [(xi[i], int(p.score[e])) for i, e in enumerate(edges)]
+        children = []
+        for group in group_positions(child):
+            children.append(int(child[group[0]]))
+            _child_rows(built, p, edges, group, xi, li, level2)
+        vol = p.volunteer[edges]
+        for group in group_positions(vol):
+            _volunteer_rows(built, p, edges, group, single, xi, li)
+        position = {int(e): i for i, e in enumerate(edges)}
+        for e in unique(p.locked[np.isin(p.locked, edges)]):
+            built.add([xi[position[int(e)]]], [1], 1, 1)
+        return cls(p, edges, built, xi, li, level2, children)
+
+    @property
+    def x(self) -> list[cp_model.IntVar]:
+        return [self.rows.vars[i] for i in self.xi]
+
+    @property
+    def lead(self) -> list[cp_model.IntVar]:
+        return [self.rows.vars[i] for i in self.li]
+
+    def hint(self, members: np.ndarray, leads: np.ndarray) -> None:
+        """Hint the search with a pairing (member and lead masks over the edges)."""
+        model, x, lead = self.rows.model, self.x, self.lead
         model.clear_hints()
-        for i in range(n_e):
+        for i in range(self.edges.size):
             model.add_hint(x[i], bool(members[i]))
             if lead[i] is not x[i]:
                 model.add_hint(lead[i], bool(leads[i]))
 
-    def read(solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
+    def read(self, solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
+        """The solver's pairing: member and lead masks over the edges."""
         return (
-            np.array([solver.boolean_value(v) for v in x], bool),
-            np.array([solver.boolean_value(v) for v in lead], bool),
+            np.array([solver.boolean_value(v) for v in self.x], bool),
+            np.array([solver.boolean_value(v) for v in self.lead], bool),
         )
 
-    # valid pairings met on the way (member mask, lead mask): the best is the answer when a
-    # time limit stops the search
-    if found:
-        hint(*found[0])
-    obj1: dict[int, int] = {}
-    for i in range(n_e):
-        obj1[li[i]] = obj1.get(li[i], 0) + prio[int(child[i])]
-    level1 = cp_model.LinearExpr.weighted_sum([var[j] for j in obj1], list(obj1.values()))
-    free = [c for c in paired if not p.must_pair[c] and prio[c] > 0]
-    best1: int | None = None
-    if free:
-        best1, point, lp_bound = _lp_stage1(built, obj1, left())
-        if lp_bound is not None:
-            p_bound = min(p_bound, lp_bound)
-        if point is not None:
-            found.append((point[xi], point[li]))
-            hint(point[xi], point[li])
-        if best1 is None and len(built.vars) <= MIP_MAX_VARIABLES:
-            # the LP could not certify level 1: HiGHS, then CP-SAT
-            share = left()
-            best1, point, mip_bound = _mip_stage1(
-                built, obj1, None if share is None else 0.75 * share
-            )
-            if mip_bound is not None:
-                p_bound = min(p_bound, mip_bound)
-            if point is not None:
-                found.append((point[xi], point[li]))
-                hint(point[xi], point[li])
-                if best1 is not None:  # the same children, with a better fit
-                    polished = _polish(p, edges, point[xi], point[li])
-                    if polished is not None:
-                        found.append(polished)
+    def at(self, point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Member and lead masks of a 0/1 point over the model's variables."""
+        return point[self.xi], point[self.li]
+
+
+def _child_rows(
+    built: _Rows,
+    problem: Problem,
+    edges: np.ndarray,
+    group: np.ndarray,
+    xi: list[int],
+    li: list[int],
+    level2: list[tuple[int, int]],
+) -> None:
+    """One child's rows (her edges are ``edges[group]``): at most (or exactly) one lead,
+    team size, coverage of each required category; and her category values in level 2,
+    through one selector per (member, category) when her team may have several members."""
+    p, t = problem, problem.teams
+    assert t is not None
+    c = int(p.child[edges[group[0]]])
+    lead_ids = [li[i] for i in group]
+    built.add(lead_ids, [1] * len(lead_ids), 1 if p.must_pair[c] else -_INF, 1)
+    members = [xi[i] for i in group]
+    ones, k_leads = [1] * len(members), len(lead_ids)
+    if t.size_min[c] > 1:
+        built.add(members + lead_ids, ones + [-int(t.size_min[c])] * k_leads, 0, _INF)
+    if t.size_max[c] > 1:
+        built.add(members + lead_ids, ones + [-int(t.size_max[c])] * k_leads, -_INF, 0)
+    for k in np.flatnonzero(t.cover_required[c]):
+        cover = [xi[i] for i in group if t.covers[edges[i], k]]
+        built.add(cover + lead_ids, [1] * len(cover) + [-1] * k_leads, 0, _INF)
+    values = t.category_value[edges[group]]
+    for k in np.flatnonzero(values.max(axis=0) > 0):
+        if t.size_max[c] == 1:
+            level2 += [(xi[i], int(t.category_value[edges[i], k])) for i in group]
+            continue
+        picks = []
+        for i in group:
+            v = int(t.category_value[edges[i], k])
+            if v > 0:
+                s = built.new()
+                # selectors are not in level 1: keep them out of the LP (lp=False)
+                built.add([s, xi[i]], [1, -1], -_INF, 0, lp=False)
+                picks.append(s)
+                level2.append((s, v))
+        built.add(picks, [1] * len(picks), -_INF, 1, lp=False)
+
+
+def _volunteer_rows(
+    built: _Rows,
+    problem: Problem,
+    edges: np.ndarray,
+    group: np.ndarray,
+    single: np.ndarray,
+    xi: list[int],
+    li: list[int],
+) -> None:
+    """One volunteer's rows (her edges are ``edges[group]``): lead and support loads
+    within her capacity, where they could pass it, and her lead cap."""
+    p, t = problem, problem.teams
+    assert t is not None
+    v = int(p.volunteer[edges[group[0]]])
+    cap = int(p.capacity[v])
+    lead_load, support = p.load[edges[group]], t.support_load[edges[group]]
+    if int(np.maximum(lead_load, support).sum()) > cap:
+        idx, coef = [], []
+        for j, i in enumerate(group):
+            if single[i]:
+                idx.append(xi[i])
+                coef.append(int(lead_load[j]))
+            else:
+                idx += [xi[i], li[i]]
+                coef += [int(support[j]), int(lead_load[j] - support[j])]
+        built.add(idx, coef, -_INF, cap)
+    if t.max_leads is not None and group.size > t.max_leads[v]:
+        built.add([li[i] for i in group], [1] * group.size, -_INF, int(t.max_leads[v]))
+
+
+class _Search:
+    """The lexicographic search of one component's team model: level 1 (neediest first),
+    fixed at its optimum, then levels 2 and 3 (fit, fewer members). Keeps the proven
+    bounds (``p_bound``, ``s_bound``) and the valid pairings met on the way (``found``)."""
+
+    def __init__(
+        self,
+        model: _TeamModel,
+        options: Options,
+        clock: _Clock,
+        found: list[tuple[np.ndarray, np.ndarray]],
+        hard: bool,
+    ) -> None:
+        self.model, self.options, self.clock, self.found, self.hard = (
+            model, options, clock, found, hard
+        )  # fmt: skip
+        self.p_bound = self.s_bound = 0
+        cp = model.rows.model
+        self.size = {
+            "cpsat_variables": len(cp.proto.variables),
+            "cpsat_constraints": len(cp.proto.constraints),
+        }
+        self.kids = len(model.children)
+        p, edges, n_e = model.problem, model.edges, model.edges.size
+        t = p.teams
+        assert t is not None
+        # level 3 (members, fewer is better) is folded into level 2 below a weight above the
+        # most members a pairing can have: each child's size_max, or its pairs if fewer
+        members = np.minimum(np.bincount(p.child[edges], minlength=p.n_children), t.size_max)
+        most = min(n_e, int(members.sum()))
+        # the number of pairs + 1 where that stays far inside CP-SAT's range (it breaks ties
+        # between equal teams as it always has: re-solves keep their leads), else most + 1
+        # (what the range check of the back end holds to)
+        if _level2_magnitude(p, edges) * (n_e + 1) <= 0.25 * EXACT:
+            most = n_e
+        self.most, self.weight = most, most + 1
+
+    def left(self) -> float | None:
+        """Seconds left to the search's deadline (at least 0.01), None without one."""
+        deadline = self.clock.deadline
+        return None if deadline is None else max(0.01, deadline - time.perf_counter())
+
+    def failed(self, status: object) -> CoreResult:
+        return replace(
+            _team_failure(status, self.hard, self.p_bound, self.s_bound), stats=self.size
+        )
+
+    def stopped(self, note: str) -> CoreResult:
+        """The best pairing found, when the time limit stopped the search (see
+        :func:`_best_found`)."""
+        m = self.model
+        return _best_found(
+            m.problem, m.edges, self.found, self.p_bound, self.s_bound, note, self.hard,
+            self.size, self.clock.end,
+        )  # fmt: skip
+
+    def best(self, pairings: list[tuple[np.ndarray, np.ndarray]]) -> tuple:
+        m = self.model
+        return max(pairings, key=lambda f: _rank(m.problem, m.edges, f))
+
+    def level1(self) -> CoreResult | None:
+        """Stage 1: level 1's optimum, proven by the LP, HiGHS or CP-SAT, then required of
+        every pairing (the best pairing found that reaches it is hinted); a result when
+        the search ends here (a failure, or the time limit)."""
+        m = self.model
+        p, child = m.problem, m.problem.child[m.edges]
+        prio = {c: int(p.priority[c]) for c in m.children}
+        obj1: dict[int, int] = {}
+        for i in range(m.edges.size):
+            obj1[m.li[i]] = obj1.get(m.li[i], 0) + prio[int(child[i])]
+        var = m.rows.vars
+        level1 = cp_model.LinearExpr.weighted_sum([var[j] for j in obj1], list(obj1.values()))
+        free = [c for c in m.children if not p.must_pair[c] and prio[c] > 0]
+        if not free:
+            if self.found:
+                m.hint(*self.best(self.found))
+            return None
+        best1 = self._linear_level1(obj1)
         if best1 is None:
-            solver = make_solver(options, left(), strong_lp=True)
-            model.maximize(level1)
+            solver = make_solver(self.options, self.left(), strong_lp=True)
+            m.rows.model.maximize(level1)
             status = watched_solve(
-                solver, model, f"CP-SAT teams, {kids} children: neediest first (priority)"
-            )
+                solver, m.rows.model,
+                f"CP-SAT teams, {self.kids} children: neediest first (priority)",
+            )  # fmt: skip
             if status in _BROKEN:
-                return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
+                return self.failed(status)
             if status in SOLVED:
-                found.append(read(solver))
-                p_bound = min(p_bound, integer_bound(solver.best_objective_bound))
+                self.found.append(m.read(solver))
+                self.p_bound = min(self.p_bound, integer_bound(solver.best_objective_bound))
                 if status == cp_model.OPTIMAL:
                     best1 = round(solver.objective_value)
             if best1 is None:  # the time limit stopped level 1
-                note = "the time limit stopped the search for the neediest pairing"
-                return _best_found(
-                    p, edges, found, p_bound, s_bound, note, hard, model_size, clock.end
-                )
-        p_bound = best1
-        model.add(level1 >= best1)
-        reaching = [f for f in found if _level1(p, edges, f[0]) >= best1]
+                return self.stopped("the time limit stopped the search for the neediest pairing")
+        self.p_bound = best1
+        m.rows.model.add(level1 >= best1)
+        reaching = [f for f in self.found if _level1(p, m.edges, f[0]) >= best1]
         if reaching:
-            hint(*max(reaching, key=lambda f: _rank(p, edges, f)))
-    elif found:
-        hint(*max(found, key=lambda f: _rank(p, edges, f)))
-    solver = make_solver(options, left(), strong_lp=True)
-    over, penalty = overload_terms(model, p, vol, x)
-    terms = [var[j] for j, _ in level2] + over + x
-    coefs = [weight * v for _, v in level2] + [weight * v for v in penalty] + [-1] * n_e
-    model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
-    status = watched_solve(
-        solver,
-        model,
-        f"CP-SAT teams, {kids} children: best fit",
-        lambda value: (value + most) / weight * p.score_scale,
-    )
-    if status in _BROKEN:
-        return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
-    if status in SOLVED:
-        in_team, leading = read(solver)
-        found.append((in_team, leading))
-        s_bound = min(s_bound, (integer_bound(solver.best_objective_bound) + most) // weight)
-        if status == cp_model.OPTIMAL:
-            pb = _level1(p, edges, in_team)
-            return CoreResult(
-                edges[in_team], Status.OPTIMAL, pb, s_bound, (), 1, edges[leading],
-                stats=model_size,
-            )  # fmt: skip
-    note = "the time limit stopped the search for the best fit"
-    return _best_found(p, edges, found, p_bound, s_bound, note, hard, model_size, clock.end)
+            m.hint(*self.best(reaching))
+        return None
+
+    def _linear_level1(self, obj1: dict[int, int]) -> int | None:
+        """Level 1's optimum when the LP relaxation or (on models small enough) HiGHS
+        proves it, else None; their bounds and feasible points are kept either way."""
+        m, found = self.model, self.found
+        best1, point, lp_bound = _lp_stage1(m.rows, obj1, self.left())
+        if lp_bound is not None:
+            self.p_bound = min(self.p_bound, lp_bound)
+        if point is not None:
+            found.append(m.at(point))
+            m.hint(*m.at(point))
+        if best1 is None and len(m.rows.vars) <= MIP_MAX_VARIABLES:
+            # the LP could not certify level 1: HiGHS, then CP-SAT
+            share = self.left()
+            best1, point, mip_bound = _mip_stage1(
+                m.rows, obj1, None if share is None else 0.75 * share
+            )
+            if mip_bound is not None:
+                self.p_bound = min(self.p_bound, mip_bound)
+            if point is not None:
+                found.append(m.at(point))
+                m.hint(*m.at(point))
+                if best1 is not None:  # the same children, with a better fit
+                    polished = _polish(m.problem, m.edges, *m.at(point))
+                    if polished is not None:
+                        found.append(polished)
+        return best1
+
+    def level2(self) -> CoreResult:
+        """Stage 2: levels 2 and 3 (level 3, fewer members, folded into level 2 under a
+        weight), with CP-SAT's full linear relaxation."""
+        m = self.model
+        p, edges, n_e = m.problem, m.edges, m.edges.size
+        most, weight = self.most, self.weight
+        solver = make_solver(self.options, self.left(), strong_lp=True)
+        model, x, var = m.rows.model, m.x, m.rows.vars
+        over, penalty = overload_terms(model, p, p.volunteer[edges], x)
+        terms = [var[j] for j, _ in m.level2] + over + x
+        coefs = [weight * v for _, v in m.level2] + [weight * v for v in penalty] + [-1] * n_e
+        model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
+        status = watched_solve(
+            solver,
+            model,
+            f"CP-SAT teams, {self.kids} children: best fit",
+            lambda value: (value + most) / weight * p.score_scale,
+        )
+        if status in _BROKEN:
+            return self.failed(status)
+        if status in SOLVED:
+            in_team, leading = m.read(solver)
+            self.found.append((in_team, leading))
+            bound = (integer_bound(solver.best_objective_bound) + most) // weight
+            self.s_bound = min(self.s_bound, bound)
+            if status == cp_model.OPTIMAL:
+                pb = _level1(p, edges, in_team)
+                return CoreResult(
+                    edges[in_team], Status.OPTIMAL, pb, self.s_bound, (), 1, edges[leading],
+                    stats=self.size,
+                )  # fmt: skip
+        return self.stopped("the time limit stopped the search for the best fit")
 
 
 def _level2_magnitude(problem: Problem, edges: np.ndarray) -> float:
@@ -817,7 +945,6 @@ def greedy_start(
     ).astype(np.int64)
     count = np.bincount(problem.volunteer[first], minlength=n_v)
     led = count.copy()
-    fair = problem.fair_load if problem.has_fairness else None
     order = np.argsort(problem.child, kind="stable")
     bounds = np.searchsorted(problem.child[order], np.arange(problem.n_children + 1))
     members = [first]
@@ -830,61 +957,103 @@ def greedy_start(
             continue
         team: list[int] = []
         if lead_of[c] < 0:  # not paired: try a covering team from what is left
-            need = t.cover_required[c].copy()
-            lead_ok = (spare[problem.volunteer[own]] >= problem.load[own]) & (
-                t.max_leads is None
-                or led[problem.volunteer[own]] < t.max_leads[problem.volunteer[own]]
-            )
-            if not lead_ok.any() or problem.must_pair[c]:
+            if problem.must_pair[c]:
                 continue
-            cover_gain = (t.covers[own] & need).sum(axis=1) * 10**6 + problem.score[own]
-            e = int(own[np.argmax(np.where(lead_ok, cover_gain, np.iinfo(np.int64).min))])
-            team = [e]
-            need &= ~t.covers[e]
-            v = problem.volunteer[e]
-            spare[v] -= problem.load[e]
-            while need.any() and len(team) < t.size_max[c]:
-                room = spare[problem.volunteer[own]] >= t.support_load[own]
-                fresh = ~np.isin(problem.volunteer[own], problem.volunteer[team])
-                gain = (t.covers[own] & need).sum(axis=1)
-                pick = room & fresh & (gain > 0)
-                if not pick.any():
-                    break
-                e2 = int(own[np.argmax(np.where(pick, gain, -1))])
-                team.append(e2)
-                need &= ~t.covers[e2]
-                spare[problem.volunteer[e2]] -= t.support_load[e2]
-            if need.any() or len(team) < t.size_min[c]:  # undo: no valid team
-                spare[v] += problem.load[e]
-                for e2 in team[1:]:
-                    spare[problem.volunteer[e2]] += t.support_load[e2]
+            covering = _covering_team(problem, c, own, spare, count, led)
+            if covering is None:
                 continue
-            led[v] += 1
-            for e2 in team:
-                count[problem.volunteer[e2]] += 1
-            lead_of[c] = e
-            leads.append(np.array([e]))
+            team = covering
+            lead_of[c] = team[0]
+            leads.append(np.array([team[0]]))
             members.append(np.array(team))
         # add supporters that raise the fit
         current = [int(lead_of[c]), *team[1:]]
-        best = t.category_value[current].max(axis=0)
-        while len(current) < t.size_max[c]:
-            vol = problem.volunteer[own]
-            room = (spare[vol] >= t.support_load[own]) & ~np.isin(vol, problem.volunteer[current])
-            gain = problem.score[own] + np.maximum(t.category_value[own] - best, 0).sum(axis=1)
-            if fair is not None:
-                gain = gain - problem.overload_penalty * (count[vol] >= fair[vol])
-            gain = np.where(room, gain, 0)
-            if gain.max(initial=0) <= 0:
-                break
-            e2 = int(own[np.argmax(gain)])
-            current.append(e2)
-            members.append(np.array([e2]))
-            best = np.maximum(best, t.category_value[e2])
-            spare[problem.volunteer[e2]] -= t.support_load[e2]
-            count[problem.volunteer[e2]] += 1
+        members += [np.array([e]) for e in _supporters(problem, c, own, current, spare, count)]
     chosen = unique(np.concatenate(members))
     return chosen, unique(np.concatenate(leads))
+
+
+def _covering_team(
+    problem: Problem,
+    c: int,
+    own: np.ndarray,
+    spare: np.ndarray,
+    count: np.ndarray,
+    led: np.ndarray,
+) -> list[int] | None:
+    """A team that covers child ``c``'s needs from her edges ``own`` within the room left
+    (``spare`` capacity, lead caps against ``led``): the lead who covers most, then
+    supporters who cover what is still missing. Its edges (the lead first), with the room
+    taken; None, with nothing taken, when no valid team is found."""
+    t = problem.teams
+    assert t is not None
+    vol = problem.volunteer
+    need = t.cover_required[c].copy()
+    lead_ok = (spare[vol[own]] >= problem.load[own]) & (
+        t.max_leads is None or led[vol[own]] < t.max_leads[vol[own]]
+    )
+    if not lead_ok.any():
+        return None
+    cover_gain = (t.covers[own] & need).sum(axis=1) * 10**6 + problem.score[own]
+    e = int(own[np.argmax(np.where(lead_ok, cover_gain, np.iinfo(np.int64).min))])
+    team = [e]
+    need &= ~t.covers[e]
+    v = vol[e]
+    spare[v] -= problem.load[e]
+    while need.any() and len(team) < t.size_max[c]:
+        room = spare[vol[own]] >= t.support_load[own]
+        fresh = ~np.isin(vol[own], vol[team])
+        gain = (t.covers[own] & need).sum(axis=1)
+        pick = room & fresh & (gain > 0)
+        if not pick.any():
+            break
+        e2 = int(own[np.argmax(np.where(pick, gain, -1))])
+        team.append(e2)
+        need &= ~t.covers[e2]
+        spare[vol[e2]] -= t.support_load[e2]
+    if need.any() or len(team) < t.size_min[c]:  # undo: no valid team
+        spare[v] += problem.load[e]
+        for e2 in team[1:]:
+            spare[vol[e2]] += t.support_load[e2]
+        return None
+    led[v] += 1
+    for e2 in team:
+        count[vol[e2]] += 1
+    return team
+
+
+def _supporters(
+    problem: Problem,
+    c: int,
+    own: np.ndarray,
+    current: list[int],
+    spare: np.ndarray,
+    count: np.ndarray,
+) -> list[int]:
+    """Supporters added, best first, to child ``c``'s team ``current`` (edges, the lead
+    first) while one raises her fit (pair score, a better value in a category, less any
+    fairness penalty) and has room; returns their edges, with the room taken."""
+    t = problem.teams
+    assert t is not None
+    fair = problem.fair_load if problem.has_fairness else None
+    added: list[int] = []
+    best = t.category_value[current].max(axis=0)
+    while len(current) < t.size_max[c]:
+        vol = problem.volunteer[own]
+        room = (spare[vol] >= t.support_load[own]) & ~np.isin(vol, problem.volunteer[current])
+        gain = problem.score[own] + np.maximum(t.category_value[own] - best, 0).sum(axis=1)
+        if fair is not None:
+            gain = gain - problem.overload_penalty * (count[vol] >= fair[vol])
+        gain = np.where(room, gain, 0)
+        if gain.max(initial=0) <= 0:
+            break
+        e2 = int(own[np.argmax(gain)])
+        current.append(e2)
+        added.append(e2)
+        best = np.maximum(best, t.category_value[e2])
+        spare[problem.volunteer[e2]] -= t.support_load[e2]
+        count[problem.volunteer[e2]] += 1
+    return added
 
 
 def one_member_start(problem: Problem, time_limit: float | None = None) -> np.ndarray | None:
