@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 import pairmatch as pm
 from pairmatch.problem import Teams
-from pairmatch.solvers.teams import master as windows
 from pairmatch.solvers.base import level2_value
+from pairmatch.solvers.teams import master as windows
 from pairmatch.solvers.teams.pricing import Pricing, price_teams
-from pairmatch.solvers.teams.model import greedy_start
+from pairmatch.solvers.teams.start import greedy_start
 from test_teams import brute_force_teams, team_problems
 
 

@@ -82,7 +82,8 @@ class CpSatBackend(Backend):
 
     def solve(self, problem: Problem, options: Options) -> CoreResult:
         if problem.has_teams:
-            from pairmatch.solvers.teams.model import greedy_start, team_model
+            from pairmatch.solvers.teams.model import team_model
+            from pairmatch.solvers.teams.start import greedy_start
 
             began = time.perf_counter()
             # the start has a share of the limit (a pruned flow answers within it)

@@ -1,7 +1,7 @@
 """An upper bound on level 2 of a team problem by Lagrangian relaxation, with each child's
 team chosen exactly.
 
-The flow relaxations of :mod:`pairmatch.solvers.teams.model` give a lead the best value of
+The flow relaxations of :mod:`pairmatch.solvers.teams.relaxations` give a lead the best value of
 every need category among all the child's candidates, whoever is in the team; on a
 1,000-child county that bound sits 26% above the best pairing found. Here the volunteers'
 capacities are priced instead (``λ_v`` per unit of load) and level 1 is kept as a
