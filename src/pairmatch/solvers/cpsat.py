@@ -82,7 +82,8 @@ class CpSatBackend(Backend):
 
     def solve(self, problem: Problem, options: Options) -> CoreResult:
         if problem.has_teams:
-            from pairmatch.solvers.teams.model import greedy_start, team_model
+            from pairmatch.solvers.teams.model import team_model
+            from pairmatch.solvers.teams.start import greedy_start
 
             began = time.perf_counter()
             # the start has a share of the limit (a pruned flow answers within it)
@@ -185,10 +186,9 @@ _TEAM_SCORES = (
 )
 
 
-def _search(
-    problem: Problem, edges: np.ndarray, options: Options, time_limit: float | None
-) -> tuple[np.ndarray, Status, int, int, str | None]:
-    """Search one component; under a time limit, keep the best valid pairing found."""
+def _plain_model(problem: Problem, edges: np.ndarray) -> tuple[cp_model.CpModel, list]:
+    """The model of one component without teams: a Boolean per edge (``x``), at most (or
+    exactly) one pair per child, loads within capacity where they could pass it."""
     p = problem
     model = cp_model.CpModel()
     x = [model.new_bool_var("") for _ in range(edges.size)]
@@ -207,6 +207,16 @@ def _search(
                 cp_model.LinearExpr.weighted_sum([x[i] for i in group], load[group].tolist())
                 <= int(p.capacity[vol[group[0]]])
             )
+    return model, x
+
+
+def _search(
+    problem: Problem, edges: np.ndarray, options: Options, time_limit: float | None
+) -> tuple[np.ndarray, Status, int, int, str | None]:
+    """Search one component; under a time limit, keep the best valid pairing found."""
+    p = problem
+    model, x = _plain_model(p, edges)
+    child, vol = p.child[edges], p.volunteer[edges]
     prio = p.priority[child]
     score = p.score[edges]
     # bounds that hold whatever the search finds: every child paired, each on its best edge

@@ -15,8 +15,8 @@ import pairmatch as pm
 from pairmatch.problem import Teams
 from pairmatch.solvers.base import level2_value
 from pairmatch.solvers.teams import master as windows
-from pairmatch.solvers.teams.model import greedy_start
 from pairmatch.solvers.teams.pricing import Pricing, price_teams
+from pairmatch.solvers.teams.start import greedy_start
 from reference import brute_force_teams
 from strategies import team_problems
 

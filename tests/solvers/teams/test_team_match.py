@@ -332,7 +332,7 @@ def test_a_lock_that_cannot_cover_is_named() -> None:
 
 
 def test_greedy_start_adds_supporters_and_is_valid(team_county) -> None:
-    from pairmatch.solvers.teams.model import greedy_start
+    from pairmatch.solvers.teams.start import greedy_start
 
     _, _, result = team_county
     problem = result.solution.problem

@@ -161,7 +161,7 @@ def test_time_limit_keeps_the_one_member_start_and_valid_bounds() -> None:
             score=rng.integers(-3, 10, e), capacity=rng.integers(1, 4, m), priority=priority,
             must_pair=must, teams=teams,
         )  # fmt: skip
-        from pairmatch.solvers.teams.model import greedy_start, one_member_start
+        from pairmatch.solvers.teams.start import greedy_start, one_member_start
 
         start = one_member_start(problem)
         assert start is not None
@@ -184,7 +184,7 @@ def test_lead_relaxation_bounds_every_valid_pairing(problem: pm.Problem) -> None
     """The flow relaxations bound level 1 and, whatever the level 1, level 2 of every
     valid pairing. They need uniform loads (else they fall back), so the instance's loads
     are made uniform; the fallback given is one no bound can pass."""
-    from pairmatch.solvers.teams.model import _fit_relaxation_bound, _lead_relaxation_bound
+    from pairmatch.solvers.teams.relaxations import fit_relaxation_bound, lead_relaxation_bound
 
     assert problem.teams is not None
     uniform = replace(
@@ -197,8 +197,8 @@ def test_lead_relaxation_bounds_every_valid_pairing(problem: pm.Problem) -> None
     best2 = brute_force_teams(uniform, key=lambda l1, l2, m: (l2,))
     if best1 is None or best2 is None:
         return
-    assert _lead_relaxation_bound(uniform, edges, -(10**9)) >= best1[0]
-    assert _fit_relaxation_bound(uniform, edges, -(10**9)) >= best2[0]
+    assert lead_relaxation_bound(uniform, edges, -(10**9)) >= best1[0]
+    assert fit_relaxation_bound(uniform, edges, -(10**9)) >= best2[0]
 
 
 def test_a_model_too_large_for_the_time_limit_gives_the_start_and_proven_bounds(

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 from scipy.sparse import csr_matrix
 
-from pairmatch.arrays import top_sums, unique
+from pairmatch.arrays import unique
 from pairmatch.errors import SolverError
 from pairmatch.exact import EXACT
 from pairmatch.problem import Problem
@@ -28,13 +26,16 @@ from pairmatch.solvers.cpsat_tools import (
     overload_terms,
     watched_solve,
 )
-from pairmatch.solvers.flow.backend import FlowBackend
-from pairmatch.solvers.run import run
 from pairmatch.solvers.teams import master as windows
-from pairmatch.solvers.teams.presolve import reduce
 from pairmatch.solvers.teams.pricing import SECONDS_PER_EDGE, price_teams
+from pairmatch.solvers.teams.relaxations import (
+    fit_relaxation_bound,
+    lead_relaxation_bound,
+    level2_ceiling,
+)
+from pairmatch.solvers.teams.start import polish
 
-__all__ = ["one_member_start", "team_model"]
+__all__ = ["team_model"]
 
 #: Statuses after which no earlier solution may be returned instead.
 _BROKEN = (cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
@@ -42,13 +43,13 @@ _BROKEN = (cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
 _INF = float("inf")
 
 #: Under a time limit, a team model with more variables and constraints than this is not
-#: built: the valid start (see :func:`greedy_start`) is improved by pricing and windows
-#: (:func:`_best_found`) for the whole limit instead. Such models are built element by
-#: element and searched in vain: a 20,000-child county with teams (~13.5M elements) had
-#: reached 11 GB after 3.5 minutes of building, before any search; at 5,000 children
-#: (1.4M elements) building, the LP and CP-SAT took 34 s of a 60 s limit and changed
-#: nothing, while the windows raise the fit in that time. At 2,000 children (415k) CP-SAT
-#: still raises level 1 (10,787 of a proven 10,789).
+#: built: the valid start (see :func:`~pairmatch.solvers.teams.start.greedy_start`) is
+#: improved by pricing and windows (:func:`_best_found`) for the whole limit instead. Such
+#: models are built element by element and searched in vain: a 20,000-child county with
+#: teams (~13.5M elements) had reached 11 GB after 3.5 minutes of building, before any
+#: search; at 5,000 children (1.4M elements) building, the LP and CP-SAT took 34 s of a
+#: 60 s limit and changed nothing, while the windows raise the fit in that time. At 2,000
+#: children (415k) CP-SAT still raises level 1 (10,787 of a proven 10,789).
 MAX_MODEL_ELEMENTS = 1_000_000
 
 #: HiGHS proves level 1 only on models up to this many variables: on the 5k county with
@@ -73,9 +74,6 @@ BOUND_SHARE = 0.4
 
 #: Of that share, what pricing takes; the windows get the rest.
 PRICING_SHARE = 0.4
-
-#: Costs and their sums stay far inside 64 bits (OR-Tools scales costs by the node count).
-_COST_LIMIT = 2.0**61
 
 
 class _OutOfTime(Exception):
@@ -283,14 +281,15 @@ def team_model(
     multipliers), it is optimal and CP-SAT is not needed for level 1. Otherwise, on
     models of up to :data:`MIP_MAX_VARIABLES`, HiGHS solves level 1 as a mixed-integer
     program (:func:`_mip_stage1`), and its fit-blind point is polished by flow
-    (:func:`_polish`); what is still unproven, CP-SAT solves, hinted with the best point.
-    Stage 2 fixes the level-1 optimum and maximises levels 2 and 3 with CP-SAT's full
-    linear relaxation.
+    (:func:`~pairmatch.solvers.teams.start.polish`); what is still unproven, CP-SAT
+    solves, hinted with the best point. Stage 2 fixes the level-1 optimum and maximises
+    levels 2 and 3 with CP-SAT's full linear relaxation.
 
-    ``start`` (member and lead edges of the whole problem, see :func:`greedy_start`) is a
-    valid pairing: the search starts from it, and it is the answer, marked
-    FEASIBLE, when a time limit stops the search before anything better is found. A
-    level-1 optimum already found is kept the same way if stage 2 runs out of time.
+    ``start`` (member and lead edges of the whole problem, see
+    :func:`~pairmatch.solvers.teams.start.greedy_start`) is a valid pairing: the search
+    starts from it, and it is the answer, marked FEASIBLE, when a time limit stops the
+    search before anything better is found. A level-1 optimum already found is kept the
+    same way if stage 2 runs out of time.
     """
     began = time.perf_counter()  # the time limit covers building the model too
     p, t = problem, problem.teams
@@ -313,12 +312,12 @@ def team_model(
         if covered and locks:  # else not a valid pairing of this component
             found.append((mine, mine_lead))
     p_bound = int(p.priority[kids].sum())
-    s_bound = _level2_ceiling(p, edges)
+    s_bound = level2_ceiling(p, edges)
     # the search may stop short of a proof: bound it by flow, where the limit leaves time
     # for that (at 20k children the two relaxations take 12 s)
     if time_limit is not None and time_limit >= FLOW_BOUND_SECONDS_PER_EDGE * edges.size:
-        p_bound = min(p_bound, _lead_relaxation_bound(p, edges, p_bound))
-        s_bound = min(s_bound, _fit_relaxation_bound(p, edges, s_bound))
+        p_bound = min(p_bound, lead_relaxation_bound(p, edges, p_bound))
+        s_bound = min(s_bound, fit_relaxation_bound(p, edges, s_bound))
     size = _model_elements(p, edges)
     if time_limit is not None and size > MAX_MODEL_ELEMENTS:
         note = (
@@ -332,137 +331,6 @@ def team_model(
     except _OutOfTime:
         note = "the time limit passed while the team model was being built"
         return _best_found(p, edges, found, p_bound, s_bound, note, hard, {}, end)
-
-
-def _lead_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) -> int:
-    """An upper bound on level 1 by exact min-cost flow on a relaxation: every paired child
-    holds only its lead's load (supporters take no capacity, coverage is ignored, locks and
-    must-pair rules are dropped), and a volunteer leads at most her lead cap. Any valid
-    pairing is a flow of this network (built on the component's own children and
-    volunteers, so its cost follows the component's size). ``fallback`` when a volunteer's
-    lead loads differ or the costs would not fit 64 bits."""
-    t = problem.teams
-    assert t is not None
-    p = problem
-    if edges.size == 0:
-        return 0
-    child, vol = p.child[edges], p.volunteer[edges]
-    kids, c_local = np.unique(child, return_inverse=True)
-    vols, v_local = np.unique(vol, return_inverse=True)
-    load = np.asarray(p.load)[edges].astype(np.int64)
-    low = np.full(vols.size, np.iinfo(np.int64).max)
-    high = np.zeros(vols.size, np.int64)
-    np.minimum.at(low, v_local, load)
-    np.maximum.at(high, v_local, load)
-    if np.any(low != high) or np.any(low <= 0):
-        return fallback
-    slots = p.capacity[vols].astype(np.int64) // low  # leads each volunteer can hold
-    if t.max_leads is not None:
-        slots = np.minimum(slots, t.max_leads[vols].astype(np.int64))
-    prio = p.priority[kids].astype(np.int64)
-    n_k, n_v = kids.size, vols.size
-    sink = n_k + n_v
-    if float(prio.max(initial=0)) * float(n_k) * (sink + 2) >= _COST_LIMIT:
-        return fallback
-    tails = np.concatenate((c_local, n_k + np.arange(n_v), np.arange(n_k)))
-    heads = np.concatenate((n_k + v_local, np.full(n_v + n_k, sink)))
-    caps = np.concatenate((np.ones(edges.size, np.int64), slots, np.ones(n_k, np.int64)))
-    costs = np.concatenate((-prio[c_local], np.zeros(n_v + n_k, np.int64)))
-    supply = np.zeros(sink + 1, np.int64)
-    supply[:n_k] = 1
-    supply[sink] = -n_k
-    cost = _min_cost(tails, heads, caps, costs, supply)
-    return fallback if cost is None else -cost
-
-
-def _fit_relaxation_bound(problem: Problem, edges: np.ndarray, fallback: int) -> int:
-    """An upper bound on level 2 of any valid pairing (whatever its level 1), by exact
-    min-cost flow on a relaxation that keeps every load.
-
-    Each child has a lead node sending up to one lead load and, when the team may have
-    several members, a supporter node sending up to ``size_max - 1`` supporter loads, one
-    per volunteer at most; volunteers keep their capacities and lead caps. A lead pair is
-    worth its score plus every category's best value among the child's candidates (a
-    one-member child's pair: its score and its own category values), a supporter pair its
-    score when positive. A team's value, ``Σ_k max over members + Σ member scores``, is at
-    most its lead's plus its supporters', so any valid pairing is a flow worth at least as
-    much. Coverage, sizes, must-pair, locks and the fairness penalty (which only
-    subtracts) are left out. Costs are scaled by lead load × supporter load to stay
-    integral. ``fallback`` when loads differ between pairs."""
-    t = problem.teams
-    assert t is not None
-    p = problem
-    if edges.size == 0:
-        return 0
-    lead_load = unique(np.asarray(p.load)[edges])
-    support = unique(t.support_load[edges])
-    if lead_load.size != 1 or support.size != 1 or lead_load[0] <= 0 or support[0] <= 0:
-        return fallback
-    big, small = int(lead_load[0]), int(support[0])
-    child, vol = p.child[edges], p.volunteer[edges]
-    kids, c_local = np.unique(child, return_inverse=True)
-    vols, v_local = np.unique(vol, return_inverse=True)
-    several = t.size_max[child] > 1
-    values = t.category_value[edges]
-    best = np.zeros((kids.size, values.shape[1]), np.int64)
-    np.maximum.at(best, c_local, values)
-    lead_value = p.score[edges] + np.where(several, best.sum(axis=1)[c_local], values.sum(axis=1))
-    # nodes: lead node per child, supporter node per child, volunteer, lead-cap node per
-    # volunteer, sink
-    n_k, n_v = kids.size, vols.size
-    lead_node, sup_node = np.arange(n_k), n_k + np.arange(n_k)
-    vol_node, cap_node = 2 * n_k + np.arange(n_v), 2 * n_k + n_v + np.arange(n_v)
-    sink = 2 * n_k + 2 * n_v
-    capacity = p.capacity[vols].astype(np.int64)
-    lead_cap = capacity
-    if t.max_leads is not None:  # min() first, so the product cannot wrap
-        lead_cap = np.minimum(capacity // big, t.max_leads[vols].astype(np.int64)) * big
-    sup_edges = np.flatnonzero(several & (p.score[edges] > 0))
-    team_kids = unique(c_local[several])
-    slots = (t.size_max[kids[team_kids]].astype(np.int64) - 1) * small
-    tails = np.concatenate((
-        lead_node[c_local], sup_node[c_local[sup_edges]], cap_node, vol_node,
-        lead_node, sup_node[team_kids],
-    ))  # fmt: skip
-    heads = np.concatenate((
-        cap_node[v_local], vol_node[v_local[sup_edges]], vol_node, np.full(n_v, sink),
-        np.full(n_k + team_kids.size, sink),
-    ))  # fmt: skip
-    caps = np.concatenate((
-        np.full(edges.size, big), np.full(sup_edges.size, small), lead_cap, capacity,
-        np.full(n_k, big), slots,
-    ))  # fmt: skip
-    costs = np.concatenate((
-        -lead_value * small, -p.score[edges][sup_edges] * big,
-        np.zeros(2 * n_v + n_k + team_kids.size, np.int64),
-    ))  # fmt: skip
-    # OR-Tools sums cost × flow in 64 bits (and scales costs by the node count): check
-    # that in floats before any integer product can wrap
-    lead_f = np.abs(lead_value.astype(float)) * small
-    sup_f = np.abs(p.score[edges][sup_edges].astype(float)) * big
-    total = float(lead_f.sum()) * big + float(sup_f.sum()) * small
-    if max(total, float(lead_cap.astype(float).max(initial=0))) * (sink + 2) >= _COST_LIMIT:
-        return fallback
-    supply = np.zeros(sink + 1, np.int64)
-    supply[lead_node] = big
-    supply[sup_node[team_kids]] = slots
-    supply[sink] = -int(supply.sum())
-    cost = _min_cost(tails, heads, caps, costs, supply)
-    return fallback if cost is None else -cost // (big * small)  # a bound's floor bounds
-
-
-def _min_cost(
-    tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, costs: np.ndarray, supply: np.ndarray
-) -> int | None:
-    """The optimal cost of a min-cost flow given as arc arrays and node supplies (nodes
-    ``0..len(supply)-1``), or None when it has no feasible flow."""
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64),
-        costs.astype(np.int64),
-    )  # fmt: skip
-    flow.set_nodes_supplies(np.arange(supply.size, dtype=np.int32), supply)
-    return int(flow.optimal_cost()) if flow.solve() == flow.OPTIMAL else None
 
 
 def _model_elements(problem: Problem, edges: np.ndarray) -> int:
@@ -492,189 +360,317 @@ def _search_teams(
 ) -> CoreResult:
     """Build the team model and search it (see :func:`team_model`); ``found`` collects
     the valid pairings met, the start first."""
-    p, t = problem, problem.teams
-    assert t is not None
-    built = _Rows(clock)
-    model = built.model
-    n_e = edges.size
-    xi = [built.new() for _ in range(n_e)]
-    child = p.child[edges]
-    kids = len(unique(child))
-    single = t.size_max[child] == 1
-    li = [xi[i] if single[i] else built.new() for i in range(n_e)]
-    paired = {}
-    for i in np.flatnonzero(~single).tolist():
-        built.add([li[i], xi[i]], [1, -1], -_INF, 0)
-    level2: list[tuple[int, int]] = [(xi[i], int(p.score[e])) for i, e in enumerate(edges)]
-    for group in group_positions(child):
-        c = int(child[group[0]])
-        lead_ids = [li[i] for i in group]
-        built.add(lead_ids, [1] * len(lead_ids), 1 if p.must_pair[c] else -_INF, 1)
-        paired[c] = True
-        members = [xi[i] for i in group]
-        ones, k_leads = [1] * len(members), len(lead_ids)
-        if t.size_min[c] > 1:
-            built.add(members + lead_ids, ones + [-int(t.size_min[c])] * k_leads, 0, _INF)
-        if t.size_max[c] > 1:
-            built.add(members + lead_ids, ones + [-int(t.size_max[c])] * k_leads, -_INF, 0)
-        for k in np.flatnonzero(t.cover_required[c]):
-            cover = [xi[i] for i in group if t.covers[edges[i], k]]
-            built.add(cover + lead_ids, [1] * len(cover) + [-1] * k_leads, 0, _INF)
-        values = t.category_value[edges[group]]
-        for k in np.flatnonzero(values.max(axis=0) > 0):
-            if t.size_max[c] == 1:
-                level2 += [(xi[i], int(t.category_value[edges[i], k])) for i in group]
-                continue
-            picks = []
-            for i in group:
-                v = int(t.category_value[edges[i], k])
-                if v > 0:
-                    s = built.new()
-                    # selectors are not in level 1: keep them out of the LP (lp=False)
-                    built.add([s, xi[i]], [1, -1], -_INF, 0, lp=False)
-                    picks.append(s)
-                    level2.append((s, v))
-            built.add(picks, [1] * len(picks), -_INF, 1, lp=False)
-    vol = p.volunteer[edges]
-    for group in group_positions(vol):
-        cap = int(p.capacity[vol[group[0]]])
-        lead_load, support = p.load[edges[group]], t.support_load[edges[group]]
-        if int(np.maximum(lead_load, support).sum()) > cap:
-            idx, coef = [], []
-            for j, i in enumerate(group):
-                if single[i]:
-                    idx.append(xi[i])
-                    coef.append(int(lead_load[j]))
-                else:
-                    idx += [xi[i], li[i]]
-                    coef += [int(support[j]), int(lead_load[j] - support[j])]
-            built.add(idx, coef, -_INF, cap)
-        if t.max_leads is not None and group.size > t.max_leads[vol[group[0]]]:
-            built.add(
-                [li[i] for i in group], [1] * group.size, -_INF, int(t.max_leads[vol[group[0]]])
-            )
-    position = {int(e): i for i, e in enumerate(edges)}
-    for e in unique(p.locked[np.isin(p.locked, edges)]):
-        built.add([xi[position[int(e)]]], [1], 1, 1)
+    search = _Search(_TeamModel.build(problem, edges, clock), options, clock, found, hard)
+    search.p_bound, search.s_bound = p_bound, s_bound
+    # valid pairings met on the way (member mask, lead mask): the best is the answer when a
+    # time limit stops the search
+    if found:
+        search.model.hint(*found[0])
+    stopped = search.level1()
+    return stopped if stopped is not None else search.level2()
 
-    var = built.vars
-    x = [var[i] for i in xi]
-    lead = [var[i] for i in li]
-    model_size = {
-        "cpsat_variables": len(model.proto.variables),
-        "cpsat_constraints": len(model.proto.constraints),
-    }
-    prio = {c: int(p.priority[c]) for c in paired}
-    # level 3 (members, fewer is better) is folded into level 2 below a weight above the
-    # most members a pairing can have: each child's size_max, or its pairs if fewer
-    members = np.minimum(np.bincount(p.child[edges], minlength=p.n_children), t.size_max)
-    most = min(n_e, int(members.sum()))
-    # the number of pairs + 1 where that stays far inside CP-SAT's range (it breaks ties
-    # between equal teams as it always has: re-solves keep their leads), else most + 1
-    # (what the range check of the back end holds to)
-    if _level2_magnitude(p, edges) * (n_e + 1) <= 0.25 * EXACT:
-        most = n_e
-    weight = most + 1
-    deadline = clock.deadline
 
-    def left() -> float | None:
-        return None if deadline is None else max(0.01, deadline - time.perf_counter())
+@dataclass(eq=False)
+class _TeamModel:
+    """The team model of one component (see :func:`team_model`): its rows (CP-SAT and
+    LP), each edge's member and lead variables (indices into ``rows.vars``; the same one
+    when the child's team has one member), and the level-2 terms (variable, value)."""
 
-    def hint(members: np.ndarray, leads: np.ndarray) -> None:
+    problem: Problem
+    edges: np.ndarray
+    rows: _Rows
+    xi: list[int]
+    li: list[int]
+    level2: list[tuple[int, int]]
+    children: list[int]  # the component's children, ascending
+
+    @classmethod
+    def build(cls, problem: Problem, edges: np.ndarray, clock: _Clock) -> _TeamModel:
+        p, t = problem, problem.teams
+        assert t is not None
+        built = _Rows(clock)
+        n_e = edges.size
+        xi = [built.new() for _ in range(n_e)]
+        child = p.child[edges]
+        single = t.size_max[child] == 1
+        li = [xi[i] if single[i] else built.new() for i in range(n_e)]
+        for i in np.flatnonzero(~single).tolist():
+            built.add([li[i], xi[i]], [1, -1], -_INF, 0)
+        level2: list[tuple[int, int]] = [(xi[i], int(p.score[e])) for i, e in enumerate(edges)]
+        children = []
+        for group in group_positions(child):
+            children.append(int(child[group[0]]))
+            _child_rows(built, p, edges, group, xi, li, level2)
+        vol = p.volunteer[edges]
+        for group in group_positions(vol):
+            _volunteer_rows(built, p, edges, group, single, xi, li)
+        position = {int(e): i for i, e in enumerate(edges)}
+        for e in unique(p.locked[np.isin(p.locked, edges)]):
+            built.add([xi[position[int(e)]]], [1], 1, 1)
+        return cls(p, edges, built, xi, li, level2, children)
+
+    @property
+    def x(self) -> list[cp_model.IntVar]:
+        return [self.rows.vars[i] for i in self.xi]
+
+    @property
+    def lead(self) -> list[cp_model.IntVar]:
+        return [self.rows.vars[i] for i in self.li]
+
+    def hint(self, members: np.ndarray, leads: np.ndarray) -> None:
+        """Hint the search with a pairing (member and lead masks over the edges)."""
+        model, x, lead = self.rows.model, self.x, self.lead
         model.clear_hints()
-        for i in range(n_e):
+        for i in range(self.edges.size):
             model.add_hint(x[i], bool(members[i]))
             if lead[i] is not x[i]:
                 model.add_hint(lead[i], bool(leads[i]))
 
-    def read(solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
+    def read(self, solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
+        """The solver's pairing: member and lead masks over the edges."""
         return (
-            np.array([solver.boolean_value(v) for v in x], bool),
-            np.array([solver.boolean_value(v) for v in lead], bool),
+            np.array([solver.boolean_value(v) for v in self.x], bool),
+            np.array([solver.boolean_value(v) for v in self.lead], bool),
         )
 
-    # valid pairings met on the way (member mask, lead mask): the best is the answer when a
-    # time limit stops the search
-    if found:
-        hint(*found[0])
-    obj1: dict[int, int] = {}
-    for i in range(n_e):
-        obj1[li[i]] = obj1.get(li[i], 0) + prio[int(child[i])]
-    level1 = cp_model.LinearExpr.weighted_sum([var[j] for j in obj1], list(obj1.values()))
-    free = [c for c in paired if not p.must_pair[c] and prio[c] > 0]
-    best1: int | None = None
-    if free:
-        best1, point, lp_bound = _lp_stage1(built, obj1, left())
-        if lp_bound is not None:
-            p_bound = min(p_bound, lp_bound)
-        if point is not None:
-            found.append((point[xi], point[li]))
-            hint(point[xi], point[li])
-        if best1 is None and len(built.vars) <= MIP_MAX_VARIABLES:
-            # the LP could not certify level 1: HiGHS, then CP-SAT
-            share = left()
-            best1, point, mip_bound = _mip_stage1(
-                built, obj1, None if share is None else 0.75 * share
-            )
-            if mip_bound is not None:
-                p_bound = min(p_bound, mip_bound)
-            if point is not None:
-                found.append((point[xi], point[li]))
-                hint(point[xi], point[li])
-                if best1 is not None:  # the same children, with a better fit
-                    polished = _polish(p, edges, point[xi], point[li])
-                    if polished is not None:
-                        found.append(polished)
+    def at(self, point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Member and lead masks of a 0/1 point over the model's variables."""
+        return point[self.xi], point[self.li]
+
+
+def _child_rows(
+    built: _Rows,
+    problem: Problem,
+    edges: np.ndarray,
+    group: np.ndarray,
+    xi: list[int],
+    li: list[int],
+    level2: list[tuple[int, int]],
+) -> None:
+    """One child's rows (her edges are ``edges[group]``): at most (or exactly) one lead,
+    team size, coverage of each required category; and her category values in level 2,
+    through one selector per (member, category) when her team may have several members."""
+    p, t = problem, problem.teams
+    assert t is not None
+    c = int(p.child[edges[group[0]]])
+    lead_ids = [li[i] for i in group]
+    built.add(lead_ids, [1] * len(lead_ids), 1 if p.must_pair[c] else -_INF, 1)
+    members = [xi[i] for i in group]
+    ones, k_leads = [1] * len(members), len(lead_ids)
+    if t.size_min[c] > 1:
+        built.add(members + lead_ids, ones + [-int(t.size_min[c])] * k_leads, 0, _INF)
+    if t.size_max[c] > 1:
+        built.add(members + lead_ids, ones + [-int(t.size_max[c])] * k_leads, -_INF, 0)
+    for k in np.flatnonzero(t.cover_required[c]):
+        cover = [xi[i] for i in group if t.covers[edges[i], k]]
+        built.add(cover + lead_ids, [1] * len(cover) + [-1] * k_leads, 0, _INF)
+    values = t.category_value[edges[group]]
+    for k in np.flatnonzero(values.max(axis=0) > 0):
+        if t.size_max[c] == 1:
+            level2 += [(xi[i], int(t.category_value[edges[i], k])) for i in group]
+            continue
+        picks = []
+        for i in group:
+            v = int(t.category_value[edges[i], k])
+            if v > 0:
+                s = built.new()
+                # selectors are not in level 1: keep them out of the LP (lp=False)
+                built.add([s, xi[i]], [1, -1], -_INF, 0, lp=False)
+                picks.append(s)
+                level2.append((s, v))
+        built.add(picks, [1] * len(picks), -_INF, 1, lp=False)
+
+
+def _volunteer_rows(
+    built: _Rows,
+    problem: Problem,
+    edges: np.ndarray,
+    group: np.ndarray,
+    single: np.ndarray,
+    xi: list[int],
+    li: list[int],
+) -> None:
+    """One volunteer's rows (her edges are ``edges[group]``): lead and support loads
+    within her capacity, where they could pass it, and her lead cap."""
+    p, t = problem, problem.teams
+    assert t is not None
+    v = int(p.volunteer[edges[group[0]]])
+    cap = int(p.capacity[v])
+    lead_load, support = p.load[edges[group]], t.support_load[edges[group]]
+    if int(np.maximum(lead_load, support).sum()) > cap:
+        idx, coef = [], []
+        for j, i in enumerate(group):
+            if single[i]:
+                idx.append(xi[i])
+                coef.append(int(lead_load[j]))
+            else:
+                idx += [xi[i], li[i]]
+                coef += [int(support[j]), int(lead_load[j] - support[j])]
+        built.add(idx, coef, -_INF, cap)
+    if t.max_leads is not None and group.size > t.max_leads[v]:
+        built.add([li[i] for i in group], [1] * group.size, -_INF, int(t.max_leads[v]))
+
+
+class _Search:
+    """The lexicographic search of one component's team model: level 1 (neediest first),
+    fixed at its optimum, then levels 2 and 3 (fit, fewer members). Keeps the proven
+    bounds (``p_bound``, ``s_bound``) and the valid pairings met on the way (``found``)."""
+
+    def __init__(
+        self,
+        model: _TeamModel,
+        options: Options,
+        clock: _Clock,
+        found: list[tuple[np.ndarray, np.ndarray]],
+        hard: bool,
+    ) -> None:
+        self.model, self.options, self.clock, self.found, self.hard = (
+            model, options, clock, found, hard
+        )  # fmt: skip
+        self.p_bound = self.s_bound = 0
+        cp = model.rows.model
+        self.size = {
+            "cpsat_variables": len(cp.proto.variables),
+            "cpsat_constraints": len(cp.proto.constraints),
+        }
+        self.kids = len(model.children)
+        p, edges, n_e = model.problem, model.edges, model.edges.size
+        t = p.teams
+        assert t is not None
+        # level 3 (members, fewer is better) is folded into level 2 below a weight above the
+        # most members a pairing can have: each child's size_max, or its pairs if fewer
+        members = np.minimum(np.bincount(p.child[edges], minlength=p.n_children), t.size_max)
+        most = min(n_e, int(members.sum()))
+        # the number of pairs + 1 where that stays far inside CP-SAT's range (it breaks ties
+        # between equal teams as it always has: re-solves keep their leads), else most + 1
+        # (what the range check of the back end holds to)
+        if _level2_magnitude(p, edges) * (n_e + 1) <= 0.25 * EXACT:
+            most = n_e
+        self.most, self.weight = most, most + 1
+
+    def left(self) -> float | None:
+        """Seconds left to the search's deadline (at least 0.01), None without one."""
+        deadline = self.clock.deadline
+        return None if deadline is None else max(0.01, deadline - time.perf_counter())
+
+    def failed(self, status: object) -> CoreResult:
+        return replace(
+            _team_failure(status, self.hard, self.p_bound, self.s_bound), stats=self.size
+        )
+
+    def stopped(self, note: str) -> CoreResult:
+        """The best pairing found, when the time limit stopped the search (see
+        :func:`_best_found`)."""
+        m = self.model
+        return _best_found(
+            m.problem, m.edges, self.found, self.p_bound, self.s_bound, note, self.hard,
+            self.size, self.clock.end,
+        )  # fmt: skip
+
+    def best(self, pairings: list[tuple[np.ndarray, np.ndarray]]) -> tuple:
+        m = self.model
+        return max(pairings, key=lambda f: _rank(m.problem, m.edges, f))
+
+    def level1(self) -> CoreResult | None:
+        """Stage 1: level 1's optimum, proven by the LP, HiGHS or CP-SAT, then required of
+        every pairing (the best pairing found that reaches it is hinted); a result when
+        the search ends here (a failure, or the time limit)."""
+        m = self.model
+        p, child = m.problem, m.problem.child[m.edges]
+        prio = {c: int(p.priority[c]) for c in m.children}
+        obj1: dict[int, int] = {}
+        for i in range(m.edges.size):
+            obj1[m.li[i]] = obj1.get(m.li[i], 0) + prio[int(child[i])]
+        var = m.rows.vars
+        level1 = cp_model.LinearExpr.weighted_sum([var[j] for j in obj1], list(obj1.values()))
+        free = [c for c in m.children if not p.must_pair[c] and prio[c] > 0]
+        if not free:
+            if self.found:
+                m.hint(*self.best(self.found))
+            return None
+        best1 = self._linear_level1(obj1)
         if best1 is None:
-            solver = make_solver(options, left(), strong_lp=True)
-            model.maximize(level1)
+            solver = make_solver(self.options, self.left(), strong_lp=True)
+            m.rows.model.maximize(level1)
             status = watched_solve(
-                solver, model, f"CP-SAT teams, {kids} children: neediest first (priority)"
-            )
+                solver, m.rows.model,
+                f"CP-SAT teams, {self.kids} children: neediest first (priority)",
+            )  # fmt: skip
             if status in _BROKEN:
-                return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
+                return self.failed(status)
             if status in SOLVED:
-                found.append(read(solver))
-                p_bound = min(p_bound, integer_bound(solver.best_objective_bound))
+                self.found.append(m.read(solver))
+                self.p_bound = min(self.p_bound, integer_bound(solver.best_objective_bound))
                 if status == cp_model.OPTIMAL:
                     best1 = round(solver.objective_value)
             if best1 is None:  # the time limit stopped level 1
-                note = "the time limit stopped the search for the neediest pairing"
-                return _best_found(
-                    p, edges, found, p_bound, s_bound, note, hard, model_size, clock.end
-                )
-        p_bound = best1
-        model.add(level1 >= best1)
-        reaching = [f for f in found if _level1(p, edges, f[0]) >= best1]
+                return self.stopped("the time limit stopped the search for the neediest pairing")
+        self.p_bound = best1
+        m.rows.model.add(level1 >= best1)
+        reaching = [f for f in self.found if _level1(p, m.edges, f[0]) >= best1]
         if reaching:
-            hint(*max(reaching, key=lambda f: _rank(p, edges, f)))
-    elif found:
-        hint(*max(found, key=lambda f: _rank(p, edges, f)))
-    solver = make_solver(options, left(), strong_lp=True)
-    over, penalty = overload_terms(model, p, vol, x)
-    terms = [var[j] for j, _ in level2] + over + x
-    coefs = [weight * v for _, v in level2] + [weight * v for v in penalty] + [-1] * n_e
-    model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
-    status = watched_solve(
-        solver,
-        model,
-        f"CP-SAT teams, {kids} children: best fit",
-        lambda value: (value + most) / weight * p.score_scale,
-    )
-    if status in _BROKEN:
-        return replace(_team_failure(status, hard, p_bound, s_bound), stats=model_size)
-    if status in SOLVED:
-        in_team, leading = read(solver)
-        found.append((in_team, leading))
-        s_bound = min(s_bound, (integer_bound(solver.best_objective_bound) + most) // weight)
-        if status == cp_model.OPTIMAL:
-            pb = _level1(p, edges, in_team)
-            return CoreResult(
-                edges[in_team], Status.OPTIMAL, pb, s_bound, (), 1, edges[leading],
-                stats=model_size,
-            )  # fmt: skip
-    note = "the time limit stopped the search for the best fit"
-    return _best_found(p, edges, found, p_bound, s_bound, note, hard, model_size, clock.end)
+            m.hint(*self.best(reaching))
+        return None
+
+    def _linear_level1(self, obj1: dict[int, int]) -> int | None:
+        """Level 1's optimum when the LP relaxation or (on models small enough) HiGHS
+        proves it, else None; their bounds and feasible points are kept either way."""
+        m, found = self.model, self.found
+        best1, point, lp_bound = _lp_stage1(m.rows, obj1, self.left())
+        if lp_bound is not None:
+            self.p_bound = min(self.p_bound, lp_bound)
+        if point is not None:
+            found.append(m.at(point))
+            m.hint(*m.at(point))
+        if best1 is None and len(m.rows.vars) <= MIP_MAX_VARIABLES:
+            # the LP could not certify level 1: HiGHS, then CP-SAT
+            share = self.left()
+            best1, point, mip_bound = _mip_stage1(
+                m.rows, obj1, None if share is None else 0.75 * share
+            )
+            if mip_bound is not None:
+                self.p_bound = min(self.p_bound, mip_bound)
+            if point is not None:
+                found.append(m.at(point))
+                m.hint(*m.at(point))
+                if best1 is not None:  # the same children, with a better fit
+                    polished = polish(m.problem, m.edges, *m.at(point))
+                    if polished is not None:
+                        found.append(polished)
+        return best1
+
+    def level2(self) -> CoreResult:
+        """Stage 2: levels 2 and 3 (level 3, fewer members, folded into level 2 under a
+        weight), with CP-SAT's full linear relaxation."""
+        m = self.model
+        p, edges, n_e = m.problem, m.edges, m.edges.size
+        most, weight = self.most, self.weight
+        solver = make_solver(self.options, self.left(), strong_lp=True)
+        model, x, var = m.rows.model, m.x, m.rows.vars
+        over, penalty = overload_terms(model, p, p.volunteer[edges], x)
+        terms = [var[j] for j, _ in m.level2] + over + x
+        coefs = [weight * v for _, v in m.level2] + [weight * v for v in penalty] + [-1] * n_e
+        model.maximize(cp_model.LinearExpr.weighted_sum(terms, coefs))
+        status = watched_solve(
+            solver,
+            model,
+            f"CP-SAT teams, {self.kids} children: best fit",
+            lambda value: (value + most) / weight * p.score_scale,
+        )
+        if status in _BROKEN:
+            return self.failed(status)
+        if status in SOLVED:
+            in_team, leading = m.read(solver)
+            self.found.append((in_team, leading))
+            bound = (integer_bound(solver.best_objective_bound) + most) // weight
+            self.s_bound = min(self.s_bound, bound)
+            if status == cp_model.OPTIMAL:
+                pb = _level1(p, edges, in_team)
+                return CoreResult(
+                    edges[in_team], Status.OPTIMAL, pb, self.s_bound, (), 1, edges[leading],
+                    stats=self.size,
+                )  # fmt: skip
+        return self.stopped("the time limit stopped the search for the best fit")
 
 
 def _level2_magnitude(problem: Problem, edges: np.ndarray) -> float:
@@ -769,203 +765,6 @@ def _best_found(
         edges[members], Status.FEASIBLE, p_bound, s_bound, (note,), 1, edges[leads],
         stats=model_size,
     )  # fmt: skip
-
-
-def _level2_ceiling(problem: Problem, edges: np.ndarray) -> int:
-    """An upper bound on level 2 over ``edges`` whatever the capacities: every child gets
-    the best value in each category and its ``size_max`` best positive pair scores.
-    (Edges sorted by child, as pairmatch's are: one compiled pass, where sorting 25M pairs
-    by child and score took 17 s.)"""
-    t = problem.teams
-    assert t is not None
-    child = problem.child[edges]
-    if edges.size == 0:
-        return 0
-    if np.any(child[1:] < child[:-1]):  # (not pairmatch's order: sort it)
-        edges = edges[np.argsort(child, kind="stable")]
-        child = problem.child[edges]
-    starts = np.flatnonzero(np.r_[True, child[1:] != child[:-1]])
-    best = np.maximum.reduceat(t.category_value[edges], starts, axis=0).sum()
-    score = problem.score[edges]
-    ends = np.r_[starts[1:], edges.size]
-    return int(best) + int(top_sums(score, starts, ends, t.size_max[child[starts]]))
-
-
-def greedy_start(
-    problem: Problem, time_limit: float | None = None
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """A valid pairing to start the search from: (member edges, lead edges).
-
-    The exact optimum with one-member teams (:func:`one_member_start`), then, children in
-    order of priority, supporters added where they raise the child's fit (a better skill in
-    some need category, or a positive pair score) and the volunteer has room for a
-    supporter's share; children the one-member optimum left out because no one volunteer
-    covers their needs get a covering team where volunteers still have room.
-
-    ``time_limit`` bounds the one-member flow (its pruned form then answers in time, with
-    a pairing that may not be that restriction's optimum)."""
-    first = one_member_start(problem, time_limit)
-    if first is None:
-        return None
-    t = problem.teams
-    assert t is not None
-    n_v = problem.n_volunteers
-    lead_of = np.full(problem.n_children, -1, np.int64)
-    lead_of[problem.child[first]] = first
-    spare = problem.capacity - np.bincount(
-        problem.volunteer[first], weights=problem.load[first], minlength=n_v
-    ).astype(np.int64)
-    count = np.bincount(problem.volunteer[first], minlength=n_v)
-    led = count.copy()
-    fair = problem.fair_load if problem.has_fairness else None
-    order = np.argsort(problem.child, kind="stable")
-    bounds = np.searchsorted(problem.child[order], np.arange(problem.n_children + 1))
-    members = [first]
-    leads = [first]
-    for c in np.argsort(-problem.priority, kind="stable").tolist():
-        if t.size_max[c] <= 1:
-            continue
-        own = order[bounds[c] : bounds[c + 1]]
-        if own.size == 0:
-            continue
-        team: list[int] = []
-        if lead_of[c] < 0:  # not paired: try a covering team from what is left
-            need = t.cover_required[c].copy()
-            lead_ok = (spare[problem.volunteer[own]] >= problem.load[own]) & (
-                t.max_leads is None
-                or led[problem.volunteer[own]] < t.max_leads[problem.volunteer[own]]
-            )
-            if not lead_ok.any() or problem.must_pair[c]:
-                continue
-            cover_gain = (t.covers[own] & need).sum(axis=1) * 10**6 + problem.score[own]
-            e = int(own[np.argmax(np.where(lead_ok, cover_gain, np.iinfo(np.int64).min))])
-            team = [e]
-            need &= ~t.covers[e]
-            v = problem.volunteer[e]
-            spare[v] -= problem.load[e]
-            while need.any() and len(team) < t.size_max[c]:
-                room = spare[problem.volunteer[own]] >= t.support_load[own]
-                fresh = ~np.isin(problem.volunteer[own], problem.volunteer[team])
-                gain = (t.covers[own] & need).sum(axis=1)
-                pick = room & fresh & (gain > 0)
-                if not pick.any():
-                    break
-                e2 = int(own[np.argmax(np.where(pick, gain, -1))])
-                team.append(e2)
-                need &= ~t.covers[e2]
-                spare[problem.volunteer[e2]] -= t.support_load[e2]
-            if need.any() or len(team) < t.size_min[c]:  # undo: no valid team
-                spare[v] += problem.load[e]
-                for e2 in team[1:]:
-                    spare[problem.volunteer[e2]] += t.support_load[e2]
-                continue
-            led[v] += 1
-            for e2 in team:
-                count[problem.volunteer[e2]] += 1
-            lead_of[c] = e
-            leads.append(np.array([e]))
-            members.append(np.array(team))
-        # add supporters that raise the fit
-        current = [int(lead_of[c]), *team[1:]]
-        best = t.category_value[current].max(axis=0)
-        while len(current) < t.size_max[c]:
-            vol = problem.volunteer[own]
-            room = (spare[vol] >= t.support_load[own]) & ~np.isin(vol, problem.volunteer[current])
-            gain = problem.score[own] + np.maximum(t.category_value[own] - best, 0).sum(axis=1)
-            if fair is not None:
-                gain = gain - problem.overload_penalty * (count[vol] >= fair[vol])
-            gain = np.where(room, gain, 0)
-            if gain.max(initial=0) <= 0:
-                break
-            e2 = int(own[np.argmax(gain)])
-            current.append(e2)
-            members.append(np.array([e2]))
-            best = np.maximum(best, t.category_value[e2])
-            spare[problem.volunteer[e2]] -= t.support_load[e2]
-            count[problem.volunteer[e2]] += 1
-    chosen = unique(np.concatenate(members))
-    return chosen, unique(np.concatenate(leads))
-
-
-def one_member_start(problem: Problem, time_limit: float | None = None) -> np.ndarray | None:
-    """A valid pairing of a team problem in which every team has one member: the exact
-    optimum of that restriction (coverage by one volunteer alone, children whose team needs
-    several members unpaired), solved by min-cost flow after the presolve folds it into a
-    plain problem. None when the restriction breaks a must-pair or lock rule."""
-    t = problem.teams
-    assert t is not None
-    keep = np.flatnonzero(t.size_min[problem.child] <= 1)
-    if not np.isin(problem.locked, keep).all():
-        return None  # a lock on a child whose team needs several members
-    return _one_member_flow(problem, keep, t.max_leads, time_limit=time_limit)
-
-
-def _one_member_flow(
-    problem: Problem,
-    keep: np.ndarray,
-    max_leads: np.ndarray | None,
-    time_limit: float | None = None,
-    **changes: Any,
-) -> np.ndarray | None:
-    """The edges (of ``keep``) that exact min-cost flow chooses when every child may have
-    one member only, who must cover its needs alone, with the lead cap ``max_leads`` and
-    the problem's fields ``changes`` replaced. None when the restriction needs search
-    (mixed loads) or breaks a must-pair rule."""
-    t = problem.teams
-    assert t is not None
-    one = np.ones(problem.n_children, np.int64)
-    every = keep.size == problem.n_edges  # (keep is ascending: then it is every edge)
-    restricted = problem if every else problem.restrict(keep)
-    assert restricted.teams is not None
-    teams = replace(restricted.teams, size_min=one, size_max=one, max_leads=max_leads)
-    restricted = replace(restricted, teams=teams, **changes)
-    flow = FlowBackend()
-    if flow.unsupported(reduce(restricted).problem) is not None:
-        return None  # only exact flow is quick enough for a start
-    options = Options(time_limit=time_limit)
-    solution = run(restricted, reduce(restricted), flow, options, time.perf_counter())
-    return keep[solution.chosen] if solution.has_solution else None
-
-
-def _polish(
-    problem: Problem, edges: np.ndarray, members: np.ndarray, leads: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """A pairing of the same children as ``(members, leads)`` (masks over ``edges``, a
-    valid pairing) with a better fit where flow can find one: the teams of two or more
-    members stay as they are, and every child with one member is paired again, each with
-    one covering volunteer, by the exact min-cost flow over what capacity and lead caps
-    those teams leave. So level 1 is unchanged (HiGHS's level-1 point is blind to fit).
-    None when locks, fairness or mixed loads keep flow out."""
-    p, t = problem, problem.teams
-    assert t is not None
-    if np.isin(p.locked, edges).any() or p.has_fairness:
-        return None
-    chosen, led = edges[members], edges[leads]
-    count = np.bincount(p.child[chosen], minlength=p.n_children)
-    single = np.zeros(p.n_children, bool)
-    single[p.child[led]] = count[p.child[led]] == 1
-    kept = chosen[~single[p.child[chosen]]]  # members of teams of two or more
-    kept_leads = unique(kept[np.isin(kept, led)])
-    supporters = unique(kept[~np.isin(kept, kept_leads)])
-    used = np.bincount(
-        p.volunteer[kept_leads], weights=p.load[kept_leads], minlength=p.n_volunteers
-    )
-    used += np.bincount(
-        p.volunteer[supporters], weights=t.support_load[supporters], minlength=p.n_volunteers
-    )
-    capacity = p.capacity - np.rint(used).astype(np.int64)
-    cap = t.max_leads
-    if cap is not None:
-        cap = np.maximum(cap - np.bincount(p.volunteer[kept_leads], minlength=p.n_volunteers), 0)
-    keep = edges[single[p.child[edges]]]
-    new = _one_member_flow(
-        p, keep, cap, capacity=capacity, must_pair=single, locked=np.empty(0, np.int64)
-    )
-    if new is None:
-        return None
-    return np.isin(edges, np.concatenate((kept, new))), np.isin(
-        edges, np.concatenate((kept_leads, new))
-    )
 
 
 def _team_failure(status: object, hard: bool, p_any: int, s_any: int) -> CoreResult:

@@ -1,7 +1,7 @@
 """An upper bound on level 2 of a team problem by Lagrangian relaxation, with each child's
 team chosen exactly.
 
-The flow relaxations of :mod:`pairmatch.solvers.teams.model` give a lead the best value of
+The flow relaxations of :mod:`pairmatch.solvers.teams.relaxations` give a lead the best value of
 every need category among all the child's candidates, whoever is in the team; on a
 1,000-child county that bound sits 26% above the best pairing found. Here the volunteers'
 capacities are priced instead (``λ_v`` per unit of load) and level 1 is kept as a
@@ -79,101 +79,135 @@ def _best_teams(
             if required[c, k]:
                 need |= 1 << k
         if size_max[c] == 1:  # one member: her own values, coverage as given
-            for e in range(a, b):
-                ok = True
-                for k in range(k_n):
-                    if required[c, k] and not covers[e, k]:
-                        ok = False
-                if not ok:
-                    continue
-                val = mu * prio[c] + score[e] - lead_load[e] * lam[vol[e]]
-                for k in range(k_n):
-                    val += cv[e, k]
-                if val > best[c]:
-                    best[c] = val
-                    pick[c, 0] = e
-            if best[c] == _NEG:
-                best[c] = 0.0
-            continue
-        for r in range(2):
-            for s in range(n_sets):
-                for j in range(3):
-                    top_v[r, s, j] = _NEG
-                    top_e[r, s, j] = -1
-        for e in range(a, b):
-            mask = 0
-            for k in range(k_n):
-                if covers[e, k]:
-                    mask |= 1 << k
-            for s in range(n_sets):
-                if (s & need) & ~mask:
-                    continue  # credited with a required category she does not cover
-                base = score[e]
-                for k in range(k_n):
-                    if s >> k & 1:
-                        base += cv[e, k]
-                for r in range(2):
-                    val = base - (lead_load[e] if r == 0 else sup_load[e]) * lam[vol[e]]
-                    if val > top_v[r, s, 2]:
-                        j = 2
-                        while j > 0 and val > top_v[r, s, j - 1]:
-                            top_v[r, s, j] = top_v[r, s, j - 1]
-                            top_e[r, s, j] = top_e[r, s, j - 1]
-                            j -= 1
-                        top_v[r, s, j] = val
-                        top_e[r, s, j] = e
-        for code in range(total):
-            s0 = s1 = s2 = 0
-            ok = True
-            x = code
-            for k in range(k_n):
-                slot = x % 4
-                x //= 4
-                if slot == 0:
-                    s0 |= 1 << k
-                elif slot == 1:
-                    s1 |= 1 << k
-                elif slot == 2:
-                    s2 |= 1 << k
-                elif need >> k & 1:
-                    ok = False  # a required category must be credited to a coverer
-            if not ok or (s2 and not s1):
-                continue
-            for extra in range(3):  # supporters present beyond those credited
-                n1 = s1 != 0 or extra >= 1
-                n2 = s2 != 0 or extra >= 2
-                size = 1 + n1 + n2
-                if size < size_min[c] or size > size_max[c]:
-                    continue
-                for i in range(3):
-                    e0 = top_e[0, s0, i]
-                    if e0 < 0:
-                        break
-                    for j in range(3 if n1 else 1):
-                        e1, v1 = -1, 0.0
-                        if n1:
-                            e1 = top_e[1, s1, j]
-                            if e1 < 0:
-                                break
-                            if vol[e1] == vol[e0]:
-                                continue
-                            v1 = top_v[1, s1, j]
-                        for q in range(3 if n2 else 1):
-                            e2, v2 = -1, 0.0
-                            if n2:
-                                e2 = top_e[1, s2, q]
-                                if e2 < 0:
-                                    break
-                                if e2 == e1 or vol[e2] == vol[e0] or vol[e2] == vol[e1]:
-                                    continue
-                                v2 = top_v[1, s2, q]
-                            val = mu * prio[c] + top_v[0, s0, i] + v1 + v2
-                            if val > best[c]:
-                                best[c] = val
-                                pick[c, 0], pick[c, 1], pick[c, 2] = e0, e1, e2
+            _best_single(c, a, b, vol, score, lead_load, cv, covers, required, prio, lam, mu,
+                         best, pick)  # fmt: skip
+        else:
+            _top_three(a, b, need, vol, score, lead_load, sup_load, cv, covers, lam, top_v,
+                       top_e)  # fmt: skip
+            _best_combination(c, need, k_n, total, vol, size_min, size_max, prio, mu, top_v,
+                              top_e, best, pick)  # fmt: skip
         if best[c] == _NEG:
             best[c] = 0.0  # a child who must be paired and cannot: the problem is infeasible
     return best
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _best_single(
+    c, a, b, vol, score, lead_load, cv, covers, required, prio, lam, mu, best, pick
+):  # fmt: skip  # pragma: no cover - compiled
+    """Child ``c``'s best one-member team among her edges ``a:b`` (a volunteer who covers
+    every required category alone, with all her own category values)."""
+    k_n = cv.shape[1]
+    for e in range(a, b):
+        ok = True
+        for k in range(k_n):
+            if required[c, k] and not covers[e, k]:
+                ok = False
+        if not ok:
+            continue
+        val = mu * prio[c] + score[e] - lead_load[e] * lam[vol[e]]
+        for k in range(k_n):
+            val += cv[e, k]
+        if val > best[c]:
+            best[c] = val
+            pick[c, 0] = e
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _top_three(
+    a, b, need, vol, score, lead_load, sup_load, cv, covers, lam, top_v, top_e
+):  # fmt: skip  # pragma: no cover - compiled
+    """For each role (0 lead, 1 supporter) and set ``s`` of categories credited to the
+    member, the three best members among the edges ``a:b`` (``top_v`` their values under
+    the prices, ``top_e`` their edges; -1 none). A member may be credited only with the
+    required categories (``need``) she covers."""
+    k_n = cv.shape[1]
+    n_sets = 1 << k_n
+    for r in range(2):
+        for s in range(n_sets):
+            for j in range(3):
+                top_v[r, s, j] = _NEG
+                top_e[r, s, j] = -1
+    for e in range(a, b):
+        mask = 0
+        for k in range(k_n):
+            if covers[e, k]:
+                mask |= 1 << k
+        for s in range(n_sets):
+            if (s & need) & ~mask:
+                continue  # credited with a required category she does not cover
+            base = score[e]
+            for k in range(k_n):
+                if s >> k & 1:
+                    base += cv[e, k]
+            for r in range(2):
+                val = base - (lead_load[e] if r == 0 else sup_load[e]) * lam[vol[e]]
+                if val > top_v[r, s, 2]:
+                    j = 2
+                    while j > 0 and val > top_v[r, s, j - 1]:
+                        top_v[r, s, j] = top_v[r, s, j - 1]
+                        top_e[r, s, j] = top_e[r, s, j - 1]
+                        j -= 1
+                    top_v[r, s, j] = val
+                    top_e[r, s, j] = e
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _best_combination(
+    c, need, k_n, total, vol, size_min, size_max, prio, mu, top_v, top_e, best, pick
+):  # fmt: skip  # pragma: no cover - compiled
+    """Child ``c``'s best team from the members :func:`_top_three` found: every way
+    (``total`` = 4^categories) of crediting each category to the lead, a supporter or
+    nobody, every team size allowed, three distinct volunteers (``k_n`` categories)."""
+    for code in range(total):
+        s0 = s1 = s2 = 0
+        ok = True
+        x = code
+        for k in range(k_n):
+            slot = x % 4
+            x //= 4
+            if slot == 0:
+                s0 |= 1 << k
+            elif slot == 1:
+                s1 |= 1 << k
+            elif slot == 2:
+                s2 |= 1 << k
+            elif need >> k & 1:
+                ok = False  # a required category must be credited to a coverer
+        if not ok or (s2 and not s1):
+            continue
+        for extra in range(3):  # supporters present beyond those credited
+            n1 = s1 != 0 or extra >= 1
+            n2 = s2 != 0 or extra >= 2
+            size = 1 + n1 + n2
+            if size < size_min[c] or size > size_max[c]:
+                continue
+            for i in range(3):
+                e0 = top_e[0, s0, i]
+                if e0 < 0:
+                    break
+                for j in range(3 if n1 else 1):
+                    e1, v1 = -1, 0.0
+                    if n1:
+                        e1 = top_e[1, s1, j]
+                        if e1 < 0:
+                            break
+                        if vol[e1] == vol[e0]:
+                            continue
+                        v1 = top_v[1, s1, j]
+                    for q in range(3 if n2 else 1):
+                        e2, v2 = -1, 0.0
+                        if n2:
+                            e2 = top_e[1, s2, q]
+                            if e2 < 0:
+                                break
+                            if e2 == e1 or vol[e2] == vol[e0] or vol[e2] == vol[e1]:
+                                continue
+                            v2 = top_v[1, s2, q]
+                        val = mu * prio[c] + top_v[0, s0, i] + v1 + v2
+                        if val > best[c]:
+                            best[c] = val
+                            pick[c, 0], pick[c, 1], pick[c, 2] = e0, e1, e2
 
 
 @dataclass(frozen=True)
@@ -234,70 +268,27 @@ def price_teams(
         return Pricing(0, np.zeros(problem.n_volunteers), 0.0, np.empty((0, 3), np.int64))
     if budget_s < SECONDS_PER_EDGE * edges.size:
         return None
-    edges = edges[np.argsort(problem.child[edges], kind="stable")]  # each child's edges together
-    child = problem.child[edges]
-    kids, c_local = np.unique(child, return_inverse=True)
-    vols, v_local = np.unique(problem.volunteer[edges], return_inverse=True)
-    cv = t.category_value[edges].astype(np.float64)
-    covers = t.covers[edges]
-    required = t.cover_required[kids]
-    size_min, size_max = t.size_min[kids], t.size_max[kids]
-    if cv.shape[1] > 4 or np.any(size_max > 3) or np.any(cv < 0):
+    sub = _Subproblems.of(problem, edges)
+    if sub is None:
         return None
-    # coverage must go with value: per (child, category), a coverer is worth at least as
-    # much as any non-coverer in it
-    for k in range(cv.shape[1]):
-        low = np.full(kids.size, np.inf)
-        high = np.full(kids.size, -np.inf)
-        np.minimum.at(low, c_local[covers[:, k]], cv[covers[:, k], k])
-        np.maximum.at(high, c_local[~covers[:, k]], cv[~covers[:, k], k])
-        if np.any(low < high):
-            return None
-    lo = np.searchsorted(c_local, np.arange(kids.size))
-    hi = np.searchsorted(c_local, np.arange(kids.size), side="right")
-    lead_load = np.asarray(problem.load)[edges].astype(np.float64)
-    sup_load = t.support_load[edges].astype(np.float64)
-    score = problem.score[edges].astype(np.float64)
-    prio = problem.priority[kids].astype(np.float64)
-    must = problem.must_pair[kids]
-    cap = problem.capacity[vols].astype(np.float64)
-    lam = np.zeros(vols.size) if start is None else start.prices[vols].copy()
+    lam = np.zeros(sub.vols.size) if start is None else start.prices[sub.vols].copy()
     mu = 0.0 if start is None else start.level1_price
-    best = np.zeros(kids.size)
-    pick = np.full((kids.size, 3), -1, np.int64)
     bound = np.inf
     best_lam, best_mu = lam, mu
     theta, stall = 1.0, 0
     halfway = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
-    teamy = size_max >= 2
+    teamy = sub.size_max >= 2
     chosen: list[np.ndarray] = []
     at_best = np.empty((0, 3), np.int64)
-    # the children in one slice per core, of about equal edges: the compiled kernel
-    # releases the GIL, so threads run the slices side by side
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    cores = max(1, min(len(usable) if usable else os.cpu_count() or 1, MAX_THREADS))
-    cuts = np.searchsorted(hi, np.linspace(0, edges.size, cores + 1)[1:-1])
-    slices = [slice(a, b) for a, b in zip(np.r_[0, cuts], np.r_[cuts, kids.size], strict=True)]
+    slices = sub.slices()
     pool = ThreadPoolExecutor(len(slices)) if len(slices) > 1 else None
-
-    def best_teams(lam: np.ndarray, mu: float) -> None:
-        def run(c: slice) -> None:
-            _best_teams(lo[c], hi[c], v_local, score, lead_load, sup_load, cv, covers,
-                        required[c], size_min[c], size_max[c], prio[c], must[c], lam, mu,
-                        best[c], pick[c])  # fmt: skip
-
-        if pool is None:
-            run(slices[0])
-        else:
-            list(pool.map(run, slices))
-
     try:
         while True:
             began = time.perf_counter()
-            best_teams(lam, mu)
+            sub.solve(lam, mu, slices, pool)
             took = time.perf_counter() - began
-            value = float(cap @ lam) - mu * floor + float(best.sum())
-            teams = pick[teamy & (pick[:, 1] >= 0)]
+            value = float(sub.cap @ lam) - mu * floor + float(sub.best.sum())
+            teams = sub.pick[teamy & (sub.pick[:, 1] >= 0)]
             if time.perf_counter() > halfway:
                 chosen.append(teams.copy())
             if value < bound - 1e-9:
@@ -309,17 +300,7 @@ def price_teams(
                     theta, stall = theta / 2, 0
             if time.perf_counter() + 2 * took > deadline or theta < 1e-6:
                 break  # (the next round could end past the budget: rounds vary)
-            use = np.zeros(vols.size)
-            for j, load in ((0, lead_load), (1, sup_load), (2, sup_load)):
-                e = pick[:, j]
-                e = e[e >= 0]
-                np.add.at(use, v_local[e], load[e])
-            g = cap - use  # the slack of each capacity
-            g[(lam <= 0) & (g > 0)] = 0.0
-            paired = pick[:, 0] >= 0
-            g_mu = float(prio[paired].sum()) - floor
-            if mu <= 0 and g_mu > 0:
-                g_mu = 0.0
+            g, g_mu = sub.subgradient(lam, mu, floor)
             norm = float(g @ g) + g_mu * g_mu
             if norm == 0:
                 break  # the priced teams fit: the bound is reached
@@ -330,10 +311,124 @@ def price_teams(
         if pool is not None:
             pool.shutdown()
     prices = np.zeros(problem.n_volunteers)
-    prices[vols] = best_lam
+    prices[sub.vols] = best_lam
     teams = np.unique(np.concatenate([at_best, *chosen]), axis=0)
-    teams = np.where(teams >= 0, edges[np.maximum(teams, 0)], -1)
+    teams = np.where(teams >= 0, sub.edges[np.maximum(teams, 0)], -1)
     # floats: every term is an integer or a price times one, summed in doubles; a margin of
     # one part in 10^9 covers their rounding (so a bound with no duality gap can meet the
     # optimum exactly)
     return Pricing(int(np.floor(bound + 1e-9 * abs(bound) + 1e-6)), prices, best_mu, teams)
+
+
+@dataclass(eq=False)
+class _Subproblems:
+    """Each child's team subproblem over a component's edges, as :func:`_best_teams` reads
+    them: edges sorted by child (child ``i``'s are ``lo[i]:hi[i]``), children and
+    volunteers numbered locally (``vols`` the problem's), values and loads as floats;
+    ``best`` and ``pick`` hold the last answers."""
+
+    edges: np.ndarray
+    vols: np.ndarray
+    v_local: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    cv: np.ndarray
+    covers: np.ndarray
+    required: np.ndarray
+    size_min: np.ndarray
+    size_max: np.ndarray
+    lead_load: np.ndarray
+    sup_load: np.ndarray
+    score: np.ndarray
+    prio: np.ndarray
+    must: np.ndarray
+    cap: np.ndarray
+    best: np.ndarray
+    pick: np.ndarray
+
+    @classmethod
+    def of(cls, problem: Problem, edges: np.ndarray) -> _Subproblems | None:
+        """The subproblems of ``edges``, or None when the exact subproblem does not apply
+        (see the module)."""
+        t = problem.teams
+        assert t is not None
+        edges = edges[np.argsort(problem.child[edges], kind="stable")]  # each child's together
+        child = problem.child[edges]
+        kids, c_local = np.unique(child, return_inverse=True)
+        vols, v_local = np.unique(problem.volunteer[edges], return_inverse=True)
+        cv = t.category_value[edges].astype(np.float64)
+        covers = t.covers[edges]
+        required = t.cover_required[kids]
+        size_min, size_max = t.size_min[kids], t.size_max[kids]
+        if cv.shape[1] > 4 or np.any(size_max > 3) or np.any(cv < 0):
+            return None
+        # coverage must go with value: per (child, category), a coverer is worth at least as
+        # much as any non-coverer in it
+        for k in range(cv.shape[1]):
+            low = np.full(kids.size, np.inf)
+            high = np.full(kids.size, -np.inf)
+            np.minimum.at(low, c_local[covers[:, k]], cv[covers[:, k], k])
+            np.maximum.at(high, c_local[~covers[:, k]], cv[~covers[:, k], k])
+            if np.any(low < high):
+                return None
+        return cls(
+            edges=edges,
+            vols=vols,
+            v_local=v_local,
+            lo=np.searchsorted(c_local, np.arange(kids.size)),
+            hi=np.searchsorted(c_local, np.arange(kids.size), side="right"),
+            cv=cv,
+            covers=covers,
+            required=required,
+            size_min=size_min,
+            size_max=size_max,
+            lead_load=np.asarray(problem.load)[edges].astype(np.float64),
+            sup_load=t.support_load[edges].astype(np.float64),
+            score=problem.score[edges].astype(np.float64),
+            prio=problem.priority[kids].astype(np.float64),
+            must=problem.must_pair[kids],
+            cap=problem.capacity[vols].astype(np.float64),
+            best=np.zeros(kids.size),
+            pick=np.full((kids.size, 3), -1, np.int64),
+        )
+
+    def slices(self) -> list[slice]:
+        """The children in one slice per core, of about equal edges: the compiled kernel
+        releases the GIL, so threads run the slices side by side."""
+        usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        cores = max(1, min(len(usable) if usable else os.cpu_count() or 1, MAX_THREADS))
+        cuts = np.searchsorted(self.hi, np.linspace(0, self.edges.size, cores + 1)[1:-1])
+        ends = np.r_[cuts, self.lo.size]
+        return [slice(a, b) for a, b in zip(np.r_[0, cuts], ends, strict=True)]
+
+    def solve(
+        self, lam: np.ndarray, mu: float, slices: list[slice], pool: ThreadPoolExecutor | None
+    ) -> None:
+        """Every child's best team under the prices, into ``best`` and ``pick``."""
+
+        def run(c: slice) -> None:
+            _best_teams(self.lo[c], self.hi[c], self.v_local, self.score, self.lead_load,
+                        self.sup_load, self.cv, self.covers, self.required[c], self.size_min[c],
+                        self.size_max[c], self.prio[c], self.must[c], lam, mu, self.best[c],
+                        self.pick[c])  # fmt: skip
+
+        if pool is None:
+            run(slices[0])
+        else:
+            list(pool.map(run, slices))
+
+    def subgradient(self, lam: np.ndarray, mu: float, floor: int) -> tuple[np.ndarray, float]:
+        """At the last answers: the slack of each capacity and of the level-1 floor,
+        projected where the price is 0 and the slack positive (the price cannot fall)."""
+        use = np.zeros(self.vols.size)
+        for j, load in ((0, self.lead_load), (1, self.sup_load), (2, self.sup_load)):
+            e = self.pick[:, j]
+            e = e[e >= 0]
+            np.add.at(use, self.v_local[e], load[e])
+        g = self.cap - use  # the slack of each capacity
+        g[(lam <= 0) & (g > 0)] = 0.0
+        paired = self.pick[:, 0] >= 0
+        g_mu = float(self.prio[paired].sum()) - floor
+        if mu <= 0 and g_mu > 0:
+            g_mu = 0.0
+        return g, g_mu
