@@ -1,2 +1,2 @@
-"""Teams (several volunteers to one child) with CP-SAT: presolve, the model, its bounds
-(priced capacities and the LP), and improvement (the start, restricted masters)."""
+"""Teams (several volunteers to one child) with CP-SAT: presolve, the model and its search,
+bounds (relaxations, pricing), and improvement (start, polish, window by window)."""

@@ -26,7 +26,7 @@ from pairmatch.solvers.cpsat_tools import (
     overload_terms,
     watched_solve,
 )
-from pairmatch.solvers.teams import master as windows
+from pairmatch.solvers.teams import improve as windows
 from pairmatch.solvers.teams.pricing import SECONDS_PER_EDGE, price_teams
 from pairmatch.solvers.teams.relaxations import (
     fit_relaxation_bound,
@@ -67,7 +67,7 @@ FLOW_BOUND_SECONDS_PER_EDGE = 3e-6
 
 #: The share of a time limit kept, when the search does not prove its pairing optimal, to
 #: price the capacities (the Lagrangian bound on level 2) and then improve the pairing
-#: window by window with the teams the prices suggest (:mod:`pairmatch.solvers.teams.master`).
+#: window by window with the teams the prices suggest (:mod:`pairmatch.solvers.teams.improve`).
 #: With a 60 s limit it raised the fit found on a 1,000-child county by 5.3% and lowered
 #: the gap shown from 8.5% to 2.2%; see benchmarks/RESULTS.md.
 BOUND_SHARE = 0.4
@@ -722,7 +722,7 @@ def _best_found(
     Until ``end`` (the time limit's end), the level-2 bound is tightened by Lagrangian
     relaxation with exact team subproblems (:mod:`pairmatch.solvers.teams.pricing`), given the
     level 1 found (the optimum's is at least that), and the pairing is improved window by
-    window with the teams its prices chose (:mod:`pairmatch.solvers.teams.master`), which keeps
+    window with the teams its prices chose (:mod:`pairmatch.solvers.teams.improve`), which keeps
     level 1 and raises level 2."""
     if not found:
         return replace(_team_failure(cp_model.UNKNOWN, hard, p_bound, s_bound), stats=model_size)

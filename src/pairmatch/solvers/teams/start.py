@@ -1,7 +1,7 @@
 """Valid team pairings to start from and to improve on: the exact optimum with one-member
 teams (min-cost flow through the presolve), completed greedily with covering teams and
 supporters, and the polish of a level-1 point whose one-member children flow pairs again
-for a better fit. :mod:`pairmatch.solvers.teams.master` improves a pairing further."""
+for a better fit. :mod:`pairmatch.solvers.teams.improve` improves a pairing further."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The window-by-window improvement of a team pairing cut short (solvers/teams/master.py): its
+"""The window-by-window improvement of a team pairing cut short (solvers/teams/improve.py): its
 answers are valid, keep level 1, never lose fit, never pass the optimum, and it finds the
 trade the greedy start cannot make."""
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import pairmatch as pm
 from pairmatch.problem import Teams
 from pairmatch.solvers.base import level2_value
-from pairmatch.solvers.teams import master as windows
+from pairmatch.solvers.teams import improve as windows
 from pairmatch.solvers.teams.pricing import Pricing, price_teams
 from pairmatch.solvers.teams.start import greedy_start
 from reference import brute_force_teams
