@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
-from pairmatch.errors import InputIssue, ValidationError
+from pairmatch.errors import ArgumentTypeError, InputIssue, ValidationError
 from pairmatch.files import Part, Sheet, Wanted, format_of, read_file
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS, Child, Volunteer
 from pairmatch.model.tables import _OPTIONAL_DEFAULTS, Kind, validate_children, validate_volunteers
@@ -67,7 +67,7 @@ def _read(source: Any, wanted: Wanted, sheet: Sheet) -> tuple[pd.DataFrame, list
         rows = [item.to_row() if isinstance(item, Child | Volunteer) else dict(item)
                 for item in source]  # fmt: skip
         return pd.DataFrame(rows), []
-    raise TypeError(
+    raise ArgumentTypeError(
         f"cannot read a table from {type(source).__name__}; pass a DataFrame, a path "
         "(.csv, .xlsx, .parquet), an open file, or a list of records"
     )

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.candidates import Candidates, find_candidates
+from pairmatch.errors import ArgumentError, UnknownKeyError
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.labels import Lang
 from pairmatch.match import match
@@ -185,7 +186,7 @@ class PartitionedResult:
         """Match one part again (the same answer: matching is deterministic) and return
         its full result."""
         if key not in self._inputs:
-            raise KeyError(f"no part {key!r}; see PartitionedResult.parts")
+            raise UnknownKeyError("no part by that key; see PartitionedResult.parts")
         children, volunteers = self._inputs[key]
         return match(children, volunteers, self.policy, **self._options[key])
 
@@ -267,7 +268,7 @@ def match_partitioned(
     """
     policy = read_policy(policy)
     if by not in ("county", "component"):
-        raise ValueError(f"by must be 'county' or 'component', got {by!r}")
+        raise ArgumentError("by must be 'county' or 'component'")
     options = read_options(
         options, solver=solver, time_limit=time_limit, workers=workers, seed=seed,
         deterministic=deterministic,

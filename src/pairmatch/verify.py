@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import PairmatchError
+from pairmatch.errors import ArgumentTypeError, VerificationError
 from pairmatch.model.vocab import NEEDS
 from pairmatch.registry import EARTH_RADIUS_KM
 from pairmatch.solvers.base import Solution, Status
@@ -21,10 +21,6 @@ from pairmatch.solvers.base import Solution, Status
 __all__ = ["Verification", "VerificationError", "haversine_km", "verify"]
 
 _KM_TOL = 1e-6
-
-
-class VerificationError(PairmatchError, AssertionError):
-    """A result broke a rule it must obey."""
 
 
 @dataclass
@@ -92,7 +88,9 @@ def verify(result: Any, *, children: Any = None, volunteers: Any = None) -> Veri
     from pairmatch.result import MatchResult
 
     if not isinstance(result, MatchResult):
-        raise TypeError(f"verify() takes a MatchResult or Solution, got {type(result).__name__}")
+        raise ArgumentTypeError(
+            f"verify() takes a MatchResult or Solution, got {type(result).__name__}"
+        )
     report = _verify_solution(result.solution)
     _verify_match(result, report, children, volunteers)
     return report

@@ -24,7 +24,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import InputIssue, ValidationError
+from pairmatch.errors import ArgumentTypeError, InputIssue, ValidationError
 from pairmatch.model.records import (
     CHILD_COLUMNS,
     JURISDICTION_LEVELS,
@@ -320,7 +320,7 @@ def _validate(
     df: pd.DataFrame, kind: Kind, required: tuple[str, ...], columns: Mapping[str, str] | None
 ) -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"expected a pandas DataFrame of {kind}, got {type(df).__name__}")
+        raise ArgumentTypeError(f"expected a pandas DataFrame of {kind}, got {type(df).__name__}")
     if columns:
         df = df.rename(columns=dict(columns))
     df = df.reset_index(drop=True)

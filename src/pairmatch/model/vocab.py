@@ -15,6 +15,8 @@ from typing import Final
 
 import numpy as np
 
+from pairmatch.errors import FieldError
+
 __all__ = [
     "ID_HELP",
     "LEVEL_MAX",
@@ -134,7 +136,7 @@ def parse_category(value: object) -> ChildCategory:
         return value
     key = str(value).strip().lower() if isinstance(value, str) else None
     if key is None or key not in _CATEGORY_ALIASES:
-        raise ValueError(f"must be {CATEGORY_HELP}")
+        raise FieldError(f"must be {CATEGORY_HELP}")
     return _CATEGORY_ALIASES[key]
 
 
@@ -145,12 +147,12 @@ def parse_gender(value: object) -> Gender | None:
     if is_missing(value):
         return None
     if not isinstance(value, str):
-        raise ValueError(f"must be {GENDER_HELP}")
+        raise FieldError(f"must be {GENDER_HELP}")
     key = value.strip().lower()
     if key == "":
         return None
     if key not in _GENDER_ALIASES:
-        raise ValueError(f"must be {GENDER_HELP}")
+        raise FieldError(f"must be {GENDER_HELP}")
     return _GENDER_ALIASES[key]
 
 
@@ -170,7 +172,7 @@ def parse_bool(value: object) -> bool:
             return True
         if key in _FALSE:
             return False
-    raise ValueError(f"must be {BOOL_HELP}")
+    raise FieldError(f"must be {BOOL_HELP}")
 
 
 def parse_tags(value: object) -> tuple[str, ...]:
@@ -190,10 +192,10 @@ def parse_tags(value: object) -> tuple[str, ...]:
         parts = []
         for item in value:
             if not isinstance(item, str):
-                raise ValueError("tags must be text")
+                raise FieldError("tags must be text")
             parts.append(item)
     else:
-        raise ValueError("must be text with tags separated by ';'")
+        raise FieldError("must be text with tags separated by ';'")
     return tuple(sorted({p.strip().lower() for p in parts if p.strip()}))
 
 
@@ -236,21 +238,21 @@ def parse_id(value: object) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     if value is None:
-        raise ValueError("is missing; every record needs an id")
+        raise FieldError("is missing; every record needs an id")
     if isinstance(value, bool):
-        raise ValueError(f"is a yes/no value, not an id; {ID_HELP}")
+        raise FieldError(f"is a yes/no value, not an id; {ID_HELP}")
     if isinstance(value, int):
         text = str(value)
     elif isinstance(value, float):
         if value != value:
-            raise ValueError("is missing; every record needs an id")
+            raise FieldError("is missing; every record needs an id")
         if not (abs(value) < 1e15 and value.is_integer()):
-            raise ValueError(f"is a number with a fraction, not an id; {ID_HELP}")
+            raise FieldError(f"is a number with a fraction, not an id; {ID_HELP}")
         text = str(int(value))
     elif isinstance(value, str):
         text = _normalise_text(value)
     else:
-        raise ValueError(f"must be a text id, not a {type(value).__name__}; {ID_HELP}")
+        raise FieldError(f"must be a text id, not a {type(value).__name__}; {ID_HELP}")
     _check_id_text(text)
     return text
 
@@ -263,18 +265,18 @@ def _normalise_text(value: str) -> str:
 
 def _check_id_text(text: str) -> None:
     if not text:
-        raise ValueError("is missing; every record needs an id")
+        raise FieldError("is missing; every record needs an id")
     if not _PLAIN_ID.fullmatch(text):
         if any(unicodedata.category(ch)[0] == "C" for ch in text):
-            raise ValueError(f"contains a control, zero-width or direction character; {ID_HELP}")
+            raise FieldError(f"contains a control, zero-width or direction character; {ID_HELP}")
         if ";" in text:
-            raise ValueError("contains ';', which separates ids in the ledger's lists")
+            raise FieldError("contains ';', which separates ids in the ledger's lists")
     if len(text) > MAX_ID_LENGTH:
-        raise ValueError(f"is {len(text)} characters long; {ID_HELP}")
+        raise FieldError(f"is {len(text)} characters long; {ID_HELP}")
     if text.lower() in _NOT_IDS:
-        raise ValueError(f"reads as a yes/no or missing value, not an id; {ID_HELP}")
+        raise FieldError(f"reads as a yes/no or missing value, not an id; {ID_HELP}")
     if not _INTEGER.fullmatch(text) and _reads_as_number(text):
-        raise ValueError(
+        raise FieldError(
             "reads as a number with a sign, point or exponent; write the id as the register "
             f"does (42, not 42.0); {ID_HELP}"
         )

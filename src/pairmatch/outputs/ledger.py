@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pairmatch.errors import ArgumentError, ArgumentTypeError
 from pairmatch.explain.reasons import Reason
 from pairmatch.labels import POLICY_LABELS, VALUES, Lang, detail_in_chinese, header
 from pairmatch.model.policy import Policy
@@ -101,7 +102,7 @@ def pseudonyms(
     'C0bd6abfc7da76823'
     """
     if kind not in ("child", "volunteer"):
-        raise ValueError(f"kind must be 'child' or 'volunteer', not {kind!r}")
+        raise ArgumentError("kind must be 'child' or 'volunteer'")
     secret = secret_key(key)
     prefix, tag = kind[0].upper(), f"{kind}\x00".encode()
     return np.array(
@@ -126,7 +127,7 @@ def secret_key(key: str | bytes | None = None) -> bytes:
     if key is None:
         key = os.environ.get(KEY_VARIABLE)
     if key is None:
-        raise ValueError(
+        raise ArgumentError(
             f"pseudonymising needs a secret key: pass key=... or set {KEY_VARIABLE}; use the "
             "same key for every export so that pseudonyms stay the same"
         )
@@ -135,9 +136,11 @@ def secret_key(key: str | bytes | None = None) -> bytes:
     elif isinstance(key, bytes | bytearray | memoryview):
         secret = bytes(key)
     else:  # bytes(20) would be twenty zero bytes: a key anybody can guess
-        raise TypeError(f"the pseudonymisation key must be text or bytes, not {type(key).__name__}")
+        raise ArgumentTypeError(
+            f"the pseudonymisation key must be text or bytes, not {type(key).__name__}"
+        )
     if len(secret) < _MIN_KEY_BYTES:
-        raise ValueError(
+        raise ArgumentError(
             f"the pseudonymisation key has {len(secret)} bytes; use at least {_MIN_KEY_BYTES}, "
             "or ids (often short and guessable) could be recovered by trying keys"
         )
@@ -257,7 +260,7 @@ def ledger_tables(
     unsaid.
     """
     if lang not in SHEETS:
-        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(SHEETS)}")
+        raise ArgumentError(f"unknown language; lang must be one of {', '.join(SHEETS)}")
     left_out = _left_out(ledger, personal, pseudonymise, lang)
     ledger = ledger.drop(columns=list(left_out))
     pairs, unmatched = pairs.copy(), unmatched.copy()

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from pairmatch.errors import ArgumentError, MissingDependencyError
 from pairmatch.model.records import JURISDICTION_LEVELS
 from pairmatch.model.vocab import LEVEL_MAX, NEEDS
 from pairmatch.views import Solved
@@ -72,14 +73,16 @@ def _need_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError as err:
-        raise ImportError(f"pairmatch's figures need matplotlib: {INSTALL_HINT}") from err
+        raise MissingDependencyError(
+            f"pairmatch's figures need matplotlib: {INSTALL_HINT}"
+        ) from err
 
 
 def _folium() -> Any:
     try:
         import folium
     except ImportError as err:
-        raise ImportError(f"the interactive map needs folium: {INSTALL_HINT}") from err
+        raise MissingDependencyError(f"the interactive map needs folium: {INSTALL_HINT}") from err
     return folium
 
 
@@ -289,7 +292,7 @@ class Plotter:
         """(children needing, children covered) per group × need category, and the two
         thresholds used; see :meth:`coverage`."""
         if by not in GROUP_COLUMNS:
-            raise ValueError(f"by must be one of {', '.join(GROUP_COLUMNS)}")
+            raise ArgumentError(f"by must be one of {', '.join(GROUP_COLUMNS)}")
         reg, policy = self._result.registry, self._result.policy
         if need_from is None:
             need_from = policy.cover_need_from if policy.cover_need_from is not None else 1
@@ -297,7 +300,7 @@ class Plotter:
             skill_from = policy.cover_skill_from
         for name, value in (("need_from", need_from), ("skill_from", skill_from)):
             if not 1 <= value <= LEVEL_MAX:
-                raise ValueError(f"{name} must be a level from 1 to {LEVEL_MAX}")
+                raise ArgumentError(f"{name} must be a level from 1 to {LEVEL_MAX}")
         g = self._picture
         needing = reg.need >= need_from
         has_skill = np.zeros_like(needing)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.errors import (
+    ArgumentTypeError,
     FileAccessError,
     FileReadError,
     InputIssue,
@@ -63,7 +64,9 @@ class Changes:
         for name in ("remove_children", "remove_volunteers"):
             value = getattr(self, name)
             if isinstance(value, str | bytes):
-                raise TypeError(f"{name} takes a list of ids (or {{id: reason}}), not one string")
+                raise ArgumentTypeError(
+                    f"{name} takes a list of ids (or {{id: reason}}), not one string"
+                )
             if not isinstance(value, Mapping):
                 object.__setattr__(self, name, tuple(value))
         object.__setattr__(self, "end_pairs", tuple(self.end_pairs))

@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_
 from pydantic import ValidationError as PydanticError
 
 from pairmatch.dates import EARLIEST_DATE, MAX_DAYS_AHEAD, utc_now
-from pairmatch.errors import InputIssue, PairmatchError, ValidationError
+from pairmatch.errors import FieldError, InputIssue, MatcherFileError, ValidationError
 from pairmatch.model.policy import Policy
 from pairmatch.model.tables import read_ids
 from pairmatch.model.vocab import parse_id
@@ -135,12 +135,6 @@ ROLES: Final[tuple[str, ...]] = ("lead", "support")
 _SEED_RANGE = (-(2**31), 2**31 - 1)  # CP-SAT's random seed is a 32-bit integer
 
 
-class MatcherFileError(PairmatchError, ValueError):
-    """A saved Matcher file that cannot be read: not one, from a newer version, damaged
-    (the message names the member and field), or over the size bounds. Nothing is loaded;
-    the message never repeats what the registers hold."""
-
-
 # ---------------------------------------------------------------------------- options
 class SavedOptions(BaseModel):
     """The Matcher's search options as its file holds them: the fields of
@@ -172,7 +166,7 @@ class SavedOptions(BaseModel):
     @classmethod
     def _known_solver(cls, value: str) -> str:
         if value != "auto" and value not in BACKENDS:
-            raise ValueError(f"is no known solver; use 'auto' or one of {', '.join(BACKENDS)}")
+            raise FieldError(f"is no known solver; use 'auto' or one of {', '.join(BACKENDS)}")
         return value
 
 
@@ -220,7 +214,7 @@ class Manifest(BaseModel):
                 try:
                     parse_id(value)
                 except ValueError as err:
-                    raise ValueError(f"pair {i}: the {what} id {err}") from None
+                    raise FieldError(f"pair {i}: the {what} id {err}") from None
             out.append((parse_id(child), parse_id(volunteer)))
         return out
 
@@ -228,12 +222,12 @@ class Manifest(BaseModel):
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
-        raise ValueError("a key appears twice")
+        raise FieldError("a key appears twice")
     return out
 
 
 def _no_constants(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
+    raise FieldError(f"{name} is not a JSON number")
 
 
 def _manifest(where: str, data: bytes) -> Manifest:

@@ -10,7 +10,7 @@ import time
 from dataclasses import fields
 from typing import Any
 
-from pairmatch.errors import InputIssue, SolverUnavailableError, ValidationError
+from pairmatch.errors import InputIssue, SolverUnavailableError, UnknownSolverError, ValidationError
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import Backend, Options, Solution, Status
 from pairmatch.solvers.cpsat import CpSatBackend
@@ -27,11 +27,6 @@ __all__ = [
 BACKENDS: dict[str, Backend] = {b.name: b for b in (FlowBackend(), CpSatBackend())}
 
 
-class _UnknownSolverError(ValidationError, SolverUnavailableError):
-    """A solver name that names no back end: bad input (a :class:`ValidationError` naming
-    the option), and the :class:`SolverUnavailableError` it has always been."""
-
-
 def check_solver(solver: object) -> None:
     """Refuse a ``solver`` that is neither ``"auto"``, a name in :data:`BACKENDS` nor a
     :class:`Backend`, before any work is done."""
@@ -40,7 +35,7 @@ def check_solver(solver: object) -> None:
     named = isinstance(solver, str) and len(solver) <= 40 and solver.isprintable()
     shown = f"unknown solver {solver!r}" if named else "unknown solver"
     message = f"{shown}; use 'auto' or one of {', '.join(BACKENDS)}"
-    raise _UnknownSolverError(
+    raise UnknownSolverError(
         [InputIssue("options", None, None, "solver", message)], what="solver options"
     )
 
