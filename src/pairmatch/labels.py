@@ -164,7 +164,7 @@ def value(kind: str, code: str, lang: Lang) -> str:
 
 
 def _check(lang: str) -> None:
-    if lang not in LANGS:
+    if not isinstance(lang, str) or lang not in LANGS:
         raise ArgumentError(f"unknown language; lang must be one of {', '.join(LANGS)}")
 
 

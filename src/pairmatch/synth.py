@@ -172,6 +172,7 @@ _HOUSE_NUMBERS: Final = np.array([str(i) for i in range(1, 301)], dtype=object)
 _ID_WEIGHTS: Final = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _ID_CHECK: Final = np.frombuffer(b"10X98765432", dtype=np.uint8)
 _ID_PREFIX: Final = 99  # no region code starts with 99: these can never be real numbers
+_MAX_COUNT: Final = 100_000_000  # records a generator makes, at most
 
 
 @dataclass(frozen=True)
@@ -701,6 +702,8 @@ def _check_count(value: object, name: str) -> int:
         raise ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__}") from None
     if count < 0:
         raise ArgumentError(f"{name} must be >= 0, got {count}")
+    if count > _MAX_COUNT:
+        raise ArgumentError(f"{name} must be at most {_MAX_COUNT:,}")
     return count
 
 

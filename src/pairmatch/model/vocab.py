@@ -10,11 +10,11 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import Final
 
 import numpy as np
 
+from pairmatch.arguments import Vocabulary
 from pairmatch.errors import FieldError
 
 __all__ = [
@@ -52,7 +52,7 @@ MAX_ID_LENGTH: Final[int] = 64
 MAX_CAPACITY: Final[int] = 1_000_000
 
 
-class ChildCategory(StrEnum):
+class ChildCategory(Vocabulary):
     """Why a child is in the programme."""
 
     LEFT_BEHIND = "left_behind"  # 留守儿童
@@ -61,7 +61,7 @@ class ChildCategory(StrEnum):
     OTHER_DIFFICULTY = "other_difficulty"  # 困境儿童
 
 
-class Gender(StrEnum):
+class Gender(Vocabulary):
     FEMALE = "female"
     MALE = "male"
 

@@ -30,10 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import ArgumentError, ArgumentTypeError
+from pairmatch import arguments
+from pairmatch.errors import ArgumentError, ArgumentTypeError, MissingFileError
 from pairmatch.explain.reasons import Reason
 from pairmatch.labels import POLICY_LABELS, VALUES, Lang, detail_in_chinese, header
 from pairmatch.model.policy import Policy
+from pairmatch.model.records import JURISDICTION_LEVELS
 from pairmatch.outputs.personal import personal_columns
 from pairmatch.outputs.schema import SCHEMAS, conform
 from pairmatch.version import __version__
@@ -200,7 +202,7 @@ def summarise(
     With ``total`` (a label such as ``"total"``), a last row adds everything up; its first
     key holds the label.
     """
-    keys = [by] if isinstance(by, str) else list(by)
+    keys = arguments.columns("by", by, ledger.columns, shown=(*JURISDICTION_LEVELS, "category"))
     paired = (ledger["status"] == "paired").to_numpy()
     frame = ledger[keys].assign(
         children=1,
@@ -259,8 +261,10 @@ def ledger_tables(
     policy sheet's ``left_out`` lists every column left out and why, so nothing disappears
     unsaid.
     """
-    if lang not in SHEETS:
+    if not isinstance(lang, str) or lang not in SHEETS:
         raise ArgumentError(f"unknown language; lang must be one of {', '.join(SHEETS)}")
+    personal = arguments.flag("personal", personal)
+    pseudonymise = arguments.flag("pseudonymise", pseudonymise)
     left_out = _left_out(ledger, personal, pseudonymise, lang)
     ledger = ledger.drop(columns=list(left_out))
     pairs, unmatched = pairs.copy(), unmatched.copy()
@@ -377,7 +381,9 @@ def write(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], lang
     with BOM, so Excel shows Chinese) and ``.parquet`` get the ledger table."""
     from pairmatch.io import _format_of, write_table
 
-    path = Path(path)
+    path = arguments.path("path", path)
+    if not path.parent.is_dir():
+        raise MissingFileError(f"no folder {path.parent}; create it first, or write elsewhere")
     if _format_of(str(path)) != "excel":
         return write_table(next(iter(tables.values())), path)
     formats = {header(c, lang): fmt for fmt, cols in _NUMBER_FORMATS.items() for c in cols}

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from pairmatch import arguments
 from pairmatch.candidates import Candidates, find_candidates, priorities
 from pairmatch.dates import read_date, utc_now
 from pairmatch.errors import ArgumentError, DateError, PairmatchError, ValidationError
@@ -109,7 +110,7 @@ class Matcher:
         deterministic: bool = True,
         incremental: bool = True,
     ) -> None:
-        if stability not in ("keep", "strict"):
+        if not isinstance(stability, str) or stability not in ("keep", "strict"):
             raise ArgumentError("stability must be 'keep' or 'strict'")
         # checked here as a saved file's are, so that whatever is saved can be loaded
         self.options: Options = read_options(
@@ -186,7 +187,7 @@ class Matcher:
         if not self._log.is_proposed(pair):
             raise ArgumentError("the pair given is not a proposed pair; see Matcher.active")
         when = self._when(at)
-        if accept:
+        if arguments.flag("accept", accept):
             self._log.accept(pair)
             return None
         return self._resolve(

@@ -43,8 +43,15 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 from pydantic import ValidationError as PydanticError
 
+from pairmatch import arguments
 from pairmatch.dates import EARLIEST_DATE, MAX_DAYS_AHEAD, utc_now
-from pairmatch.errors import FieldError, InputIssue, MatcherFileError, ValidationError
+from pairmatch.errors import (
+    FieldError,
+    InputIssue,
+    MatcherFileError,
+    MissingFileError,
+    ValidationError,
+)
 from pairmatch.model.policy import Policy
 from pairmatch.model.tables import read_ids
 from pairmatch.model.vocab import parse_id
@@ -276,8 +283,9 @@ def read_file(path: str | os.PathLike[str]) -> tuple[Manifest, dict[str, pd.Data
     """The manifest (validated) and the three tables (read, not yet validated) of a saved
     file; a :class:`MatcherFileError` for anything that is not what :func:`write_file`
     writes, before decompressing more than :func:`load_budget` allows."""
+    path = arguments.path("path", path)
     where = str(path)
-    remove_stale(Path(path))
+    remove_stale(path)
     # opened without blocking (a pipe would wait for a writer forever), then checked
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
@@ -549,7 +557,9 @@ def write_file(path: str | os.PathLike[str], manifest: Mapping[str, Any],
     in the same folder, synced, then renamed over ``path``. On any failure (an exception,
     Ctrl-C) the temporary file is removed and ``path`` is untouched. The file is mode 0600,
     or, when it replaces one, that file's owner and group permissions (never others')."""
-    path = Path(path)
+    path = arguments.path("path", path)
+    if not path.parent.is_dir():
+        raise MissingFileError(f"no folder {path.parent}; create it first, or save elsewhere")
     remove_stale(path)
     mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)

@@ -6,6 +6,7 @@ exactly: exact min-cost flow when there are no side constraints, CP-SAT otherwis
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import fields
 from typing import Any
@@ -32,7 +33,8 @@ def check_solver(solver: object) -> None:
     :class:`Backend`, before any work is done."""
     if isinstance(solver, Backend) or (isinstance(solver, str) and solver in (*BACKENDS, "auto")):
         return
-    named = isinstance(solver, str) and len(solver) <= 40 and solver.isprintable()
+    # a name is shown only when it cannot be personal: one ASCII word (no name, id number)
+    named = isinstance(solver, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,39}", solver)
     shown = f"unknown solver {solver!r}" if named else "unknown solver"
     message = f"{shown}; use 'auto' or one of {', '.join(BACKENDS)}"
     raise UnknownSolverError(
