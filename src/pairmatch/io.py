@@ -23,7 +23,7 @@ from pairmatch import arguments
 from pairmatch.errors import ArgumentTypeError, InputIssue, ValidationError
 from pairmatch.files import Part, Sheet, Wanted, format_of, read_file
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS, Child, Volunteer
-from pairmatch.model.tables import _OPTIONAL_DEFAULTS, Kind, validate_children, validate_volunteers
+from pairmatch.model.tables import OPTIONAL_DEFAULTS, Kind, validate_children, validate_volunteers
 
 __all__ = ["Source", "read_children", "read_table", "read_volunteers", "write_table"]
 
@@ -31,13 +31,10 @@ Source: TypeAlias = (
     pd.DataFrame | str | os.PathLike[str] | IO[str] | IO[bytes] | Iterable[Child | Volunteer | dict]
 )
 
-#: Kept for callers of the old private name; see :func:`pairmatch.files.format_of`.
-_format_of = format_of
-
 
 def _required(kind: Kind) -> tuple[str, ...]:
     columns = CHILD_COLUMNS if kind == "children" else VOLUNTEER_COLUMNS
-    return tuple(c for c in columns if c not in _OPTIONAL_DEFAULTS[kind])
+    return tuple(c for c in columns if c not in OPTIONAL_DEFAULTS[kind])
 
 
 _ANY = Wanted()

@@ -32,13 +32,11 @@ from pairmatch.model.records import (
     VOLUNTEER_COLUMNS,
 )
 from pairmatch.model.vocab import (
-    _CATEGORY_ALIASES,
-    _FALSE,
-    _GENDER_ALIASES,
-    _NOT_IDS,
-    _TRUE,
     BOOL_HELP,
+    CATEGORY_ALIASES,
     CATEGORY_HELP,
+    FALSE_WORDS,
+    GENDER_ALIASES,
     GENDER_HELP,
     LEVEL_MAX,
     LEVEL_MIN,
@@ -46,17 +44,27 @@ from pairmatch.model.vocab import (
     MAX_ID_LENGTH,
     MAX_TEAM,
     NEEDS,
+    NOT_IDS,
+    TRUE_WORDS,
     near_miss,
     parse_id,
     parse_tags,
 )
 
-__all__ = ["Kind", "header_fixes", "read_ids", "validate_children", "validate_volunteers"]
+__all__ = [
+    "OPTIONAL_DEFAULTS",
+    "Kind",
+    "header_fixes",
+    "header_key",
+    "read_ids",
+    "validate_children",
+    "validate_volunteers",
+]
 
 Kind = Literal["children", "volunteers"]
 
 #: Columns that may be absent, with the value used when they are (or when a cell is blank).
-_OPTIONAL_DEFAULTS: Final[dict[Kind, dict[str, object]]] = {
+OPTIONAL_DEFAULTS: Final[dict[Kind, dict[str, object]]] = {
     "children": {
         "province": "",
         "city": "",
@@ -96,7 +104,7 @@ def read_ids(col: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
         text = pd.Series(raw[plain], dtype=object)
         ok = text.str.fullmatch(_PLAIN)
         ok &= ~(text.str.fullmatch(_NUMBERISH) & ~text.str.fullmatch(r"[0-9]+"))
-        ok &= ~text.str.lower().isin(_NOT_IDS)
+        ok &= ~text.str.lower().isin(NOT_IDS)
         plain[np.flatnonzero(plain)[~ok.to_numpy(bool)]] = False
     out = raw
     why: dict[int, str] = {}
@@ -216,8 +224,8 @@ def _flags(c: _Collector, df: pd.DataFrame, name: str, default: bool | None) -> 
     col = df[name]
     raw = col.astype(object)
     text = _text(col).str.lower()
-    is_true = text.isin(_TRUE).to_numpy(bool) | raw.map(lambda v: v is True).to_numpy(bool)
-    is_false = text.isin(_FALSE).to_numpy(bool) | raw.map(lambda v: v is False).to_numpy(bool)
+    is_true = text.isin(TRUE_WORDS).to_numpy(bool) | raw.map(lambda v: v is True).to_numpy(bool)
+    is_false = text.isin(FALSE_WORDS).to_numpy(bool) | raw.map(lambda v: v is False).to_numpy(bool)
     blank = (text == "").to_numpy(bool) & ~is_false
     if default is None:
         c.rows(blank, name, f"is missing; must be {BOOL_HELP}")
@@ -225,17 +233,19 @@ def _flags(c: _Collector, df: pd.DataFrame, name: str, default: bool | None) -> 
         is_true |= blank & default
         is_false |= blank & (not default)
     bad = ~is_true & ~is_false & ~blank
-    c.rows(bad, name, lambda i: f"{_show(col.iat[i], _TRUE | _FALSE)} must be {BOOL_HELP}")
+    c.rows(
+        bad, name, lambda i: f"{_show(col.iat[i], TRUE_WORDS | FALSE_WORDS)} must be {BOOL_HELP}"
+    )
     return is_true
 
 
 def _gender(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
     g = _text(df[name]).str.lower()
-    mapped = g.map(lambda v: _GENDER_ALIASES[v].value if v in _GENDER_ALIASES else None)
+    mapped = g.map(lambda v: GENDER_ALIASES[v].value if v in GENDER_ALIASES else None)
     c.rows(
         (mapped.isna() & (g != "")).to_numpy(bool),
         name,
-        lambda i: f"{_show(df[name].iat[i], _GENDER_ALIASES)} must be {GENDER_HELP}",
+        lambda i: f"{_show(df[name].iat[i], GENDER_ALIASES)} must be {GENDER_HELP}",
     )
     return mapped.fillna("").to_numpy(object)
 
@@ -269,7 +279,9 @@ def _tags(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
     return out
 
 
-def _header_key(name: object) -> str:
+def header_key(name: object) -> str:
+    """A header as compared with pairmatch's column names: lower case, spaces and hyphens
+    as one underscore."""
     return "_".join(str(name).strip().lower().replace("-", " ").split())
 
 
@@ -277,10 +289,8 @@ def header_fixes(headers: pd.Index, known: tuple[str, ...]) -> dict[object, str]
     """Headers that are a known column up to case, spaces and hyphens ("Active",
     "max_distance_km ", "Need Study") are renamed to it, so a spreadsheet's spelling of a
     rule column is never mistaken for an extra column and ignored."""
-    wanted = {_header_key(k): k for k in known}
-    return {
-        h: wanted[_header_key(h)] for h in headers if h not in known and _header_key(h) in wanted
-    }
+    wanted = {header_key(k): k for k in known}
+    return {h: wanted[header_key(h)] for h in headers if h not in known and header_key(h) in wanted}
 
 
 def _safe_header(name: object, known: tuple[str, ...]) -> str | None:
@@ -288,9 +298,9 @@ def _safe_header(name: object, known: tuple[str, ...]) -> str | None:
     near-miss of one; else None (it may be anything, even a child's name)."""
     if not isinstance(name, str):
         return None
-    if _header_key(name) in {_header_key(k) for k in known}:
+    if header_key(name) in {header_key(k) for k in known}:
         return name
-    return name if near_miss(_header_key(name), known) is not None else None
+    return name if near_miss(header_key(name), known) is not None else None
 
 
 def _headers_in_words(headers: Sequence[object], known: tuple[str, ...]) -> str:
@@ -310,7 +320,7 @@ def _near_misses(headers: pd.Index, known: tuple[str, ...]) -> list[tuple[object
     for h in headers:
         if h in known:
             continue
-        close = difflib.get_close_matches(_header_key(h), absent, n=1, cutoff=0.85)
+        close = difflib.get_close_matches(header_key(h), absent, n=1, cutoff=0.85)
         if close:
             out.append((h, close[0]))
     return out
@@ -326,7 +336,7 @@ def _validate(
     df = df.reset_index(drop=True)
     known = (*required, "gender", *SENSITIVE_COLUMNS)
     df = df.rename(columns=header_fixes(df.columns, known))
-    defaults = _OPTIONAL_DEFAULTS[kind]
+    defaults = OPTIONAL_DEFAULTS[kind]
     if "id" in df.columns:
         id_values, id_problems = read_ids(df["id"])
     else:
@@ -402,13 +412,13 @@ def _validate(
         out[level] = values.to_numpy(object)
 
     if kind == "children":
-        category_codes = {alias: cat.value for alias, cat in _CATEGORY_ALIASES.items()}
+        category_codes = {alias: cat.value for alias, cat in CATEGORY_ALIASES.items()}
         cat = _text(df["category"]).str.lower().map(category_codes)
         bad = cat.isna().to_numpy(bool)
         c.rows(
             bad,
             "category",
-            lambda i: f"{_show(df['category'].iat[i], _CATEGORY_ALIASES)} must be {CATEGORY_HELP}",
+            lambda i: f"{_show(df['category'].iat[i], CATEGORY_ALIASES)} must be {CATEGORY_HELP}",
         )
         out["category"] = cat.fillna("").to_numpy(object)
         for k in NEEDS:

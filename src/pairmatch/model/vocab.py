@@ -18,6 +18,9 @@ from pairmatch.arguments import Vocabulary
 from pairmatch.errors import FieldError
 
 __all__ = [
+    "CATEGORY_ALIASES",
+    "FALSE_WORDS",
+    "GENDER_ALIASES",
     "ID_HELP",
     "LEVEL_MAX",
     "LEVEL_MIN",
@@ -25,6 +28,8 @@ __all__ = [
     "MAX_ID_LENGTH",
     "MAX_TEAM",
     "NEEDS",
+    "NOT_IDS",
+    "TRUE_WORDS",
     "ChildCategory",
     "Gender",
     "near_miss",
@@ -66,7 +71,8 @@ class Gender(Vocabulary):
     MALE = "male"
 
 
-_CATEGORY_ALIASES: Final[dict[str, ChildCategory]] = {
+#: Every word a child's category may be written as (lower case), and the category it means.
+CATEGORY_ALIASES: Final[dict[str, ChildCategory]] = {
     **{c.value: c for c in ChildCategory},
     "left-behind": ChildCategory.LEFT_BEHIND,
     "留守儿童": ChildCategory.LEFT_BEHIND,
@@ -79,7 +85,8 @@ _CATEGORY_ALIASES: Final[dict[str, ChildCategory]] = {
     "其他困境儿童": ChildCategory.OTHER_DIFFICULTY,
 }
 
-_GENDER_ALIASES: Final[dict[str, Gender]] = {
+#: Every word a gender may be written as (lower case), and the gender it means.
+GENDER_ALIASES: Final[dict[str, Gender]] = {
     "female": Gender.FEMALE,
     "f": Gender.FEMALE,
     "女": Gender.FEMALE,
@@ -88,8 +95,9 @@ _GENDER_ALIASES: Final[dict[str, Gender]] = {
     "男": Gender.MALE,
 }
 
-_TRUE: Final[frozenset[str]] = frozenset({"true", "t", "yes", "y", "1", "是"})
-_FALSE: Final[frozenset[str]] = frozenset({"false", "f", "no", "n", "0", "否"})
+#: The words (lower case) read as yes, and as no.
+TRUE_WORDS: Final[frozenset[str]] = frozenset({"true", "t", "yes", "y", "1", "是"})
+FALSE_WORDS: Final[frozenset[str]] = frozenset({"false", "f", "no", "n", "0", "否"})
 
 CATEGORY_HELP: Final[str] = "one of " + ", ".join(c.value for c in ChildCategory)
 BOOL_HELP: Final[str] = "true/false (also yes/no, 1/0, 是/否)"
@@ -135,9 +143,9 @@ def parse_category(value: object) -> ChildCategory:
     if isinstance(value, ChildCategory):
         return value
     key = str(value).strip().lower() if isinstance(value, str) else None
-    if key is None or key not in _CATEGORY_ALIASES:
+    if key is None or key not in CATEGORY_ALIASES:
         raise FieldError(f"must be {CATEGORY_HELP}")
-    return _CATEGORY_ALIASES[key]
+    return CATEGORY_ALIASES[key]
 
 
 def parse_gender(value: object) -> Gender | None:
@@ -151,9 +159,9 @@ def parse_gender(value: object) -> Gender | None:
     key = value.strip().lower()
     if key == "":
         return None
-    if key not in _GENDER_ALIASES:
+    if key not in GENDER_ALIASES:
         raise FieldError(f"must be {GENDER_HELP}")
-    return _GENDER_ALIASES[key]
+    return GENDER_ALIASES[key]
 
 
 def parse_bool(value: object) -> bool:
@@ -168,9 +176,9 @@ def parse_bool(value: object) -> bool:
         return bool(value)
     if isinstance(value, str):
         key = value.strip().lower()
-        if key in _TRUE:
+        if key in TRUE_WORDS:
             return True
-        if key in _FALSE:
+        if key in FALSE_WORDS:
             return False
     raise FieldError(f"must be {BOOL_HELP}")
 
@@ -206,8 +214,8 @@ ID_HELP: Final[str] = (
 
 #: Words a cell may hold that read as a yes/no or a missing value, never as an id (single
 #: letters and digits such as "Y" or "1" are ids often enough to stay allowed).
-_NOT_IDS: Final[frozenset[str]] = frozenset(
-    w for w in _TRUE | _FALSE if not (len(w) == 1 and w.isascii())
+NOT_IDS: Final[frozenset[str]] = frozenset(
+    w for w in TRUE_WORDS | FALSE_WORDS if not (len(w) == 1 and w.isascii())
 ) | frozenset(
     {"nan", "none", "null", "na", "n/a", "nat", "inf", "-inf", "+inf", "infinity", "无", "空"}
 )
@@ -273,7 +281,7 @@ def _check_id_text(text: str) -> None:
             raise FieldError("contains ';', which separates ids in the ledger's lists")
     if len(text) > MAX_ID_LENGTH:
         raise FieldError(f"is {len(text)} characters long; {ID_HELP}")
-    if text.lower() in _NOT_IDS:
+    if text.lower() in NOT_IDS:
         raise FieldError(f"reads as a yes/no or missing value, not an id; {ID_HELP}")
     if not _INTEGER.fullmatch(text) and _reads_as_number(text):
         raise FieldError(

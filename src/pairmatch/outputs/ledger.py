@@ -379,12 +379,13 @@ def write(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], lang
     """Write the ledger's sheets: ``.xlsx`` gets every sheet (frozen, filterable headers,
     column widths fitted to the text, numbers rounded for reading only); ``.csv`` (UTF-8
     with BOM, so Excel shows Chinese) and ``.parquet`` get the ledger table."""
-    from pairmatch.io import _format_of, write_table
+    from pairmatch.files import format_of
+    from pairmatch.io import write_table
 
     path = arguments.path("path", path)
     if not path.parent.is_dir():
         raise MissingFileError(f"no folder {path.parent}; create it first, or write elsewhere")
-    if _format_of(str(path)) != "excel":
+    if format_of(str(path)) != "excel":
         return write_table(next(iter(tables.values())), path)
     formats = {header(c, lang): fmt for fmt, cols in _NUMBER_FORMATS.items() for c in cols}
     # XlsxWriter directly, a column at a time: about 3x faster than pandas' to_excel over
