@@ -329,21 +329,46 @@ def _near_misses(headers: pd.Index, known: tuple[str, ...]) -> list[tuple[object
 def _validate(
     df: pd.DataFrame, kind: Kind, required: tuple[str, ...], columns: Mapping[str, str] | None
 ) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise ArgumentTypeError(f"expected a pandas DataFrame of {kind}, got {type(df).__name__}")
-    if columns:
-        df = df.rename(columns=dict(columns))
-    df = df.reset_index(drop=True)
-    known = (*required, "gender", *SENSITIVE_COLUMNS)
-    df = df.rename(columns=header_fixes(df.columns, known))
-    defaults = OPTIONAL_DEFAULTS[kind]
+    """A register checked (every problem found raises one ValidationError) and normalised:
+    its headers, then every row of every column that is there."""
+    df, known = _renamed(df, kind, required, columns)
     if "id" in df.columns:
         id_values, id_problems = read_ids(df["id"])
     else:
         id_values, id_problems = np.full(len(df), "", dtype=object), {}
     ids = pd.Series(id_values, dtype=object)
     c = _Collector(kind, ids)
+    df = _check_headers(c, df, required, OPTIONAL_DEFAULTS[kind], known)
+    # check every row of the columns that are there, so that one error lists everything
+    out: dict[str, object] = {"id": _check_ids(c, ids, id_problems)}
+    out |= _check_places(c, df)
+    out |= _check_children(c, df) if kind == "children" else _check_volunteers(c, df)
+    if "gender" in df.columns:
+        out["gender"] = _gender(c, df, "gender")
+    c.raise_if_any()
+    return _normalised(df, out, required)
 
+
+def _renamed(
+    df: pd.DataFrame, kind: Kind, required: tuple[str, ...], columns: Mapping[str, str] | None
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The table with the caller's renaming, rows numbered from 0 and headers that are a
+    known column up to case and spacing renamed to it; and the known columns."""
+    if not isinstance(df, pd.DataFrame):
+        raise ArgumentTypeError(f"expected a pandas DataFrame of {kind}, got {type(df).__name__}")
+    if columns:
+        df = df.rename(columns=dict(columns))
+    df = df.reset_index(drop=True)
+    known = (*required, "gender", *SENSITIVE_COLUMNS)
+    return df.rename(columns=header_fixes(df.columns, known)), known
+
+
+def _check_headers(
+    c: _Collector, df: pd.DataFrame, required: tuple[str, ...], defaults: Mapping[str, object],
+    known: tuple[str, ...],
+) -> pd.DataFrame:  # fmt: skip
+    """Misspelt, repeated and missing columns (repeated ones stop the check here); the
+    table with each missing column added empty, its rows then left unchecked."""
     # a misspelt rule column would silently lose its rule; gender and personal columns
     # carry no rule, and names like "names" or "address2" are legitimate extras
     for name, meant in _near_misses(df.columns, (*required, *defaults)):
@@ -372,22 +397,27 @@ def _validate(
         c.table(f"required column is missing (have: {have})", name)
     if dupes:
         c.raise_if_any()
-    # check every row of the columns that are there, so that one error lists everything
     c.absent = set(missing)
-    df = df.assign(**dict.fromkeys(missing, None)) if missing else df
+    return df.assign(**dict.fromkeys(missing, None)) if missing else df
 
-    out: dict[str, object] = {}
-    # id: present, readable, unique
-    bad_id = np.zeros(len(df), bool)
+
+def _check_ids(c: _Collector, ids: pd.Series, id_problems: Mapping[int, str]) -> np.ndarray:
+    """Ids present, readable and unique; the ids."""
+    n = len(ids)
+    bad_id = np.zeros(n, bool)
     bad_id[list(id_problems)] = True
     c.rows(bad_id, "id", lambda i: id_problems[i])
     codes, _ = pd.factorize(ids)
     _, first = np.unique(codes, return_index=True)
     dup_of = first[codes]
-    duplicate = (dup_of != np.arange(len(df))) & (ids != "").to_numpy(bool)
+    duplicate = (dup_of != np.arange(n)) & (ids != "").to_numpy(bool)
     c.rows(duplicate, "id", lambda i: f"duplicate id, first used at row {dup_of[i]}")
-    out["id"] = ids.to_numpy(object)
+    return ids.to_numpy(object)
 
+
+def _check_places(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
+    """Coordinates in range, and the jurisdiction (the county required)."""
+    out: dict[str, object] = {}
     for name, low, high in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0)):
         num, not_number = _numbers(df[name])
         c.rows(np.isnan(num) & ~not_number, name, "is missing; coordinates are WGS84 degrees")
@@ -410,74 +440,85 @@ def _validate(
                 "is missing; the county that owns the record is required",
             )
         out[level] = values.to_numpy(object)
+    return out
 
-    if kind == "children":
-        category_codes = {alias: cat.value for alias, cat in CATEGORY_ALIASES.items()}
-        cat = _text(df["category"]).str.lower().map(category_codes)
-        bad = cat.isna().to_numpy(bool)
+
+def _check_children(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
+    """A child's own fields: category, needs, interests, consent, team bounds (in order)
+    and preferred gender."""
+    out: dict[str, object] = {}
+    category_codes = {alias: cat.value for alias, cat in CATEGORY_ALIASES.items()}
+    cat = _text(df["category"]).str.lower().map(category_codes)
+    bad = cat.isna().to_numpy(bool)
+    c.rows(
+        bad,
+        "category",
+        lambda i: f"{_show(df['category'].iat[i], CATEGORY_ALIASES)} must be {CATEGORY_HELP}",
+    )
+    out["category"] = cat.fillna("").to_numpy(object)
+    for k in NEEDS:
+        out[f"need_{k}"] = _levels(c, df, f"need_{k}")
+    out["interests"] = _tags(c, df, "interests") if "interests" in df else np.full(len(df), "")
+    out["guardian_consent"] = _flags(c, df, "guardian_consent", default=None)
+    team = {name: _team_bound(c, df, name) for name in ("team_min", "team_max")}
+    both = team["team_min"].notna() & team["team_max"].notna()
+    c.rows(
+        (both & (team["team_min"] > team["team_max"])).to_numpy(bool, na_value=False),
+        "team_min",
+        "is larger than team_max",
+    )
+    out |= team
+    out["preferred_gender"] = _gender(c, df, "preferred_gender") if "preferred_gender" in df else ""
+    return out
+
+
+def _check_volunteers(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
+    """A volunteer's own fields: skills, specialities, capacity, her own travel limit,
+    eligibility and activity."""
+    out: dict[str, object] = {}
+    for k in NEEDS:
+        out[f"skill_{k}"] = _levels(c, df, f"skill_{k}")
+    has = df.columns
+    out["specialities"] = _tags(c, df, "specialities") if "specialities" in has else ""
+    if "capacity" in has:
+        num, not_number = _numbers(df["capacity"])
+        num = np.where(np.isnan(num) & ~not_number, 1, num)
+        bad = not_number | ~np.isfinite(num) | (num < 0) | (num != np.round(num))
+        bad |= num > MAX_CAPACITY
         c.rows(
             bad,
-            "category",
-            lambda i: f"{_show(df['category'].iat[i], CATEGORY_ALIASES)} must be {CATEGORY_HELP}",
+            "capacity",
+            lambda i: (
+                f"{_show(df['capacity'].iat[i])} must be a whole number from 0 to {MAX_CAPACITY:,}"
+            ),
         )
-        out["category"] = cat.fillna("").to_numpy(object)
-        for k in NEEDS:
-            out[f"need_{k}"] = _levels(c, df, f"need_{k}")
-        out["interests"] = _tags(c, df, "interests") if "interests" in df else np.full(len(df), "")
-        out["guardian_consent"] = _flags(c, df, "guardian_consent", default=None)
-        team = {name: _team_bound(c, df, name) for name in ("team_min", "team_max")}
-        both = team["team_min"].notna() & team["team_max"].notna()
-        c.rows(
-            (both & (team["team_min"] > team["team_max"])).to_numpy(bool, na_value=False),
-            "team_min",
-            "is larger than team_max",
-        )
-        out |= team
-        out["preferred_gender"] = (
-            _gender(c, df, "preferred_gender") if "preferred_gender" in df else ""
-        )
+        out["capacity"] = np.where(bad | np.isnan(num), 0, num).astype(np.int64)
     else:
-        for k in NEEDS:
-            out[f"skill_{k}"] = _levels(c, df, f"skill_{k}")
-        has = df.columns
-        out["specialities"] = _tags(c, df, "specialities") if "specialities" in has else ""
-        if "capacity" in has:
-            num, not_number = _numbers(df["capacity"])
-            num = np.where(np.isnan(num) & ~not_number, 1, num)
-            bad = not_number | ~np.isfinite(num) | (num < 0) | (num != np.round(num))
-            bad |= num > MAX_CAPACITY
-            c.rows(
-                bad,
-                "capacity",
-                lambda i: (
-                    f"{_show(df['capacity'].iat[i])} must be a whole number from 0 to "
-                    f"{MAX_CAPACITY:,}"
-                ),
-            )
-            out["capacity"] = np.where(bad | np.isnan(num), 0, num).astype(np.int64)
-        else:
-            out["capacity"] = np.ones(len(df), np.int64)
-        if "max_distance_km" in has:
-            num, not_number = _numbers(df["max_distance_km"])
-            bad = not_number | (~np.isnan(num) & (~np.isfinite(num) | (num <= 0)))
-            c.rows(
-                bad,
-                "max_distance_km",
-                lambda i: (
-                    f"{_show(df['max_distance_km'].iat[i])} must be a number > 0 "
-                    "or blank (no personal limit)"
-                ),
-            )
-            out["max_distance_km"] = np.where(bad, np.nan, num)
-        else:
-            out["max_distance_km"] = np.full(len(df), np.nan)
-        out["eligible"] = _flags(c, df, "eligible", default=None)
-        out["active"] = _flags(c, df, "active", default=True) if "active" in has else True
+        out["capacity"] = np.ones(len(df), np.int64)
+    if "max_distance_km" in has:
+        num, not_number = _numbers(df["max_distance_km"])
+        bad = not_number | (~np.isnan(num) & (~np.isfinite(num) | (num <= 0)))
+        c.rows(
+            bad,
+            "max_distance_km",
+            lambda i: (
+                f"{_show(df['max_distance_km'].iat[i])} must be a number > 0 "
+                "or blank (no personal limit)"
+            ),
+        )
+        out["max_distance_km"] = np.where(bad, np.nan, num)
+    else:
+        out["max_distance_km"] = np.full(len(df), np.nan)
+    out["eligible"] = _flags(c, df, "eligible", default=None)
+    out["active"] = _flags(c, df, "active", default=True) if "active" in has else True
+    return out
 
-    if "gender" in df.columns:
-        out["gender"] = _gender(c, df, "gender")
-    c.raise_if_any()
 
+def _normalised(
+    df: pd.DataFrame, out: Mapping[str, object], required: tuple[str, ...]
+) -> pd.DataFrame:
+    """The checked table: the required columns as read, gender, the personal columns as
+    text, then every other column as it was."""
     result = pd.DataFrame(
         {name: out[name] for name in required},
         index=pd.RangeIndex(len(df)),
