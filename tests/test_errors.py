@@ -17,6 +17,7 @@ import copy
 import enum
 import inspect
 import math
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -441,6 +442,8 @@ def test_a_policy_error_is_both_pydantic_and_pairmatch() -> None:
     assert {p.field for p in err.value.problems} == {"max_distance_km", "tag_bonus"}
     assert [e["loc"] for e in err.value.errors()] == [("max_distance_km",), ("tag_bonus",)]
     assert "2 validation errors for Policy" in str(err.value)
+    again = pickle.loads(pickle.dumps(err.value))  # as a worker process sends it back
+    assert type(again) is pm.ModelValidationError and again.problems == err.value.problems
     # a key given is repeated only when it is a field's name
     with pytest.raises(pm.ModelValidationError) as err:
         pm.Child.model_validate({**_record("child"), "location": {"lat": 1, "lon": 1, SECRET: 1}})

@@ -185,6 +185,11 @@ class ModelValidationError(ValidationError, pydantic_core.ValidationError):
         new.what = table
         return new
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pydantic's rebuilds the errors; the problems travel as the instance's state
+        rebuild, args = super().__reduce__()[:2]  # type: ignore[misc]
+        return rebuild, args, {"problems": self.problems, "what": self.what}
+
 
 class FieldError(PairmatchError, ValueError):
     """One value a field cannot hold (an id, a category, a yes/no, a setting), said as the
