@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from enum import EnumType, StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
@@ -29,8 +29,6 @@ __all__ = [
     "columns",
     "flag",
     "indices",
-    "iterable",
-    "mask",
     "number",
     "path",
     "renames",
@@ -114,7 +112,7 @@ def columns(
     ``allowed``, at least one, none twice. The message names ``shown`` (default: all of
     ``allowed``; a table's own columns may be anything, so a caller may name a few)."""
     names = [value] if isinstance(value, str) else value
-    listed = ", ".join(shown or allowed) + (" ..." if shown else "")
+    listed = ", ".join(map(str, shown or allowed)) + (" ..." if shown else "")
     if not isinstance(names, list | tuple) or not names:
         raise ArgumentTypeError(f"{name} must be a column name or a list of them ({listed})")
     if not all(isinstance(n, str) and n in allowed for n in names):
@@ -132,13 +130,6 @@ def path(name: str, value: object) -> Path:
     if str(value) == "" or out.name in ("", ".", ".."):
         raise ArgumentError(f"{name} must name a file")
     return out
-
-
-def iterable(name: str, value: object, what: str) -> Iterable[Any]:
-    """``value``, something to iterate over (and not one text or bytes): ``what``."""
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise ArgumentTypeError(f"{name} takes {what}")
-    return value
 
 
 def renames(name: str, value: object) -> dict[str, str] | None:
@@ -163,14 +154,6 @@ def indices(name: str, value: object, size: int | None = None) -> np.ndarray:
     if size is not None and (array.min() < 0 or array.max() >= size):
         raise ArgumentError(f"{name} holds positions outside 0 to {size - 1:,}")
     return array.astype(np.int64, copy=False)
-
-
-def mask(name: str, value: object, size: int) -> np.ndarray:
-    """``value`` as a 1-D boolean array of length ``size``."""
-    array = _array(name, value, f"a 1-D boolean array of length {size:,}")
-    if array.dtype.kind != "b" or array.shape != (size,):
-        raise ArgumentTypeError(f"{name} must be a 1-D boolean array of length {size:,}")
-    return array
 
 
 def _array(name: str, value: object, what: str) -> np.ndarray:
