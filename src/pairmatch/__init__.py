@@ -17,15 +17,20 @@ import logging
 from pairmatch import synth
 from pairmatch.candidates import Candidates
 from pairmatch.errors import (
+    ArgumentError,
+    ArgumentTypeError,
     DateError,
     FileAccessError,
     FileReadError,
     InputIssue,
+    MissingDependencyError,
     MissingFileError,
+    ModelValidationError,
     PairmatchError,
     SolverError,
     SolverUnavailableError,
     TooLargeError,
+    UnknownKeyError,
     ValidationError,
 )
 from pairmatch.explain.explanation import Explanation
@@ -57,6 +62,8 @@ logging.getLogger("pairmatch").addHandler(logging.NullHandler())
 
 __all__ = [
     "BACKENDS",
+    "ArgumentError",
+    "ArgumentTypeError",
     "Candidates",
     "Changes",
     "Child",
@@ -72,7 +79,9 @@ __all__ = [
     "MatchResult",
     "Matcher",
     "MatcherFileError",
+    "MissingDependencyError",
     "MissingFileError",
+    "ModelValidationError",
     "Needs",
     "Options",
     "PairmatchError",
@@ -87,6 +96,7 @@ __all__ = [
     "Status",
     "TooLargeError",
     "UnknownIdError",
+    "UnknownKeyError",
     "ValidationError",
     "Verification",
     "VerificationError",

@@ -15,7 +15,9 @@ import numpy as np
 from numba import njit
 from scipy.spatial import cKDTree
 
+from pairmatch import arguments
 from pairmatch.arrays import unique
+from pairmatch.errors import ArgumentError
 from pairmatch.limits import BYTES_PER_PAIR, TEAM_BYTES_PER_PAIR, check_pairs
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import ChildCategory
@@ -77,8 +79,10 @@ class Candidates:
         >>> c.edges(np.array([0, 2, 1]), np.array([3, 0, 0])).tolist()
         [1, 2, -1]
         """
-        child = np.asarray(child, np.int64)
-        volunteer = np.asarray(volunteer, np.int64)
+        child = arguments.indices("child", child)
+        volunteer = arguments.indices("volunteer", volunteer)
+        if child.shape != volunteer.shape:
+            raise ArgumentError("child and volunteer must be of the same length")
         at = pair_positions(self.child, self.volunteer, child, volunteer)
         ok = at < len(self)
         ok[ok] = (self.child[at[ok]] == child[ok]) & (self.volunteer[at[ok]] == volunteer[ok])

@@ -33,11 +33,14 @@ from rich.table import Table
 
 from pairmatch import synth
 from pairmatch.errors import (
+    FieldError,
     FileAccessError,
     FileReadError,
     PairmatchError,
     TooLargeError,
+    UsageError,
     ValidationError,
+    WriteError,
 )
 from pairmatch.files import reasons
 from pairmatch.io import read_table
@@ -64,10 +67,6 @@ LEDGER_SUFFIXES = (".xlsx", ".csv", ".parquet")
 #: Most children or volunteers a synthetic county may have (the largest documented scale).
 MAX_DEMO = 1_000_000
 _MAX_SEED = 2**31 - 1  # CP-SAT's seed is a 32-bit integer
-
-
-class UsageError(Exception):
-    """Bad arguments or files, found before any work: exit code 2 and this one line."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -252,11 +251,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Failed(Exception):
-    """The work failed for a reason that is not the input's (exit code 1); the message is
-    safe to print."""
-
-
 #: What each file argument is, for messages: a file is named by its role, never by its
 #: path (a file may be named after a child).
 _ROLES = {
@@ -393,7 +387,7 @@ def _policy(args: argparse.Namespace) -> Policy:
 
 
 def _no_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
+    raise FieldError(f"{name} is not JSON")  # (read as "not JSON" below)
 
 
 def _policy_file(path: Path) -> dict[str, Any]:
@@ -443,7 +437,7 @@ def _write_ledger(result: MatchResult, target: Path, args: argparse.Namespace) -
         )
         os.close(fd)
     except OSError as err:
-        raise _Failed(f"could not write the ledger ({_why(err)}); nothing was written") from None
+        raise WriteError(f"could not write the ledger ({_why(err)}); nothing was written") from None
     temporary = Path(name)
     try:
         result.to_ledger(
@@ -454,7 +448,7 @@ def _write_ledger(result: MatchResult, target: Path, args: argparse.Namespace) -
         os.replace(temporary, target)
     except OSError as err:
         temporary.unlink(missing_ok=True)
-        raise _Failed(f"could not write the ledger ({_why(err)}); nothing was written to "
+        raise WriteError(f"could not write the ledger ({_why(err)}); nothing was written to "
                       f"{_OUTPUT}") from None  # fmt: skip
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -590,10 +584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except PairmatchError as err:  # pairmatch's messages never hold personal data
         _error(str(err))
-        return EXIT_INPUT if isinstance(err, ValueError) else EXIT_ERROR
-    except _Failed as err:
-        _error(str(err))
-        return EXIT_ERROR
+        return EXIT_INPUT if isinstance(err, ValueError) else EXIT_ERROR  # (a WriteError: 1)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader of the output went away (``pairmatch ... | head``)

@@ -8,24 +8,66 @@ row, never by a child's name, national id or address.
 
 An infeasible problem is *not* an error: it is a result whose status says so. Errors are for
 input that cannot be read as what it claims to be, and for a solver that crashed.
+
+The tree (built-in bases in brackets)::
+
+    PairmatchError
+    ├── ValidationError [ValueError]        bad input; every problem listed
+    │   ├── FileReadError                   a file that is not one readable table
+    │   ├── ModelValidationError            a record or policy built from bad values
+    │   │                                   (also pydantic's ValidationError)
+    │   └── UnknownSolverError              (also SolverUnavailableError)
+    ├── FieldError [ValueError]             one value a field cannot hold
+    ├── ArgumentError [ValueError]          an argument a function does not accept
+    │   └── ArgumentTypeError [TypeError]
+    ├── DateError [ValueError]
+    ├── UnknownKeyError [KeyError]          a key that names nothing
+    │   └── UnknownIdError                  an id not in the register
+    ├── FileAccessError [OSError]           a folder, no permission
+    │   └── MissingFileError [FileNotFoundError]
+    ├── MatcherFileError [ValueError]       a saved Matcher file that cannot be read
+    ├── WriteError [OSError]                a file that could not be written
+    ├── SolverError [RuntimeError]          a back end crashed (a bug)
+    ├── SolverUnavailableError [ValueError]
+    ├── TooLargeError [MemoryError]         refused before the work
+    ├── VerificationError [AssertionError]  a result broke a rule
+    ├── MissingDependencyError [ImportError]
+    ├── UsageError                          the command line's bad arguments
+    └── SchemaError [KeyError]              pairmatch's own table lacks a column (a bug)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import pydantic_core
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "DateError",
+    "FieldError",
     "FileAccessError",
     "FileReadError",
     "InputIssue",
+    "MatcherFileError",
+    "MissingDependencyError",
     "MissingFileError",
+    "ModelValidationError",
     "PairmatchError",
+    "SchemaError",
     "SolverError",
     "SolverUnavailableError",
     "TooLargeError",
+    "UnknownIdError",
+    "UnknownKeyError",
+    "UnknownSolverError",
+    "UsageError",
     "ValidationError",
+    "VerificationError",
+    "WriteError",
 ]
 
 
@@ -109,12 +151,61 @@ class FileReadError(ValidationError):
     not clear. Its problems name the file, the line or sheet, and what to do."""
 
 
-class FileAccessError(PairmatchError, OSError):
-    """A file that cannot be opened: a directory, or one pairmatch may not read."""
+class ModelValidationError(ValidationError, pydantic_core.ValidationError):
+    """A record or a policy built from values it cannot hold (``pm.Policy(...)``,
+    ``pm.Child(...)``, their ``model_validate``): pydantic's ``ValidationError``, with its
+    ``errors()`` and text as they have always been, and a :class:`ValidationError` whose
+    problems name each field (table ``"policy"`` or ``"records"``), never the value given.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # built by pydantic_core's ``from_exception_data``, which holds the errors itself;
+        # :meth:`from_pydantic` adds the problems
+        pass
+
+    @classmethod
+    def from_pydantic(
+        cls, err: pydantic_core.ValidationError, *, table: str, shown: Callable[[Any], bool]
+    ) -> ModelValidationError:
+        """``err`` as this class. A field's path is cut before its first part ``shown``
+        refuses (a key given may be anything: only a known field or word is repeated)."""
+        errors = err.errors(include_url=False)
+        for e in errors:
+            loc = list(e["loc"])
+            cut = next((i for i, part in enumerate(loc) if not shown(part)), len(loc))
+            e["loc"] = tuple(loc[:cut])
+        new = cls.from_exception_data(err.title, errors, hide_input=True)  # type: ignore[arg-type]
+        new.problems = tuple(
+            InputIssue(
+                table, None, None, ".".join(map(str, e["loc"])) or None,
+                e["msg"].removeprefix("Value error, "),
+            )
+            for e in errors
+        )  # fmt: skip
+        new.what = table
+        return new
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pydantic's rebuilds the errors; the problems travel as the instance's state
+        rebuild, args = super().__reduce__()[:2]  # type: ignore[misc]
+        return rebuild, args, {"problems": self.problems, "what": self.what}
 
 
-class MissingFileError(FileAccessError, FileNotFoundError):
-    """A file that does not exist."""
+class FieldError(PairmatchError, ValueError):
+    """One value a field cannot hold (an id, a category, a yes/no, a setting), said as the
+    rest of a sentence that starts with the field's name (``"is missing; every record
+    needs an id"``). The register and policy checks collect these into the problems of a
+    :class:`ValidationError`."""
+
+
+class ArgumentError(PairmatchError, ValueError):
+    """An argument of a public function or method that is not one it accepts (out of
+    range, not one of its choices): the message names the parameter and what it takes,
+    never the value given unless it cannot be personal (a number, a near-miss)."""
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of a type its parameter does not take (also a ``TypeError``)."""
 
 
 class DateError(PairmatchError, ValueError):
@@ -123,12 +214,47 @@ class DateError(PairmatchError, ValueError):
     already recorded. The message names the argument (``at``, ``since``, ...)."""
 
 
+class UnknownKeyError(PairmatchError, KeyError):
+    """A key that names nothing: an id not in a register, a part not in a result."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownIdError(UnknownKeyError):
+    """An id that is not in the register."""
+
+
+class FileAccessError(PairmatchError, OSError):
+    """A file that cannot be opened: a directory, or one pairmatch may not read."""
+
+
+class MissingFileError(FileAccessError, FileNotFoundError):
+    """A file that does not exist."""
+
+
+class MatcherFileError(PairmatchError, ValueError):
+    """A saved Matcher file that cannot be read: not one, from a newer version, damaged
+    (the message names the member and field), or over the size bounds. Nothing is loaded;
+    the message never repeats what the registers hold."""
+
+
+class WriteError(PairmatchError, OSError):
+    """A file pairmatch was asked to write could not be written (no room, no permission);
+    the message is safe to print and says what was left as it was."""
+
+
 class SolverError(PairmatchError, RuntimeError):
     """A back end failed in a way that is not a property of the problem (a crash, a bug)."""
 
 
 class SolverUnavailableError(PairmatchError, ValueError):
     """The requested back end does not exist or cannot solve this problem."""
+
+
+class UnknownSolverError(ValidationError, SolverUnavailableError):
+    """A solver name that names no back end: bad input (a :class:`ValidationError` naming
+    the option), and the :class:`SolverUnavailableError` it has always been."""
 
 
 class TooLargeError(PairmatchError, MemoryError):
@@ -152,8 +278,23 @@ class TooLargeError(PairmatchError, MemoryError):
         self.available_bytes = available_bytes
 
 
-class UnknownIdError(PairmatchError, KeyError):
-    """An id that is not in the register."""
+class VerificationError(PairmatchError, AssertionError):
+    """A result broke a rule it must obey."""
 
-    def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
+
+class MissingDependencyError(PairmatchError, ImportError):
+    """An optional dependency a feature needs (matplotlib, folium) is not installed; the
+    message says what to install."""
+
+
+class UsageError(PairmatchError):
+    """Bad arguments or files given to the command line, found before any work: exit code
+    2 and this one line."""
+
+
+class SchemaError(PairmatchError, KeyError):
+    """A table of pairmatch's own lacks columns its schema documents
+    (:mod:`pairmatch.outputs.schema`): a bug of pairmatch's, not of the data."""
+
+    def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

@@ -34,7 +34,7 @@ from typing import Any, TypeAlias
 import pandas as pd
 
 from pairmatch.errors import FileAccessError, FileReadError, InputIssue, MissingFileError
-from pairmatch.model.tables import _header_key
+from pairmatch.model.tables import header_key
 
 __all__ = ["SUFFIXES", "Part", "Sheet", "Wanted", "format_of", "read_file"]
 
@@ -88,7 +88,7 @@ class Wanted:
 
     def marks(self, header: list[str]) -> bool:
         """Whether a sheet with this header row looks like the register asked for."""
-        names = {_header_key(self.columns.get(h, h)) for h in header}
+        names = {header_key(self.columns.get(h, h)) for h in header}
         return bool(names & self.ids) or (
             bool(self.required) and 2 * len(names & set(self.required)) >= len(self.required)
         )

@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
-from pairmatch.errors import InputIssue, ValidationError
+from pairmatch import arguments
+from pairmatch.errors import ArgumentTypeError, InputIssue, ValidationError
 from pairmatch.files import Part, Sheet, Wanted, format_of, read_file
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS, Child, Volunteer
-from pairmatch.model.tables import _OPTIONAL_DEFAULTS, Kind, validate_children, validate_volunteers
+from pairmatch.model.tables import OPTIONAL_DEFAULTS, Kind, validate_children, validate_volunteers
 
 __all__ = ["Source", "read_children", "read_table", "read_volunteers", "write_table"]
 
@@ -30,13 +31,10 @@ Source: TypeAlias = (
     pd.DataFrame | str | os.PathLike[str] | IO[str] | IO[bytes] | Iterable[Child | Volunteer | dict]
 )
 
-#: Kept for callers of the old private name; see :func:`pairmatch.files.format_of`.
-_format_of = format_of
-
 
 def _required(kind: Kind) -> tuple[str, ...]:
     columns = CHILD_COLUMNS if kind == "children" else VOLUNTEER_COLUMNS
-    return tuple(c for c in columns if c not in _OPTIONAL_DEFAULTS[kind])
+    return tuple(c for c in columns if c not in OPTIONAL_DEFAULTS[kind])
 
 
 _ANY = Wanted()
@@ -63,14 +61,25 @@ def _read(source: Any, wanted: Wanted, sheet: Sheet) -> tuple[pd.DataFrame, list
         raise wanted.refuse("the table given", "sheet= is for workbooks; leave it out")
     if isinstance(source, pd.DataFrame):
         return source, []
-    if isinstance(source, Iterable):
-        rows = [item.to_row() if isinstance(item, Child | Volunteer) else dict(item)
-                for item in source]  # fmt: skip
-        return pd.DataFrame(rows), []
-    raise TypeError(
+    if isinstance(source, Iterable) and not isinstance(source, bytes | bytearray | Mapping):
+        return pd.DataFrame([_row(i, item) for i, item in enumerate(source)]), []
+    raise ArgumentTypeError(
         f"cannot read a table from {type(source).__name__}; pass a DataFrame, a path "
         "(.csv, .xlsx, .parquet), an open file, or a list of records"
     )
+
+
+def _row(i: int, item: Any) -> dict[str, Any]:
+    """One record of a list of records as a table row."""
+    if isinstance(item, Child | Volunteer):
+        return item.to_row()
+    try:
+        return dict(item)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(
+            f"item {i} of the records given is not a record: give pm.Child or pm.Volunteer "
+            "records, or dicts of their fields"
+        ) from None
 
 
 def _validated(
@@ -82,6 +91,7 @@ def _validated(
 ) -> pd.DataFrame:
     """A register read and validated; with several sheets read together, each problem
     also names its sheet and its row there."""
+    columns = arguments.renames("columns", columns)
     table, parts = _read(source, replace(wanted, columns=dict(columns or {})), sheet)
     try:
         return validate(table, columns)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import Literal, TypeAlias
 
+from pairmatch.errors import ArgumentError
+
 __all__ = [
     "HEADERS",
     "LANGS",
@@ -162,8 +164,8 @@ def value(kind: str, code: str, lang: Lang) -> str:
 
 
 def _check(lang: str) -> None:
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    if not isinstance(lang, str) or lang not in LANGS:
+        raise ArgumentError(f"unknown language; lang must be one of {', '.join(LANGS)}")
 
 
 # ---------------------------------------------------------------- the reasons' details

@@ -24,7 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pairmatch import arguments
 from pairmatch.candidates import Candidates, find_candidates
+from pairmatch.errors import ArgumentTypeError, UnknownKeyError
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.labels import Lang
 from pairmatch.match import match
@@ -184,8 +186,8 @@ class PartitionedResult:
     def part(self, key: str) -> MatchResult:
         """Match one part again (the same answer: matching is deterministic) and return
         its full result."""
-        if key not in self._inputs:
-            raise KeyError(f"no part {key!r}; see PartitionedResult.parts")
+        if not isinstance(key, str) or key not in self._inputs:
+            raise UnknownKeyError("no part by that key; see PartitionedResult.parts")
         children, volunteers = self._inputs[key]
         return match(children, volunteers, self.policy, **self._options[key])
 
@@ -266,8 +268,12 @@ def match_partitioned(
     (3, True, 'OPTIMAL')
     """
     policy = read_policy(policy)
-    if by not in ("county", "component"):
-        raise ValueError(f"by must be 'county' or 'component', got {by!r}")
+    arguments.choice("by", by, ("county", "component"))
+    max_workers = arguments.whole("max_workers", max_workers, low=1, optional=True)
+    if client is not None and not callable(getattr(client, "submit", None)):
+        raise ArgumentTypeError("client must be a dask.distributed.Client, or None")
+    if not callable(progress):
+        progress = arguments.flag("progress", progress, also=", or a callable")
     options = read_options(
         options, solver=solver, time_limit=time_limit, workers=workers, seed=seed,
         deterministic=deterministic,

@@ -24,6 +24,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from pairmatch import arguments
 from pairmatch.arrays import group_max, unique
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.exact import EXACT, entry_issues, over
@@ -561,7 +562,9 @@ class Problem:
         lock = arrays["locked"]
         if child is not None and lock is not None and lock.size and lock.max() >= e:
             bad("locked", f"locked edge indices must be in 0..{e - 1}")
-        if self.teams is not None and child is not None:
+        if self.teams is not None and not isinstance(self.teams, Teams):
+            bad("teams", "must be a Teams, or None")
+        elif self.teams is not None and child is not None:
             for message in self.teams.check(n, e, m):
                 bad("teams", message)
         if issues:  # the checks below need every array
@@ -704,6 +707,7 @@ class Problem:
     def restrict(self, edges: np.ndarray) -> Problem:
         """The same problem on the given edges only (indices ascending); locked edges
         outside them are dropped."""
+        edges = arguments.indices("edges", edges, self.n_edges)
         position = np.full(self.n_edges, -1, np.int64)
         position[edges] = np.arange(edges.size)
         locked = position[self.locked]

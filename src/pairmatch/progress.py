@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from pairmatch import arguments
+
 log = logging.getLogger("pairmatch")
 
 __all__ = ["Reporter", "bar_class", "current", "reporting"]
@@ -127,6 +129,7 @@ def reporting(
 ) -> Iterator[Reporter | None]:
     """Report progress inside this block when ``enabled`` (and no outer block already
     does: an inner run reports to the outer bars)."""
+    enabled = arguments.flag("progress", enabled)
     if not enabled or _CURRENT.get() is not None:
         yield _CURRENT.get()
         return

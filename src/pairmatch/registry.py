@@ -6,7 +6,7 @@ happened to list children or volunteers never changes the pairs that come out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -336,6 +336,10 @@ def _pair_rows(pairs: Any, what: str) -> list[tuple[str, str]]:
                 what=what,
             )
         items: Iterable[Any] = zip(pairs["child_id"], pairs["volunteer_id"], strict=True)
+    elif isinstance(pairs, str | bytes | Mapping) or not isinstance(pairs, Iterable):
+        raise ValidationError([InputIssue(what, None, None, None, (
+            "must be a list of (child_id, volunteer_id) pairs, or a table with the columns "
+            "child_id and volunteer_id"))], what=what)  # fmt: skip
     else:
         items = pairs
     rows = []

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from pairmatch import arguments
 from pairmatch.candidates import Candidates
 from pairmatch.errors import UnknownIdError
 from pairmatch.explain.credit import Members
@@ -255,6 +256,7 @@ class MatchResult:
         columns prefixed ``volunteer_``. With ``personal=False`` every personal column is left
         out: by header or by values, see :mod:`pairmatch.outputs.personal`.
         """
+        personal = arguments.flag("personal", personal)
         reg = self.registry
         table = reg.children
         out = pd.DataFrame({"child_id": table["id"].to_numpy(object)})

@@ -45,7 +45,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import PairmatchError
+from pairmatch.errors import ArgumentError, ArgumentTypeError
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.model.vocab import NEEDS
 
@@ -172,14 +172,7 @@ _HOUSE_NUMBERS: Final = np.array([str(i) for i in range(1, 301)], dtype=object)
 _ID_WEIGHTS: Final = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _ID_CHECK: Final = np.frombuffer(b"10X98765432", dtype=np.uint8)
 _ID_PREFIX: Final = 99  # no region code starts with 99: these can never be real numbers
-
-
-class _ArgumentError(PairmatchError, ValueError):
-    """An argument of a generator is out of range."""
-
-
-class _ArgumentTypeError(PairmatchError, TypeError):
-    """An argument of a generator has the wrong type."""
+_MAX_COUNT: Final = 100_000_000  # records a generator makes, at most
 
 
 @dataclass(frozen=True)
@@ -351,7 +344,7 @@ def province(
     n_children = _check_count(n_children, "n_children")
     n_counties = _check_count(n_counties, "n_counties")
     if n_counties < 1:
-        raise _ArgumentError(f"n_counties must be at least 1, got {n_counties}")
+        raise ArgumentError(f"n_counties must be at least 1, got {n_counties}")
     seed = _check_seed(seed)
 
     rng = np.random.default_rng(seed)
@@ -702,27 +695,29 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _check_count(value: object, name: str) -> int:
     if isinstance(value, bool | np.bool_):
-        raise _ArgumentTypeError(f"{name} must be an integer, got a bool")
+        raise ArgumentTypeError(f"{name} must be an integer, got a bool")
     try:
         count = operator.index(value)  # type: ignore[arg-type]
     except TypeError:
-        raise _ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+        raise ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__}") from None
     if count < 0:
-        raise _ArgumentError(f"{name} must be >= 0, got {count}")
+        raise ArgumentError(f"{name} must be >= 0, got {count}")
+    if count > _MAX_COUNT:
+        raise ArgumentError(f"{name} must be at most {_MAX_COUNT:,}")
     return count
 
 
 def _check_seed(seed: object) -> int:
     if isinstance(seed, bool | np.bool_):
-        raise _ArgumentTypeError("seed must be a non-negative integer, got a bool")
+        raise ArgumentTypeError("seed must be a non-negative integer, got a bool")
     try:
         value = operator.index(seed)  # type: ignore[arg-type]
     except TypeError:
-        raise _ArgumentTypeError(
+        raise ArgumentTypeError(
             f"seed must be a non-negative integer, got {type(seed).__name__}"
         ) from None
     if value < 0:
-        raise _ArgumentError(f"seed must be a non-negative integer, got {value}")
+        raise ArgumentError(f"seed must be a non-negative integer, got {value}")
     return value
 
 
@@ -730,15 +725,15 @@ def _check_center(center: object) -> tuple[float, float]:
     try:
         lat, lon = (float(v) for v in center)  # type: ignore[attr-defined]
     except (TypeError, ValueError):
-        raise _ArgumentError("center must be a (lat, lon) pair of numbers in degrees") from None
+        raise ArgumentError("center must be a (lat, lon) pair of numbers in degrees") from None
     if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
-        raise _ArgumentError(f"center latitude must be within -90..90 degrees, got {lat}")
+        raise ArgumentError(f"center latitude must be within -90..90 degrees, got {lat}")
     if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
-        raise _ArgumentError(f"center longitude must be within -180..180 degrees, got {lon}")
+        raise ArgumentError(f"center longitude must be within -180..180 degrees, got {lon}")
     return lat, lon
 
 
 def _check_text(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _ArgumentError(f"{name} must be a non-empty string")
+        raise ArgumentError(f"{name} must be a non-empty string")
     return value

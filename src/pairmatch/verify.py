@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import PairmatchError
+from pairmatch.errors import ArgumentTypeError, VerificationError
 from pairmatch.model.vocab import NEEDS
 from pairmatch.registry import EARTH_RADIUS_KM
 from pairmatch.solvers.base import Solution, Status
@@ -21,10 +21,6 @@ from pairmatch.solvers.base import Solution, Status
 __all__ = ["Verification", "VerificationError", "haversine_km", "verify"]
 
 _KM_TOL = 1e-6
-
-
-class VerificationError(PairmatchError, AssertionError):
-    """A result broke a rule it must obey."""
 
 
 @dataclass
@@ -92,7 +88,9 @@ def verify(result: Any, *, children: Any = None, volunteers: Any = None) -> Veri
     from pairmatch.result import MatchResult
 
     if not isinstance(result, MatchResult):
-        raise TypeError(f"verify() takes a MatchResult or Solution, got {type(result).__name__}")
+        raise ArgumentTypeError(
+            f"verify() takes a MatchResult or Solution, got {type(result).__name__}"
+        )
     report = _verify_solution(result.solution)
     _verify_match(result, report, children, volunteers)
     return report
@@ -190,13 +188,43 @@ def _tags(cell: Any) -> set[str]:
 
 
 def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) -> None:
-    from pairmatch.io import read_children, read_volunteers
-
-    policy = result.policy
+    """Every rule a result must obey, checked from its tables (the ledger's view)."""
     ct = result.children.set_index("id", drop=False)
     vt = result.volunteers.set_index("id", drop=False)
-    pairs, unmatched = result.pairs, result.unmatched
+    _verify_accounting(result, r, ct, vt, children, volunteers)
+    pairs = result.pairs
+    if len(pairs):
+        r.checked += [
+            "consent",
+            "eligible",
+            "active",
+            "capacity",
+            "county",
+            "distance",
+            "fit",
+            "forbidden",
+            "locked",
+            "objective",
+        ]
+        c = ct.loc[pairs["child_id"]]
+        v = vt.loc[pairs["volunteer_id"]]
+        _verify_pair_rules(result, r, c, v, ct, vt)
+        d = _verify_distances(result, r, c, v)
+        _verify_fit(result, r, c, v, d)
+        _verify_objective(result, r)
+        _verify_locked_and_forbidden(result, r)
+    _verify_unmatched(result, r, ct, vt)
 
+
+def _verify_accounting(
+    result: Any, r: Verification, ct: pd.DataFrame, vt: pd.DataFrame, children: Any,
+    volunteers: Any,
+) -> None:  # fmt: skip
+    """Every child given is paired or unmatched (with a reason), once; the volunteers are
+    those given."""
+    from pairmatch.io import read_children, read_volunteers
+
+    pairs, unmatched = result.pairs, result.unmatched
     r.checked.append("records accounted for")
     given = [ct.index]
     if children is not None:
@@ -213,23 +241,14 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     if (unmatched["reason"].astype(str) == "").any():
         r.fail("records accounted for", "an unmatched child has no reason")
 
-    if not len(pairs):
-        _verify_unmatched(result, r, ct, vt)
-        return
-    r.checked += [
-        "consent",
-        "eligible",
-        "active",
-        "capacity",
-        "county",
-        "distance",
-        "fit",
-        "forbidden",
-        "locked",
-        "objective",
-    ]
-    c = ct.loc[pairs["child_id"]]
-    v = vt.loc[pairs["volunteer_id"]]
+
+def _verify_pair_rules(
+    result: Any, r: Verification, c: pd.DataFrame, v: pd.DataFrame, ct: pd.DataFrame,
+    vt: pd.DataFrame,
+) -> None:  # fmt: skip
+    """Each pair's child consented, its volunteer is eligible and active, no volunteer is
+    over capacity, the team rules hold, and pairs stay in their county."""
+    policy, pairs = result.policy, result.pairs
     for rule, bad in (
         ("consent", ~c["guardian_consent"].to_numpy(bool)),
         ("eligible", ~v["eligible"].to_numpy(bool)),
@@ -248,6 +267,11 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
         other = ~_same_county(c, v)
         for i in np.flatnonzero(other):
             r.fail("county", f"pair ({pairs['child_id'].iat[i]}, {pairs['volunteer_id'].iat[i]})")
+
+
+def _verify_distances(result: Any, r: Verification, c: pd.DataFrame, v: pd.DataFrame) -> Any:
+    """Each pair within both travel limits, at the distance it reports; the distances."""
+    policy, pairs = result.policy, result.pairs
     d = haversine_km(
         c["lat"].to_numpy(float),
         c["lon"].to_numpy(float),
@@ -260,9 +284,15 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
         r.fail("distance", f"pair {i} is {d[i]:.4f} km apart, limit {limit[i]:g}")
     for i in np.flatnonzero(np.abs(d - pairs["distance_km"].to_numpy(float)) > 1e-3):
         r.fail("distance", f"pair {i} reports {pairs['distance_km'].iat[i]:.4f} km, is {d[i]:.4f}")
+    return d
 
-    # fit, re-derived: per child, each need category's best member once, plus every
-    # member's tags, preferences and distance
+
+def _verify_fit(
+    result: Any, r: Verification, c: pd.DataFrame, v: pd.DataFrame, d: np.ndarray
+) -> None:
+    """Each child's fit, re-derived: per need category its best member once, plus every
+    member's tags, preferences and distance."""
+    policy, pairs = result.policy, result.pairs
     need = c[[f"need_{k}" for k in NEEDS]].to_numpy(float)
     skill = v[[f"skill_{k}" for k in NEEDS]].to_numpy(float)
     weights = np.array([policy.need_weights[k] for k in NEEDS])
@@ -280,7 +310,12 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     wrong = (expected - reported).abs() > tol
     for cid in wrong[wrong].index:
         r.fail("fit", f"child {cid} reports fit {reported[cid]:.4f}, is {expected[cid]:.4f}")
-    # the objective is the fit of all pairs minus the fairness penalty, re-counted here
+
+
+def _verify_objective(result: Any, r: Verification) -> None:
+    """The objective is the fit of all pairs minus the fairness penalty (plus the
+    stability bonus), re-counted."""
+    policy, pairs = result.policy, result.pairs
     fair = result.solution.problem.fair_load
     penalty = 0.0
     if fair is not None and policy.fairness_penalty:
@@ -291,6 +326,10 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     if abs(total - result.objective) > 1e-6 * max(1.0, abs(result.objective)) + 1e-6:
         r.fail("objective", f"objective {result.objective} != pair fits - fairness {total}")
 
+
+def _verify_locked_and_forbidden(result: Any, r: Verification) -> None:
+    """Every locked pair is made, and no forbidden one."""
+    pairs = result.pairs
     made = set(zip(pairs["child_id"], pairs["volunteer_id"], strict=True))
     reg = result.registry
     p = result.solution.problem
@@ -301,7 +340,6 @@ def _verify_match(result: Any, r: Verification, children: Any, volunteers: Any) 
     for pair in result.forbidden_pairs:
         if pair in made:
             r.fail("forbidden", f"forbidden pair {pair} is made")
-    _verify_unmatched(result, r, ct, vt)
 
 
 def _preferences(policy: Any, c: pd.DataFrame, v: pd.DataFrame) -> np.ndarray:

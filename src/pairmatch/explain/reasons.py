@@ -35,11 +35,11 @@ Every child who is not paired gets exactly one reason, decided in this order:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 from scipy.spatial import cKDTree
 
+from pairmatch.arguments import Vocabulary
 from pairmatch.arrays import unique
 from pairmatch.candidates import Candidates, great_circle_km
 from pairmatch.model.policy import Policy
@@ -72,7 +72,7 @@ class Held:
     size_max: np.ndarray
 
 
-class Reason(StrEnum):
+class Reason(Vocabulary):
     """Why a child is not paired: the codes of ``result.unmatched["reason"]``, one per
     child, described in :mod:`pairmatch.explain.reasons` (Chinese words in
     :data:`pairmatch.labels.VALUES`)."""

@@ -21,9 +21,11 @@ import pandas as pd
 from ortools.sat.python import cp_model
 from scipy.spatial import cKDTree
 
+from pairmatch import arguments
 from pairmatch.candidates import chord_for_km, fit_parts
 from pairmatch.explain.reasons import Reason
-from pairmatch.model.vocab import NEEDS
+from pairmatch.model.records import JURISDICTION_LEVELS
+from pairmatch.model.vocab import MAX_CAPACITY, NEEDS
 from pairmatch.outputs.schema import conform
 from pairmatch.problem import Problem
 from pairmatch.solvers import solve
@@ -45,6 +47,9 @@ _RECRUITABLE = (
     Reason.LOCKED_OUT,
     Reason.CAPACITY_TAKEN,
 )
+#: Most alternatives a child may ask for, and most recruits a plan may hold.
+_MAX_ALTERNATIVES = 10_000
+_MAX_RECRUITS = 10_000_000
 
 
 def _component_problem(problem: Problem, child: int) -> tuple[Problem, np.ndarray]:
@@ -67,6 +72,8 @@ def alternatives(
     children displaced count here) and ``objective_change`` (total fit). Rows are sorted
     best first; a pair that cannot be made under the rules has ``feasible`` false.
     """
+    k = arguments.whole("k", k, low=0, high=_MAX_ALTERNATIVES)
+    time_limit = arguments.number("time_limit", time_limit, low=0, low_open=True, optional=True)
     reg, cand, sol = result.registry, result.candidates, result.solution
     c = reg.index_of_child(child_id)
     own = np.arange(*np.searchsorted(cand.child, [c, c + 1]))
@@ -148,7 +155,11 @@ def shortfall(
     never a location), village, skills, capacity and the children she would pair, and
     ``.attrs["status"]`` the model's status (OPTIMAL, or FEASIBLE under the time limit).
     """
-    keys = [by] if isinstance(by, str) else list(by)
+    keys = arguments.columns("by", by, JURISDICTION_LEVELS)
+    capacity = arguments.whole("capacity", capacity, low=0, high=MAX_CAPACITY, optional=True)
+    max_recruits = arguments.whole("max_recruits", max_recruits, low=0, high=_MAX_RECRUITS,
+                                   optional=True)  # fmt: skip
+    time_limit = arguments.number("time_limit", time_limit, low=0, low_open=True, optional=True)
     reg, pol = result.registry, result.policy
     um = result.unmatched
     helpable = um["reason"].isin([r.value for r in _RECRUITABLE]).to_numpy(bool)

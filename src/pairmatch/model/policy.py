@@ -47,12 +47,13 @@ import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from html import escape
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from pairmatch.errors import InputIssue, ValidationError
+from pairmatch.errors import FieldError, InputIssue, ValidationError
+from pairmatch.model.base import PairmatchModel
 from pairmatch.model.vocab import (
     LEVEL_MAX,
     MAX_CAPACITY,
@@ -80,7 +81,7 @@ _DEFAULT_CATEGORY_PRIORITY = {
 }
 
 
-class Policy(BaseModel):
+class Policy(PairmatchModel):
     """Rules and weights for one pairing run.
 
     Examples
@@ -92,7 +93,7 @@ class Policy(BaseModel):
     >>> pm.Policy(max_distance_km=-1)
     Traceback (most recent call last):
     ...
-    pydantic_core._pydantic_core.ValidationError: 1 validation error for Policy
+    pairmatch.errors.ModelValidationError: 1 validation error for Policy
     ...
     """
 
@@ -101,6 +102,7 @@ class Policy(BaseModel):
     model_config = ConfigDict(
         frozen=True, extra="forbid", use_attribute_docstrings=True, hide_input_in_errors=True
     )
+    error_table: ClassVar[str] = "policy"
 
     max_distance_km: float = Field(default=10.0, gt=0, le=20_000, allow_inf_nan=False)
     """Farthest a volunteer is asked to travel (great-circle km)."""
@@ -193,7 +195,7 @@ class Policy(BaseModel):
         if isinstance(data, Mapping):
             unknown = [k for k in data if k not in cls.model_fields]
             if unknown:
-                raise ValueError(_unknown("setting", unknown, cls.model_fields))
+                raise FieldError(_unknown("setting", unknown, cls.model_fields))
         return data
 
     @field_validator("need_weights", mode="before")
@@ -204,7 +206,7 @@ class Policy(BaseModel):
         if isinstance(weights, Mapping):
             unknown = [k for k in weights if k not in NEEDS]
             if unknown:
-                raise ValueError(_unknown("need category", unknown, NEEDS))
+                raise FieldError(_unknown("need category", unknown, NEEDS))
         return weights
 
     @field_validator("need_weights")
@@ -225,7 +227,7 @@ class Policy(BaseModel):
     @classmethod
     def _ordered(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
         if value is not None and value[0] > value[1]:
-            raise ValueError(f"smallest team {value[0]} is larger than largest {value[1]}")
+            raise FieldError(f"smallest team {value[0]} is larger than largest {value[1]}")
         return value
 
     @field_validator("support_load")
@@ -235,7 +237,7 @@ class Policy(BaseModel):
         # rounded, and a rounded-down share could overfill a capacity
         near = Fraction(value).limit_denominator(100)
         if abs(float(near) - value) > 1e-9 * max(1.0, value):
-            raise ValueError(
+            raise FieldError(
                 f"must be a fraction with a denominator of at most 100 (such as 0.5 or 1/3); "
                 f"the nearest is {near}"
             )

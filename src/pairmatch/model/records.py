@@ -21,10 +21,9 @@ the value it rejected.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -32,6 +31,8 @@ from pydantic import (
     model_validator,
 )
 
+from pairmatch.errors import FieldError
+from pairmatch.model.base import PairmatchModel
 from pairmatch.model.vocab import (
     LEVEL_MAX,
     LEVEL_MIN,
@@ -110,7 +111,7 @@ _CONFIG = ConfigDict(
 )
 
 
-class Location(BaseModel):
+class Location(PairmatchModel):
     """A point in WGS84 degrees."""
 
     model_config = _CONFIG
@@ -118,7 +119,7 @@ class Location(BaseModel):
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
-class Jurisdiction(BaseModel):
+class Jurisdiction(PairmatchModel):
     """Where a record is registered. The county owns the record and is required."""
 
     model_config = _CONFIG
@@ -129,7 +130,7 @@ class Jurisdiction(BaseModel):
     village: str | None = None
 
 
-class _Levels(BaseModel):
+class _Levels(PairmatchModel):
     model_config = _CONFIG
     study: Level = 0
     life: Level = 0
@@ -174,7 +175,7 @@ def _none_if_nan(value: Any) -> Any:
     return None if is_missing(value) else value
 
 
-class _Record(BaseModel):
+class _Record(PairmatchModel):
     model_config = _CONFIG
 
     id: Text
@@ -215,6 +216,7 @@ class Child(_Record):
     soft preference, see :attr:`Policy.gender_bonus`).
     """
 
+    error_table: ClassVar[str] = "children"
     category: Annotated[ChildCategory, BeforeValidator(parse_category)]
     needs: Needs = Field(default_factory=Needs)
     interests: Tags = ()
@@ -230,7 +232,7 @@ class Child(_Record):
             and self.team_max is not None
             and self.team_min > self.team_max
         ):
-            raise ValueError("team_min is larger than team_max")
+            raise FieldError("team_min is larger than team_max")
         return self
 
     @model_validator(mode="before")
@@ -265,6 +267,8 @@ class Volunteer(_Record):
     public office, who is never paired. ``max_distance_km`` is her own travel limit; ``None``
     means only the policy's limit applies.
     """
+
+    error_table: ClassVar[str] = "volunteers"
 
     skills: Skills = Field(default_factory=Skills)
     specialities: Tags = ()

@@ -24,7 +24,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import InputIssue, ValidationError
+from pairmatch.errors import ArgumentTypeError, InputIssue, ValidationError
 from pairmatch.model.records import (
     CHILD_COLUMNS,
     JURISDICTION_LEVELS,
@@ -32,13 +32,11 @@ from pairmatch.model.records import (
     VOLUNTEER_COLUMNS,
 )
 from pairmatch.model.vocab import (
-    _CATEGORY_ALIASES,
-    _FALSE,
-    _GENDER_ALIASES,
-    _NOT_IDS,
-    _TRUE,
     BOOL_HELP,
+    CATEGORY_ALIASES,
     CATEGORY_HELP,
+    FALSE_WORDS,
+    GENDER_ALIASES,
     GENDER_HELP,
     LEVEL_MAX,
     LEVEL_MIN,
@@ -46,17 +44,27 @@ from pairmatch.model.vocab import (
     MAX_ID_LENGTH,
     MAX_TEAM,
     NEEDS,
+    NOT_IDS,
+    TRUE_WORDS,
     near_miss,
     parse_id,
     parse_tags,
 )
 
-__all__ = ["Kind", "header_fixes", "read_ids", "validate_children", "validate_volunteers"]
+__all__ = [
+    "OPTIONAL_DEFAULTS",
+    "Kind",
+    "header_fixes",
+    "header_key",
+    "read_ids",
+    "validate_children",
+    "validate_volunteers",
+]
 
 Kind = Literal["children", "volunteers"]
 
 #: Columns that may be absent, with the value used when they are (or when a cell is blank).
-_OPTIONAL_DEFAULTS: Final[dict[Kind, dict[str, object]]] = {
+OPTIONAL_DEFAULTS: Final[dict[Kind, dict[str, object]]] = {
     "children": {
         "province": "",
         "city": "",
@@ -96,7 +104,7 @@ def read_ids(col: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
         text = pd.Series(raw[plain], dtype=object)
         ok = text.str.fullmatch(_PLAIN)
         ok &= ~(text.str.fullmatch(_NUMBERISH) & ~text.str.fullmatch(r"[0-9]+"))
-        ok &= ~text.str.lower().isin(_NOT_IDS)
+        ok &= ~text.str.lower().isin(NOT_IDS)
         plain[np.flatnonzero(plain)[~ok.to_numpy(bool)]] = False
     out = raw
     why: dict[int, str] = {}
@@ -216,8 +224,8 @@ def _flags(c: _Collector, df: pd.DataFrame, name: str, default: bool | None) -> 
     col = df[name]
     raw = col.astype(object)
     text = _text(col).str.lower()
-    is_true = text.isin(_TRUE).to_numpy(bool) | raw.map(lambda v: v is True).to_numpy(bool)
-    is_false = text.isin(_FALSE).to_numpy(bool) | raw.map(lambda v: v is False).to_numpy(bool)
+    is_true = text.isin(TRUE_WORDS).to_numpy(bool) | raw.map(lambda v: v is True).to_numpy(bool)
+    is_false = text.isin(FALSE_WORDS).to_numpy(bool) | raw.map(lambda v: v is False).to_numpy(bool)
     blank = (text == "").to_numpy(bool) & ~is_false
     if default is None:
         c.rows(blank, name, f"is missing; must be {BOOL_HELP}")
@@ -225,17 +233,19 @@ def _flags(c: _Collector, df: pd.DataFrame, name: str, default: bool | None) -> 
         is_true |= blank & default
         is_false |= blank & (not default)
     bad = ~is_true & ~is_false & ~blank
-    c.rows(bad, name, lambda i: f"{_show(col.iat[i], _TRUE | _FALSE)} must be {BOOL_HELP}")
+    c.rows(
+        bad, name, lambda i: f"{_show(col.iat[i], TRUE_WORDS | FALSE_WORDS)} must be {BOOL_HELP}"
+    )
     return is_true
 
 
 def _gender(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
     g = _text(df[name]).str.lower()
-    mapped = g.map(lambda v: _GENDER_ALIASES[v].value if v in _GENDER_ALIASES else None)
+    mapped = g.map(lambda v: GENDER_ALIASES[v].value if v in GENDER_ALIASES else None)
     c.rows(
         (mapped.isna() & (g != "")).to_numpy(bool),
         name,
-        lambda i: f"{_show(df[name].iat[i], _GENDER_ALIASES)} must be {GENDER_HELP}",
+        lambda i: f"{_show(df[name].iat[i], GENDER_ALIASES)} must be {GENDER_HELP}",
     )
     return mapped.fillna("").to_numpy(object)
 
@@ -269,7 +279,9 @@ def _tags(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
     return out
 
 
-def _header_key(name: object) -> str:
+def header_key(name: object) -> str:
+    """A header as compared with pairmatch's column names: lower case, spaces and hyphens
+    as one underscore."""
     return "_".join(str(name).strip().lower().replace("-", " ").split())
 
 
@@ -277,10 +289,8 @@ def header_fixes(headers: pd.Index, known: tuple[str, ...]) -> dict[object, str]
     """Headers that are a known column up to case, spaces and hyphens ("Active",
     "max_distance_km ", "Need Study") are renamed to it, so a spreadsheet's spelling of a
     rule column is never mistaken for an extra column and ignored."""
-    wanted = {_header_key(k): k for k in known}
-    return {
-        h: wanted[_header_key(h)] for h in headers if h not in known and _header_key(h) in wanted
-    }
+    wanted = {header_key(k): k for k in known}
+    return {h: wanted[header_key(h)] for h in headers if h not in known and header_key(h) in wanted}
 
 
 def _safe_header(name: object, known: tuple[str, ...]) -> str | None:
@@ -288,9 +298,9 @@ def _safe_header(name: object, known: tuple[str, ...]) -> str | None:
     near-miss of one; else None (it may be anything, even a child's name)."""
     if not isinstance(name, str):
         return None
-    if _header_key(name) in {_header_key(k) for k in known}:
+    if header_key(name) in {header_key(k) for k in known}:
         return name
-    return name if near_miss(_header_key(name), known) is not None else None
+    return name if near_miss(header_key(name), known) is not None else None
 
 
 def _headers_in_words(headers: Sequence[object], known: tuple[str, ...]) -> str:
@@ -310,7 +320,7 @@ def _near_misses(headers: pd.Index, known: tuple[str, ...]) -> list[tuple[object
     for h in headers:
         if h in known:
             continue
-        close = difflib.get_close_matches(_header_key(h), absent, n=1, cutoff=0.85)
+        close = difflib.get_close_matches(header_key(h), absent, n=1, cutoff=0.85)
         if close:
             out.append((h, close[0]))
     return out
@@ -319,21 +329,46 @@ def _near_misses(headers: pd.Index, known: tuple[str, ...]) -> list[tuple[object
 def _validate(
     df: pd.DataFrame, kind: Kind, required: tuple[str, ...], columns: Mapping[str, str] | None
 ) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"expected a pandas DataFrame of {kind}, got {type(df).__name__}")
-    if columns:
-        df = df.rename(columns=dict(columns))
-    df = df.reset_index(drop=True)
-    known = (*required, "gender", *SENSITIVE_COLUMNS)
-    df = df.rename(columns=header_fixes(df.columns, known))
-    defaults = _OPTIONAL_DEFAULTS[kind]
+    """A register checked (every problem found raises one ValidationError) and normalised:
+    its headers, then every row of every column that is there."""
+    df, known = _renamed(df, kind, required, columns)
     if "id" in df.columns:
         id_values, id_problems = read_ids(df["id"])
     else:
         id_values, id_problems = np.full(len(df), "", dtype=object), {}
     ids = pd.Series(id_values, dtype=object)
     c = _Collector(kind, ids)
+    df = _check_headers(c, df, required, OPTIONAL_DEFAULTS[kind], known)
+    # check every row of the columns that are there, so that one error lists everything
+    out: dict[str, object] = {"id": _check_ids(c, ids, id_problems)}
+    out |= _check_places(c, df)
+    out |= _check_children(c, df) if kind == "children" else _check_volunteers(c, df)
+    if "gender" in df.columns:
+        out["gender"] = _gender(c, df, "gender")
+    c.raise_if_any()
+    return _normalised(df, out, required)
 
+
+def _renamed(
+    df: pd.DataFrame, kind: Kind, required: tuple[str, ...], columns: Mapping[str, str] | None
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The table with the caller's renaming, rows numbered from 0 and headers that are a
+    known column up to case and spacing renamed to it; and the known columns."""
+    if not isinstance(df, pd.DataFrame):
+        raise ArgumentTypeError(f"expected a pandas DataFrame of {kind}, got {type(df).__name__}")
+    if columns:
+        df = df.rename(columns=dict(columns))
+    df = df.reset_index(drop=True)
+    known = (*required, "gender", *SENSITIVE_COLUMNS)
+    return df.rename(columns=header_fixes(df.columns, known)), known
+
+
+def _check_headers(
+    c: _Collector, df: pd.DataFrame, required: tuple[str, ...], defaults: Mapping[str, object],
+    known: tuple[str, ...],
+) -> pd.DataFrame:  # fmt: skip
+    """Misspelt, repeated and missing columns (repeated ones stop the check here); the
+    table with each missing column added empty, its rows then left unchecked."""
     # a misspelt rule column would silently lose its rule; gender and personal columns
     # carry no rule, and names like "names" or "address2" are legitimate extras
     for name, meant in _near_misses(df.columns, (*required, *defaults)):
@@ -362,22 +397,27 @@ def _validate(
         c.table(f"required column is missing (have: {have})", name)
     if dupes:
         c.raise_if_any()
-    # check every row of the columns that are there, so that one error lists everything
     c.absent = set(missing)
-    df = df.assign(**dict.fromkeys(missing, None)) if missing else df
+    return df.assign(**dict.fromkeys(missing, None)) if missing else df
 
-    out: dict[str, object] = {}
-    # id: present, readable, unique
-    bad_id = np.zeros(len(df), bool)
+
+def _check_ids(c: _Collector, ids: pd.Series, id_problems: Mapping[int, str]) -> np.ndarray:
+    """Ids present, readable and unique; the ids."""
+    n = len(ids)
+    bad_id = np.zeros(n, bool)
     bad_id[list(id_problems)] = True
     c.rows(bad_id, "id", lambda i: id_problems[i])
     codes, _ = pd.factorize(ids)
     _, first = np.unique(codes, return_index=True)
     dup_of = first[codes]
-    duplicate = (dup_of != np.arange(len(df))) & (ids != "").to_numpy(bool)
+    duplicate = (dup_of != np.arange(n)) & (ids != "").to_numpy(bool)
     c.rows(duplicate, "id", lambda i: f"duplicate id, first used at row {dup_of[i]}")
-    out["id"] = ids.to_numpy(object)
+    return ids.to_numpy(object)
 
+
+def _check_places(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
+    """Coordinates in range, and the jurisdiction (the county required)."""
+    out: dict[str, object] = {}
     for name, low, high in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0)):
         num, not_number = _numbers(df[name])
         c.rows(np.isnan(num) & ~not_number, name, "is missing; coordinates are WGS84 degrees")
@@ -400,74 +440,85 @@ def _validate(
                 "is missing; the county that owns the record is required",
             )
         out[level] = values.to_numpy(object)
+    return out
 
-    if kind == "children":
-        category_codes = {alias: cat.value for alias, cat in _CATEGORY_ALIASES.items()}
-        cat = _text(df["category"]).str.lower().map(category_codes)
-        bad = cat.isna().to_numpy(bool)
+
+def _check_children(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
+    """A child's own fields: category, needs, interests, consent, team bounds (in order)
+    and preferred gender."""
+    out: dict[str, object] = {}
+    category_codes = {alias: cat.value for alias, cat in CATEGORY_ALIASES.items()}
+    cat = _text(df["category"]).str.lower().map(category_codes)
+    bad = cat.isna().to_numpy(bool)
+    c.rows(
+        bad,
+        "category",
+        lambda i: f"{_show(df['category'].iat[i], CATEGORY_ALIASES)} must be {CATEGORY_HELP}",
+    )
+    out["category"] = cat.fillna("").to_numpy(object)
+    for k in NEEDS:
+        out[f"need_{k}"] = _levels(c, df, f"need_{k}")
+    out["interests"] = _tags(c, df, "interests") if "interests" in df else np.full(len(df), "")
+    out["guardian_consent"] = _flags(c, df, "guardian_consent", default=None)
+    team = {name: _team_bound(c, df, name) for name in ("team_min", "team_max")}
+    both = team["team_min"].notna() & team["team_max"].notna()
+    c.rows(
+        (both & (team["team_min"] > team["team_max"])).to_numpy(bool, na_value=False),
+        "team_min",
+        "is larger than team_max",
+    )
+    out |= team
+    out["preferred_gender"] = _gender(c, df, "preferred_gender") if "preferred_gender" in df else ""
+    return out
+
+
+def _check_volunteers(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
+    """A volunteer's own fields: skills, specialities, capacity, her own travel limit,
+    eligibility and activity."""
+    out: dict[str, object] = {}
+    for k in NEEDS:
+        out[f"skill_{k}"] = _levels(c, df, f"skill_{k}")
+    has = df.columns
+    out["specialities"] = _tags(c, df, "specialities") if "specialities" in has else ""
+    if "capacity" in has:
+        num, not_number = _numbers(df["capacity"])
+        num = np.where(np.isnan(num) & ~not_number, 1, num)
+        bad = not_number | ~np.isfinite(num) | (num < 0) | (num != np.round(num))
+        bad |= num > MAX_CAPACITY
         c.rows(
             bad,
-            "category",
-            lambda i: f"{_show(df['category'].iat[i], _CATEGORY_ALIASES)} must be {CATEGORY_HELP}",
+            "capacity",
+            lambda i: (
+                f"{_show(df['capacity'].iat[i])} must be a whole number from 0 to {MAX_CAPACITY:,}"
+            ),
         )
-        out["category"] = cat.fillna("").to_numpy(object)
-        for k in NEEDS:
-            out[f"need_{k}"] = _levels(c, df, f"need_{k}")
-        out["interests"] = _tags(c, df, "interests") if "interests" in df else np.full(len(df), "")
-        out["guardian_consent"] = _flags(c, df, "guardian_consent", default=None)
-        team = {name: _team_bound(c, df, name) for name in ("team_min", "team_max")}
-        both = team["team_min"].notna() & team["team_max"].notna()
-        c.rows(
-            (both & (team["team_min"] > team["team_max"])).to_numpy(bool, na_value=False),
-            "team_min",
-            "is larger than team_max",
-        )
-        out |= team
-        out["preferred_gender"] = (
-            _gender(c, df, "preferred_gender") if "preferred_gender" in df else ""
-        )
+        out["capacity"] = np.where(bad | np.isnan(num), 0, num).astype(np.int64)
     else:
-        for k in NEEDS:
-            out[f"skill_{k}"] = _levels(c, df, f"skill_{k}")
-        has = df.columns
-        out["specialities"] = _tags(c, df, "specialities") if "specialities" in has else ""
-        if "capacity" in has:
-            num, not_number = _numbers(df["capacity"])
-            num = np.where(np.isnan(num) & ~not_number, 1, num)
-            bad = not_number | ~np.isfinite(num) | (num < 0) | (num != np.round(num))
-            bad |= num > MAX_CAPACITY
-            c.rows(
-                bad,
-                "capacity",
-                lambda i: (
-                    f"{_show(df['capacity'].iat[i])} must be a whole number from 0 to "
-                    f"{MAX_CAPACITY:,}"
-                ),
-            )
-            out["capacity"] = np.where(bad | np.isnan(num), 0, num).astype(np.int64)
-        else:
-            out["capacity"] = np.ones(len(df), np.int64)
-        if "max_distance_km" in has:
-            num, not_number = _numbers(df["max_distance_km"])
-            bad = not_number | (~np.isnan(num) & (~np.isfinite(num) | (num <= 0)))
-            c.rows(
-                bad,
-                "max_distance_km",
-                lambda i: (
-                    f"{_show(df['max_distance_km'].iat[i])} must be a number > 0 "
-                    "or blank (no personal limit)"
-                ),
-            )
-            out["max_distance_km"] = np.where(bad, np.nan, num)
-        else:
-            out["max_distance_km"] = np.full(len(df), np.nan)
-        out["eligible"] = _flags(c, df, "eligible", default=None)
-        out["active"] = _flags(c, df, "active", default=True) if "active" in has else True
+        out["capacity"] = np.ones(len(df), np.int64)
+    if "max_distance_km" in has:
+        num, not_number = _numbers(df["max_distance_km"])
+        bad = not_number | (~np.isnan(num) & (~np.isfinite(num) | (num <= 0)))
+        c.rows(
+            bad,
+            "max_distance_km",
+            lambda i: (
+                f"{_show(df['max_distance_km'].iat[i])} must be a number > 0 "
+                "or blank (no personal limit)"
+            ),
+        )
+        out["max_distance_km"] = np.where(bad, np.nan, num)
+    else:
+        out["max_distance_km"] = np.full(len(df), np.nan)
+    out["eligible"] = _flags(c, df, "eligible", default=None)
+    out["active"] = _flags(c, df, "active", default=True) if "active" in has else True
+    return out
 
-    if "gender" in df.columns:
-        out["gender"] = _gender(c, df, "gender")
-    c.raise_if_any()
 
+def _normalised(
+    df: pd.DataFrame, out: Mapping[str, object], required: tuple[str, ...]
+) -> pd.DataFrame:
+    """The checked table: the required columns as read, gender, the personal columns as
+    text, then every other column as it was."""
     result = pd.DataFrame(
         {name: out[name] for name in required},
         index=pd.RangeIndex(len(df)),

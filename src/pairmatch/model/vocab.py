@@ -10,12 +10,17 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import Final
 
 import numpy as np
 
+from pairmatch.arguments import Vocabulary
+from pairmatch.errors import FieldError
+
 __all__ = [
+    "CATEGORY_ALIASES",
+    "FALSE_WORDS",
+    "GENDER_ALIASES",
     "ID_HELP",
     "LEVEL_MAX",
     "LEVEL_MIN",
@@ -23,6 +28,8 @@ __all__ = [
     "MAX_ID_LENGTH",
     "MAX_TEAM",
     "NEEDS",
+    "NOT_IDS",
+    "TRUE_WORDS",
     "ChildCategory",
     "Gender",
     "near_miss",
@@ -50,7 +57,7 @@ MAX_ID_LENGTH: Final[int] = 64
 MAX_CAPACITY: Final[int] = 1_000_000
 
 
-class ChildCategory(StrEnum):
+class ChildCategory(Vocabulary):
     """Why a child is in the programme."""
 
     LEFT_BEHIND = "left_behind"  # 留守儿童
@@ -59,12 +66,13 @@ class ChildCategory(StrEnum):
     OTHER_DIFFICULTY = "other_difficulty"  # 困境儿童
 
 
-class Gender(StrEnum):
+class Gender(Vocabulary):
     FEMALE = "female"
     MALE = "male"
 
 
-_CATEGORY_ALIASES: Final[dict[str, ChildCategory]] = {
+#: Every word a child's category may be written as (lower case), and the category it means.
+CATEGORY_ALIASES: Final[dict[str, ChildCategory]] = {
     **{c.value: c for c in ChildCategory},
     "left-behind": ChildCategory.LEFT_BEHIND,
     "留守儿童": ChildCategory.LEFT_BEHIND,
@@ -77,7 +85,8 @@ _CATEGORY_ALIASES: Final[dict[str, ChildCategory]] = {
     "其他困境儿童": ChildCategory.OTHER_DIFFICULTY,
 }
 
-_GENDER_ALIASES: Final[dict[str, Gender]] = {
+#: Every word a gender may be written as (lower case), and the gender it means.
+GENDER_ALIASES: Final[dict[str, Gender]] = {
     "female": Gender.FEMALE,
     "f": Gender.FEMALE,
     "女": Gender.FEMALE,
@@ -86,8 +95,9 @@ _GENDER_ALIASES: Final[dict[str, Gender]] = {
     "男": Gender.MALE,
 }
 
-_TRUE: Final[frozenset[str]] = frozenset({"true", "t", "yes", "y", "1", "是"})
-_FALSE: Final[frozenset[str]] = frozenset({"false", "f", "no", "n", "0", "否"})
+#: The words (lower case) read as yes, and as no.
+TRUE_WORDS: Final[frozenset[str]] = frozenset({"true", "t", "yes", "y", "1", "是"})
+FALSE_WORDS: Final[frozenset[str]] = frozenset({"false", "f", "no", "n", "0", "否"})
 
 CATEGORY_HELP: Final[str] = "one of " + ", ".join(c.value for c in ChildCategory)
 BOOL_HELP: Final[str] = "true/false (also yes/no, 1/0, 是/否)"
@@ -133,9 +143,9 @@ def parse_category(value: object) -> ChildCategory:
     if isinstance(value, ChildCategory):
         return value
     key = str(value).strip().lower() if isinstance(value, str) else None
-    if key is None or key not in _CATEGORY_ALIASES:
-        raise ValueError(f"must be {CATEGORY_HELP}")
-    return _CATEGORY_ALIASES[key]
+    if key is None or key not in CATEGORY_ALIASES:
+        raise FieldError(f"must be {CATEGORY_HELP}")
+    return CATEGORY_ALIASES[key]
 
 
 def parse_gender(value: object) -> Gender | None:
@@ -145,13 +155,13 @@ def parse_gender(value: object) -> Gender | None:
     if is_missing(value):
         return None
     if not isinstance(value, str):
-        raise ValueError(f"must be {GENDER_HELP}")
+        raise FieldError(f"must be {GENDER_HELP}")
     key = value.strip().lower()
     if key == "":
         return None
-    if key not in _GENDER_ALIASES:
-        raise ValueError(f"must be {GENDER_HELP}")
-    return _GENDER_ALIASES[key]
+    if key not in GENDER_ALIASES:
+        raise FieldError(f"must be {GENDER_HELP}")
+    return GENDER_ALIASES[key]
 
 
 def parse_bool(value: object) -> bool:
@@ -166,11 +176,11 @@ def parse_bool(value: object) -> bool:
         return bool(value)
     if isinstance(value, str):
         key = value.strip().lower()
-        if key in _TRUE:
+        if key in TRUE_WORDS:
             return True
-        if key in _FALSE:
+        if key in FALSE_WORDS:
             return False
-    raise ValueError(f"must be {BOOL_HELP}")
+    raise FieldError(f"must be {BOOL_HELP}")
 
 
 def parse_tags(value: object) -> tuple[str, ...]:
@@ -190,10 +200,10 @@ def parse_tags(value: object) -> tuple[str, ...]:
         parts = []
         for item in value:
             if not isinstance(item, str):
-                raise ValueError("tags must be text")
+                raise FieldError("tags must be text")
             parts.append(item)
     else:
-        raise ValueError("must be text with tags separated by ';'")
+        raise FieldError("must be text with tags separated by ';'")
     return tuple(sorted({p.strip().lower() for p in parts if p.strip()}))
 
 
@@ -204,8 +214,8 @@ ID_HELP: Final[str] = (
 
 #: Words a cell may hold that read as a yes/no or a missing value, never as an id (single
 #: letters and digits such as "Y" or "1" are ids often enough to stay allowed).
-_NOT_IDS: Final[frozenset[str]] = frozenset(
-    w for w in _TRUE | _FALSE if not (len(w) == 1 and w.isascii())
+NOT_IDS: Final[frozenset[str]] = frozenset(
+    w for w in TRUE_WORDS | FALSE_WORDS if not (len(w) == 1 and w.isascii())
 ) | frozenset(
     {"nan", "none", "null", "na", "n/a", "nat", "inf", "-inf", "+inf", "infinity", "无", "空"}
 )
@@ -231,26 +241,26 @@ def parse_id(value: object) -> str:
     >>> parse_id("C\u200b0006")
     Traceback (most recent call last):
     ...
-    ValueError: contains a control, zero-width or direction character; ids are text ...
+    pairmatch.errors.FieldError: contains a control, zero-width or direction character; ...
     """
     if isinstance(value, np.generic):
         value = value.item()
     if value is None:
-        raise ValueError("is missing; every record needs an id")
+        raise FieldError("is missing; every record needs an id")
     if isinstance(value, bool):
-        raise ValueError(f"is a yes/no value, not an id; {ID_HELP}")
+        raise FieldError(f"is a yes/no value, not an id; {ID_HELP}")
     if isinstance(value, int):
         text = str(value)
     elif isinstance(value, float):
         if value != value:
-            raise ValueError("is missing; every record needs an id")
+            raise FieldError("is missing; every record needs an id")
         if not (abs(value) < 1e15 and value.is_integer()):
-            raise ValueError(f"is a number with a fraction, not an id; {ID_HELP}")
+            raise FieldError(f"is a number with a fraction, not an id; {ID_HELP}")
         text = str(int(value))
     elif isinstance(value, str):
         text = _normalise_text(value)
     else:
-        raise ValueError(f"must be a text id, not a {type(value).__name__}; {ID_HELP}")
+        raise FieldError(f"must be a text id, not a {type(value).__name__}; {ID_HELP}")
     _check_id_text(text)
     return text
 
@@ -263,18 +273,18 @@ def _normalise_text(value: str) -> str:
 
 def _check_id_text(text: str) -> None:
     if not text:
-        raise ValueError("is missing; every record needs an id")
+        raise FieldError("is missing; every record needs an id")
     if not _PLAIN_ID.fullmatch(text):
         if any(unicodedata.category(ch)[0] == "C" for ch in text):
-            raise ValueError(f"contains a control, zero-width or direction character; {ID_HELP}")
+            raise FieldError(f"contains a control, zero-width or direction character; {ID_HELP}")
         if ";" in text:
-            raise ValueError("contains ';', which separates ids in the ledger's lists")
+            raise FieldError("contains ';', which separates ids in the ledger's lists")
     if len(text) > MAX_ID_LENGTH:
-        raise ValueError(f"is {len(text)} characters long; {ID_HELP}")
-    if text.lower() in _NOT_IDS:
-        raise ValueError(f"reads as a yes/no or missing value, not an id; {ID_HELP}")
+        raise FieldError(f"is {len(text)} characters long; {ID_HELP}")
+    if text.lower() in NOT_IDS:
+        raise FieldError(f"reads as a yes/no or missing value, not an id; {ID_HELP}")
     if not _INTEGER.fullmatch(text) and _reads_as_number(text):
-        raise ValueError(
+        raise FieldError(
             "reads as a number with a sign, point or exponent; write the id as the register "
             f"does (42, not 42.0); {ID_HELP}"
         )

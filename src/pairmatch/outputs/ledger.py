@@ -30,9 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pairmatch import arguments
+from pairmatch.errors import ArgumentError, ArgumentTypeError, MissingFileError
 from pairmatch.explain.reasons import Reason
 from pairmatch.labels import POLICY_LABELS, VALUES, Lang, detail_in_chinese, header
 from pairmatch.model.policy import Policy
+from pairmatch.model.records import JURISDICTION_LEVELS
 from pairmatch.outputs.personal import personal_columns
 from pairmatch.outputs.schema import SCHEMAS, conform
 from pairmatch.version import __version__
@@ -101,7 +104,7 @@ def pseudonyms(
     'C0bd6abfc7da76823'
     """
     if kind not in ("child", "volunteer"):
-        raise ValueError(f"kind must be 'child' or 'volunteer', not {kind!r}")
+        raise ArgumentError("kind must be 'child' or 'volunteer'")
     secret = secret_key(key)
     prefix, tag = kind[0].upper(), f"{kind}\x00".encode()
     return np.array(
@@ -126,7 +129,7 @@ def secret_key(key: str | bytes | None = None) -> bytes:
     if key is None:
         key = os.environ.get(KEY_VARIABLE)
     if key is None:
-        raise ValueError(
+        raise ArgumentError(
             f"pseudonymising needs a secret key: pass key=... or set {KEY_VARIABLE}; use the "
             "same key for every export so that pseudonyms stay the same"
         )
@@ -135,9 +138,11 @@ def secret_key(key: str | bytes | None = None) -> bytes:
     elif isinstance(key, bytes | bytearray | memoryview):
         secret = bytes(key)
     else:  # bytes(20) would be twenty zero bytes: a key anybody can guess
-        raise TypeError(f"the pseudonymisation key must be text or bytes, not {type(key).__name__}")
+        raise ArgumentTypeError(
+            f"the pseudonymisation key must be text or bytes, not {type(key).__name__}"
+        )
     if len(secret) < _MIN_KEY_BYTES:
-        raise ValueError(
+        raise ArgumentError(
             f"the pseudonymisation key has {len(secret)} bytes; use at least {_MIN_KEY_BYTES}, "
             "or ids (often short and guessable) could be recovered by trying keys"
         )
@@ -197,7 +202,7 @@ def summarise(
     With ``total`` (a label such as ``"total"``), a last row adds everything up; its first
     key holds the label.
     """
-    keys = [by] if isinstance(by, str) else list(by)
+    keys = arguments.columns("by", by, ledger.columns, shown=(*JURISDICTION_LEVELS, "category"))
     paired = (ledger["status"] == "paired").to_numpy()
     frame = ledger[keys].assign(
         children=1,
@@ -256,8 +261,10 @@ def ledger_tables(
     policy sheet's ``left_out`` lists every column left out and why, so nothing disappears
     unsaid.
     """
-    if lang not in SHEETS:
-        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(SHEETS)}")
+    if not isinstance(lang, str) or lang not in SHEETS:
+        raise ArgumentError(f"unknown language; lang must be one of {', '.join(SHEETS)}")
+    personal = arguments.flag("personal", personal)
+    pseudonymise = arguments.flag("pseudonymise", pseudonymise)
     left_out = _left_out(ledger, personal, pseudonymise, lang)
     ledger = ledger.drop(columns=list(left_out))
     pairs, unmatched = pairs.copy(), unmatched.copy()
@@ -372,10 +379,13 @@ def write(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], lang
     """Write the ledger's sheets: ``.xlsx`` gets every sheet (frozen, filterable headers,
     column widths fitted to the text, numbers rounded for reading only); ``.csv`` (UTF-8
     with BOM, so Excel shows Chinese) and ``.parquet`` get the ledger table."""
-    from pairmatch.io import _format_of, write_table
+    from pairmatch.files import format_of
+    from pairmatch.io import write_table
 
-    path = Path(path)
-    if _format_of(str(path)) != "excel":
+    path = arguments.path("path", path)
+    if not path.parent.is_dir():
+        raise MissingFileError(f"no folder {path.parent}; create it first, or write elsewhere")
+    if format_of(str(path)) != "excel":
         return write_table(next(iter(tables.values())), path)
     formats = {header(c, lang): fmt for fmt, cols in _NUMBER_FORMATS.items() for c in cols}
     # XlsxWriter directly, a column at a time: about 3x faster than pandas' to_excel over

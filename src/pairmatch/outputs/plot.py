@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from pairmatch import arguments
+from pairmatch.errors import ArgumentError, ArgumentTypeError, MissingDependencyError
 from pairmatch.model.records import JURISDICTION_LEVELS
 from pairmatch.model.vocab import LEVEL_MAX, NEEDS
 from pairmatch.views import Solved
@@ -72,14 +74,16 @@ def _need_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError as err:
-        raise ImportError(f"pairmatch's figures need matplotlib: {INSTALL_HINT}") from err
+        raise MissingDependencyError(
+            f"pairmatch's figures need matplotlib: {INSTALL_HINT}"
+        ) from err
 
 
 def _folium() -> Any:
     try:
         import folium
     except ImportError as err:
-        raise ImportError(f"the interactive map needs folium: {INSTALL_HINT}") from err
+        raise MissingDependencyError(f"the interactive map needs folium: {INSTALL_HINT}") from err
     return folium
 
 
@@ -112,7 +116,12 @@ def _show_in_notebooks() -> None:
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     """``ax`` and the figure it is on, or a new figure with one axes."""
+    figsize = _figsize(figsize)
     if ax is not None:
+        from matplotlib.axes import Axes
+
+        if not isinstance(ax, Axes):
+            raise ArgumentTypeError("ax must be a matplotlib Axes, or None")
         root: Any = ax.figure
         return root.figure, ax  # a figure's .figure is itself, a subfigure's its root
     _need_matplotlib()
@@ -121,6 +130,14 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     _show_in_notebooks()
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def _figsize(value: object) -> tuple[float, float]:
+    """``figsize`` checked: (width, height) in inches, each above 0 and at most 200."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise ArgumentTypeError("figsize must be a (width, height) pair of inches")
+    w, h = (arguments.number("figsize", x, low=0, low_open=True, high=200) for x in value)
+    return w, h
 
 
 @dataclass(frozen=True, eq=False)
@@ -288,8 +305,11 @@ class Plotter:
     ) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
         """(children needing, children covered) per group × need category, and the two
         thresholds used; see :meth:`coverage`."""
-        if by not in GROUP_COLUMNS:
-            raise ValueError(f"by must be one of {', '.join(GROUP_COLUMNS)}")
+        if not isinstance(by, str) or by not in GROUP_COLUMNS:
+            raise ArgumentError(f"by must be one of {', '.join(GROUP_COLUMNS)}")
+        need_from = arguments.whole("need_from", need_from, low=1, high=LEVEL_MAX, optional=True)
+        skill_from = arguments.whole("skill_from", skill_from, low=1, high=LEVEL_MAX,
+                                     optional=True)  # fmt: skip
         reg, policy = self._result.registry, self._result.policy
         if need_from is None:
             need_from = policy.cover_need_from if policy.cover_need_from is not None else 1
@@ -297,7 +317,7 @@ class Plotter:
             skill_from = policy.cover_skill_from
         for name, value in (("need_from", need_from), ("skill_from", skill_from)):
             if not 1 <= value <= LEVEL_MAX:
-                raise ValueError(f"{name} must be a level from 1 to {LEVEL_MAX}")
+                raise ArgumentError(f"{name} must be a level from 1 to {LEVEL_MAX}")
         g = self._picture
         needing = reg.need >= need_from
         has_skill = np.zeros_like(needing)
@@ -362,9 +382,16 @@ class Plotter:
         ImportError
             When folium is not installed (``pip install 'pairmatch-care[plot]'``).
         """
+        radius = arguments.number("radius", radius, low=0, low_open=True, high=1000)
+        decimals = arguments.whole("decimals", decimals, low=0, high=15)
+        if tiles is not None and isinstance(tiles, bytes | int | float):
+            raise ArgumentTypeError("tiles must be a name or URL of tiles, a tile layer, or None")
         fl = _folium()
         g = self._picture
-        fmap = fl.Map(tiles=tiles, control_scale=True, **map_options)
+        try:
+            fmap = fl.Map(tiles=tiles, control_scale=True, **map_options)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            raise ArgumentError("folium.Map does not take the tiles or map options given") from None
 
         def layer(
             data: dict[str, Any], name: str, fields: list[str], aliases: list[str], **kw: Any
@@ -494,6 +521,9 @@ class Plotter:
         matplotlib.figure.Figure
             The figure drawn on.
         """
+        marker_size = arguments.number("marker_size", marker_size, low=0, low_open=True,
+                                       high=1000, optional=True)  # fmt: skip
+        legend = arguments.flag("legend", legend)
         fig, ax = _axes(ax, figsize)
         from matplotlib.collections import LineCollection
 
@@ -592,6 +622,8 @@ class Plotter:
         matplotlib.figure.Figure
             The figure drawn on.
         """
+        bins = arguments.whole("bins", bins, low=1, high=10_000)
+        support = arguments.flag("support", support)
         fig, ax = _axes(ax, figsize)
         g, limit = self._picture, self._result.policy.max_distance_km
         lead, other = g.distance_km[g.lead], g.distance_km[~g.lead]
@@ -683,7 +715,7 @@ class Plotter:
         """
         needing, covered, need_from, skill_from = self._coverage_counts(by, need_from, skill_from)
         groups = needing.index.astype(str)
-        size = figsize or (max(6.0, 2.0 + 1.1 * len(groups)), 4.5)
+        size = figsize if figsize is not None else (max(6.0, 2.0 + 1.1 * len(groups)), 4.5)
         fig, ax = _axes(ax, size)
         from matplotlib.colors import to_rgba
         from matplotlib.patches import Patch

@@ -20,6 +20,7 @@ from typing import Final
 
 import pandas as pd
 
+from pairmatch.errors import SchemaError
 from pairmatch.model.records import JURISDICTION_LEVELS
 from pairmatch.model.vocab import NEEDS
 
@@ -91,7 +92,7 @@ def conform(table: pd.DataFrame, kind: str) -> pd.DataFrame:
     schema = SCHEMAS[kind]
     missing = [c for c in schema if c not in table.columns]
     if missing:
-        raise KeyError(f"the {kind} table lacks its columns {missing}")
+        raise SchemaError(f"the {kind} table lacks its columns {missing}")
     cast = {c: t for c, t in schema.items() if str(table[c].dtype) != t}
     return table.astype(cast) if cast else table.copy()
 

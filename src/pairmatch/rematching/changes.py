@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.errors import (
+    ArgumentTypeError,
     FileAccessError,
     FileReadError,
     InputIssue,
@@ -62,10 +63,12 @@ class Changes:
         # iterate once, here: a generator would otherwise be used up by the first look
         for name in ("remove_children", "remove_volunteers"):
             value = getattr(self, name)
-            if isinstance(value, str | bytes):
-                raise TypeError(f"{name} takes a list of ids (or {{id: reason}}), not one string")
+            if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+                raise ArgumentTypeError(f"{name} takes a list of ids (or {{id: reason}})")
             if not isinstance(value, Mapping):
                 object.__setattr__(self, name, tuple(value))
+        if isinstance(self.end_pairs, str | bytes) or not isinstance(self.end_pairs, Iterable):
+            raise ArgumentTypeError("end_pairs takes a list of (child_id, volunteer_id, reason)")
         object.__setattr__(self, "end_pairs", tuple(self.end_pairs))
 
     def __repr__(self) -> str:  # counts only: the records may be personal
@@ -275,6 +278,8 @@ def apply_changes(
     """The registers after ``changes``; raises one :class:`ValidationError` naming every
     problem (unknown ids, duplicate new ids, bad fields, pairs that are not active) and
     changes nothing when there is any."""
+    if not isinstance(changes, Changes):
+        raise ArgumentTypeError("changes must be a pm.Changes")
     issues: list[InputIssue] = []
     removed_c = _reasons(
         "children", changes.remove_children, "the child left the programme", issues

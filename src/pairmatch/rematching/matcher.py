@@ -21,9 +21,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from pairmatch import arguments
 from pairmatch.candidates import Candidates, find_candidates, priorities
 from pairmatch.dates import read_date, utc_now
-from pairmatch.errors import DateError, PairmatchError, ValidationError
+from pairmatch.errors import ArgumentError, DateError, PairmatchError, ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
@@ -109,8 +110,8 @@ class Matcher:
         deterministic: bool = True,
         incremental: bool = True,
     ) -> None:
-        if stability not in ("keep", "strict"):
-            raise ValueError(f"stability must be 'keep' or 'strict', got {stability!r}")
+        if not isinstance(stability, str) or stability not in ("keep", "strict"):
+            raise ArgumentError("stability must be 'keep' or 'strict'")
         # checked here as a saved file's are, so that whatever is saved can be loaded
         self.options: Options = read_options(
             options, solver=solver, time_limit=time_limit, workers=workers, seed=seed,
@@ -184,11 +185,9 @@ class Matcher:
         whose ``diff`` shows what changed)."""
         pair = (str(child_id), str(volunteer_id))
         if not self._log.is_proposed(pair):
-            raise PairmatchError(
-                f"({child_id}, {volunteer_id}) is not a proposed pair; see Matcher.active"
-            )
+            raise ArgumentError("the pair given is not a proposed pair; see Matcher.active")
         when = self._when(at)
-        if accept:
+        if arguments.flag("accept", accept):
             self._log.accept(pair)
             return None
         return self._resolve(

@@ -43,8 +43,15 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 from pydantic import ValidationError as PydanticError
 
+from pairmatch import arguments
 from pairmatch.dates import EARLIEST_DATE, MAX_DAYS_AHEAD, utc_now
-from pairmatch.errors import InputIssue, PairmatchError, ValidationError
+from pairmatch.errors import (
+    FieldError,
+    InputIssue,
+    MatcherFileError,
+    MissingFileError,
+    ValidationError,
+)
 from pairmatch.model.policy import Policy
 from pairmatch.model.tables import read_ids
 from pairmatch.model.vocab import parse_id
@@ -135,12 +142,6 @@ ROLES: Final[tuple[str, ...]] = ("lead", "support")
 _SEED_RANGE = (-(2**31), 2**31 - 1)  # CP-SAT's random seed is a 32-bit integer
 
 
-class MatcherFileError(PairmatchError, ValueError):
-    """A saved Matcher file that cannot be read: not one, from a newer version, damaged
-    (the message names the member and field), or over the size bounds. Nothing is loaded;
-    the message never repeats what the registers hold."""
-
-
 # ---------------------------------------------------------------------------- options
 class SavedOptions(BaseModel):
     """The Matcher's search options as its file holds them: the fields of
@@ -172,7 +173,7 @@ class SavedOptions(BaseModel):
     @classmethod
     def _known_solver(cls, value: str) -> str:
         if value != "auto" and value not in BACKENDS:
-            raise ValueError(f"is no known solver; use 'auto' or one of {', '.join(BACKENDS)}")
+            raise FieldError(f"is no known solver; use 'auto' or one of {', '.join(BACKENDS)}")
         return value
 
 
@@ -220,7 +221,7 @@ class Manifest(BaseModel):
                 try:
                     parse_id(value)
                 except ValueError as err:
-                    raise ValueError(f"pair {i}: the {what} id {err}") from None
+                    raise FieldError(f"pair {i}: the {what} id {err}") from None
             out.append((parse_id(child), parse_id(volunteer)))
         return out
 
@@ -228,12 +229,12 @@ class Manifest(BaseModel):
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
-        raise ValueError("a key appears twice")
+        raise FieldError("a key appears twice")
     return out
 
 
 def _no_constants(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
+    raise FieldError(f"{name} is not a JSON number")
 
 
 def _manifest(where: str, data: bytes) -> Manifest:
@@ -282,8 +283,9 @@ def read_file(path: str | os.PathLike[str]) -> tuple[Manifest, dict[str, pd.Data
     """The manifest (validated) and the three tables (read, not yet validated) of a saved
     file; a :class:`MatcherFileError` for anything that is not what :func:`write_file`
     writes, before decompressing more than :func:`load_budget` allows."""
+    path = arguments.path("path", path)
     where = str(path)
-    remove_stale(Path(path))
+    remove_stale(path)
     # opened without blocking (a pipe would wait for a writer forever), then checked
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
@@ -555,7 +557,9 @@ def write_file(path: str | os.PathLike[str], manifest: Mapping[str, Any],
     in the same folder, synced, then renamed over ``path``. On any failure (an exception,
     Ctrl-C) the temporary file is removed and ``path`` is untouched. The file is mode 0600,
     or, when it replaces one, that file's owner and group permissions (never others')."""
-    path = Path(path)
+    path = arguments.path("path", path)
+    if not path.parent.is_dir():
+        raise MissingFileError(f"no folder {path.parent}; create it first, or save elsewhere")
     remove_stale(path)
     mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)

@@ -6,11 +6,12 @@ exactly: exact min-cost flow when there are no side constraints, CP-SAT otherwis
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import fields
 from typing import Any
 
-from pairmatch.errors import InputIssue, SolverUnavailableError, ValidationError
+from pairmatch.errors import InputIssue, SolverUnavailableError, UnknownSolverError, ValidationError
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import Backend, Options, Solution, Status
 from pairmatch.solvers.cpsat import CpSatBackend
@@ -27,20 +28,16 @@ __all__ = [
 BACKENDS: dict[str, Backend] = {b.name: b for b in (FlowBackend(), CpSatBackend())}
 
 
-class _UnknownSolverError(ValidationError, SolverUnavailableError):
-    """A solver name that names no back end: bad input (a :class:`ValidationError` naming
-    the option), and the :class:`SolverUnavailableError` it has always been."""
-
-
 def check_solver(solver: object) -> None:
     """Refuse a ``solver`` that is neither ``"auto"``, a name in :data:`BACKENDS` nor a
     :class:`Backend`, before any work is done."""
     if isinstance(solver, Backend) or (isinstance(solver, str) and solver in (*BACKENDS, "auto")):
         return
-    named = isinstance(solver, str) and len(solver) <= 40 and solver.isprintable()
+    # a name is shown only when it cannot be personal: one ASCII word (no name, id number)
+    named = isinstance(solver, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,39}", solver)
     shown = f"unknown solver {solver!r}" if named else "unknown solver"
     message = f"{shown}; use 'auto' or one of {', '.join(BACKENDS)}"
-    raise _UnknownSolverError(
+    raise UnknownSolverError(
         [InputIssue("options", None, None, "solver", message)], what="solver options"
     )
 

@@ -6,12 +6,12 @@ import math
 import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, fields
-from enum import StrEnum
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from pairmatch.arguments import Vocabulary
 from pairmatch.arrays import unique
 from pairmatch.errors import InputIssue, ValidationError
 from pairmatch.problem import Problem
@@ -32,7 +32,7 @@ def level2_value(problem: Problem, chosen: np.ndarray) -> int:
     return total + int(best.sum())
 
 
-class Status(StrEnum):
+class Status(Vocabulary):
     """How good a solution is known to be."""
 
     OPTIMAL = "OPTIMAL"
