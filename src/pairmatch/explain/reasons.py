@@ -121,69 +121,138 @@ def unmatched_reasons(
 
     ``solved`` says whether a valid pairing exists, ``infeasible`` whether the rules
     contradict each other, ``proven`` whether the pairing is proven optimal (otherwise no
-    reason may claim a ranking).
+    reason may claim a ranking). Each step below gives its reason to the children it
+    explains and leaves the rest to the next, in the order of the module's docstring.
     """
     n = len(registry.children)
     is_paired = np.zeros(n, bool)
     is_paired[held.child] = True
     rows = np.flatnonzero(~is_paired)
-    reason = np.empty(rows.size, dtype=object)
-    detail = np.full(rows.size, "", dtype=object)
+    said = _Said(np.empty(rows.size, dtype=object), np.full(rows.size, "", dtype=object))
     if infeasible or not solved:
-        reason[:] = Reason.PROBLEM_INFEASIBLE.value if infeasible else Reason.NOT_SOLVED.value
-        detail[:] = (
-            "the hard rules contradict each other; see the result's reasons"
-            if infeasible
-            else "the time limit ended the search before any valid pairing was found"
-        )
-        return rows, reason, detail
+        said.no_pairing(infeasible)
+        return rows, said.reason, said.detail
 
     consent = registry.consent[rows]
     n_edges = np.bincount(candidates.child, minlength=n)[rows]
     reach = candidates.reach[rows]
-
-    reason[~consent] = Reason.NO_CONSENT.value
-    detail[~consent] = "the guardian has not consented to pairing"
-
-    far = consent & (reach == 0)
-    if far.any():
-        reason[far] = Reason.NO_ELIGIBLE_VOLUNTEER_IN_REACH.value
-        dist = _nearest_available(registry, policy, rows[far])
-        where = "in the county" if not policy.allow_cross_county else ""
-        limit = policy.max_distance_km
-        detail[far] = [
-            f"no eligible, active volunteer with capacity {where}".strip()
-            if not np.isfinite(d)
-            else (
-                f"nearest eligible volunteer is {d:.1f} km away; limit {limit:g} km"
-                if d > limit
-                else f"nearest eligible volunteer is {d:.1f} km away, beyond her own travel limit"
-            )
-            for d in dist
-        ]
-
+    said.give(~consent, Reason.NO_CONSENT, "the guardian has not consented to pairing")
+    _out_of_reach(registry, policy, rows, consent & (reach == 0), said)
     forbidden = consent & (reach > 0) & (n_edges == 0)
-    reason[forbidden] = Reason.ALL_CANDIDATES_FORBIDDEN.value
-    detail[forbidden] = [
-        f"all {r} volunteers in reach are forbidden pairs" for r in reach[forbidden]
-    ]
+    said.give(
+        forbidden,
+        Reason.ALL_CANDIDATES_FORBIDDEN,
+        [f"all {r} volunteers in reach are forbidden pairs" for r in reach[forbidden]],
+    )
 
     rest = consent & (n_edges > 0)
     required, covers = coverage(registry, policy, candidates)
-    if required.any():
-        for i in np.flatnonzero(rest & required[rows].any(axis=1)).tolist():
-            text = _coverage_gap(
-                required[rows[i]], covers, _own(candidates, rows[i]), int(held.size_max[rows[i]])
-            )
-            if text:
-                reason[i] = Reason.COVERAGE_IMPOSSIBLE.value
-                detail[i] = text
-                rest[i] = False
+    rest &= ~_coverage_impossible(candidates, held, rows, rest, required, covers, said)
+    room, lacking = _room(candidates, held, required, covers, is_paired)
+    full = rest & ~room[rows]
+    holding = np.bincount(candidates.child[held.locked[candidates.volunteer] > 0], minlength=n)[
+        rows
+    ]
+    locked_out = full & (holding > 0)
+    said.give(locked_out, Reason.LOCKED_OUT, [
+        f"all {k} volunteers in reach are full; {h} of them hold locked pairs"
+        for k, h in zip(n_edges[locked_out], holding[locked_out], strict=True)
+    ])  # fmt: skip
+    taken = full & (holding == 0)
+    said.give(taken, Reason.CAPACITY_TAKEN, _taken_details(
+        candidates, held, rows[taken], lacking, covers, proven, policy.max_leads is not None
+    ))  # fmt: skip
+    late = rest & room[rows]
+    if proven:  # room was left, yet the optimum leaves the child out: no valid team fits
+        said.give(late, Reason.CAPACITY_TAKEN, (
+            "the volunteers in reach with room left cannot form a valid team for this child "
+            "(team size, coverage or lead cap); the rest of their capacity went to children "
+            "ranked higher"
+        ))  # fmt: skip
+    else:
+        why = "a volunteer in reach had room; the search stopped before proving the best"
+        said.give(late, Reason.NOT_PAIRED_IN_TIME, why)
+    return rows, said.reason, said.detail
 
-    # room: a volunteer in reach who could still lead the child, and enough others with
-    # room to support it up to its smallest team; with coverage, for every required
-    # category a volunteer in reach who covers it and has room (to lead, when the team has
-    # one member)
+
+@dataclass
+class _Said:
+    """The reason code and detail of each unpaired child, filled step by step."""
+
+    reason: np.ndarray
+    detail: np.ndarray
+
+    def give(self, rows: np.ndarray, reason: Reason, detail: str | list[str]) -> None:
+        self.reason[rows] = reason.value
+        self.detail[rows] = detail
+
+    def no_pairing(self, infeasible: bool) -> None:
+        """No valid pairing: the rules contradict each other, or time ran out first."""
+        if infeasible:
+            self.reason[:] = Reason.PROBLEM_INFEASIBLE.value
+            self.detail[:] = "the hard rules contradict each other; see the result's reasons"
+        else:
+            self.reason[:] = Reason.NOT_SOLVED.value
+            self.detail[:] = "the time limit ended the search before any valid pairing was found"
+
+
+def _out_of_reach(
+    registry: Registry, policy: Policy, rows: np.ndarray, far: np.ndarray, said: _Said
+) -> None:
+    """Children with no volunteer in reach: how far the nearest eligible one is."""
+    if not far.any():
+        return
+    dist = _nearest_available(registry, policy, rows[far])
+    where = "in the county" if not policy.allow_cross_county else ""
+    limit = policy.max_distance_km
+    said.give(far, Reason.NO_ELIGIBLE_VOLUNTEER_IN_REACH, [
+        f"no eligible, active volunteer with capacity {where}".strip()
+        if not np.isfinite(d)
+        else (
+            f"nearest eligible volunteer is {d:.1f} km away; limit {limit:g} km"
+            if d > limit
+            else f"nearest eligible volunteer is {d:.1f} km away, beyond her own travel limit"
+        )
+        for d in dist
+    ])  # fmt: skip
+
+
+def _coverage_impossible(
+    candidates: Candidates,
+    held: Held,
+    rows: np.ndarray,
+    rest: np.ndarray,
+    required: np.ndarray,
+    covers: np.ndarray,
+    said: _Said,
+) -> np.ndarray:
+    """Children (among ``rest``) whose required needs no valid team in reach can cover;
+    returns them as a mask over ``rows``."""
+    out = np.zeros(rows.size, bool)
+    if not required.any():
+        return out
+    for i in np.flatnonzero(rest & required[rows].any(axis=1)).tolist():
+        text = _coverage_gap(
+            required[rows[i]], covers, _own(candidates, rows[i]), int(held.size_max[rows[i]])
+        )
+        if text:
+            said.give(np.array([i]), Reason.COVERAGE_IMPOSSIBLE, text)
+            out[i] = True
+    return out
+
+
+def _room(
+    candidates: Candidates,
+    held: Held,
+    required: np.ndarray,
+    covers: np.ndarray,
+    is_paired: np.ndarray,
+) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """Per child, whether room is left for it: a volunteer in reach who could still lead
+    it, and enough others with room to support it up to its smallest team; with coverage,
+    for every required category a volunteer in reach who covers it and has room (to lead,
+    when the team has one member). Also the categories an unpaired child lacks that for."""
+    n = is_paired.size
     v = candidates.volunteer
     can_lead = held.lead_room[v]
     can_join = held.support_room[v] | can_lead
@@ -201,33 +270,7 @@ def unmatched_reasons(
         for c in np.flatnonzero(missing.any(axis=1) & ~is_paired).tolist():
             room[c] = False
             lacking[c] = [NEEDS[k] for k in np.flatnonzero(missing[c])]
-    full = rest & ~room[rows]
-    holding = np.bincount(candidates.child[held.locked[candidates.volunteer] > 0], minlength=n)[
-        rows
-    ]
-    locked_out = full & (holding > 0)
-    reason[locked_out] = Reason.LOCKED_OUT.value
-    detail[locked_out] = [
-        f"all {k} volunteers in reach are full; {h} of them hold locked pairs"
-        for k, h in zip(n_edges[locked_out], holding[locked_out], strict=True)
-    ]
-    taken = full & (holding == 0)
-    reason[taken] = Reason.CAPACITY_TAKEN.value
-    detail[taken] = _taken_details(
-        candidates, held, rows[taken], lacking, covers, proven, policy.max_leads is not None
-    )
-    late = rest & room[rows]
-    if proven:  # room was left, yet the optimum leaves the child out: no valid team fits
-        reason[late] = Reason.CAPACITY_TAKEN.value
-        detail[late] = (
-            "the volunteers in reach with room left cannot form a valid team for this child "
-            "(team size, coverage or lead cap); the rest of their capacity went to children "
-            "ranked higher"
-        )
-    else:
-        reason[late] = Reason.NOT_PAIRED_IN_TIME.value
-        detail[late] = "a volunteer in reach had room; the search stopped before proving the best"
-    return rows, reason, detail
+    return room, lacking
 
 
 def _own(candidates: Candidates, c: int) -> np.ndarray:

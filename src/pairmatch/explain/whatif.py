@@ -14,7 +14,7 @@ keeps (the tests check it).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -191,6 +191,14 @@ def shortfall(
     return out
 
 
+#: The columns of a recruitment plan.
+PLAN_COLUMNS = [
+    "site_child_id", "province", "city", "county", "township", "village", "skills",
+    *(f"skill_{k}" for k in NEEDS), "capacity", "children", "children_paired",
+    "priority_gained",
+]  # fmt: skip
+
+
 def _plan_sites(
     result: Solved,
     index: np.ndarray,
@@ -198,25 +206,26 @@ def _plan_sites(
     max_recruits: int | None,
     time_limit: float | None,
 ) -> tuple[pd.DataFrame, str]:
-    reg, pol = result.registry, result.policy
-    plan_columns = [
-        "site_child_id",
-        "province",
-        "city",
-        "county",
-        "township",
-        "village",
-        "skills",
-        *(f"skill_{k}" for k in NEEDS),
-        "capacity",
-        "children",
-        "children_paired",
-        "priority_gained",
-    ]
+    """Where to recruit for the children ``index`` (each site a child's home) and whom each
+    recruit would take, and the search's status."""
     if index.size == 0 or per_recruit == 0:
-        return pd.DataFrame(columns=plan_columns), "OPTIMAL"
-    xyz = reg.child_xyz[index]
-    tree = cKDTree(xyz)
+        return pd.DataFrame(columns=PLAN_COLUMNS), "OPTIMAL"
+    site, kid = _site_pairs(result, index)
+    solver, code, served, counts = _choose_sites(
+        result.priority[index], site, kid, index.size, per_recruit, max_recruits, time_limit
+    )
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return pd.DataFrame(columns=PLAN_COLUMNS), solver.status_name(code)
+    rows = _plan_rows(result, index, site, kid, served, counts, per_recruit)
+    status = "OPTIMAL" if code == cp_model.OPTIMAL else "FEASIBLE"
+    return pd.DataFrame(rows, columns=PLAN_COLUMNS), status
+
+
+def _site_pairs(result: Solved, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(site, child) positions in ``index``: a recruit living at the site's child could
+    take the child (within the distance limit, and the county unless pairs may cross)."""
+    reg, pol = result.registry, result.policy
+    tree = cKDTree(reg.child_xyz[index])
     hits = tree.sparse_distance_matrix(
         tree, float(chord_for_km(pol.max_distance_km)), output_type="ndarray"
     )
@@ -226,9 +235,21 @@ def _plan_sites(
     if not pol.allow_cross_county:
         same = _same_county_children(reg, index[site], index[kid])
         site, kid = site[same], kid[same]
-    prio = result.priority[index]
+    return site, kid
+
+
+def _choose_sites(
+    prio: np.ndarray,
+    site: np.ndarray,
+    kid: np.ndarray,
+    n: int,
+    per_recruit: int,
+    max_recruits: int | None,
+    time_limit: float | None,
+) -> tuple[cp_model.CpSolver, Any, np.ndarray, list[int]]:
+    """The recruits per site and the children they serve that pair the most priority with
+    the fewest recruits: (solver, status code, served per site pair, recruits per site)."""
     model = cp_model.CpModel()
-    n = index.size
     a = [model.new_bool_var("") for _ in range(site.size)]
     y = [model.new_int_var(0, n, "") for _ in range(n)]
     for group in group_positions(kid):
@@ -249,9 +270,23 @@ def _plan_sites(
         solver.parameters.max_time_in_seconds = float(time_limit)
     code = solver.solve(model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return pd.DataFrame(columns=plan_columns), solver.status_name(code)
+        return solver, code, np.zeros(0, bool), []
     served = np.array([solver.boolean_value(v) for v in a], bool)
-    counts = [int(solver.value(v)) for v in y]
+    return solver, code, served, [int(solver.value(v)) for v in y]
+
+
+def _plan_rows(
+    result: Solved,
+    index: np.ndarray,
+    site: np.ndarray,
+    kid: np.ndarray,
+    served: np.ndarray,
+    counts: list[int],
+    per_recruit: int,
+) -> list[dict[str, Any]]:
+    """One row per recruit: where she lives, the skills she needs and the children she
+    takes (a site's children split among its recruits, neediest first)."""
+    reg, pol = result.registry, result.policy
     required = (
         reg.need >= pol.cover_need_from
         if pol.cover_need_from is not None
@@ -262,7 +297,6 @@ def _plan_sites(
     table = reg.children
     for s_ in np.flatnonzero(counts).tolist():
         mine = index[kid[served & (site == s_)]]
-        # split the site's children among its recruits, neediest first
         mine = mine[np.argsort(-result.priority[mine], kind="stable")]
         for r in range(counts[s_]):
             share = mine[r * per_recruit : (r + 1) * per_recruit]
@@ -288,8 +322,7 @@ def _plan_sites(
                     "priority_gained": int(result.priority[share].sum()),
                 }
             )
-    status = "OPTIMAL" if code == cp_model.OPTIMAL else "FEASIBLE"
-    return pd.DataFrame(rows, columns=plan_columns), status
+    return rows
 
 
 def _same_county_children(reg: Registry, a: np.ndarray, b: np.ndarray) -> np.ndarray:
