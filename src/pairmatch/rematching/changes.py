@@ -157,7 +157,6 @@ def _register(
     """One register after its changes; problems go to ``issues``, the ids of added and
     edited records to ``touched``. Added rows are validated here; edited rows are not yet
     (see :func:`_revalidate`)."""
-    read = read_children if kind == "children" else read_volunteers
     known = pd.Index(table["id"].to_numpy(object)) if remove or add is not None else pd.Index([])
     for i, rid in enumerate(remove):
         if rid not in known:  # not a record's id: it may be anything, so it is not shown
@@ -167,84 +166,113 @@ def _register(
     # a register nothing is removed from is not copied (edits and additions make new frames)
     out = table[~table["id"].isin(list(remove))] if remove else table
     if edit is not None:
-        edits = _edit_table(kind, edit, out.columns, issues)
-        if edits is None:
-            pass
-        elif "id" not in edits.columns:
-            issues.append(
-                InputIssue(f"edit_{kind}", None, None, "id", "required column is missing")
-            )
-        else:
-            edit_ids, bad_ids = read_ids(edits["id"])
-            for i, text in bad_ids.items():
-                issues.append(InputIssue(f"edit_{kind}", i, None, "id", text))
-            edits = edits.assign(id=edit_ids)[edit_ids != ""]
-            headers = tuple(str(c) for c in out.columns)
-            for at, name in enumerate(edits.columns):
-                if name == "id" or name in out.columns:
-                    continue
-                shown = near_miss(name, headers)  # a header that is no column may be anything
-                text = f"no such column in the {kind}"
-                if shown is None:
-                    text = f"the column at position {at} (counting from 0) is not in the {kind}"
-                issues.append(InputIssue(f"edit_{kind}", None, None, shown, text))
-            index = pd.Index(out["id"])
-            for i, rid in zip(edits.index, edits["id"], strict=True):
-                if rid in remove:
-                    issues.append(InputIssue(f"edit_{kind}", i, rid, "id", "is also removed"))
-                elif rid not in index:
-                    issues.append(
-                        InputIssue(f"edit_{kind}", i, None, "id", f"no {_ONE[kind]} with this id")
-                    )
-            if edits["id"].duplicated().any():
-                issues.append(InputIssue(f"edit_{kind}", None, None, "id", "an id is edited twice"))
-            found = index.get_indexer(pd.Index(edits["id"].to_numpy(object))) >= 0
-            ok = edits[found & ~edits["id"].isin(list(remove))]
-            touched.update(ok["id"])
-            edited.update(ok["id"])
-            cols = [c for c in ok.columns if c != "id" and c in out.columns]
-            out = out.astype({c: object for c in cols})
-            positions = index.get_indexer(ok["id"])
-            for col in cols:
-                given = ok[col].notna().to_numpy(bool)  # a missing cell keeps the old value
-                values = out[col].to_numpy(object).copy()
-                values[positions[given]] = ok[col].to_numpy(object)[given]
-                out[col] = values
+        out = _edited(kind, out, edit, remove, issues, touched, edited)
     if add is not None:
-        raw_ids = add["id"] if isinstance(add, pd.DataFrame) and "id" in add.columns else None
-        if raw_ids is not None:  # a duplicate id is named even when other fields are bad
-            for i, rid in enumerate(read_ids(raw_ids)[0]):
-                if rid == "":
-                    continue  # the reader names it below
-                if rid in remove:
-                    text = "is removed and added in the same batch; send two batches"
-                    issues.append(_issue(f"add_{kind}", i, rid, "id", text))
-                elif rid in known:
-                    issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
-        try:
-            new = read(add)
-        except (FileReadError, FileAccessError) as err:  # a path: named by role, not path
-            issues.append(InputIssue(f"add_{kind}", None, None, None, _say(err, add)))
-            return out
-        except ValidationError as err:
-            issues.extend(
-                InputIssue(f"add_{kind}", p.row, p.record_id, p.field, p.message)
-                for p in err.problems
-            )
-            return out
-        except (TypeError, ValueError, OSError) as err:  # not a table: named, not quoted
-            issues.append(InputIssue(f"add_{kind}", None, None, None, _say(err, add)))
-            return out
-        if raw_ids is None:
-            taken = set(table["id"])
-            for i, rid in enumerate(new["id"]):
-                if rid in taken:
-                    issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
-        touched.update(new["id"])
-        if list(new.columns) != list(out.columns) or not new.dtypes.equals(out.dtypes):
-            edited.update(new["id"])  # validated again within the register's columns
-        out = pd.concat([out, new], ignore_index=True)
+        out = _added(kind, table, out, add, remove, known, issues, touched, edited)
     return out
+
+
+def _edited(
+    kind: str,
+    out: pd.DataFrame,
+    edit: Any,
+    remove: dict[str, str],
+    issues: list[InputIssue],
+    touched: set[str],
+    edited: set[str],
+) -> pd.DataFrame:
+    """The register with its edits made (a missing cell keeps the old value); every edit
+    that names no record, or a column the register does not have, is an issue."""
+    edits = _edit_table(kind, edit, out.columns, issues)
+    if edits is None:
+        return out
+    if "id" not in edits.columns:
+        issues.append(InputIssue(f"edit_{kind}", None, None, "id", "required column is missing"))
+        return out
+    edit_ids, bad_ids = read_ids(edits["id"])
+    for i, text in bad_ids.items():
+        issues.append(InputIssue(f"edit_{kind}", i, None, "id", text))
+    edits = edits.assign(id=edit_ids)[edit_ids != ""]
+    headers = tuple(str(c) for c in out.columns)
+    for at, name in enumerate(edits.columns):
+        if name == "id" or name in out.columns:
+            continue
+        shown = near_miss(name, headers)  # a header that is no column may be anything
+        text = f"no such column in the {kind}"
+        if shown is None:
+            text = f"the column at position {at} (counting from 0) is not in the {kind}"
+        issues.append(InputIssue(f"edit_{kind}", None, None, shown, text))
+    index = pd.Index(out["id"])
+    for i, rid in zip(edits.index, edits["id"], strict=True):
+        if rid in remove:
+            issues.append(InputIssue(f"edit_{kind}", i, rid, "id", "is also removed"))
+        elif rid not in index:
+            issues.append(
+                InputIssue(f"edit_{kind}", i, None, "id", f"no {_ONE[kind]} with this id")
+            )
+    if edits["id"].duplicated().any():
+        issues.append(InputIssue(f"edit_{kind}", None, None, "id", "an id is edited twice"))
+    found = index.get_indexer(pd.Index(edits["id"].to_numpy(object))) >= 0
+    ok = edits[found & ~edits["id"].isin(list(remove))]
+    touched.update(ok["id"])
+    edited.update(ok["id"])
+    cols = [c for c in ok.columns if c != "id" and c in out.columns]
+    out = out.astype({c: object for c in cols})
+    positions = index.get_indexer(ok["id"])
+    for col in cols:
+        given = ok[col].notna().to_numpy(bool)  # a missing cell keeps the old value
+        values = out[col].to_numpy(object).copy()
+        values[positions[given]] = ok[col].to_numpy(object)[given]
+        out[col] = values
+    return out
+
+
+def _added(
+    kind: str,
+    table: pd.DataFrame,
+    out: pd.DataFrame,
+    add: Any,
+    remove: dict[str, str],
+    known: pd.Index,
+    issues: list[InputIssue],
+    touched: set[str],
+    edited: set[str],
+) -> pd.DataFrame:
+    """The register with the added records validated and appended; an added id already in
+    the register (or removed in the same batch) is an issue."""
+    read = read_children if kind == "children" else read_volunteers
+    raw_ids = add["id"] if isinstance(add, pd.DataFrame) and "id" in add.columns else None
+    if raw_ids is not None:  # a duplicate id is named even when other fields are bad
+        for i, rid in enumerate(read_ids(raw_ids)[0]):
+            if rid == "":
+                continue  # the reader names it below
+            if rid in remove:
+                text = "is removed and added in the same batch; send two batches"
+                issues.append(_issue(f"add_{kind}", i, rid, "id", text))
+            elif rid in known:
+                issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
+    try:
+        new = read(add)
+    except (FileReadError, FileAccessError) as err:  # a path: named by role, not path
+        issues.append(InputIssue(f"add_{kind}", None, None, None, _say(err, add)))
+        return out
+    except ValidationError as err:
+        issues.extend(
+            InputIssue(f"add_{kind}", p.row, p.record_id, p.field, p.message) for p in err.problems
+        )
+        return out
+    except (TypeError, ValueError, OSError) as err:  # not a table: named, not quoted
+        issues.append(InputIssue(f"add_{kind}", None, None, None, _say(err, add)))
+        return out
+    if raw_ids is None:
+        taken = set(table["id"])
+        for i, rid in enumerate(new["id"]):
+            if rid in taken:
+                issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
+    touched.update(new["id"])
+    if list(new.columns) != list(out.columns) or not new.dtypes.equals(out.dtypes):
+        edited.update(new["id"])  # validated again within the register's columns
+    return pd.concat([out, new], ignore_index=True)
 
 
 def _edit_table(
