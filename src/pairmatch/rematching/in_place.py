@@ -40,7 +40,8 @@ from pairmatch.rematching.changes import Applied
 from pairmatch.result import MatchResult
 from pairmatch.solvers.base import Solution, Status
 from pairmatch.solvers.flow.in_place import LiveFlow
-from pairmatch.solvers.flow.repair import FlowRepair, Network
+from pairmatch.solvers.flow.network import Network
+from pairmatch.solvers.flow.repair import FlowRepair
 from pairmatch.team_rules import wants_teams
 
 __all__ = ["DeferredResult", "InPlace", "InPlaceStep", "supported"]

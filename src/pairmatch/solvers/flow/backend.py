@@ -1,8 +1,10 @@
 """Exact min-cost flow (OR-Tools) for problems with no side constraints.
 
-Network: every child is a node with supply 1; an arc child → volunteer per allowed pair;
-an arc volunteer → sink with the volunteer's capacity (in units of her load); an arc
-child → sink with cost 0 for children who may stay unpaired. The two objective levels are
+Network: the one :mod:`pairmatch.solvers.flow.network` defines, given to OR-Tools as arc
+lists: every child is a node with supply 1; an arc child → volunteer per allowed pair; an
+arc volunteer → sink with the volunteer's capacity (in units of her load); an arc
+child → sink with cost 0 for children who may stay unpaired. Nodes are numbered per network
+solved (its children, the volunteers they reach, the sink). The two objective levels are
 folded into one integer cost per arc::
 
     cost(c, v) = -(M * priority(c) + score(c, v))
@@ -30,38 +32,20 @@ from pairmatch.arrays import unique
 from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import Backend, CoreResult, Options, Status, level2_value
+from pairmatch.solvers.flow.network import (
+    fair_capacity,
+    fold_costs,
+    per_child_spread,
+    unit_capacity,
+)
 
-__all__ = ["FlowBackend", "per_child_spread", "unit_capacity"]
+__all__ = ["FlowBackend"]
 
 # OR-Tools scales costs by (number of nodes + 1) internally; keep a factor 2 of headroom
 # over float rounding in the check below.
 _COST_LIMIT = 2.0**61
 
 _PLANS: weakref.WeakKeyDictionary[Problem, _Plan] = weakref.WeakKeyDictionary()
-
-
-def per_child_spread(problem: Problem) -> np.ndarray:
-    """max(0, best score) - min(0, worst score) over each child's edges, exact in int64
-    (scores are checked to lie within ±2**61 first)."""
-    n, child, score = problem.n_children, problem.child, problem.score
-    hi = np.zeros(n, np.int64)
-    lo = np.zeros(n, np.int64)
-    if child.size and np.all(child[1:] >= child[:-1]):  # sorted (pairmatch's): per run
-        starts = np.flatnonzero(np.r_[True, child[1:] != child[:-1]])
-        hi[child[starts]] = np.maximum(np.maximum.reduceat(score, starts), 0)
-        lo[child[starts]] = np.minimum(np.minimum.reduceat(score, starts), 0)
-    else:
-        np.maximum.at(hi, child, score)
-        np.minimum.at(lo, child, score)
-    # pairing one child more or less changes the fairness penalty by at most one unit
-    return hi - lo + problem.overload_penalty
-
-
-def unit_capacity(problem: Problem) -> np.ndarray:
-    """Capacity in pairs: capacity // load for each volunteer (loads are uniform per volunteer)."""
-    load = np.ones(problem.n_volunteers, np.int64)
-    load[problem.volunteer] = problem.load
-    return problem.capacity // load
 
 
 def _plan(problem: Problem) -> _Plan:
@@ -183,11 +167,10 @@ def _solve_network(problem: Problem, members: np.ndarray, weight: int) -> np.nda
     child_local[members] = np.arange(k)
     sink = k + vols.size
     free = np.flatnonzero(~problem.must_pair[members])
-    cost = -(weight * problem.priority[problem.child[edges]] + problem.score[edges])
+    cost = fold_costs(problem.priority[problem.child[edges]], problem.score[edges], weight)
     # volunteer → sink: free up to her fair load, each pair beyond it costs the penalty
     room = unit_capacity(problem)[vols]
-    limit = problem.fair_load if problem.has_fairness else None
-    fair = room if limit is None else np.minimum(room, limit[vols])
+    fair = fair_capacity(problem, room, vols)
     extra = room - fair
     over = np.flatnonzero(extra > 0)
     tails = np.concatenate(

@@ -35,14 +35,14 @@ from numba import njit
 
 from pairmatch.arrays import unique
 from pairmatch.solvers.flow import repair
-from pairmatch.solvers.flow.backend import per_child_spread
-from pairmatch.solvers.flow.repair import Arcs, FlowRepair, certify, rebalance, saturate
+from pairmatch.solvers.flow.network import Arcs, per_child_spread, potentials_fit
+from pairmatch.solvers.flow.repair import FlowRepair, certify, rebalance, saturate
 
 __all__ = ["DEAD", "LiveFlow"]
 
 #: The cost of an edge that is gone. Potentials stay below 2**60 in size (see
-#: :meth:`FlowRepair.fits`), so its reduced cost is above 2**61: above every distance a
-#: search can reach, and far from wrapping 64 bits.
+#: :data:`~pairmatch.solvers.flow.network.POTENTIAL_LIMIT`), so its reduced cost is above
+#: 2**61: above every distance a search can reach, and far from wrapping 64 bits.
 DEAD = 1 << 62
 
 
@@ -178,7 +178,7 @@ class LiveFlow:
         self.pi[n : self.n] = state.pi[net.sink]  # spare children: unpaired, at the sink
         self.pi[self.n : sink] = state.pi[n : net.sink]
         self.pi[sink] = state.pi[net.sink]
-        # the potentials' size limit (see FlowRepair.fits) and the level-2 spread the
+        # the potentials' size limit (see network.potentials_fit) and the level-2 spread the
         # weight must exceed, kept up to date as children are added
         self.top = net.top + self.bonus
         # (the problem's scores carry the bonus where it is now; it may move to any pair of
@@ -198,7 +198,7 @@ class LiveFlow:
         return self
 
     def _fits(self) -> bool:
-        return self.top * (self.n + self.m + 2) < 2.0**60
+        return potentials_fit(self.top, self.n + self.m + 2)
 
     def room_for(self, children: int, edges: int) -> bool:
         """Whether ``children`` new children with ``edges`` pairs in all still fit, with
@@ -351,7 +351,7 @@ class LiveFlow:
         self.preferred[lo:hi] = False
         self.matched[lo:hi] = False
         self.priority[c] = priority
-        self.cost[lo:hi] = -(self.weight * priority + scores)
+        self.cost[lo:hi] = -(self.weight * priority + scores)  # (network.fold_costs, one child)
         self.start_[c + 1 :] = hi
         self.n_edges = hi
         self.used_children += 1
@@ -386,11 +386,12 @@ class LiveFlow:
     # ------------------------------------------------------------------ solving
     @property
     def arcs(self) -> Arcs:
+        """The network as the certificate and the shortest paths read it (the edges in
+        use, the node slots); the flow on its edges is ``matched[:n_edges]``."""
         e = self.n_edges
         return Arcs(
-            self.child[:e], self.volunteer[:e], self.cost[:e], self.matched[:e],
-            self.locked_edge[:e], self.locked_child, self.free, self.room, self.fair,
-            self.lock_load, 0,
+            self.child[:e], self.volunteer[:e], self.cost[:e], self.start_, self.locked_edge[:e],
+            self.locked_child, self.free, self.room, self.fair, self.lock_load, 0,
         )  # fmt: skip
 
     def settle(self) -> bool:
@@ -400,15 +401,17 @@ class LiveFlow:
         is then unusable: build a new one)."""
         if self.spread >= self.weight or not self._fits():
             return False
-        arcs = self.arcs
+        arcs, matched = self.arcs, self.matched[: self.n_edges]
         # an edge may be touched twice (a new child's pair given the bonus): once each
         dirty = unique(np.concatenate(self._dirty)) if self._dirty else np.empty(0, np.int64)
         self._dirty = []
-        self.to_sink = saturate(arcs, dirty, self.unpaired, self.to_sink, self.pi, self.balance)
+        self.to_sink = saturate(
+            arcs, matched, dirty, self.unpaired, self.to_sink, self.pi, self.balance
+        )
         if int(self.balance[self.balance > 0].sum()) > repair.MAX_UNITS:
             return False  # one search per unit would be slower than a full solve
         ok, self.searches, self.settled = rebalance(
-            arcs, self.start_, self.unpaired, self.to_sink, self.pi, self.balance,
+            arcs, matched, self.unpaired, self.to_sink, self.pi, self.balance,
             locks=bool(self.locked_child.any()),
         )  # fmt: skip
         if not ok or self.balance.any():
@@ -419,7 +422,9 @@ class LiveFlow:
     def certify(self) -> bool:
         """The complementary-slackness check over every arc (see
         :func:`pairmatch.solvers.flow.shortest_paths.certify`)."""
-        return certify(self.arcs, self.unpaired, self.to_sink, self.pi)
+        return certify(
+            self.arcs, self.matched[: self.n_edges], self.unpaired, self.to_sink, self.pi
+        )
 
     def alive(self, epoch: int, n_edges: int) -> np.ndarray:
         """The edges (of the first ``n_edges``) that were alive at ``epoch``."""

@@ -35,14 +35,9 @@ from numba import njit
 
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import CoreResult, Options, Status, level2_value
-from pairmatch.solvers.flow.backend import FlowBackend, unit_capacity
-from pairmatch.solvers.flow.repair import (
-    FlowRepair,
-    Network,
-    fits,
-    needed_weight,
-    repair_unsupported,
-)
+from pairmatch.solvers.flow.backend import FlowBackend
+from pairmatch.solvers.flow.network import Network, fits, needed_weight, unit_capacity
+from pairmatch.solvers.flow.repair import FlowRepair, repair_unsupported
 
 log = logging.getLogger("pairmatch")
 

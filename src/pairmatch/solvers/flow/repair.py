@@ -1,9 +1,9 @@
 """Exact min-cost flow kept optimal as the problem changes: local repair with a proof.
 
-The network is the one :mod:`pairmatch.solvers.flow.backend` solves (child → volunteer arcs, each
+The network is :mod:`pairmatch.solvers.flow.network`'s (child → volunteer arcs, each
 volunteer → sink with her capacity split at her fair load, child → sink for a child left
 unpaired), with the two objective levels folded into one cost per pair with a single
-weight ``W`` that exceeds every possible difference in level 2::
+weight ``W`` (a power of two) that exceeds every possible difference in level 2::
 
     cost(c, v) = -(W * priority(c) + score(c, v))
 
@@ -22,18 +22,15 @@ not a flow problem at all) the caller gets ``None`` and solves from scratch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from pairmatch.arrays import unique
 from pairmatch.problem import Problem
 from pairmatch.solvers.flow import shortest_paths as paths
-from pairmatch.solvers.flow.backend import per_child_spread
+from pairmatch.solvers.flow.network import Arcs, Network, needed_weight
 
 __all__ = [
-    "MAX_UNITS", "Arcs", "FlowRepair", "Network", "certify", "fits", "largest_cost",
-    "needed_weight", "rebalance", "repair_unsupported", "saturate",
+    "MAX_UNITS", "FlowRepair", "certify", "rebalance", "repair_unsupported", "saturate",
 ]  # fmt: skip
 
 #: Most units of flow :meth:`FlowRepair.advance` re-routes (one shortest-path search each)
@@ -42,8 +39,6 @@ __all__ = [
 #: and 352 in a 20,000-child one with 4.6M pairs (4.3 s of searches, 10k nodes settled
 #: each, against 6 s for a full solve); a single change moves 1-10.
 MAX_UNITS = 400
-# potentials stay far inside 64 bits: |pi| <= (nodes + 1) * (largest |cost|)
-_LIMIT = 2.0**60
 
 
 def repair_unsupported(problem: Problem) -> str | None:
@@ -64,90 +59,6 @@ def repair_unsupported(problem: Problem) -> str | None:
     if lc.size and unique(lc).size != lc.size:
         return "a child with two locked pairs"
     return None
-
-
-def needed_weight(problem: Problem) -> int:
-    """1 + the largest possible difference in level 2 (see the flow module)."""
-    return int(per_child_spread(problem).sum()) + 1
-
-
-@dataclass(frozen=True, eq=False)
-class Network:
-    """The network of one problem, in arrays (nodes: children, volunteers, the sink)."""
-
-    problem: Problem
-    weight: int
-    cost: np.ndarray  # per edge
-    start: np.ndarray  # CSR: edges of child c are start[c]:start[c + 1]
-    room: np.ndarray  # pairs a volunteer can take
-    fair: np.ndarray  # pairs she takes before each one costs the overload penalty
-    pen: int
-    locked_edge: np.ndarray  # bool per edge
-    locked_child: np.ndarray  # bool per child
-    lock_load: np.ndarray  # locked pairs per volunteer
-    free: np.ndarray  # children who may stay unpaired (all but the locked ones)
-
-    @classmethod
-    def build(cls, problem: Problem, weight: int) -> Network:
-        n, m = problem.n_children, problem.n_volunteers
-        load = np.ones(m, np.int64)
-        load[problem.volunteer] = problem.load
-        room = problem.capacity // load
-        pen = _penalty(problem)
-        fair = room if not pen or problem.fair_load is None else np.minimum(room, problem.fair_load)
-        locked_edge = np.zeros(problem.n_edges, bool)
-        locked_edge[problem.locked] = True
-        locked_child = np.zeros(n, bool)
-        locked_child[problem.child[problem.locked]] = True
-        cost = problem.priority[problem.child]  # a fresh array: built in place
-        cost *= -weight
-        cost -= problem.score
-        return cls(
-            problem=problem,
-            weight=weight,
-            cost=cost,
-            start=np.searchsorted(problem.child, np.arange(n + 1)),
-            room=room,
-            fair=np.asarray(fair, np.int64),
-            pen=pen,
-            locked_edge=locked_edge,
-            locked_child=locked_child,
-            lock_load=np.bincount(problem.volunteer[problem.locked], minlength=m),
-            free=~locked_child,
-        )
-
-    @property
-    def sink(self) -> int:
-        return self.problem.n_children + self.problem.n_volunteers
-
-    @property
-    def top(self) -> float:
-        """The largest |cost| of any arc."""
-        return largest_cost(self.problem, self.weight)
-
-    def fits(self, headroom: float = 1.0) -> bool:
-        """Whether potentials and path lengths stay inside 64 bits (with ``headroom``
-        times the largest cost)."""
-        return fits(self.problem, self.weight, headroom)
-
-
-def _penalty(problem: Problem) -> int:
-    return int(problem.overload_penalty) if problem.has_fairness else 0
-
-
-def largest_cost(problem: Problem, weight: int) -> float:
-    """The largest |cost| of any arc of ``problem``'s network with folded costs of
-    ``weight`` (without building the network)."""
-    p = problem
-    top = float(weight) * float(p.priority.max(initial=0)) + _penalty(p)
-    return top + max(float(p.score.max(initial=0)), -float(p.score.min(initial=0)))
-
-
-def fits(problem: Problem, weight: int, headroom: float = 1.0) -> bool:
-    """Whether that network's potentials and path lengths stay inside 64 bits (with
-    ``headroom`` times the largest cost)."""
-    nodes = problem.n_children + problem.n_volunteers + 2
-    return largest_cost(problem, weight) * headroom * nodes < _LIMIT
 
 
 class FlowRepair:
@@ -241,11 +152,11 @@ class FlowRepair:
         A node that cannot reach the sink gets a virtual arc to it of a cost above any
         path's.
         """
-        net, p = self.net, self.problem
+        net = self.net
         ok, d = paths.distances_to_sink(
-            p.n_children, p.n_volunteers, net.start, p.child, p.volunteer, net.cost,
-            self.matched, net.locked_edge, net.locked_child, net.free, self.unpaired,
-            self.to_sink, net.room, net.fair, net.lock_load, net.pen, int(net.top * (net.sink + 2)),
+            net.n, net.m, net.start, net.child, net.volunteer, net.cost, self.matched,
+            net.locked_edge, net.locked_child, net.free, self.unpaired, self.to_sink, net.room,
+            net.fair, net.lock_load, net.pen, int(net.top * (net.sink + 2)),
         )  # fmt: skip
         return -d if ok else None
 
@@ -255,15 +166,7 @@ class FlowRepair:
         non-negative reduced cost: then the pairing is optimal (linear-programming
         duality; the network's constraint matrix is totally unimodular); see
         :func:`pairmatch.solvers.flow.shortest_paths.certify`."""
-        return certify(self.arcs, self.unpaired, self.to_sink, self.pi)
-
-    @property
-    def arcs(self) -> Arcs:
-        net, p = self.net, self.problem
-        return Arcs(
-            p.child, p.volunteer, net.cost, self.matched, net.locked_edge, net.locked_child,
-            net.free, net.room, net.fair, net.lock_load, net.pen,
-        )  # fmt: skip
+        return certify(self.net, self.matched, self.unpaired, self.to_sink, self.pi)
 
     # ------------------------------------------------------------------ change
     def advance(
@@ -363,50 +266,29 @@ class FlowRepair:
         balance[:n] += 1 - np.bincount(p.child[m], minlength=n) - self.unpaired
         balance[n:sink] += np.bincount(p.volunteer[m], minlength=p.n_volunteers) - self.to_sink
         balance[sink] += int(self.to_sink.sum() + self.unpaired.sum()) - n
-        self.to_sink = saturate(self.arcs, edges, self.unpaired, self.to_sink, self.pi, balance)
+        self.to_sink = saturate(
+            self.net, self.matched, edges, self.unpaired, self.to_sink, self.pi, balance
+        )
 
     def _rebalance(self, balance: np.ndarray) -> bool:
         """Successive shortest paths until no node has a surplus (False if one cannot
         reach any shortage); see :func:`rebalance`."""
         ok, self.searches, self.settled = rebalance(
-            self.arcs, self.net.start, self.unpaired, self.to_sink, self.pi, balance
+            self.net, self.matched, self.unpaired, self.to_sink, self.pi, balance
         )
         return ok
 
 
-@dataclass(frozen=True, eq=False)
-class Arcs:
-    """The arrays of a pairing network that :func:`saturate` and :func:`rebalance` read
-    (``matched`` they also change in place): per edge, per child and per volunteer."""
-
-    child: np.ndarray
-    volunteer: np.ndarray
-    cost: np.ndarray
-    matched: np.ndarray
-    locked_edge: np.ndarray
-    locked_child: np.ndarray
-    free: np.ndarray
-    room: np.ndarray
-    fair: np.ndarray
-    lock_load: np.ndarray
-    pen: int
-
-    @property
-    def n(self) -> int:
-        return self.free.size
-
-    @property
-    def m(self) -> int:
-        return self.room.size
-
-
-def certify(arcs: Arcs, unpaired: np.ndarray, to_sink: np.ndarray, pi: np.ndarray) -> bool:
-    """The complementary-slackness check over every arc; see
+def certify(
+    arcs: Arcs, matched: np.ndarray, unpaired: np.ndarray, to_sink: np.ndarray, pi: np.ndarray
+) -> bool:
+    """The complementary-slackness check of the flow (``matched`` per edge, ``unpaired``
+    per child, ``to_sink`` per volunteer) over every arc; see
     :func:`pairmatch.solvers.flow.shortest_paths.certify`."""
     a = arcs
     return bool(
         paths.certify(
-            a.n, a.m, a.child, a.volunteer, a.cost, a.matched, a.locked_edge, a.locked_child,
+            a.n, a.m, a.child, a.volunteer, a.cost, matched, a.locked_edge, a.locked_child,
             a.free, unpaired, to_sink, a.room, a.fair, a.lock_load, a.pen, pi,
         )
     )  # fmt: skip
@@ -414,6 +296,7 @@ def certify(arcs: Arcs, unpaired: np.ndarray, to_sink: np.ndarray, pi: np.ndarra
 
 def saturate(
     arcs: Arcs,
+    matched: np.ndarray,
     edges: np.ndarray,
     unpaired: np.ndarray,
     to_sink: np.ndarray,
@@ -426,7 +309,7 @@ def saturate(
     flow of each volunteer to the sink."""
     a, n = arcs, arcs.n
     sink = n + arcs.m
-    m = a.matched
+    m = matched
     edges = edges[~a.locked_child[a.child[edges]]]
     c, v = a.child[edges], a.volunteer[edges]
     rc = a.cost[edges] + pi[c] - pi[n + v]
@@ -460,7 +343,7 @@ def saturate(
 
 def rebalance(
     arcs: Arcs,
-    start: np.ndarray,
+    matched: np.ndarray,
     unpaired: np.ndarray,
     to_sink: np.ndarray,
     pi: np.ndarray,
@@ -473,7 +356,7 @@ def rebalance(
     says no edge is locked (one pass over the edges less)."""
     a = arcs
     # each volunteer's unlocked pairs, in slots: as many as she can ever hold
-    mine = np.flatnonzero(a.matched & ~a.locked_edge if locks else a.matched)
+    mine = np.flatnonzero(matched & ~a.locked_edge if locks else matched)
     mine = mine[np.argsort(a.volunteer[mine], kind="stable")]
     held = np.bincount(a.volunteer[mine], minlength=a.m)
     slots = np.maximum(held, a.room)
@@ -483,7 +366,7 @@ def rebalance(
     first = np.repeat(slot_start[:-1] - np.cumsum(held) + held, held)
     slot_edge[first + np.arange(mine.size)] = mine
     status, searches, settled = paths.rebalance(
-        a.n, a.m, start, a.child, a.volunteer, a.cost, a.matched, a.locked_child, a.free,
+        a.n, a.m, a.start, a.child, a.volunteer, a.cost, matched, a.locked_child, a.free,
         unpaired, to_sink, a.room, a.fair, a.lock_load, a.pen, pi, balance, slot_start,
         slot_edge,
     )  # fmt: skip
