@@ -178,7 +178,15 @@ def _from_text(value: str, name: str) -> pd.Timestamp:
             f"{name}: {_show(text)} is no calendar date or time (a month past 12, a day past "
             f"the month's last, an hour past 23?); {DATE_HELP}"
         ) from None
-    t = pd.Timestamp(when) + pd.Timedelta(nanoseconds=int(fraction[6:]))
+    t = pd.Timestamp(when)  # (in microseconds: a year such as 0001 is no overflow)
+    if int(fraction[6:]):
+        try:
+            t = t.as_unit("ns") + pd.Timedelta(nanoseconds=int(fraction[6:]))
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):
+            raise DateError(
+                f"{name}: {_show(text)} is far outside the dates accepted (from "
+                f"{EARLIEST_DATE:%Y-%m-%d}); {DATE_HELP}"
+            ) from None
     zone = parts.get("zone")
     if zone is None or zone in ("Z", "z", "UTC"):
         return t.tz_localize(dt.UTC)

@@ -138,6 +138,9 @@ REFUSED = [
     ("1999-12-31", "before 2000-01-01"),
     ("1999-12-31T23:59:59Z", "before 2000-01-01"),
     ("2000-01-01T07:00+08:00", "before 2000-01-01"),
+    ("0001/1/1", "before 2000-01-01"),  # beyond pandas' nanoseconds: found by hypothesis
+    ("0001-01-01T00:00:00.000000001", "far outside the dates accepted"),
+    ("9999-12-31 23:59:59.999999999", "far outside the dates accepted"),
     (dt.date(1970, 1, 1), "before 2000-01-01"),
     (np.datetime64("-50000-01-01"), "before 2000-01-01"),
     (np.datetime64(2**62, "Y"), "out of range"),
