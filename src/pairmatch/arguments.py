@@ -178,7 +178,7 @@ class _VocabularyType(EnumType):
         # a lookup of what is no text fails before Enum compares it with every member
         # (an array would make that comparison raise a bare ValueError)
         if not args and not kwargs and cls._member_map_ and not isinstance(value, str):
-            cls._missing_(value)
+            cls._missing_(value)  # type: ignore[attr-defined]
         return super().__call__(value, *args, **kwargs)
 
 

@@ -187,7 +187,8 @@ class ModelValidationError(ValidationError, pydantic_core.ValidationError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pydantic's rebuilds the errors; the problems travel as the instance's state
-        rebuild, args = super().__reduce__()[:2]  # type: ignore[misc]
+        reduced: tuple[Any, ...] = super().__reduce__()  # type: ignore[assignment]
+        rebuild, args = reduced[:2]
         return rebuild, args, {"problems": self.problems, "what": self.what}
 
 

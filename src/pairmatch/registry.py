@@ -275,7 +275,7 @@ class Registry:
     def index_of_child(self, child_id: str) -> int:
         """The row of a child id in the register; :class:`~pairmatch.UnknownIdError` if
         there is none (the id is not echoed: a caller may have passed a name by mistake)."""
-        index = self.child_index.get_indexer([str(child_id)])[0]
+        index = self.child_index.get_indexer(pd.Index([str(child_id)]))[0]
         if index < 0:
             raise UnknownIdError("no child with the given id in this result")
         return int(index)

@@ -261,7 +261,8 @@ def _verify_pair_rules(
     load = pd.Series(share, index=pairs["volunteer_id"].to_numpy(object)).groupby(level=0).sum()
     over = load[load > vt.loc[load.index, "capacity"].to_numpy() + 1e-9]
     for vid, k in over.items():
-        r.fail("capacity", f"volunteer {vid} has load {k:g}, capacity {vt.at[vid, 'capacity']}")
+        capacity = int(vt.at[vid, "capacity"])  # type: ignore[arg-type]
+        r.fail("capacity", f"volunteer {vid} has load {k:g}, capacity {capacity}")
     _verify_team_rules(result, r, pairs, ct, vt, lead)
     if not policy.allow_cross_county:
         other = ~_same_county(c, v)

@@ -8,6 +8,7 @@ protocols, which the results satisfy by their shape alone.
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from typing import Protocol
 
 import numpy as np
@@ -81,7 +82,7 @@ class MatcherView(Protocol):
     @property
     def history(self) -> pd.DataFrame: ...
     @property
-    def forbidden(self) -> pd.DataFrame: ...
+    def forbidden(self) -> Sized: ...
     @property
     def stability(self) -> str: ...
     @property
