@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("result", ["result"]),
     ("pipeline", ["pipeline"]),
     ("entry points", ["match", "partition", "rematching"]),
-    ("top", ["verify", "cli", "warmup", ""]),
+    ("top", ["verify", "cli", "warmup", ""]),  # "": the package root itself
 ]  # fmt: skip
 
 
@@ -32,7 +32,7 @@ def layer_of(module: str) -> int:
     best, found = -1, None
     for level, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            matches = name == prefix or name.startswith(prefix + ".") or prefix == ""
+            matches = name == prefix or (prefix != "" and name.startswith(prefix + "."))
             if matches and len(prefix) > best:
                 best, found = len(prefix), level
     assert found is not None, f"{module} is in no layer"
@@ -94,3 +94,5 @@ def test_the_checker_sees_imports_inside_functions_and_type_checking(tmp_path: P
 def test_every_module_has_a_layer(graph: Graph) -> None:
     for module in graph.modules:
         layer_of(module)
+    with pytest.raises(AssertionError, match="in no layer"):
+        layer_of("pairmatch.newcomer")  # a new module must be given its layer

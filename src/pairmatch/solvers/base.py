@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import numbers
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -131,10 +131,6 @@ class Options:
             object.__setattr__(self, "deterministic", bool(self.deterministic))
         if issues:
             raise ValidationError(issues, what="solver options")
-
-    def search(self) -> dict[str, Any]:
-        """The options as keywords of :func:`pairmatch.solve` (all of them)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
     def n_workers(self) -> int:
