@@ -16,6 +16,7 @@ translated the same way everywhere.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Literal, TypeAlias
 
@@ -27,6 +28,8 @@ __all__ = [
     "POLICY_LABELS",
     "VALUES",
     "Lang",
+    "LANG_VARIABLE",
+    "default_lang",
     "detail_in_chinese",
     "header",
     "value",
@@ -34,6 +37,24 @@ __all__ = [
 
 Lang: TypeAlias = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
+
+#: The environment variable that sets the language of what pairmatch says to people when a
+#: call does not: ``zh`` (also ``zh_CN``, ``zh-CN.UTF-8``, ``中文``) or ``en``.
+LANG_VARIABLE = "PAIRMATCH_LANG"
+
+
+def default_lang() -> Lang:
+    """The language a call uses when it is not given one: ``zh`` when the environment
+    variable :data:`LANG_VARIABLE` starts with ``zh`` (or is ``中文``), else ``en``.
+
+    >>> import os
+    >>> os.environ["PAIRMATCH_LANG"] = "zh_CN.UTF-8"; default_lang()
+    'zh'
+    >>> del os.environ["PAIRMATCH_LANG"]; default_lang()
+    'en'
+    """
+    said = os.environ.get(LANG_VARIABLE, "").strip().lower()
+    return "zh" if said.startswith("zh") or said == "中文" else "en"
 
 #: Chinese headers of every column pairmatch writes (English keeps the column names).
 HEADERS: dict[str, str] = {
