@@ -132,6 +132,15 @@ def path(name: str, value: object) -> Path:
     return out
 
 
+def text(name: str, value: object) -> str:
+    """``value`` as non-blank text of at most 100 characters (a place name, a label)."""
+    if not isinstance(value, str):
+        raise ArgumentTypeError(f"{name} must be text")
+    if not value.strip() or len(value) > 100:
+        raise ArgumentError(f"{name} must be non-blank text of at most 100 characters")
+    return value.strip()
+
+
 def renames(name: str, value: object) -> dict[str, str] | None:
     """``value`` as a mapping of names to names (``{"their column": "ours"}``), or None."""
     if value is None:

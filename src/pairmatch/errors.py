@@ -95,6 +95,14 @@ class InputIssue:
         The column or field at fault, or ``None``.
     message:
         Why it is wrong and what would be accepted. Never contains personal data.
+    sheet_row:
+        For a register read from a file, the row as the spreadsheet shows it (the header
+        on the row it is on, title rows above it counted), else ``None``.
+    sheet:
+        For a workbook read with ``sheet="all"``, the sheet the row is on.
+    header:
+        The office's own header of ``field`` when the register called it otherwise
+        (``"监护人是否同意"`` for ``guardian_consent``), else ``None``.
     """
 
     table: str
@@ -102,15 +110,21 @@ class InputIssue:
     record_id: str | None
     field: str | None
     message: str
+    sheet_row: int | None = None
+    sheet: str | None = None
+    header: str | None = None
 
     def __str__(self) -> str:
         where = [self.table]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            at = [f"sheet {self.sheet!r}"] if self.sheet is not None else []
+            at += [f"spreadsheet row {self.sheet_row}"] if self.sheet_row is not None else []
+            where.append(f"row {self.row}" + (f" ({', '.join(at)})" if at else ""))
         if self.record_id is not None:
             where.append(f"id {self.record_id!r}")
         if self.field is not None:
-            where.append(f"field {self.field!r}")
+            shown = f" (header {self.header!r})" if self.header is not None else ""
+            where.append(f"field {self.field!r}{shown}")
         return f"{', '.join(where)}: {self.message}"
 
 
@@ -136,13 +150,20 @@ class ValidationError(PairmatchError, ValueError):
         super().__init__("\n".join(lines))
 
     def to_frame(self):
-        """Every problem as a DataFrame with columns table, row, record_id, field, message."""
+        """Every problem as a DataFrame with columns table, row, record_id, field, message,
+        and, when a problem has them, sheet_row, sheet and header (see
+        :class:`InputIssue`)."""
         import pandas as pd
 
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             [(p.table, p.row, p.record_id, p.field, p.message) for p in self.problems],
             columns=["table", "row", "record_id", "field", "message"],
         )
+        for extra in ("sheet_row", "sheet", "header"):
+            values = [getattr(p, extra) for p in self.problems]
+            if any(v is not None for v in values):
+                frame[extra] = values
+        return frame
 
 
 class FileReadError(ValidationError):

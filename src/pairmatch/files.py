@@ -31,12 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
+import numpy as np
 import pandas as pd
 
 from pairmatch.errors import FileAccessError, FileReadError, InputIssue, MissingFileError
-from pairmatch.model.tables import header_key
+from pairmatch.model.tables import header_key as column_key
+from pairmatch.office.vocabulary import OfficeVocabulary, header_key
 
-__all__ = ["SUFFIXES", "Part", "Sheet", "Wanted", "format_of", "read_file"]
+__all__ = ["HEADER_SEARCH_ROWS", "SUFFIXES", "Part", "Read", "Sheet", "Wanted", "format_of", "read_file"]
 
 #: A sheet of a workbook: its name, its 0-based index, or ``"all"`` (every register sheet).
 Sheet: TypeAlias = str | int | None
@@ -77,24 +79,71 @@ _RESAVE = "export the register again as .xlsx or as CSV UTF-8"
 
 @dataclass(frozen=True)
 class Wanted:
-    """What the caller reads, for messages and to tell a register sheet from notes: the
-    table's name, the headers that mark one (``ids``: any of them; ``required``: at least
-    half of them), and the caller's renaming of headers."""
+    """What the caller reads, for messages and to find the register and its header row:
+    the table's name, the headers that mark one (``ids``: any of them; ``required``: at
+    least half of them), the caller's renaming of headers, and the office vocabulary that
+    reads an office's own headers (儿童编号 → ``id``)."""
 
     table: str = "table"
     ids: frozenset[str] = frozenset({"id", "child_id", "volunteer_id"})
     required: tuple[str, ...] = ()
     columns: Mapping[str, str] = field(default_factory=dict)
+    vocabulary: OfficeVocabulary | None = None
 
-    def marks(self, header: list[str]) -> bool:
+    def fields(self, header: list[object]) -> set[str]:
+        """The fields a row of cells names, read as headers (blank and number cells name
+        none)."""
+        out = set()
+        for h in header:
+            if not isinstance(h, str) or not h.strip():
+                continue
+            name = self.columns.get(h, h)
+            out.add(column_key(name))
+            if self.vocabulary is not None and self.table in ("children", "volunteers"):
+                known = self.vocabulary.field(self.table, name)  # type: ignore[arg-type]
+                if known is not None:
+                    out.add(known)
+        return out
+
+    def marks(self, header: list[object]) -> bool:
         """Whether a sheet with this header row looks like the register asked for."""
-        names = {header_key(self.columns.get(h, h)) for h in header}
+        names = self.fields(header)
         return bool(names & self.ids) or (
             bool(self.required) and 2 * len(names & set(self.required)) >= len(self.required)
         )
 
+    def score(self, header: list[object]) -> int:
+        """How much a row of cells looks like this register's header: the fields it names
+        that the register has (0 for a title row, a blank row or a row of data)."""
+        names = self.fields(header)
+        return len(names & ({*self.ids, *self.required} | _OFFICE_FIELDS)) + (
+            3 if names & self.ids else 0
+        )
+
     def refuse(self, name: str, message: str, row: int | None = None) -> FileReadError:
         return FileReadError([InputIssue(self.table, row, None, None, message)], what=name)
+
+
+#: Fields an office's header may name beyond pairmatch's required columns.
+_OFFICE_FIELDS = frozenset(
+    {"name", "gender", "id_number", "address", "needs", "skills", "criminal_record", "phone",
+     "birth_date", "interests", "specialities", "capacity", "active", "eligible"}
+)  # fmt: skip
+#: Rows at most this far down are looked at for the header row (title rows above it).
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass(frozen=True)
+class Read:
+    """A file read as one table: the table (every cell text, blank cells missing), the
+    sheets read together (``sheet="all"``), each data row's number as the spreadsheet
+    shows it, and the rows left out as not data (blank, 合计 and signature rows), each
+    with its spreadsheet row and why."""
+
+    table: pd.DataFrame
+    parts: list[tuple[str, int]]
+    rows: list[int]
+    skipped: list[tuple[int, str]]
 
 
 #: The sheets read together by ``sheet="all"``, in order: (sheet name, rows).
@@ -113,9 +162,8 @@ def format_of(name: str, wanted: Wanted | None = None) -> str:
     return SUFFIXES[suffix]
 
 
-def read_file(source: Any, wanted: Wanted, sheet: Sheet = None) -> tuple[pd.DataFrame, list[Part]]:
-    """A path's or an open file's table, every cell text (blank cells missing), and the
-    sheets it was read from when ``sheet="all"`` read several."""
+def read_file(source: Any, wanted: Wanted, sheet: Sheet = None) -> Read:
+    """A path's or an open file's table (see :class:`Read`)."""
     name, data = _load(source, wanted)
     kind = _kind(name, data, wanted)
     if sheet is not None and kind != "excel":
@@ -123,10 +171,11 @@ def read_file(source: Any, wanted: Wanted, sheet: Sheet = None) -> tuple[pd.Data
             name, f"{name} is {_NAMED[kind]}, which has no sheets; leave sheet= out"
         )
     if kind == "csv":
-        return _read_csv(name, data, wanted), []
+        return _read_csv(name, data, wanted)
     assert isinstance(data, bytes)
     if kind == "parquet":
-        return _read_parquet(name, data, wanted), []
+        table = _read_parquet(name, data, wanted)
+        return Read(table, [], list(range(2, len(table) + 2)), [])
     return _read_workbook(name, data, wanted, sheet)
 
 
@@ -253,20 +302,15 @@ def _kind(name: str, data: bytes | str, wanted: Wanted) -> str:
 
 
 # ---------------------------------------------------------------- CSV
-def _read_csv(name: str, data: bytes | str, wanted: Wanted) -> pd.DataFrame:
-    """UTF-8 (pandas drops a byte-order mark, and refuses a byte that is not UTF-8), else
-    GB18030 when the whole file is that: both strict."""
+def _read_csv(name: str, data: bytes | str, wanted: Wanted) -> Read:
+    """UTF-8 (with or without a byte-order mark) when the whole file is that, else the
+    encoding a detector (charset-normalizer) finds, when it is GB18030 or one it holds
+    (GBK, GB2312); anything else is refused, never read as garbled text."""
     if isinstance(data, str):
-        return _parsed(name, data, "utf-8", wanted)
-    try:
-        return _parsed(name, data, "utf-8", wanted)
-    except UnicodeDecodeError:
-        pass
-    except FileReadError:  # a ragged row, say: in UTF-8 text, or is the encoding at fault?
-        if _is_utf8(data):
-            raise
-    _check_gb18030(name, data, wanted)
-    return _parsed(name, data, "gb18030", wanted)
+        return _parsed(name, data.removeprefix("\ufeff"), wanted)
+    if _is_utf8(data):
+        return _parsed(name, data.decode("utf-8-sig"), wanted)
+    return _parsed(name, _chinese_text(name, data, wanted), wanted)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -277,45 +321,79 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _check_gb18030(name: str, data: bytes, wanted: Wanted) -> None:
+#: Encodings a detector may name that GB18030 holds (a GBK file is GB18030 text).
+_GB = frozenset({"gb18030", "gbk", "gb2312", "hz", "cp936", "ascii"})
+
+
+def _chinese_text(name: str, data: bytes, wanted: Wanted) -> str:
+    """The text of a CSV file that is not UTF-8: GB18030 when a detector finds it in the
+    GB family and the whole file decodes so; a clear error naming what it looks like
+    otherwise (Big5 from Taiwan or Hong Kong, Shift-JIS, Latin-1, ...)."""
+    from charset_normalizer import from_bytes  # an import of a few ms, for such files only
+
+    best = from_bytes(data[: 1 << 20], cp_isolation=None).best()
+    said = (best.encoding if best is not None else "").replace("_", "").lower()
     try:
-        data.decode("gb18030")
+        text = data.decode("gb18030")
     except UnicodeDecodeError:
-        pass
-    else:
-        return
-    try:
-        data.decode("utf-8")
-        line = 1  # pragma: no cover - pandas refused it, so it is not UTF-8
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
+        text = None
+    if text is not None and (said in _GB or not said or best is None):
+        return text
+    line = _first_bad_line(data)
+    what = f"looks like {best.encoding} text" if best is not None else "is no text pairmatch knows"
     raise wanted.refuse(
         name,
-        f"{name} is neither UTF-8 text (line {line} holds a byte that is not UTF-8) nor "
-        "GB18030 (GBK) text; save it as 'CSV UTF-8' (Excel, WPS: Save As) or as .xlsx",
+        f"{name} is neither UTF-8 nor GB18030 (GBK) text: it {what} (line {line} holds the "
+        "first byte that is not UTF-8); save it as 'CSV UTF-8' (Excel, WPS: Save As) or as "
+        ".xlsx",
     )
 
 
-def _parsed(name: str, data: bytes | str, encoding: str, wanted: Wanted) -> pd.DataFrame:
-    source = io.StringIO(data) if isinstance(data, str) else io.BytesIO(data)
+def _first_bad_line(data: bytes) -> int:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return data.count(b"\n", 0, err.start) + 1
+    return 1  # pragma: no cover - only called on text that is not UTF-8
+
+
+def _parsed(name: str, text: str, wanted: Wanted) -> Read:
+    """The file parsed from its header row on (title rows above it are skipped), every
+    record kept in place so that each data row knows its spreadsheet row."""
+    top, lines_before = _csv_header_row(text, wanted)
     try:
         raw = pd.read_csv(
-            source, header=None, dtype=str, keep_default_na=False, na_values=[""],
-            encoding=encoding,
+            io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_values=[""],
+            skiprows=lines_before, skip_blank_lines=False,
         )  # fmt: skip
     except pd.errors.EmptyDataError:
         raise wanted.refuse(name, f"{name} holds no header row (only blank lines)") from None
     except pd.errors.ParserError as err:
-        # no multi-byte character of UTF-8 or GB18030 holds a comma, quote or line break:
-        # a stray byte read as U+FFFD leaves the rows as they are
-        text = data if isinstance(data, str) else data.decode(encoding, errors="replace")
-        raise _parse_error(name, text.removeprefix("\ufeff"), str(err), wanted) from None
-    return _headed(raw, name, wanted)
+        raise _parse_error(name, text, str(err), wanted, top) from None
+    return _headed(raw, name, wanted, first_row=top + 1)
 
 
-def _parse_error(name: str, text: str, said: str, wanted: Wanted) -> FileReadError:
+def _csv_header_row(text: str, wanted: Wanted) -> tuple[int, int]:
+    """The header record among the first rows (see :func:`_header_at`), and the lines
+    before it (a title cell may hold a line break)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[object]] = []
+    ends: list[int] = []
+    try:
+        for fields in reader:
+            rows.append(list(fields))
+            ends.append(reader.line_num)
+            if len(rows) >= HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        pass
+    top = _header_at(rows, wanted)
+    return top, (ends[top - 1] if top else 0)
+
+
+def _parse_error(name: str, text: str, said: str, wanted: Wanted, top: int = 0) -> FileReadError:
     """The parser's complaint in the user's words: the lines at fault and what to do."""
-    records = _records(text)
+    records = _records(text, top)
     if "EOF inside string" in said and records:
         line = records[-1][0]  # an unclosed quote runs to the end: it is in the last record
         return wanted.refuse(
@@ -327,7 +405,7 @@ def _parse_error(name: str, text: str, said: str, wanted: Wanted) -> FileReadErr
     width = records[0][2] if records else int(found[1]) if found else 0
     long: list[tuple[int, int | None, int]] = [r for r in records[1:] if r[2] > width]
     if not long and found:  # the csv module read it otherwise: the parser's line
-        long = [(int(found[2]), None, int(found[3]))]
+        long = [(int(found[2]) + (records[0][0] - 1 if records else 0), None, int(found[3]))]
     if not long:
         return wanted.refuse(name, f"{name} could not be read as comma-separated text; {_RESAVE}")
     return FileReadError(
@@ -346,15 +424,15 @@ def _parse_error(name: str, text: str, said: str, wanted: Wanted) -> FileReadErr
     )
 
 
-def _records(text: str) -> list[tuple[int, int, int]]:
-    """Each record pandas does not skip as blank: the line it starts on, its 0-based row
-    among the data rows (the header is -1) and its number of fields. Only called to explain
-    a parse error."""
+def _records(text: str, top: int = 0) -> list[tuple[int, int, int]]:
+    """Each record from the header (record ``top``, counting blank ones) on that is not
+    blank: the line it starts on, its 0-based row among the data rows (the header is -1)
+    and its number of fields. Only called to explain a parse error."""
     reader = csv.reader(io.StringIO(text, newline=""))
     out, start, row = [], 1, -1
     try:
-        for fields in reader:
-            if not _blank_line(fields):
+        for k, fields in enumerate(reader):
+            if k >= top and not _blank_line(fields):
                 out.append((start, row, len(fields)))
                 row += 1
             start = reader.line_num + 1
@@ -369,20 +447,27 @@ def _blank_line(fields: list[str]) -> bool:
 
 
 # ---------------------------------------------------------------- Excel, Parquet
-def _read_workbook(
-    name: str, data: bytes, wanted: Wanted, sheet: Sheet
-) -> tuple[pd.DataFrame, list[Part]]:
+def _read_workbook(name: str, data: bytes, wanted: Wanted, sheet: Sheet) -> Read:
     book = _guarded(name, wanted, "an Excel workbook", lambda: pd.ExcelFile(io.BytesIO(data)))
     with book:
         chosen = _choose(name, book, wanted, sheet)
-        frames = [
-            _headed(_sheet(name, book, s, wanted), f"sheet {s!r} of {name}", wanted) for s in chosen
-        ]
-    if len(frames) == 1:
-        return frames[0], []
+        reads = []
+        for s in chosen:
+            raw = _sheet(name, book, s, wanted)
+            top = _header_at(raw.head(HEADER_SEARCH_ROWS).values.tolist(), wanted)
+            reads.append(_headed(raw.iloc[top:], f"sheet {s!r} of {name}", wanted, top + 1))
+    if len(reads) == 1:
+        return reads[0]
+    frames = [r.table for r in reads]
     _same_columns(name, chosen, frames, wanted)
     parts = [(str(s), len(f)) for s, f in zip(chosen, frames, strict=True)]
-    return pd.concat(frames, ignore_index=True), parts
+    return Read(
+        pd.concat(frames, ignore_index=True),
+        parts,
+        [row for r in reads for row in r.rows],
+        [(row, f"sheet {s!r}: {why}") for s, r in zip(chosen, reads, strict=True)
+         for row, why in r.skipped],
+    )  # fmt: skip
 
 
 def _sheet(
@@ -437,9 +522,12 @@ def _choose(name: str, book: pd.ExcelFile, wanted: Wanted, sheet: Sheet) -> list
     )
 
 
-def _header(name: str, book: pd.ExcelFile, sheet: str, wanted: Wanted) -> list[str]:
-    first = _sheet(name, book, sheet, wanted, rows=1)
-    return [h for h in first.iloc[0].tolist() if isinstance(h, str)] if len(first) else []
+def _header(name: str, book: pd.ExcelFile, sheet: str, wanted: Wanted) -> list[object]:
+    """A sheet's header row: the row among its first that :func:`_header_at` finds."""
+    first = _sheet(name, book, sheet, wanted, rows=HEADER_SEARCH_ROWS)
+    if not len(first):
+        return []
+    return list(first.iloc[_header_at(first.values.tolist(), wanted)].tolist())
 
 
 def _same_columns(name: str, sheets: list[str], frames: list[pd.DataFrame], wanted: Wanted):
@@ -482,13 +570,37 @@ def _guarded(name: str, wanted: Wanted, what: str, read: Any) -> Any:
 
 
 # ---------------------------------------------------------------- the header row
-def _headed(raw: pd.DataFrame, name: str, wanted: Wanted) -> pd.DataFrame:
-    """The first row as the header, the rest as the table; a repeated header is an error
-    (pandas would rename the copy 'id.1' and the rule in it would be lost)."""
+def _header_at(rows: list[list[object]], wanted: Wanted) -> int:
+    """Which of a sheet's first rows is its header: the first of those that name the most
+    of the register's fields (a title row, merged across the columns, names none; so do
+    the 填报单位 line under it and blank rows). Row 0 when none names a field: the
+    register's checks then say which columns are missing."""
+    scores = [wanted.score(list(r)) for r in rows[:HEADER_SEARCH_ROWS]]
+    best = max(scores, default=0)
+    return scores.index(best) if best > 0 else 0
+
+
+#: A row whose first filled cell starts so is a total, not a record (合计, 总计, 小计).
+_TOTAL = re.compile(r"^(?:合计|总计|小计|共计|总数|合\s+计|总\s+计)")
+#: A row of at most three filled cells starting so is a signature line under the register.
+_SIGNATURE = re.compile(r"^(?:填表人|填报人|审核人|负责人|制表人|联系人|填报单位|填表日期|填报日期|单位负责人|审核|说明|注[:：])")
+
+
+def _headed(raw: pd.DataFrame, name: str, wanted: Wanted, first_row: int = 1) -> Read:
+    """The first row of ``raw`` as the header (it is spreadsheet row ``first_row``), the
+    rest as the table; blank rows, totals and signature lines left out and listed; empty
+    columns with no header dropped. A repeated header is an error (pandas would rename the
+    copy 'id.1' and the rule in it would be lost)."""
     if raw.shape[0] == 0 or raw.shape[1] == 0:
         raise wanted.refuse(name, f"{name} is empty: it has no header row")
+    cells = raw.iloc[0].tolist()
+    body = raw.iloc[1:]
+    filled = body.notna().to_numpy()
+    named = [isinstance(h, str) and h.strip() != "" for h in cells]
+    keep = [j for j in range(len(cells)) if named[j] or filled[:, j].any()]
     header = [
-        h if isinstance(h, str) else f"Unnamed: {i}" for i, h in enumerate(raw.iloc[0].tolist())
+        " ".join(cells[j].split()) if named[j] else f"Unnamed: {j}"  # type: ignore[union-attr]
+        for j in keep
     ]
     repeated = pd.Index(header)
     twice = repeated[repeated.duplicated()].unique().tolist()
@@ -501,11 +613,33 @@ def _headed(raw: pd.DataFrame, name: str, wanted: Wanted) -> pd.DataFrame:
                     None,
                     h,
                     f"the header of {name} names this column more than once (columns "
-                    f"{', '.join(str(i + 1) for i in range(len(header)) if header[i] == h)}); "
+                    f"{', '.join(str(keep[i] + 1) for i in range(len(header)) if header[i] == h)}); "
                     "rename or remove the copies",
                 )
                 for h in twice
             ],
             what=name,
         )
-    return raw.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
+    table = body.iloc[:, keep].set_axis(header, axis=1)
+    rows = np.arange(first_row + 1, first_row + 1 + len(table))
+    why = _not_data(table)
+    skipped = [(int(r), w) for r, w in zip(rows, why, strict=True) if w not in ("", "blank")]
+    data = why == ""
+    return Read(table[data].reset_index(drop=True), [], rows[data].tolist(), skipped)
+
+
+def _not_data(table: pd.DataFrame) -> np.ndarray:
+    """Why each row is no record: ``"blank"``, a total or a signature line; ``""`` for a
+    record. Vectorised: a province's register is read in one pass."""
+    text = table.apply(lambda col: col.str.strip() if col.dtype != float else col)
+    text = text.where(text.ne(""), None) if len(table) else text
+    count = text.notna().sum(axis=1).to_numpy()
+    first = text.bfill(axis=1).iloc[:, 0] if table.shape[1] else pd.Series([], dtype=object)
+    first = first.fillna("").astype(str)
+    out = np.full(len(table), "", dtype=object)
+    out[count == 0] = "blank"
+    total = first.str.match(_TOTAL.pattern).to_numpy(bool) & (count > 0)
+    out[total] = "a total row (合计)"
+    signed = first.str.match(_SIGNATURE.pattern).to_numpy(bool) & (count <= 3) & ~total
+    out[signed & (count > 0)] = "a signature or note line under the register"
+    return out

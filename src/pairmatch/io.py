@@ -21,11 +21,22 @@ from pandas.api.types import infer_dtype
 
 from pairmatch import arguments
 from pairmatch.errors import ArgumentTypeError, InputIssue, ValidationError
-from pairmatch.files import Part, Sheet, Wanted, format_of, read_file
+from pairmatch.files import Read, Sheet, Wanted, format_of, read_file
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS, Child, Volunteer
+from pairmatch.model.vocab import parse_id
 from pairmatch.model.tables import OPTIONAL_DEFAULTS, Kind, validate_children, validate_volunteers
+from pairmatch.office.translate import Translated, translate
+from pairmatch.office.vocabulary import OfficeVocabulary, read_json
 
-__all__ = ["Source", "read_children", "read_table", "read_volunteers", "write_table"]
+__all__ = [
+    "Source",
+    "read_children",
+    "read_columns",
+    "read_table",
+    "read_volunteers",
+    "save_columns",
+    "write_table",
+]
 
 Source: TypeAlias = (
     pd.DataFrame | str | os.PathLike[str] | IO[str] | IO[bytes] | Iterable[Child | Volunteer | dict]
@@ -51,18 +62,18 @@ def read_table(source: Any, *, sheet: Sheet = None) -> pd.DataFrame:
     :mod:`pairmatch.files`); ``sheet`` chooses a workbook's sheet: its name, its 0-based
     index, or ``"all"`` for every sheet with an id column, read together.
     """
-    return _read(source, _ANY, sheet)[0]
+    return _read(source, _ANY, sheet).table
 
 
-def _read(source: Any, wanted: Wanted, sheet: Sheet) -> tuple[pd.DataFrame, list[Part]]:
+def _read(source: Any, wanted: Wanted, sheet: Sheet) -> Read:
     if isinstance(source, str | os.PathLike) or hasattr(source, "read"):
         return read_file(source, wanted, sheet)
     if sheet is not None:
         raise wanted.refuse("the table given", "sheet= is for workbooks; leave it out")
     if isinstance(source, pd.DataFrame):
-        return source, []
+        return Read(source, [], [], [])
     if isinstance(source, Iterable) and not isinstance(source, bytes | bytearray | Mapping):
-        return pd.DataFrame([_row(i, item) for i, item in enumerate(source)]), []
+        return Read(pd.DataFrame([_row(i, item) for i, item in enumerate(source)]), [], [], [])
     raise ArgumentTypeError(
         f"cannot read a table from {type(source).__name__}; pass a DataFrame, a path "
         "(.csv, .xlsx, .parquet), an open file, or a list of records"
@@ -86,33 +97,103 @@ def _validated(
     validate: Callable[[pd.DataFrame, Mapping[str, str] | None], pd.DataFrame],
     source: Source,
     wanted: Wanted,
-    columns: Mapping[str, str] | None,
+    columns: Mapping[str, str] | str | os.PathLike[str] | None,
     sheet: Sheet,
+    vocabulary: OfficeVocabulary | None,
+    county: str | None,
 ) -> pd.DataFrame:
-    """A register read and validated; with several sheets read together, each problem
-    also names its sheet and its row there."""
-    columns = arguments.renames("columns", columns)
-    table, parts = _read(source, replace(wanted, columns=dict(columns or {})), sheet)
+    """A register read, put in pairmatch's columns (:func:`translate`) and validated; each
+    problem names the office's header and the spreadsheet row (and sheet) it is on."""
+    columns = read_columns(columns)
+    vocabulary = _vocabulary(vocabulary)
+    county = arguments.text("county", county) if county is not None else None
+    kind: Kind = wanted.table  # type: ignore[assignment]
+    read = _read(source, replace(wanted, columns=dict(columns or {}), vocabulary=vocabulary), sheet)
+    office = translate(read.table, kind, vocabulary, columns, county)
+    issues = list(office.issues)
+    table = None
     try:
-        return validate(table, columns)
+        table = validate(office.table, None)
     except ValidationError as err:
-        if not parts:
-            raise
-        raise ValidationError([_in_sheet(p, parts) for p in err.problems], what=err.what) from None
+        issues += err.problems
+    if issues:
+        issues = [_in_office_terms(p, office, read) for p in issues]
+        raise ValidationError(_sorted(issues), what=kind)
+    assert table is not None
+    if read.skipped:
+        table.attrs["skipped_rows"] = list(read.skipped)
+    return table
 
 
-def _in_sheet(issue: InputIssue, parts: list[Part]) -> InputIssue:
-    if issue.row is None:
-        return issue
-    ends = np.cumsum([rows for _, rows in parts])
-    k = int(np.searchsorted(ends, issue.row, side="right"))
-    row = issue.row - (int(ends[k - 1]) if k else 0)
-    where = f"(sheet {parts[k][0]!r}, spreadsheet row {row + 2})"
-    return replace(issue, message=f"{issue.message} {where}")
+def _sorted(issues: list[InputIssue]) -> list[InputIssue]:
+    return sorted(issues, key=lambda p: -1 if p.row is None else p.row)
+
+
+def _vocabulary(vocabulary: object) -> OfficeVocabulary:
+    if vocabulary is None:
+        return OfficeVocabulary()
+    if isinstance(vocabulary, str | os.PathLike):
+        return OfficeVocabulary.load(vocabulary)
+    if not isinstance(vocabulary, OfficeVocabulary):
+        raise ArgumentTypeError(
+            f"vocabulary must be a pm.OfficeVocabulary or the path of one saved as JSON, not "
+            f"{type(vocabulary).__name__}"
+        )
+    return vocabulary
+
+
+def read_columns(
+    columns: Mapping[str, str] | str | os.PathLike[str] | None,
+) -> Mapping[str, str] | None:
+    """A renaming of headers: a mapping, or the path of a JSON file holding one (as
+    :func:`save_columns` writes it)."""
+    if isinstance(columns, str | os.PathLike):
+        data = read_json(columns, "pairmatch.columns")
+        columns = data.get("columns", data)
+        if not isinstance(columns, dict):
+            raise ArgumentTypeError("the columns file must hold a mapping of header to field")
+        columns = {k: v for k, v in columns.items() if k not in ("format", "version")}
+    return arguments.renames("columns", columns)
+
+
+def save_columns(columns: Mapping[str, str], path: str | os.PathLike[str]) -> Path:
+    """Write a renaming of headers as JSON (UTF-8), for ``columns=path`` and the command
+    line's ``--columns``."""
+    import json
+
+    mapping = arguments.renames("columns", columns) or {}
+    path = Path(path)
+    data = {"format": "pairmatch.columns", "version": 1, "columns": dict(mapping)}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def _in_office_terms(issue: InputIssue, office: Translated, read: Read) -> InputIssue:
+    """A problem with the office's header of its field, its record's spreadsheet row and
+    its sheet."""
+    header = office.headers.get(issue.field) if issue.field is not None else None
+    changes: dict[str, Any] = {"header": header} if header is not None else {}
+    if issue.record_id is None and issue.row is not None and "id" in office.table.columns:
+        try:
+            changes["record_id"] = parse_id(office.table["id"].iat[issue.row])
+        except (ValueError, IndexError):
+            pass  # an id that cannot be read is a problem of its own
+    if issue.row is not None and 0 <= issue.row < len(read.rows):
+        changes["sheet_row"] = read.rows[issue.row]
+        if read.parts:
+            ends = np.cumsum([rows for _, rows in read.parts])
+            k = int(np.searchsorted(ends, issue.row, side="right"))
+            changes["sheet"] = read.parts[k][0]
+    return replace(issue, **changes) if changes else issue
 
 
 def read_children(
-    source: Source, *, columns: Mapping[str, str] | None = None, sheet: Sheet = None
+    source: Source,
+    *,
+    columns: Mapping[str, str] | str | os.PathLike[str] | None = None,
+    sheet: Sheet = None,
+    vocabulary: OfficeVocabulary | str | os.PathLike[str] | None = None,
+    county: str | None = None,
 ) -> pd.DataFrame:
     """Read and validate a children register.
 
@@ -153,14 +234,21 @@ def read_children(
     >>> pm.read_children(children).shape[0]
     50
     """
-    return _validated(validate_children, source, _CHILDREN, columns, sheet)
+    return _validated(validate_children, source, _CHILDREN, columns, sheet, vocabulary, county)
 
 
 def read_volunteers(
-    source: Source, *, columns: Mapping[str, str] | None = None, sheet: Sheet = None
+    source: Source,
+    *,
+    columns: Mapping[str, str] | str | os.PathLike[str] | None = None,
+    sheet: Sheet = None,
+    vocabulary: OfficeVocabulary | str | os.PathLike[str] | None = None,
+    county: str | None = None,
 ) -> pd.DataFrame:
-    """Read and validate a volunteer register; see :func:`read_children`."""
-    return _validated(validate_volunteers, source, _VOLUNTEERS, columns, sheet)
+    """Read and validate a volunteer register; see :func:`read_children`. An office's
+    特长 (skills written as text: "心理疏导（擅长）、作业辅导") become the four skill
+    levels, and 是否有违法犯罪记录 (有/无) is read into ``eligible`` the other way round."""
+    return _validated(validate_volunteers, source, _VOLUNTEERS, columns, sheet, vocabulary, county)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

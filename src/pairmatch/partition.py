@@ -35,7 +35,7 @@ from pairmatch.outputs.ledger import ledger_tables, run_facts, summarise, write
 from pairmatch.outputs.schema import conform, empty
 from pairmatch.pipeline import all_or_nothing
 from pairmatch.problem import Problem
-from pairmatch.registry import Registry, locate_pairs
+from pairmatch.registry import Registry, locate_pairs, place_keys
 from pairmatch.result import MatchResult
 from pairmatch.solvers import read_options
 from pairmatch.solvers.base import Backend, Options, Status
@@ -403,8 +403,8 @@ def _counties(
     """One part per county name (two counties of one name share a part: the county rule
     inside :func:`match` still keeps them apart). Records whose county no record of the
     other register shares form parts of their own, so nothing is dropped."""
-    ckey = children["county"].astype(str)
-    vkey = volunteers["county"].astype(str)
+    ckey = place_keys(children["county"], "county")
+    vkey = place_keys(volunteers["county"], "county")
     for key in sorted(set(ckey) | set(vkey)):
         yield (
             key,

@@ -16,8 +16,16 @@ import pandas as pd
 
 from pairmatch.errors import InputIssue, UnknownIdError, ValidationError
 from pairmatch.model.vocab import NEEDS, ChildCategory, parse_id
+from pairmatch.office.places import place_key
 
-__all__ = ["EARTH_RADIUS_KM", "OWNER_LEVELS", "Registry", "locate_pairs", "unit_vectors"]
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "OWNER_LEVELS",
+    "Registry",
+    "locate_pairs",
+    "place_keys",
+    "unit_vectors",
+]
 
 #: Mean Earth radius used for great-circle distances (the value geopy's great_circle uses).
 EARTH_RADIUS_KM = 6371.009
@@ -35,9 +43,20 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.column_stack((cos_la * np.cos(lo), cos_la * np.sin(lo), np.sin(la)))
 
 
+def place_keys(names: pd.Series, level: str) -> pd.Series:
+    """Place names as the keys that decide whether two are one place
+    (:func:`~pairmatch.office.places.place_key`: 秭归县 and 秭归 are one county); each
+    distinct name is keyed once."""
+    text = names.astype(str)
+    distinct = pd.unique(text.to_numpy(object))
+    keys = {name: place_key(name, level) for name in distinct.tolist()}
+    return text.map(keys)
+
+
 def _level_codes(children: pd.DataFrame, volunteers: pd.DataFrame, level: str) -> np.ndarray:
-    """One jurisdiction level of both registers as integer codes; a blank name is -1."""
-    names = pd.concat([children[level], volunteers[level]], ignore_index=True).astype(str)
+    """One jurisdiction level of both registers as integer codes (one code per place, as
+    :func:`place_keys` reads names); a blank name is -1."""
+    names = place_keys(pd.concat([children[level], volunteers[level]], ignore_index=True), level)
     codes, _ = pd.factorize(names)
     return np.where(names.to_numpy(object) == "", -1, codes).astype(np.int32)
 
@@ -47,9 +66,9 @@ def _place_codes(children: pd.DataFrame, volunteers: pd.DataFrame) -> np.ndarray
     -1 where the level is blank. Equal codes mean the same place."""
     both = pd.concat([children, volunteers], ignore_index=True)
     out = np.full((len(both), 2), -1, np.int64)
-    path = both["county"].astype(str)
+    path = place_keys(both["county"], "county")
     for j, level in enumerate(("township", "village")):
-        name = both[level].astype(str)
+        name = place_keys(both[level], level)
         path = path + "\x1f" + name
         codes, _ = pd.factorize(path)
         out[:, j] = np.where(name.to_numpy(object) == "", -1, codes)
@@ -196,12 +215,12 @@ class Registry:
         n = len(children)
         codes = self._codes
         owner = np.stack(
-            [_coded(children[k].astype(str), codes[k]) for k in OWNER_LEVELS], axis=1
+            [_coded(place_keys(children[k], k), codes[k]) for k in OWNER_LEVELS], axis=1
         ).astype(np.int32)
         place = np.full((n, 2), -1, np.int64)
-        path = children["county"].astype(str)
+        path = place_keys(children["county"], "county")
         for j, level in enumerate(("township", "village")):
-            name = children[level].astype(str)
+            name = place_keys(children[level], level)
             path = path + "\x1f" + name
             place[:, j] = np.where(name.to_numpy(object) == "", -1, _coded(path, codes[level]))
         vocab, words = codes["tags"], self.speciality_bits.shape[1]
@@ -225,11 +244,11 @@ class Registry:
         place = np.concatenate((self.child_place, self.volunteer_place))
         out: dict[str, dict[str, Any]] = {}
         for j, level in enumerate(OWNER_LEVELS):
-            names = both[level].astype(str).tolist()
+            names = place_keys(both[level], level).tolist()
             out[level] = dict(zip(names, owner[:, j].tolist(), strict=True))
-        path = both["county"].astype(str)
+        path = place_keys(both["county"], "county")
         for j, level in enumerate(("township", "village")):
-            path = path + "\x1f" + both[level].astype(str)
+            path = path + "\x1f" + place_keys(both[level], level)
             out[level] = dict(zip(path.tolist(), place[:, j].tolist(), strict=True))
         tags = pd.concat([self.children["interests"], self.volunteers["specialities"]])
         texts = pd.unique(tags.astype(str).to_numpy(object))  # a few hundred combinations

@@ -15,6 +15,7 @@ import pandas as pd
 
 from pairmatch.errors import ArgumentTypeError, VerificationError
 from pairmatch.model.vocab import NEEDS
+from pairmatch.office.places import place_key
 from pairmatch.registry import EARTH_RADIUS_KM
 from pairmatch.solvers.base import Solution, Status
 
@@ -146,11 +147,17 @@ def _verify_solution(sol: Solution) -> Verification:
 _OWNER = ("province", "city", "county")
 
 
+def _names(table: pd.DataFrame, level: str) -> np.ndarray:
+    """A level's names as :func:`~pairmatch.office.places.place_key` reads them (秭归县 and
+    秭归 are one county), cell by cell: the verifier shares no code with the registry."""
+    return np.array([place_key(str(x), level) for x in table[level].tolist()], dtype=object)
+
+
 def _same_county(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
-    """Row-wise: equal county names, and equal province and city wherever both are given."""
-    same = a["county"].to_numpy(object) == b["county"].to_numpy(object)
+    """Row-wise: one county (by name), and one province and city wherever both are given."""
+    same = _names(a, "county") == _names(b, "county")
     for level in ("province", "city"):
-        x, y = a[level].to_numpy(object), b[level].to_numpy(object)
+        x, y = _names(a, level), _names(b, level)
         same &= (x == y) | (x == "") | (y == "")
     return same
 
@@ -350,13 +357,13 @@ def _preferences(policy: Any, c: pd.DataFrame, v: pd.DataFrame) -> np.ndarray:
         want = c["preferred_gender"].astype(str).to_numpy(object)
         got = v["gender"].astype(str).to_numpy(object)
         points += policy.gender_bonus * ((want != "") & (want == got))
-    same = c["county"].to_numpy(object) == v["county"].to_numpy(object)
+    same = _names(c, "county") == _names(v, "county")
     for level, bonus in (
         ("township", policy.same_township_bonus),
         ("village", policy.same_village_bonus),
     ):
-        here = c[level].astype(str).to_numpy(object)
-        same = same & (here == v[level].astype(str).to_numpy(object)) & (here != "")
+        here = _names(c, level)
+        same = same & (here == _names(v, level)) & (here != "")
         points += bonus * same
     return points
 

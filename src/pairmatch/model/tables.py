@@ -40,6 +40,7 @@ from pairmatch.model.vocab import (
     GENDER_HELP,
     LEVEL_MAX,
     LEVEL_MIN,
+    LIST_SEPARATORS,
     MAX_CAPACITY,
     MAX_ID_LENGTH,
     MAX_TEAM,
@@ -275,7 +276,7 @@ def _tags(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
         except ValueError:
             bad[i] = True
             out[i] = ""
-    c.rows(bad, name, "must be text with tags separated by ';'")
+    c.rows(bad, name, f"must be text with tags separated by {LIST_SEPARATORS}")
     return out
 
 
@@ -418,6 +419,7 @@ def _check_ids(c: _Collector, ids: pd.Series, id_problems: Mapping[int, str]) ->
 def _check_places(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
     """Coordinates in range, and the jurisdiction (the county required)."""
     out: dict[str, object] = {}
+    swapped = _swapped(df)
     for name, low, high in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0)):
         num, not_number = _numbers(df[name])
         c.rows(np.isnan(num) & ~not_number, name, "is missing; coordinates are WGS84 degrees")
@@ -427,9 +429,17 @@ def _check_places(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
             name,
             lambda i, name=name, low=low, high=high: (  # type: ignore[misc]
                 f"{_show(df[name].iat[i])} must be a number from {low:g} to {high:g}"
+                + (SWAPPED_HINT if swapped[i] else "")
             ),
         )
         out[name] = num
+    at_zero = (out["lat"] == 0) & (out["lon"] == 0)  # type: ignore[operator]
+    c.rows(
+        np.asarray(at_zero, bool),
+        "lat",
+        "and lon are both 0, a point in the Atlantic Ocean: a blank coordinate saved as 0? "
+        "give the record's real place",
+    )
 
     for level in JURISDICTION_LEVELS:
         values = _text(df[level]) if level in df.columns else pd.Series([""] * len(df))
@@ -441,6 +451,23 @@ def _check_places(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
             )
         out[level] = values.to_numpy(object)
     return out
+
+
+#: Said when a latitude is out of range and the row's two coordinates read the other way
+#: round as a place in China.
+SWAPPED_HINT: Final[str] = (
+    "; the latitude (纬度) and longitude (经度) look swapped: in China latitude is 18 to 54 "
+    "and longitude 73 to 135"
+)
+
+
+def _swapped(df: pd.DataFrame) -> np.ndarray:
+    """Rows whose latitude is out of range and whose coordinates, the other way round,
+    are in China."""
+    lat, _ = _numbers(df["lat"])
+    lon, _ = _numbers(df["lon"])
+    with np.errstate(invalid="ignore"):
+        return (np.abs(lat) > 90) & (lat >= 73) & (lat <= 135) & (lon >= 18) & (lon <= 54)
 
 
 def _check_children(c: _Collector, df: pd.DataFrame) -> dict[str, object]:

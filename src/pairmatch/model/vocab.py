@@ -24,6 +24,7 @@ __all__ = [
     "ID_HELP",
     "LEVEL_MAX",
     "LEVEL_MIN",
+    "LIST_SEPARATORS",
     "MAX_CAPACITY",
     "MAX_ID_LENGTH",
     "MAX_TEAM",
@@ -38,6 +39,7 @@ __all__ = [
     "parse_gender",
     "parse_id",
     "parse_tags",
+    "split_list",
 ]
 
 #: The four need categories surveyed for every child, in a fixed order used by every array.
@@ -76,8 +78,11 @@ CATEGORY_ALIASES: Final[dict[str, ChildCategory]] = {
     **{c.value: c for c in ChildCategory},
     "left-behind": ChildCategory.LEFT_BEHIND,
     "留守儿童": ChildCategory.LEFT_BEHIND,
+    "农村留守儿童": ChildCategory.LEFT_BEHIND,
     "scattered-orphan": ChildCategory.SCATTERED_ORPHAN,
     "散居孤儿": ChildCategory.SCATTERED_ORPHAN,
+    "孤儿": ChildCategory.SCATTERED_ORPHAN,
+    "孤弃儿童": ChildCategory.SCATTERED_ORPHAN,
     "no-guardian-care": ChildCategory.NO_GUARDIAN_CARE,
     "事实无人抚养儿童": ChildCategory.NO_GUARDIAN_CARE,
     "other-difficulty": ChildCategory.OTHER_DIFFICULTY,
@@ -96,11 +101,18 @@ GENDER_ALIASES: Final[dict[str, Gender]] = {
 }
 
 #: The words (lower case) read as yes, and as no.
-TRUE_WORDS: Final[frozenset[str]] = frozenset({"true", "t", "yes", "y", "1", "是"})
-FALSE_WORDS: Final[frozenset[str]] = frozenset({"false", "f", "no", "n", "0", "否"})
+TRUE_WORDS: Final[frozenset[str]] = frozenset(
+    {"true", "t", "yes", "y", "1", "是", "同意", "已同意", "有", "√", "✓", "✔", "对"}
+)
+FALSE_WORDS: Final[frozenset[str]] = frozenset(
+    {"false", "f", "no", "n", "0", "否", "不同意", "未同意", "无", "没有", "×", "✗", "✘"}
+)
 
-CATEGORY_HELP: Final[str] = "one of " + ", ".join(c.value for c in ChildCategory)
-BOOL_HELP: Final[str] = "true/false (also yes/no, 1/0, 是/否)"
+CATEGORY_HELP: Final[str] = (
+    "one of left_behind (留守儿童, 农村留守儿童), scattered_orphan (散居孤儿, 孤儿, 孤弃儿童), "
+    "no_guardian_care (事实无人抚养儿童), other_difficulty (困境儿童, 其他困境儿童)"
+)
+BOOL_HELP: Final[str] = "true/false (also yes/no, 1/0, 是/否, 同意/不同意, 有/无, √/×)"
 GENDER_HELP: Final[str] = "female or male (also f/m, 女/男), or empty"
 
 
@@ -183,28 +195,46 @@ def parse_bool(value: object) -> bool:
     raise FieldError(f"must be {BOOL_HELP}")
 
 
-def parse_tags(value: object) -> tuple[str, ...]:
-    """Read tags from a ``;``-separated cell (full-width ``；`` too) or an iterable.
+#: The one rule that splits a cell into a list (interests, specialities, needs written as
+#: text): after Unicode NFKC (full-width ``，；`` become ``,;``), any run of ``、`` ``,``
+#: ``;`` and white space separates two items.
+LIST_SEPARATORS: Final[str] = "、,; and white space (also full-width ，；)"
+_LIST_SPLIT = re.compile(r"[、,;\s]+")
 
-    Tags are stripped and lower-cased; empty tags and duplicates are dropped; the result is
-    sorted so that equal sets of tags compare equal.
+
+def split_list(text: str) -> list[str]:
+    """A cell's items by the one list rule (:data:`LIST_SEPARATORS`), empty items dropped.
+
+    >>> split_list("象棋、绘画，音乐;  chess")
+    ['象棋', '绘画', '音乐', 'chess']
+    """
+    return [p for p in _LIST_SPLIT.split(unicodedata.normalize("NFKC", text)) if p]
+
+
+def parse_tags(value: object) -> tuple[str, ...]:
+    """Read tags from a cell holding a list (see :data:`LIST_SEPARATORS`) or an iterable.
+
+    Tags are normalised (NFKC) and lower-cased; empty tags and duplicates are dropped; the
+    result is sorted so that equal sets of tags compare equal.
 
     >>> parse_tags("Chess; music;;chess")
     ('chess', 'music')
+    >>> parse_tags("象棋、绘画，音乐")
+    ('绘画', '象棋', '音乐')
     """
     if is_missing(value):
         return ()
     if isinstance(value, str):
-        parts: list[str] = value.replace("；", ";").split(";")
+        parts: list[str] = split_list(value)
     elif isinstance(value, list | tuple | set | frozenset):
         parts = []
         for item in value:
             if not isinstance(item, str):
                 raise FieldError("tags must be text")
-            parts.append(item)
+            parts.extend(split_list(item))
     else:
-        raise FieldError("must be text with tags separated by ';'")
-    return tuple(sorted({p.strip().lower() for p in parts if p.strip()}))
+        raise FieldError(f"must be text with tags separated by {LIST_SEPARATORS}")
+    return tuple(sorted({p.lower() for p in parts}))
 
 
 ID_HELP: Final[str] = (

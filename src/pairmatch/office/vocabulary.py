@@ -1,0 +1,428 @@
+"""The words a county office writes its registers in, and how pairmatch reads them.
+
+:class:`OfficeVocabulary` holds every table the readers use to take an office's own
+spreadsheet as it is: header synonyms (儿童编号 → ``id``), extra category and yes/no words,
+and the keyword and severity tables that turn needs written as text ("学业辅导（严重）、
+心理疏导") into levels. The built-in tables are documented in ``docs/office.md`` (generated
+from this module, and a test checks the two agree); an office adds its own words with
+:meth:`OfficeVocabulary.extend`, and may save and reuse them as JSON.
+
+>>> import pairmatch as pm
+>>> words = pm.OfficeVocabulary().extend(headers={"联系人": "name"}, needs={"陪伴": "psychological"})
+>>> words.field("children", "儿童编号"), words.field("children", "联系人")
+('id', 'name')
+>>> words.read_levels("学业辅导（严重）、亲情陪伴", "needs")
+({'study': 3, 'psychological': 2}, [])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Final, Literal
+
+from pairmatch.errors import ArgumentError, FileAccessError
+from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
+from pairmatch.model.vocab import CATEGORY_ALIASES, NEEDS, ChildCategory
+
+__all__ = [
+    "HEADERS",
+    "INVERTED",
+    "NEED_WORDS",
+    "SKILL_WORDS",
+    "TEXT_FIELDS",
+    "OfficeVocabulary",
+    "header_key",
+    "read_json",
+]
+
+Kind = Literal["children", "volunteers"]
+Scale = Literal["needs", "skills"]
+
+_PLACES = {
+    "省": "province", "省份": "province", "所在省": "province",
+    "市": "city", "地市": "city", "市(州)": "city", "市州": "city", "所在市": "city",
+    "县": "county", "县(区)": "county", "区县": "county", "县区": "county",
+    "县(市、区)": "county", "县(市,区)": "county", "县(市区)": "county", "县市区": "county",
+    "所在县": "county",
+    "乡镇": "township", "乡镇(街道)": "township", "乡(镇)": "township", "镇(街道)": "township",
+    "乡镇街道": "township", "街道": "township",
+    "村": "village", "村(社区)": "village", "村(居)": "village", "村社区": "village",
+    "社区": "village", "村(居)委会": "village",
+    "经度": "lon", "纬度": "lat",
+    "姓名": "name", "性别": "gender", "身份证号": "id_number", "身份证号码": "id_number",
+    "公民身份号码": "id_number", "住址": "address", "家庭住址": "address",
+    "详细地址": "address", "现住址": "address", "出生日期": "birth_date",
+}  # fmt: skip
+
+#: Built-in header synonyms, by register: the office's header (compared by
+#: :func:`header_key`) and the pairmatch field it holds. ``needs`` and ``skills`` are text
+#: read by :meth:`OfficeVocabulary.read_levels`; ``criminal_record`` is read inverted into
+#: ``eligible`` (see :data:`INVERTED`); other fields not of pairmatch's (``birth_date``,
+#: ``phone``) are kept under these names.
+HEADERS: Final[dict[Kind, dict[str, str]]] = {
+    "children": {
+        **_PLACES,
+        "儿童编号": "id", "编号": "id", "儿童id": "id", "儿童代码": "id",
+        "儿童姓名": "name",
+        "儿童类别": "category", "类别": "category", "儿童类型": "category",
+        "困境类型": "category",
+        "监护人是否同意": "guardian_consent", "监护人同意": "guardian_consent",
+        "监护人是否同意结对": "guardian_consent", "是否同意结对": "guardian_consent",
+        "帮扶需求": "needs", "需求": "needs", "关爱需求": "needs", "需求类型": "needs",
+        "兴趣爱好": "interests", "爱好": "interests", "兴趣": "interests",
+        "学业需求": "need_study", "学习需求": "need_study", "生活需求": "need_life",
+        "心理需求": "need_psychological", "安全需求": "need_safety",
+        "小组最少人数": "team_min", "小组最多人数": "team_max",
+        "希望爱心妈妈性别": "preferred_gender",
+    },
+    "volunteers": {
+        **_PLACES,
+        "编号": "id", "爱心妈妈编号": "id", "志愿者编号": "id",
+        "爱心妈妈姓名": "name", "志愿者姓名": "name",
+        "手机号": "phone", "手机号码": "phone", "联系电话": "phone", "电话": "phone",
+        "特长": "skills", "专长": "skills", "帮扶特长": "skills", "帮扶能力": "skills",
+        "兴趣特长": "specialities", "兴趣爱好": "specialities", "爱好特长": "specialities",
+        "可结对人数": "capacity", "可结对儿童数": "capacity", "结对人数": "capacity",
+        "服务半径(公里)": "max_distance_km", "服务半径(km)": "max_distance_km",
+        "服务半径": "max_distance_km",
+        "是否有违法犯罪记录": "criminal_record", "有无违法犯罪记录": "criminal_record",
+        "违法犯罪记录": "criminal_record",
+        "是否符合条件": "eligible", "是否在岗": "active", "在岗": "active",
+        "学业技能": "skill_study", "生活技能": "skill_life", "心理技能": "skill_psychological",
+        "安全技能": "skill_safety",
+    },
+}  # fmt: skip
+
+#: Fields an office writes the other way round: a yes in ``criminal_record`` (是否有违法犯罪
+#: 记录: 有) is a no in ``eligible``.
+INVERTED: Final[dict[str, str]] = {"criminal_record": "eligible"}
+
+#: Fields written as text and read into the four levels: (scale, the columns they fill).
+TEXT_FIELDS: Final[dict[str, tuple[Scale, str]]] = {
+    "needs": ("needs", "need_"),
+    "skills": ("skills", "skill_"),
+}
+
+#: Keywords naming a need (or a skill for it) in text; a phrase names every need whose
+#: keyword it holds ("学业辅导" holds 学业 → study).
+NEED_WORDS: Final[dict[str, str]] = {
+    "学业": "study", "学习": "study", "课业": "study", "功课": "study", "作业": "study",
+    "辅导功课": "study",
+    "生活": "life", "照料": "life", "饮食": "life", "起居": "life",
+    "心理": "psychological", "情感": "psychological", "情绪": "psychological",
+    "精神": "psychological", "亲情": "psychological",
+    "安全": "safety", "监护": "safety", "防溺水": "safety", "自护": "safety",
+}  # fmt: skip
+
+#: Severity words of a need, and level words of a skill, with the level each means;
+#: ``None``: the phrase's level is the default of its scale.
+SEVERITY_WORDS: Final[dict[Scale, dict[str, int]]] = {
+    "needs": {
+        "一般": 1, "轻度": 1, "较轻": 1, "轻微": 1,
+        "较重": 2, "中等": 2, "中度": 2, "比较严重": 2, "较严重": 2,
+        "严重": 3, "重度": 3, "非常严重": 3, "特别严重": 3, "急需": 3,
+        "不需要": 0,
+    },
+    "skills": {
+        "一般": 1, "了解": 1, "入门": 1,
+        "熟练": 2, "良好": 2, "较好": 2, "较强": 2,
+        "擅长": 3, "精通": 3, "专业": 3, "优秀": 3, "很强": 3,
+        "不会": 0,
+    },
+}  # fmt: skip
+
+#: The level of a need, or a skill, named without a severity or level word.
+DEFAULT_LEVEL: Final[dict[Scale, int]] = {"needs": 2, "skills": 2}
+
+#: Words a whole needs or skills cell may say to mean none at all.
+NONE_WORDS: Final[frozenset[str]] = frozenset({"无", "没有", "暂无", "不需要", "/", "-", "—"})
+
+_SPACE = re.compile(r"\s+")
+_DIGIT_LEVEL = re.compile(r"[(:]?([0-3])(?:级|分)?\)?$")
+
+
+def header_key(name: object) -> str:
+    """A header as the vocabulary compares it: Unicode NFKC (full-width brackets and
+    letters become plain ones), white space and line breaks removed, a trailing required
+    mark (``*``) dropped, lower case.
+
+    >>> header_key("服务半径（公里）"), header_key("监护人\\n是否同意*")
+    ('服务半径(公里)', '监护人是否同意')
+    """
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", str(name)))
+    return text.strip("*").lower()
+
+
+def _keyed(words: Mapping[str, str]) -> dict[str, str]:
+    return {header_key(k): v for k, v in words.items()}
+
+
+_CANONICAL: Final[dict[Kind, frozenset[str]]] = {
+    "children": frozenset(
+        (*CHILD_COLUMNS, "gender", *SENSITIVE_COLUMNS, "needs", "birth_date")
+    ),
+    "volunteers": frozenset(
+        (*VOLUNTEER_COLUMNS, "gender", *SENSITIVE_COLUMNS, "skills", "criminal_record", "phone",
+         "birth_date")
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OfficeVocabulary:
+    """The words pairmatch reads an office's registers by: the built-in tables of this
+    module, plus an office's own (see :meth:`extend`).
+
+    Attributes
+    ----------
+    headers:
+        Per register (``"children"``, ``"volunteers"``), header → field.
+    categories:
+        Child category words → category code, beyond the built-in ones.
+    needs:
+        Keyword → need (``study``, ``life``, ``psychological``, ``safety``) for needs and
+        skills written as text.
+    severity:
+        Per scale (``"needs"``, ``"skills"``), word → level 0–3.
+    default_level:
+        Per scale, the level of a need or skill named without a level word.
+    """
+
+    headers: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in HEADERS.items()}
+    )
+    categories: Mapping[str, str] = field(default_factory=dict)
+    needs: Mapping[str, str] = field(default_factory=lambda: dict(NEED_WORDS))
+    severity: Mapping[str, Mapping[str, int]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in SEVERITY_WORDS.items()}
+    )
+    default_level: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LEVEL))
+
+    def __post_init__(self) -> None:
+        for kind, words in self.headers.items():
+            if kind not in _CANONICAL:
+                raise ArgumentError(
+                    f"headers are given per register, 'children' or 'volunteers', not {kind!r}"
+                )
+            unknown = sorted({f for f in words.values() if f not in _CANONICAL[kind]})
+            if unknown:
+                raise ArgumentError(
+                    f"the {kind} headers map to fields pairmatch does not have: "
+                    f"{', '.join(map(repr, unknown))}; the fields are "
+                    f"{', '.join(sorted(_CANONICAL[kind]))}"
+                )
+        codes = {c.value for c in ChildCategory}
+        bad = sorted({c for c in self.categories.values() if c not in codes})
+        if bad:
+            raise ArgumentError(
+                f"categories map to {', '.join(map(repr, bad))}; a category is one of "
+                f"{', '.join(sorted(codes))}"
+            )
+        bad = sorted({n for n in self.needs.values() if n not in NEEDS})
+        if bad:
+            raise ArgumentError(
+                f"needs map to {', '.join(map(repr, bad))}; a need is one of {', '.join(NEEDS)}"
+            )
+        for scale, words in (*self.severity.items(), ("default", self.default_level)):
+            if scale not in ("needs", "skills", "default"):
+                raise ArgumentError(f"levels are given for 'needs' or 'skills', not {scale!r}")
+            if any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 3
+                   for v in dict(words).values()):  # fmt: skip
+                raise ArgumentError("a level is a whole number from 0 to 3")
+
+    # ------------------------------------------------------------ building
+    def extend(
+        self,
+        *,
+        headers: Mapping[str, str] | Mapping[str, Mapping[str, str]] | None = None,
+        categories: Mapping[str, str] | None = None,
+        needs: Mapping[str, str] | None = None,
+        severity: Mapping[str, Mapping[str, int]] | None = None,
+        default_level: Mapping[str, int] | None = None,
+    ) -> OfficeVocabulary:
+        """This vocabulary with an office's own words added (a word given here wins).
+
+        ``headers`` is either one mapping for both registers (``{"联系人": "name"}``) or
+        one per register (``{"children": {...}, "volunteers": {...}}``).
+        """
+        merged = {k: dict(v) for k, v in self.headers.items()}
+        if headers:
+            per_kind = all(isinstance(v, Mapping) for v in headers.values()) and set(
+                headers
+            ) <= {"children", "volunteers"}
+            given = headers if per_kind else {"children": headers, "volunteers": headers}
+            for kind, words in given.items():
+                merged.setdefault(kind, {}).update(dict(words))  # type: ignore[arg-type]
+        levels = {k: dict(v) for k, v in self.severity.items()}
+        for scale, words in (severity or {}).items():
+            levels.setdefault(scale, {}).update(words)
+        return replace(
+            self,
+            headers=merged,
+            categories={**self.categories, **(categories or {})},
+            needs={**self.needs, **(needs or {})},
+            severity=levels,
+            default_level={**self.default_level, **(default_level or {})},
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the office's vocabulary as JSON (UTF-8), to reuse with :meth:`load`."""
+        path = Path(path)
+        data = {
+            "format": "pairmatch.office_vocabulary", "version": 1,
+            "headers": self.headers, "categories": self.categories, "needs": self.needs,
+            "severity": self.severity, "default_level": self.default_level,
+        }  # fmt: skip
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> OfficeVocabulary:
+        """A vocabulary written by :meth:`save` (a clear error for anything else)."""
+        data = read_json(path, "pairmatch.office_vocabulary")
+        try:
+            return cls(
+                headers=_str_map(data.get("headers", HEADERS), nested=True),
+                categories=_str_map(data.get("categories", {})),
+                needs=_str_map(data.get("needs", NEED_WORDS)),
+                severity=data.get("severity", SEVERITY_WORDS),
+                default_level=data.get("default_level", DEFAULT_LEVEL),
+            )
+        except (TypeError, AttributeError, ValueError) as err:
+            if isinstance(err, ArgumentError):
+                raise ArgumentError(f"{Path(path).name}: {err}") from None
+            raise ArgumentError(
+                f"{Path(path).name} is not a saved vocabulary: its tables are not mappings of "
+                "words"
+            ) from None
+
+    # ------------------------------------------------------------ reading
+    def field(self, kind: Kind, header: object) -> str | None:
+        """The field an office's header holds, or None when the vocabulary does not know
+        it. pairmatch's own column names are known too."""
+        key = header_key(header)
+        own = _keyed(self.headers.get(kind, {})).get(key)
+        if own is not None:
+            return own
+        plain = key.replace("-", "_")
+        return plain if plain in _CANONICAL[kind] else None
+
+    def category(self, word: str) -> str | None:
+        """The category code a word names, or None."""
+        key = header_key(word)
+        extra = _keyed(self.categories)
+        if key in extra:
+            return extra[key]
+        known = CATEGORY_ALIASES.get(key)
+        if known is None:  # "农村留守儿童（父母均外出）": a note in brackets after the word
+            bare = re.sub(r"\(.*\)$", "", key)
+            known = CATEGORY_ALIASES.get(bare) if bare != key else None
+            if known is None and bare in extra:
+                return extra[bare]
+        return known.value if known is not None else None
+
+    def read_levels(self, text: str, scale: Scale) -> tuple[dict[str, int], list[str]]:
+        """Needs (or skills) written as text, as levels by need; and the phrases not
+        understood (none is dropped: the caller reports them).
+
+        The cell is split into phrases by the list rule (``、,;`` and spaces, outside
+        brackets); a phrase names its needs by keyword (:data:`NEED_WORDS`) and its level by a
+        severity word or a digit 0–3 (in brackets, after a colon, or alone); a phrase with a
+        level and no need gives its level to the phrase before it (``学业辅导 严重``). A need
+        named twice keeps its highest level.
+
+        >>> OfficeVocabulary().read_levels("学业辅导（严重）、心理疏导（一般）", "needs")
+        ({'study': 3, 'psychological': 1}, [])
+        >>> OfficeVocabulary().read_levels("生活照料:1；陪伴", "needs")
+        ({'life': 1}, ['陪伴'])
+        """
+        levels: dict[str, int] = {}
+        unknown: list[str] = []
+        if header_key(text) in NONE_WORDS:
+            return levels, unknown
+        last: tuple[list[str], bool] | None = None
+        for phrase in _phrases(text):
+            needs, level = self._phrase(phrase, scale)
+            if needs is None:
+                unknown.append(phrase)
+                last = None
+                continue
+            if not needs and level is not None and last is not None and not last[1]:
+                for need in last[0]:  # "学业辅导 严重": the level of the phrase before
+                    levels[need] = level
+                last = None
+                continue
+            if not needs:
+                unknown.append(phrase)
+                continue
+            value = self.default_level[scale] if level is None else level
+            for need in needs:
+                levels[need] = max(levels.get(need, 0), value) if need in levels else value
+            last = (needs, level is not None)
+        return levels, unknown
+
+    def _phrase(self, phrase: str, scale: Scale) -> tuple[list[str] | None, int | None]:
+        """The needs a phrase names and its level; needs None when it is not understood
+        (no keyword and no level, or two different levels)."""
+        rest = phrase
+        found: set[int] = set()
+        for word in sorted(self.severity[scale], key=len, reverse=True):
+            if word in rest:
+                found.add(self.severity[scale][word])
+                rest = rest.replace(word, " ")
+        digit = _DIGIT_LEVEL.search(rest.replace(" ", ""))
+        if digit and not found:
+            found.add(int(digit[1]))
+            rest = rest[: rest.rfind(digit[1])]
+        needs = sorted(
+            {need for word, need in self.needs.items() if word in rest}, key=NEEDS.index
+        )
+        if len(found) > 1 or (not needs and not found):
+            return None, None
+        return needs, (found.pop() if found else None)
+
+
+def _phrases(text: str) -> list[str]:
+    """A cell split by the list rule, outside brackets: "学业辅导（严重、急需）" is one."""
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\s*([()])\s*", r"\1", text)
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")" and depth > 0
+        if depth == 0 and (ch in "、,;" or ch.isspace()):
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return [p for p in out if p]
+
+
+def read_json(path: str | os.PathLike[str], form: str) -> dict:
+    """A small JSON file pairmatch wrote (its ``format`` is ``form``, when it says one);
+    a clear error for a missing, unreadable or foreign file."""
+    name = Path(path).name
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileAccessError(f"no such file: {name}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ArgumentError(f"{name} could not be read as UTF-8 JSON ({type(err).__name__})") from None
+    if not isinstance(data, dict) or data.get("format", form) != form:
+        raise ArgumentError(f"{name} is not a {form} file")
+    return data
+
+
+def _str_map(value: object, nested: bool = False) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError
+    if nested:
+        return {str(k): _str_map(v) for k, v in value.items()}
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise TypeError
+    return dict(value)
