@@ -326,26 +326,30 @@ _GB = frozenset({"gb18030", "gbk", "gb2312", "hz", "cp936", "ascii"})
 
 
 def _chinese_text(name: str, data: bytes, wanted: Wanted) -> str:
-    """The text of a CSV file that is not UTF-8: GB18030 when a detector finds it in the
-    GB family and the whole file decodes so; a clear error naming what it looks like
-    otherwise (Big5 from Taiwan or Hong Kong, Shift-JIS, Latin-1, ...)."""
-    from charset_normalizer import from_bytes  # an import of a few ms, for such files only
+    """The text of a CSV file that is not UTF-8: GB18030 when the whole file decodes so and
+    a detector (charset-normalizer) finds it a plausible reading; a clear error naming what
+    the file looks like otherwise. A register from a Chinese office that is not UTF-8 is
+    GBK far more often than anything else, so GB18030 is taken whenever the detector
+    admits it, even when it ranks another reading first: a few GBK names read as well as
+    Korean or Japanese text. Big5, Latin-1 and other text the detector finds implausible as
+    GB18030 is refused, never read garbled."""
+    from charset_normalizer import from_bytes  # imported for such files only
 
-    best = from_bytes(data[: 1 << 20], cp_isolation=None).best()
-    said = (best.encoding if best is not None else "").replace("_", "").lower()
     try:
-        text = data.decode("gb18030")
+        text: str | None = data.decode("gb18030")
     except UnicodeDecodeError:
         text = None
-    if text is not None and (said in _GB or not said or best is None):
+    found = list(from_bytes(data[: 1 << 20]))
+    plausible = {e.replace("_", "").lower() for r in found for e in r.could_be_from_charset}
+    if text is not None and plausible & _GB:
         return text
-    line = _first_bad_line(data)
-    what = f"looks like {best.encoding} text" if best is not None else "is no text pairmatch knows"
+    looks = found[0].encoding if found else None
+    what = f"looks like {looks} text" if looks else "is no text pairmatch knows"
     raise wanted.refuse(
         name,
-        f"{name} is neither UTF-8 nor GB18030 (GBK) text: it {what} (line {line} holds the "
-        "first byte that is not UTF-8); save it as 'CSV UTF-8' (Excel, WPS: Save As) or as "
-        ".xlsx",
+        f"{name} is neither UTF-8 nor GB18030 (GBK) text: it {what} (line "
+        f"{_first_bad_line(data)} holds the first byte that is not UTF-8); save it as 'CSV "
+        "UTF-8' (Excel, WPS: Save As) or as .xlsx",
     )
 
 
@@ -424,26 +428,24 @@ def _parse_error(name: str, text: str, said: str, wanted: Wanted, top: int = 0) 
     )
 
 
-def _records(text: str, top: int = 0) -> list[tuple[int, int, int]]:
-    """Each record from the header (record ``top``, counting blank ones) on that is not
-    blank: the line it starts on, its 0-based row among the data rows (the header is -1)
-    and its number of fields. Only called to explain a parse error."""
+def _records(text: str, top: int = 0) -> list[tuple[int, int | None, int]]:
+    """Each record from the header (record ``top``, counting blank ones) on that pandas
+    does not skip: the line it starts on, its 0-based row among the data rows (the header
+    is -1; a record of blank cells is no data row: None) and its number of fields. Only
+    called to explain a parse error."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    out, start, row = [], 1, -1
+    out: list[tuple[int, int | None, int]] = []
+    start, row = 1, -1
     try:
         for k, fields in enumerate(reader):
-            if k >= top and not _blank_line(fields):
-                out.append((start, row, len(fields)))
-                row += 1
+            if k >= top and fields:
+                blank = row >= 0 and not any(f.strip() for f in fields)
+                out.append((start, None if blank else row, len(fields)))
+                row += not blank
             start = reader.line_num + 1
     except csv.Error:  # a cell over the csv module's size limit: stop here
         pass
     return out
-
-
-def _blank_line(fields: list[str]) -> bool:
-    """A line pandas skips: empty, or one unquoted cell of spaces ('""' is a blank cell)."""
-    return not fields or (len(fields) == 1 and fields[0] != "" and not fields[0].strip(" \t"))
 
 
 # ---------------------------------------------------------------- Excel, Parquet

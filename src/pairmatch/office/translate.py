@@ -197,8 +197,9 @@ def _phrase_shown(phrase: str, names: frozenset[str]) -> str:
 
 
 def _level_words(out: Translated, vocabulary: OfficeVocabulary, name: str, scale: Scale) -> None:
-    """Level columns that hold words: 严重 (or 擅长) as its level, a yes (√) as the default
-    level, a no (×) as 0; numbers and anything else as they are (the checks read them)."""
+    """Level columns that hold words: 严重 (or 擅长) as its level, a Chinese yes (√, 是, 有)
+    as the default level, a no (×, 否, 无) as 0; numbers and anything else as they are
+    (the checks read them)."""
     words = {header_key(w): str(v) for w, v in vocabulary.severity[scale].items()}
     yes = str(vocabulary.default_level[scale])
 
@@ -208,7 +209,9 @@ def _level_words(out: Translated, vocabulary: OfficeVocabulary, name: str, scale
         key = header_key(v)
         if key in words:
             return words[key]
-        return yes if key in TRUE_WORDS else "0" if key in FALSE_WORDS and key != "0" else v
+        if key.isascii():  # numbers, and English words a level column never holds
+            return v
+        return yes if key in TRUE_WORDS else "0" if key in FALSE_WORDS else v
 
     out.table[name] = out.table[name].map(read)
 
