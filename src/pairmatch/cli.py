@@ -58,7 +58,8 @@ EXIT_INTERRUPTED = 130
 _EXIT_CODES = """exit codes:
   0    a pairing was made (children may still be unmatched, each with a reason)
   2    bad input or usage (the message names the row and field)
-  3    no pairing obeys the rules (INFEASIBLE), or none was found in time
+  3    no pairing obeys the rules (INFEASIBLE), none was found in time, or the
+       registers share no county
   1    anything unexpected (-v shows the details)
   130  interrupted"""
 
@@ -308,7 +309,8 @@ def _run(args: argparse.Namespace) -> int:
     show(result, console, args.lang, ids_hidden=args.pseudonymise)
     shown = str(args.output).encode("utf-8", "backslashreplace").decode("utf-8")
     console.print(f"{_word('ledger written to', args.lang)} {escape(shown)}")
-    return EXIT_OK if result.solution.has_solution else EXIT_NO_PAIRING
+    apart = not result.policy.allow_cross_county and result.registry.counties_apart()
+    return EXIT_OK if result.solution.has_solution and not apart else EXIT_NO_PAIRING
 
 
 def _why(err: OSError) -> str:

@@ -68,11 +68,23 @@ __all__ = [
     "ValidationError",
     "VerificationError",
     "WriteError",
+    "PairmatchWarning",
+    "CountiesApartWarning",
 ]
 
 
 class PairmatchError(Exception):
     """Root of every error pairmatch raises."""
+
+
+class PairmatchWarning(UserWarning):
+    """Root of every warning pairmatch gives."""
+
+
+class CountiesApartWarning(PairmatchWarning):
+    """The children's and the volunteers' registers share no county, so no child can be
+    paired inside her county: the result says so too (``result.reasons``), and the command
+    line exits 3."""
 
 
 @dataclass(frozen=True)

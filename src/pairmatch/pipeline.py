@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,7 +22,7 @@ import numpy as np
 
 from pairmatch.arrays import unique
 from pairmatch.candidates import Candidates, find_candidates, great_circle_km, priorities
-from pairmatch.errors import InputIssue, ValidationError
+from pairmatch.errors import CountiesApartWarning, InputIssue, ValidationError
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import NEEDS
 from pairmatch.problem import Problem
@@ -129,6 +130,11 @@ def run(
         reporter.stage("solving")
     solution = solve_prepared(prepared, options, spent=timings["build"])
     timings["solve"] = time.perf_counter() - t
+    apart = None if policy.allow_cross_county else registry.counties_apart()
+    if apart is not None:  # said loudly: a run that pairs nobody must not look fine
+        log.warning("%s", apart)
+        warnings.warn(apart, CountiesApartWarning, stacklevel=3)
+        solution = replace(solution, reasons=(*solution.reasons, apart))
     log.info(
         "matched %d children, %d volunteers, %d candidate pairs: %s, %d paired",
         len(registry.children),

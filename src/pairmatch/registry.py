@@ -256,6 +256,31 @@ class Registry:
         out["tags"] = {t: k for k, t in enumerate(sorted(words))}
         return out
 
+    def counties_apart(self) -> str | None:
+        """A warning when no child's county is any volunteer's county (so nobody can be
+        paired inside a county), naming a few counties of each register; else None. Often
+        the two registers write their counties differently beyond what
+        :func:`~pairmatch.office.places.place_key` reads as one place."""
+        if not len(self.children) or not len(self.volunteers):
+            return None
+        kids = self.child_owner[:, 2]
+        moms = self.volunteer_owner[:, 2]
+        if np.isin(kids, moms).any():
+            return None
+
+        def some(table: pd.DataFrame) -> str:
+            names = pd.unique(table["county"].astype(str).to_numpy(object)).tolist()
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            return shown or "no county"
+
+        return (
+            "the registers share no county: the children are in "
+            f"{some(self.children)}, the volunteers in {some(self.volunteers)}; no child can "
+            "be paired inside her county. Check how each register writes its counties, give "
+            "a single-county register its county when reading it (county=...), or allow "
+            "cross-county pairs (allow_cross_county=True)"
+        )
+
     @property
     def child_county(self) -> np.ndarray:
         """County-name code of each child (see :meth:`same_county` for the full rule)."""
