@@ -14,7 +14,7 @@ from importgraph import Graph, build
 LAYERS: list[tuple[str, list[str]]] = [
     ("foundation", [
         "errors", "arguments", "version", "arrays", "exact", "progress", "limits", "labels",
-        "dates", "outputs.html", "outputs.personal", "model", "files", "io", "synth",
+        "dates", "outputs.html", "outputs.personal", "model", "files", "places", "io", "synth",
     ]),
     ("county arrays", ["registry", "candidates", "problem", "team_rules"]),
     ("solvers", ["solvers"]),
