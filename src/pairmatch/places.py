@@ -546,7 +546,7 @@ def _in_china(lat: float, lon: float) -> bool:
 
 def _match(places: _Places, keyed: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Each row's coordinates from the place table (NaN where it has none): its village's
-    row, else its township's own row. One merge per level on the distinct keys."""
+    row, else its township's own row: one merge for villages, one for townships."""
     columns = (["county"] if places.county else []) + ["township", "village"]
     rows = pd.DataFrame({c: keyed[c] for c in columns})
     table = pd.DataFrame(
@@ -554,7 +554,8 @@ def _match(places: _Places, keyed: dict[str, np.ndarray]) -> tuple[np.ndarray, n
         columns=[*columns, "lat", "lon"],
     )
     got = rows.merge(table, how="left", on=columns, sort=False)
-    lat, lon = got["lat"].to_numpy(dtype=float), got["lon"].to_numpy(dtype=float)
+    lat = np.array(got["lat"], dtype=float)
+    lon = np.array(got["lon"], dtype=float)
     towns = table[table["village"] == ""].drop(columns="village")
     left = np.isnan(lat)
     if left.any() and len(towns):
