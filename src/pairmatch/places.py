@@ -601,11 +601,11 @@ def _geocode(
     known = _read_cache(cache_path) if cache_path is not None else {}
     learnt: dict[str, tuple[float, float] | None] = {}
     answers: dict[str, _Answer] = {}
-    ask: Callable[[str], Any] | None = None
+    ask: Callable[[int], Any] | None = None
     failures = 0
     failure = ""
     try:
-        for q in queries:
+        for number, q in enumerate(queries):
             if q in known:
                 answers[q] = _judged(known[q])
                 continue
@@ -616,15 +616,17 @@ def _geocode(
                 )
                 continue
             if ask is None:
+                # the limiter is given the query's number, not its text: geopy logs the
+                # arguments of a failed call, and the text may hold an address
                 ask = rate_limiter.RateLimiter(
-                    geocoder.geocode,
+                    lambda number: geocoder.geocode(queries[number]),
                     min_delay_seconds=delay,
                     max_retries=2,
                     error_wait_seconds=5 * delay,
                     swallow_exceptions=False,
                 )
             try:
-                found = ask(q)
+                found = ask(number)
                 result = _coordinates(found)
             except Exception as e:  # a geocoder's error, whatever it is: its rows are unplaced
                 failures += 1

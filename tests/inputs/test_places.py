@@ -269,6 +269,15 @@ def test_not_found_and_failing_queries_leave_rows_unplaced() -> None:
     assert geo.queries.count(fails) == 3  # the rate limiter's two retries, then given up
 
 
+def test_retries_log_no_address(caplog: pytest.LogCaptureFixture) -> None:
+    geo = FakeGeocoder({}, fails=(f"{QUERY} {SECRET_ADDRESS}",))
+    with caplog.at_level("DEBUG"), pytest.raises(ValidationError, match="GeocoderTimedOut"):
+        locate(register([{}]), geocoder=geo, min_delay_seconds=0, use_address=True)
+    assert geo.calls == 3 and "retrying" in caplog.text  # geopy logged its retries...
+    assert "茅坪镇" not in caplog.text  # ...without the query
+    no_secret(caplog.text)
+
+
 def test_a_geocoder_that_keeps_failing_is_not_asked_again(tmp_path: Path) -> None:
     class Down:
         calls = 0
