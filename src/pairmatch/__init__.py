@@ -37,8 +37,10 @@ from pairmatch.errors import (
 )
 from pairmatch.explain.explanation import Explanation
 from pairmatch.explain.reasons import Reason
-from pairmatch.io import read_children, read_volunteers
+from pairmatch.io import read_children, read_volunteers, save_columns
 from pairmatch.match import match
+from pairmatch.office.locate import locate
+from pairmatch.office.vocabulary import OfficeVocabulary
 from pairmatch.model import (
     Child,
     ChildCategory,
@@ -86,6 +88,7 @@ __all__ = [
     "MissingFileError",
     "ModelValidationError",
     "Needs",
+    "OfficeVocabulary",
     "Options",
     "PairmatchError",
     "PairmatchWarning",
@@ -107,9 +110,12 @@ __all__ = [
     "Volunteer",
     "__version__",
     "match",
+    "locate",
+    "match",
     "match_partitioned",
     "read_children",
     "read_volunteers",
+    "save_columns",
     "solve",
     "synth",
     "verify",

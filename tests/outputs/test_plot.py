@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 
 import matplotlib
 import matplotlib.image as mpimg
@@ -20,6 +21,7 @@ from matplotlib.text import Text
 
 import pairmatch as pm
 from pairmatch.model.vocab import NEEDS
+from pairmatch.outputs import plot as plot_module
 from pairmatch.outputs.plot import Plotter
 
 matplotlib.use("Agg")
@@ -326,3 +328,98 @@ def test_nothing_personal_reaches_a_chart(marked) -> None:
     with pytest.raises(ValueError) as err:
         marked.plot.coverage(by="name")
     _clean(str(err.value))
+
+
+# ---------------------------------------------------------------- Chinese place names
+TOWNSHIPS = {"T01": "城关镇", "T02": "石门乡", "T03": "王家坝村"}
+
+
+@pytest.fixture(scope="module")
+def chinese() -> pm.MatchResult:
+    """A synthetic county whose townships have Chinese names."""
+    children, volunteers = pm.synth.county(120, seed=3)
+    assert set(children["township"]) == set(TOWNSHIPS)
+    children["township"] = children["township"].map(TOWNSHIPS)
+    return pm.match(children, volunteers, pm.Policy(max_distance_km=5))
+
+
+def _draw(fig: Figure) -> list[str]:
+    """Draw ``fig`` on an Agg canvas; the warnings matplotlib gave about glyphs that no
+    font of a text had (it draws those as empty boxes)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)  # a bare Figure's own canvas draws nothing
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+def test_chinese_township_names_are_drawn_with_a_cjk_font(chinese) -> None:
+    families = list(matplotlib.rcParams["font.family"])
+    fig = chinese.plot.coverage(by="township")
+    names = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert sorted(names) == sorted(TOWNSHIPS.values())
+    assert _draw(fig) == []
+    _png(fig)
+    assert matplotlib.rcParams["font.family"] == families  # the user's settings are left
+    # into the user's own axes as well, whose tick labels existed before
+    own = Figure(figsize=(6, 3))
+    ax = own.add_subplot()
+    ax.get_xticklabels()
+    chinese.plot.coverage(by="township", ax=ax)
+    assert _draw(own) == []
+
+
+def test_latin_text_keeps_its_font_and_a_latin_figure_is_left_alone(chinese) -> None:
+    fig = chinese.plot.coverage(by="township")
+    ax = fig.axes[0]
+    families = ax.xaxis.label.get_fontfamily()  # "township": the user's family comes first
+    assert families[:-1] == list(matplotlib.rcParams["font.family"])
+    assert families[-1] != families[0]
+    latin = chinese.plot.coverage(by="category")
+    assert latin.axes[0].xaxis.label.get_fontfamily() == list(matplotlib.rcParams["font.family"])
+
+
+def test_every_chart_gives_its_own_text_the_cjk_font(chinese, monkeypatch) -> None:
+    """Titles, axis labels and legends get the font too, for when they are in Chinese."""
+    monkeypatch.setattr(plot_module, "_CJK_TEXT", re.compile("."))  # as if all were Chinese
+    family = plot_module._cjk_family()
+    assert family is not None
+    for chart in CHARTS:
+        fig = getattr(chinese.plot, chart)()
+        texts = [t for t in fig.findobj(Text) if t.get_text()]
+        assert texts, chart
+        assert all(t.get_fontfamily()[-1] == family for t in texts), chart
+
+
+def test_the_shipped_font_is_found_when_the_system_has_none(monkeypatch) -> None:
+    pytest.importorskip("pylopdf_fonts_zh_cn")
+    plot_module._cjk_family.cache_clear()
+    monkeypatch.setattr(plot_module, "_system_fonts", dict)
+    try:
+        assert plot_module._cjk_family() == "Noto Sans SC"
+    finally:
+        plot_module._cjk_family.cache_clear()
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
+def test_without_any_cjk_font_figures_still_draw_and_say_so_once(chinese, monkeypatch) -> None:
+    plot_module._cjk_family.cache_clear()
+    monkeypatch.setattr(plot_module, "_system_fonts", dict)
+    monkeypatch.setitem(sys.modules, "pylopdf_fonts_zh_cn", None)
+    monkeypatch.setattr(plot_module, "_warned_no_cjk_font", False)
+    try:
+        with pytest.warns(UserWarning, match=r"pairmatch found no font with Chinese") as caught:
+            fig = chinese.plot.coverage(by="township")
+        (warning,) = [w for w in caught if "pairmatch" in str(w.message)]
+        assert "pip install 'pairmatch-care[plot]'" in str(warning.message)
+        assert warning.filename == __file__  # points at the caller's line
+        assert _draw(fig)  # boxes, as matplotlib says itself
+        _png(fig)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the second figure says nothing more
+            chinese.plot.load()
+            chinese.plot.coverage(by="township")
+    finally:
+        plot_module._cjk_family.cache_clear()

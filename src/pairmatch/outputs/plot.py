@@ -13,7 +13,8 @@ covers and how loaded the volunteers are:
     result.plot.load().savefig("load.png")
 
 Figures need the ``plot`` extra (``pip install 'pairmatch-care[plot]'``): matplotlib, and
-folium for the interactive map. Both are imported when a figure is drawn, never by
+folium for the interactive map, and the Noto Sans SC font (package ``pylopdf-fonts-zh-cn``)
+for Chinese place names. They are imported when a figure is drawn, never by
 ``import pairmatch``. Figures are built with matplotlib's object API
 (:class:`matplotlib.figure.Figure`), so none is left open in pyplot's global state; every
 matplotlib method also draws into an axes of your own with ``ax=``.
@@ -25,6 +26,9 @@ children's and volunteers' names, id numbers and addresses are never read.
 
 from __future__ import annotations
 
+import functools
+import re
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from html import escape
@@ -45,9 +49,40 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-__all__ = ["GROUP_COLUMNS", "INSTALL_HINT", "NEED_COLORS", "Plotter"]
+__all__ = ["CJK_FONTS", "GROUP_COLUMNS", "INSTALL_HINT", "NEED_COLORS", "Plotter"]
 
 INSTALL_HINT: Final[str] = "pip install 'pairmatch-care[plot]'"
+
+#: Font families with Chinese glyphs that a figure looks for among the system's fonts, in
+#: this order, before the Noto Sans SC that the ``plot`` extra ships (package
+#: ``pylopdf-fonts-zh-cn``); failing both, any other system font with the glyphs.
+CJK_FONTS: Final[tuple[str, ...]] = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "STHeiti",
+    "Noto Sans CJK JP",  # Debian's fonts-noto-cjk: the first face of its collection
+    "Source Han Sans",
+    "Droid Sans Fallback",
+)
+#: Characters of Chinese place names a font must have to be taken.
+_GLYPH_SAMPLE: Final[str] = "省市县区镇乡村街道社城关石门王家坝"
+#: A character that needs a CJK font: CJK punctuation, kana, ideographs, full-width forms.
+_CJK_TEXT: Final[re.Pattern[str]] = re.compile(
+    "[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
+)
+_FONT_HINT: Final[str] = (
+    f"{INSTALL_HINT} (it brings the Noto Sans SC font), or install a CJK font on the system "
+    "(such as Noto Sans CJK SC: Debian's fonts-noto-cjk)"
+)
 
 #: Colour of each need category (a child is drawn in the colour of their main need).
 NEED_COLORS: Final[dict[str, str]] = {
@@ -77,6 +112,98 @@ def _need_matplotlib() -> None:
         raise MissingDependencyError(
             f"pairmatch's figures need matplotlib: {INSTALL_HINT}"
         ) from err
+
+
+def _has_glyphs(path: str) -> bool:
+    """Whether the font file at ``path`` has every character of ``_GLYPH_SAMPLE``."""
+    from matplotlib import font_manager
+
+    try:
+        font = font_manager.get_font(path)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return all(font.get_char_index(ord(c)) for c in _GLYPH_SAMPLE)
+
+
+def _system_fonts() -> dict[str, list[str]]:
+    """The files of each font family matplotlib's font manager knows, by family name
+    (matplotlib's Last Resort font, whose every glyph is a box, left out)."""
+    from matplotlib import font_manager
+
+    fonts: dict[str, list[str]] = {}
+    for entry in font_manager.fontManager.ttflist:
+        if not entry.name.startswith("Last Resort"):
+            fonts.setdefault(entry.name, []).append(str(entry.fname))
+    return fonts
+
+
+def _shipped_font() -> str | None:
+    """Path of the Noto Sans SC that the ``plot`` extra installs, None without it."""
+    try:
+        import pylopdf_fonts_zh_cn
+    except ImportError:
+        return None
+    path = pylopdf_fonts_zh_cn.sans_path()
+    return str(path) if path.is_file() else None
+
+
+@functools.cache
+def _cjk_family() -> str | None:
+    """Name of a font family with Chinese glyphs that matplotlib's font manager finds, or
+    None when there is none: one of ``CJK_FONTS`` on the system, else the shipped Noto Sans
+    SC (registered with the font manager here, once), else any system font with the
+    glyphs. Looked for on the first figure with Chinese text, not on ``import pairmatch``."""
+    system = _system_fonts()
+    for name in CJK_FONTS:
+        if any(_has_glyphs(path) for path in system.get(name, ())):
+            return name
+    shipped = _shipped_font()
+    if shipped is not None and _has_glyphs(shipped):
+        from matplotlib import font_manager
+
+        font_manager.fontManager.addfont(shipped)
+        return str(font_manager.FontProperties(fname=shipped).get_name())
+    for name, paths in system.items():
+        if any(_has_glyphs(path) for path in paths):
+            return name
+    return None
+
+
+_warned_no_cjk_font = False
+
+
+def _show_chinese(ax: Axes) -> None:
+    """Let the text in ``ax`` (titles, labels, tick labels, the legend) show Chinese.
+
+    When any of it has Chinese characters, a CJK font family is added at the end of every
+    text's families: matplotlib takes from it the glyphs that the text's own font lacks,
+    so Latin text keeps the user's font and Chinese is drawn instead of empty boxes. Only
+    these texts change, not the user's rcParams (tick labels that matplotlib adds later
+    copy the first one's font). Without any CJK font, the figure is drawn all the same and
+    a warning (once) says what to install.
+    """
+    global _warned_no_cjk_font
+    from matplotlib.text import Text
+
+    texts = ax.findobj(Text)  # the axes' ticks are made here, if they were not yet
+    if not any(isinstance(t, Text) and _CJK_TEXT.search(t.get_text()) for t in texts):
+        return
+    family = _cjk_family()
+    if family is None:
+        if not _warned_no_cjk_font:
+            _warned_no_cjk_font = True
+            warnings.warn(
+                "pairmatch found no font with Chinese characters, so the figure draws them "
+                f"as empty boxes: {_FONT_HINT}",
+                UserWarning,
+                stacklevel=3,
+            )
+        return
+    for text in texts:
+        if isinstance(text, Text):
+            families = list(text.get_fontfamily())
+            if family not in families:
+                text.set_fontfamily([*families, family])
 
 
 def _folium() -> Any:
@@ -589,6 +716,7 @@ class Plotter:
         ax.set_title(f"{self._result.n_paired:,} of {g.child_id.size:,} children paired")
         if legend:
             ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
+        _show_chinese(ax)
         return fig
 
     # ---------------------------------------------------------------- charts
@@ -661,6 +789,7 @@ class Plotter:
         ax.set_ylabel("pairs")
         ax.set_title("Distance to the volunteer")
         ax.legend(fontsize="small")
+        _show_chinese(ax)
         return fig
 
     def coverage(
@@ -761,6 +890,7 @@ class Plotter:
             ),
         ]
         ax.legend(handles=handles, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+        _show_chinese(ax)
         return fig
 
     def load(self, ax: Axes | None = None, *, figsize: tuple[float, float] = (7.0, 4.0)) -> Figure:
@@ -825,4 +955,5 @@ class Plotter:
         busy = int((used > 0).sum())
         ax.set_title(f"Volunteer load: {busy:,} of {used.size:,} volunteers have a child")
         ax.legend(fontsize="small")
+        _show_chinese(ax)
         return fig
