@@ -109,7 +109,6 @@ __all__ = [
     "VerificationError",
     "Volunteer",
     "__version__",
-    "match",
     "locate",
     "match",
     "match_partitioned",

@@ -36,7 +36,7 @@ import pandas as pd
 
 from pairmatch.errors import FileAccessError, FileReadError, InputIssue, MissingFileError
 from pairmatch.model.tables import header_key as column_key
-from pairmatch.office.vocabulary import OfficeVocabulary, header_key
+from pairmatch.office.vocabulary import GROUP_MARK, OfficeVocabulary, header_key
 
 __all__ = ["HEADER_SEARCH_ROWS", "SUFFIXES", "Part", "Read", "Sheet", "Wanted", "format_of", "read_file"]
 
@@ -597,6 +597,9 @@ def _headed(raw: pd.DataFrame, name: str, wanted: Wanted, first_row: int = 1) ->
         raise wanted.refuse(name, f"{name} is empty: it has no header row")
     cells = raw.iloc[0].tolist()
     body = raw.iloc[1:]
+    combined = _sub_header(cells, raw.iloc[1].tolist(), wanted) if len(raw) > 1 else None
+    if combined is not None:  # a two-row header: its second row is no record
+        cells, body, first_row = combined, raw.iloc[2:], first_row + 1
     filled = body.notna().to_numpy()
     named = [isinstance(h, str) and h.strip() != "" for h in cells]
     keep = [j for j in range(len(cells)) if named[j] or filled[:, j].any()]
@@ -628,6 +631,34 @@ def _headed(raw: pd.DataFrame, name: str, wanted: Wanted, first_row: int = 1) ->
     skipped = [(int(r), w) for r, w in zip(rows, why, strict=True) if w not in ("", "blank")]
     data = why == ""
     return Read(table[data].reset_index(drop=True), [], rows[data].tolist(), skipped)
+
+
+def _named(cell: object) -> bool:
+    return isinstance(cell, str) and cell.strip() != ""
+
+
+def _sub_header(cells: list, below: list, wanted: Wanted) -> list | None:
+    """The header of a two-row heading, or None when the row below the header is a record.
+
+    A heading may span several columns (帮扶需求 merged over 学业辅导, 生活照料, ...; 监护人
+    情况 over 姓名, 联系电话): the row below then names the columns under it, and is no
+    record: its id cell is blank and its cells all sit under such spanning headings. Each
+    of those columns is called heading·name ("监护人情况·姓名")."""
+    under: dict[int, str] = {}
+    for j in range(1, len(cells)):
+        if not _named(cells[j]) and j - 1 in under or (not _named(cells[j]) and _named(cells[j - 1])):
+            under[j] = under.get(j - 1, cells[j - 1])
+    for j in list(under):
+        if _named(cells[j - 1]):
+            under[j - 1] = cells[j - 1]
+    sub = [j for j, c in enumerate(below) if _named(c)]
+    ids = [j for j, c in enumerate(cells) if _named(c) and wanted.fields([c]) & wanted.ids]
+    if not sub or not ids or _named(below[ids[0]]) or not all(j in under for j in sub):
+        return None
+    out = list(cells)
+    for j in sub:
+        out[j] = f"{' '.join(str(under[j]).split())}{GROUP_MARK}{' '.join(str(below[j]).split())}"
+    return out
 
 
 def _not_data(table: pd.DataFrame) -> np.ndarray:

@@ -25,6 +25,7 @@ from pairmatch.files import Read, Sheet, Wanted, format_of, read_file
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS, Child, Volunteer
 from pairmatch.model.vocab import parse_id
 from pairmatch.model.tables import OPTIONAL_DEFAULTS, Kind, validate_children, validate_volunteers
+from pairmatch.office.locate import locate
 from pairmatch.office.translate import Translated, translate
 from pairmatch.office.vocabulary import OfficeVocabulary, read_json
 
@@ -101,6 +102,7 @@ def _validated(
     sheet: Sheet,
     vocabulary: OfficeVocabulary | None,
     county: str | None,
+    placing: Mapping[str, Any],
 ) -> pd.DataFrame:
     """A register read, put in pairmatch's columns (:func:`translate`) and validated; each
     problem names the office's header and the spreadsheet row (and sheet) it is on."""
@@ -113,6 +115,8 @@ def _validated(
     issues = list(office.issues)
     table = None
     try:
+        if placing.get("places") is not None or placing.get("geocoder") is not None:
+            office.table = locate(office.table, kind=kind, **placing)
         table = validate(office.table, None)
     except ValidationError as err:
         issues += err.problems
@@ -194,6 +198,9 @@ def read_children(
     sheet: Sheet = None,
     vocabulary: OfficeVocabulary | str | os.PathLike[str] | None = None,
     county: str | None = None,
+    places: Any = None,
+    geocoder: Any = None,
+    cache: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Read and validate a children register.
 
@@ -204,7 +211,10 @@ def read_children(
         an iterable of :class:`~pairmatch.Child` records (or dicts in the table form).
     columns:
         Optional renaming from the source's headers to pairmatch's, e.g.
-        ``{"儿童编号": "id", "纬度": "lat"}``.
+        ``{"联系人姓名": "name"}``, or the path of such a mapping saved as JSON (see
+        :func:`save_columns`). Most offices need none: the built-in
+        :class:`~pairmatch.OfficeVocabulary` reads the usual Chinese headers (儿童编号,
+        经度, 帮扶需求, ...), and pairmatch's own names are always known.
     sheet:
         For a workbook: the sheet to read (its name or 0-based index), or ``"all"`` to read
         every sheet that looks like a children register together (their columns must be the
@@ -212,10 +222,24 @@ def read_children(
         only register sheet (instructions and notes are not), is read; several register
         sheets are an error naming them.
 
+    vocabulary:
+        The office's words (headers, categories, needs written as text), when they go
+        beyond the built-in ones: a :class:`~pairmatch.OfficeVocabulary` or the path of
+        one saved as JSON.
+    county:
+        The county of a single-county register that leaves it out: filled into every row
+        whose county is blank.
+    places, geocoder, cache:
+        For rows without 经度/纬度: a place table the office keeps (village →
+        coordinates) and/or a geopy geocoder, with an on-disk cache; see
+        :func:`~pairmatch.locate`. Rows that cannot be placed are named.
+
     Returns
     -------
     pandas.DataFrame
-        The table form, normalised; extra columns are kept.
+        The table form, normalised; extra columns are kept. Rows of a file that are no
+        records (blank rows, 合计 totals, signature lines) are left out and listed, with
+        their spreadsheet rows, in ``.attrs["skipped_rows"]``.
 
     Raises
     ------
@@ -234,7 +258,10 @@ def read_children(
     >>> pm.read_children(children).shape[0]
     50
     """
-    return _validated(validate_children, source, _CHILDREN, columns, sheet, vocabulary, county)
+    placing = {"places": places, "geocoder": geocoder, "cache": cache}
+    return _validated(
+        validate_children, source, _CHILDREN, columns, sheet, vocabulary, county, placing
+    )
 
 
 def read_volunteers(
@@ -244,11 +271,17 @@ def read_volunteers(
     sheet: Sheet = None,
     vocabulary: OfficeVocabulary | str | os.PathLike[str] | None = None,
     county: str | None = None,
+    places: Any = None,
+    geocoder: Any = None,
+    cache: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Read and validate a volunteer register; see :func:`read_children`. An office's
     特长 (skills written as text: "心理疏导（擅长）、作业辅导") become the four skill
     levels, and 是否有违法犯罪记录 (有/无) is read into ``eligible`` the other way round."""
-    return _validated(validate_volunteers, source, _VOLUNTEERS, columns, sheet, vocabulary, county)
+    placing = {"places": places, "geocoder": geocoder, "cache": cache}
+    return _validated(
+        validate_volunteers, source, _VOLUNTEERS, columns, sheet, vocabulary, county, placing
+    )
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

@@ -18,6 +18,7 @@ A test checks that this module and the pydantic records accept and reject the sa
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final, Literal
 
@@ -190,7 +191,9 @@ def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Column as float64 plus a mask of cells that were present but are not numbers."""
     raw = col.astype(object).where(col.notna(), None)
     is_bool = raw.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(bool)
-    if col.dtype.kind in "Oc":  # huge Python integers stop to_numeric; complex is no number
+    if col.dtype.kind in "Oc" or isinstance(col.dtype, pd.StringDtype):
+        # huge Python integers stop to_numeric; complex is no number; full-width digits
+        # (３, typed with a Chinese input method) are digits
         raw = raw.map(_plain_number)
     num = pd.to_numeric(raw.where(~is_bool, None), errors="coerce").to_numpy(np.float64)
     blank = _text(col).to_numpy(object) == ""
@@ -200,7 +203,10 @@ def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _plain_number(value: object) -> object:
     """A cell for to_numeric: an integer too large for a float as an infinity (out of
-    every range), a complex number as text (not a number: its real part is no answer)."""
+    every range), a complex number as text (not a number: its real part is no answer),
+    text in full-width digits (３, ２．５) as plain digits."""
+    if isinstance(value, str):
+        return value if value.isascii() else unicodedata.normalize("NFKC", value).strip()
     if isinstance(value, complex | np.complexfloating):
         return "complex"
     if type(value) is not int:
@@ -346,6 +352,8 @@ def _validate(
     out |= _check_children(c, df) if kind == "children" else _check_volunteers(c, df)
     if "gender" in df.columns:
         out["gender"] = _gender(c, df, "gender")
+    if "id_number" in df.columns:
+        _check_id_numbers(c, df["id_number"])
     c.raise_if_any()
     return _normalised(df, out, required)
 
@@ -453,6 +461,21 @@ def _check_places(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
     return out
 
 
+_SCIENTIFIC = r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+"
+
+
+def _check_id_numbers(c: _Collector, col: pd.Series) -> None:
+    """An ID number (身份证号) Excel turned into a number in scientific notation
+    (4.20599E+17) has lost its last digits: refused, never kept (the value is not shown)."""
+    text = col.map(lambda v: v.strip() if isinstance(v, str) else "")
+    c.rows(
+        text.str.fullmatch(_SCIENTIFIC).to_numpy(bool),
+        "id_number",
+        "was saved as a number in scientific notation and has lost its last digits; set the "
+        "column's format to text in Excel or WPS and type the ID numbers again",
+    )
+
+
 #: Said when a latitude is out of range and the row's two coordinates read the other way
 #: round as a place in China.
 SWAPPED_HINT: Final[str] = (
@@ -556,7 +579,7 @@ def _normalised(
         if name in df.columns:
             col = df[name].astype(object)
             result[name] = col.where(col.notna(), None).map(
-                lambda v: v if v is None or isinstance(v, str) else _cell_text(v)
+                lambda v: v.strip() if isinstance(v, str) else v if v is None else _cell_text(v)
             )
     for name in df.columns:
         if name not in result.columns:

@@ -21,6 +21,7 @@ import pandas as pd
 from pairmatch.errors import InputIssue
 from pairmatch.model.vocab import FALSE_WORDS, NEEDS, TRUE_WORDS
 from pairmatch.office.vocabulary import (
+    GROUP_MARK,
     INVERTED,
     TEXT_FIELDS,
     Kind,
@@ -52,6 +53,7 @@ def translate(
     """``table`` (as read, every cell text) in pairmatch's columns; see the module."""
     out = Translated(table.reset_index(drop=True))
     _rename(out, kind, vocabulary, dict(columns or {}))
+    _need_columns(out, kind, vocabulary)
     for name, target in INVERTED.items():
         if name in out.table.columns:
             _invert(out, kind, name, target)
@@ -75,11 +77,15 @@ def _rename(out: Translated, kind: Kind, vocabulary: OfficeVocabulary, columns: 
     given = {header_key(k): v for k, v in columns.items()}
     renames: dict[object, str] = {}
     claimed: dict[str, list[str]] = {}
-    for h in out.table.columns:
+    grouped = [h for h in out.table.columns if GROUP_MARK in str(h)]
+    for h in [*(h for h in out.table.columns if h not in grouped), *grouped]:
         text = str(h)
         target = columns.get(h) if h in columns else given.get(header_key(text))
         if target is None:
             target = vocabulary.field(kind, text)
+        if target is None and h in grouped:  # 监护人情况·是否同意结对: the name under it,
+            sub = vocabulary.field(kind, text.partition(GROUP_MARK)[2])  # when unclaimed
+            target = sub if sub is not None and sub not in claimed else None
         if target is None:
             continue
         claimed.setdefault(target, []).append(text)
@@ -98,6 +104,26 @@ def _rename(out: Translated, kind: Kind, vocabulary: OfficeVocabulary, columns: 
             for h in headers[1:]:
                 renames.pop(h, None)  # keep the copies under their own header: nothing lost
     out.table = out.table.rename(columns=renames)
+
+
+def _need_columns(out: Translated, kind: Kind, vocabulary: OfficeVocabulary) -> None:
+    """Columns a two-row header put under a 帮扶需求 (or 专长) heading, one per need
+    ("帮扶需求·学业辅导"), as that need's level column (√ is the default level, 严重 or
+    擅长 its own)."""
+    prefix = "need_" if kind == "children" else "skill_"
+    group = "needs" if kind == "children" else "skills"
+    renames = {}
+    for h in out.table.columns:
+        parent, _, sub = str(h).partition(GROUP_MARK)
+        if not sub or vocabulary.field(kind, parent) != group:
+            continue
+        need = vocabulary.need_of(sub)
+        if need is not None and prefix + need not in out.table.columns:
+            renames[h] = prefix + need
+            out.headers[prefix + need] = str(h)
+    out.table = out.table.rename(columns=renames)
+    for column in renames.values():  # a tick column: a blank cell is not ticked
+        out.table[column] = out.table[column].where(out.table[column].notna(), "0")
 
 
 def _invert(out: Translated, kind: Kind, name: str, target: str) -> None:

@@ -31,6 +31,7 @@ from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_
 from pairmatch.model.vocab import CATEGORY_ALIASES, NEEDS, ChildCategory
 
 __all__ = [
+    "GROUP_MARK",
     "HEADERS",
     "INVERTED",
     "NEED_WORDS",
@@ -142,6 +143,9 @@ DEFAULT_LEVEL: Final[dict[Scale, int]] = {"needs": 2, "skills": 2}
 
 #: Words a whole needs or skills cell may say to mean none at all.
 NONE_WORDS: Final[frozenset[str]] = frozenset({"无", "没有", "暂无", "不需要", "/", "-", "—"})
+
+#: Joins a heading spanning several columns and the header under it ("监护人情况·姓名").
+GROUP_MARK: Final[str] = "·"
 
 _SPACE = re.compile(r"\s+")
 _DIGIT_LEVEL = re.compile(r"[(:]?([0-3])(?:级|分)?\)?$")
@@ -307,11 +311,21 @@ class OfficeVocabulary:
         """The field an office's header holds, or None when the vocabulary does not know
         it. pairmatch's own column names are known too."""
         key = header_key(header)
-        own = _keyed(self.headers.get(kind, {})).get(key)
+        words = _keyed(self.headers.get(kind, {}))
+        own = words.get(key)
+        if own is None and key.endswith(")"):  # 专长（填擅长/熟练/一般）: a note in brackets
+            own = words.get(re.sub(r"\([^()]*\)$", "", key))
         if own is not None:
             return own
         plain = key.replace("-", "_")
         return plain if plain in _CANONICAL[kind] else None
+
+    def need_of(self, header: object) -> str | None:
+        """The one need a header names by keyword (学业辅导 → ``study``), or None: for the
+        columns under a 帮扶需求 or 专长 heading that spans one column per need."""
+        key = header_key(header)
+        found = {need for word, need in self.needs.items() if word in key}
+        return found.pop() if len(found) == 1 else None
 
     def category(self, word: str) -> str | None:
         """The category code a word names, or None."""
@@ -332,7 +346,7 @@ class OfficeVocabulary:
         understood (none is dropped: the caller reports them).
 
         The cell is split into phrases by the list rule (``、,;`` and spaces, outside
-        brackets); a phrase names its needs by keyword (:data:`NEED_WORDS`) and its level by a
+        brackets), and after a bracket that closes a phrase ("学业辅导(严重)生活照料"); a phrase names its needs by keyword (:data:`NEED_WORDS`) and its level by a
         severity word or a digit 0–3 (in brackets, after a colon, or alone); a phrase with a
         level and no need gives its level to the phrase before it (``学业辅导 严重``). A need
         named twice keeps its highest level.
@@ -395,8 +409,12 @@ def _phrases(text: str) -> list[str]:
     out, depth, start = [], 0, 0
     for i, ch in enumerate(text):
         depth += ch == "("
-        depth -= ch == ")" and depth > 0
-        if depth == 0 and (ch in "、,;" or ch.isspace()):
+        if ch == ")" and depth > 0:
+            depth -= 1
+            if depth == 0:  # "学业辅导(严重)生活照料(一般)": a level in brackets ends a phrase
+                out.append(text[start : i + 1])
+                start = i + 1
+        elif depth == 0 and (ch in "、,;" or ch.isspace()):
             out.append(text[start:i])
             start = i + 1
     out.append(text[start:])
