@@ -26,12 +26,12 @@ from pairmatch.errors import ArgumentError
 __all__ = [
     "HEADERS",
     "LANGS",
-    "POLICY_LABELS",
-    "VALUES",
-    "Lang",
     "LANG_VARIABLE",
     "PAIR_REASONS",
     "PHRASES",
+    "POLICY_LABELS",
+    "VALUES",
+    "Lang",
     "default_lang",
     "detail_in_chinese",
     "figure",
@@ -520,7 +520,7 @@ def in_chinese(text: str) -> str:
     if text in PAIR_REASONS:
         return PAIR_REASONS[text]
     if text.startswith(_BROKEN):
-        return "现已违反硬性规则：" + "；".join(_rule(r) for r in text[len(_BROKEN):].split("; "))
+        return "现已违反硬性规则：" + "；".join(_rule(r) for r in text[len(_BROKEN) :].split("; "))
     for pattern, words in _NOTES:
         m = pattern.fullmatch(text)
         if m:

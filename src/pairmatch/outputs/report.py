@@ -71,8 +71,9 @@ def report_text(result: Reported, lang: Lang) -> str:
     paired = result.n_paired
     lines = [
         say["sizes"].format(n=n, m=len(result.registry.volunteers), k=len(result.candidates)),
-        say["paired"].format(paired=paired, n=n, share=paired / max(n, 1),
-                             consent=int(result.registry.consent.sum())),  # fmt: skip
+        say["paired"].format(
+            paired=paired, n=n, share=paired / max(n, 1), consent=int(result.registry.consent.sum())
+        ),
     ]
     pairs = result.pairs
     if result.has_teams and len(pairs):
