@@ -25,12 +25,14 @@ from pairmatch.errors import ArgumentError
 
 __all__ = [
     "HEADERS",
+    "INPUT_SUFFIX",
     "LANGS",
     "LANG_VARIABLE",
     "PAIR_REASONS",
     "PHRASES",
     "POLICY_LABELS",
     "VALUES",
+    "VOLUNTEER_PREFIX",
     "Lang",
     "default_lang",
     "detail_in_chinese",
@@ -205,11 +207,33 @@ POLICY_LABELS: dict[str, str] = {
 }
 
 
+#: What pairmatch adds to a register's own column names in its ledger: the lead
+#: volunteer's columns are prefixed ``volunteer_``, a name the ledger already uses gets
+#: the suffix ``_input``.
+VOLUNTEER_PREFIX, INPUT_SUFFIX = "volunteer_", "_input"
+
+
 def header(column: str, lang: Lang) -> str:
     """The header of ``column`` in ``lang``; columns pairmatch does not know keep their
-    name (a user's own columns, possibly already in Chinese)."""
+    name (a user's own columns, possibly already in Chinese), but pairmatch's own prefix
+    and suffix are translated.
+
+    >>> header("volunteer_手机号", "zh"), header("volunteer_shift", "zh")
+    ('爱心妈妈手机号', '爱心妈妈·shift')
+    >>> header("category_input", "zh")
+    '儿童类别(原表)'
+    """
     _check(lang)
-    return HEADERS.get(column, column) if lang == "zh" else column
+    if lang == "en":
+        return column
+    if column in HEADERS:
+        return HEADERS[column]
+    if column.endswith(INPUT_SUFFIX) and len(column) > len(INPUT_SUFFIX):
+        return header(column[: -len(INPUT_SUFFIX)], lang) + "(原表)"
+    if column.startswith(VOLUNTEER_PREFIX) and len(column) > len(VOLUNTEER_PREFIX):
+        own = header(column[len(VOLUNTEER_PREFIX) :], lang)
+        return "爱心妈妈" + ("" if own[:1] > "\x7f" else "·") + own
+    return column
 
 
 def value(kind: str, code: str, lang: Lang) -> str:

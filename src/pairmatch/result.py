@@ -403,7 +403,7 @@ class MatchResult:
     def ledger_tables(
         self,
         *,
-        lang: Lang = "en",
+        lang: Lang | None = None,
         personal: bool = True,
         pseudonymise: bool = False,
         key: str | bytes | None = None,
@@ -423,7 +423,7 @@ class MatchResult:
         self,
         path: str | os.PathLike[str],
         *,
-        lang: Lang = "en",
+        lang: Lang | None = None,
         personal: bool = True,
         pseudonymise: bool = False,
         key: str | bytes | None = None,
@@ -448,6 +448,7 @@ class MatchResult:
         ...     sorted(pd.read_excel(path, sheet_name=None))[:2]
         ['乡镇汇总', '匹配规则']
         """
+        lang = resolve(lang)
         tables = self.ledger_tables(lang=lang, personal=personal, pseudonymise=pseudonymise,
                                     key=key)  # fmt: skip
         return write(tables, path, lang)
