@@ -129,6 +129,13 @@ HEADERS: dict[str, str] = {
     "team_children": "小组结对儿童数",
     "mean_distance_km": "平均距离(公里)",
     "p90_distance_km": "90%分位距离(公里)",
+    # the Matcher's history, its events and a re-pairing's changes
+    "start": "开始时间",
+    "end": "结束时间",
+    "end_reason": "结束原因",
+    "change": "变动",
+    "event": "事件",
+    "at": "时间",
     # the policy sheet
     "setting": "设置项",
     "setting_label": "说明",
@@ -394,7 +401,6 @@ PHRASES: dict[str, str] = {
     "count": "数量",
     "part": "分片",
     "seconds": "用时(秒)",
-    "start": "开始时间",
     "setting": "设置项",
     "value": "值",
     "meaning": "说明",

@@ -194,9 +194,10 @@ class PartitionedResult:
 
     def _repr_html_(self) -> str:
         """The notebook view: headline figures, then the first rows (ids only)."""
+        from pairmatch.labels import default_lang
         from pairmatch.outputs.display import partitioned_html
 
-        return partitioned_html(self)
+        return partitioned_html(self, default_lang())
 
     def __repr__(self) -> str:
         return (

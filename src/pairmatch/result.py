@@ -468,9 +468,10 @@ class MatchResult:
 
     def _repr_html_(self) -> str:
         """The notebook view: headline figures, then the first rows (ids only)."""
+        from pairmatch.labels import default_lang
         from pairmatch.outputs.display import result_html
 
-        return result_html(self)
+        return result_html(self, default_lang())
 
     def __repr__(self) -> str:
         n, solver = self._headcount

@@ -563,9 +563,10 @@ class Matcher:
 
     def _repr_html_(self) -> str:
         """The notebook view: headline figures, then the first rows (ids only)."""
+        from pairmatch.labels import default_lang
         from pairmatch.outputs.display import matcher_html
 
-        return matcher_html(self)
+        return matcher_html(self, default_lang())
 
     def __repr__(self) -> str:
         return (
