@@ -334,6 +334,18 @@ class MatchResult:
 
         return summarise(self.ledger(personal=False), by)
 
+    def diff_table(self, lang: Lang | None = None) -> pd.DataFrame | None:
+        """:attr:`diff` for people: changes, reasons and headers in ``lang`` (``"en"``: the
+        diff as it is; None: :func:`pairmatch.labels.default_lang`); None when this result
+        was not made by a :class:`~pairmatch.Matcher`. An office's own reasons keep their
+        words."""
+        from pairmatch.outputs.words import in_words
+
+        lang = resolve(lang)
+        if self.diff is None:
+            return None
+        return in_words(self.diff, lang, headers={"reason": "变动原因"})
+
     # ---------------------------------------------------------------- explanation
     def explain(self, child_id: str, lang: Lang | None = None) -> Explanation:
         """Why this child has this volunteer, or none: in words (``str()``, in ``lang``:

@@ -34,10 +34,8 @@ from pairmatch.errors import ArgumentError, ArgumentTypeError, MissingFileError
 from pairmatch.explain.reasons import Reason
 from pairmatch.labels import (
     POLICY_LABELS,
-    VALUES,
     Lang,
     header,
-    in_chinese,
     resolve,
     setting_text,
 )
@@ -45,6 +43,7 @@ from pairmatch.model.policy import Policy
 from pairmatch.model.records import JURISDICTION_LEVELS
 from pairmatch.outputs.personal import personal_columns
 from pairmatch.outputs.schema import SCHEMAS, conform
+from pairmatch.outputs.words import in_words
 from pairmatch.version import __version__
 
 __all__ = [
@@ -342,40 +341,14 @@ def _setting_label(name: str, description: str | None, lang: Lang) -> str:
 
 
 def _in_words(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """``table`` with codes and headers in ``lang`` (English: as it is)."""
+    """``table`` with codes and headers in ``lang`` (English: as it is); Chinese keeps each
+    reason's code in a column of its own beside its words, for joins."""
     if lang == "en":
         return table
-    out = table.copy()
-    for col in out.columns:
-        kind = {"volunteer_gender": "gender"}.get(col, col)
-        if kind == "reason":
-            out.insert(list(out.columns).index(col) + 1, "reason_code", out[col])
-        if kind in VALUES:
-            out[col] = _translate(out[col], VALUES[kind])
-        elif col == "covers":
-            out[col] = out[col].map(_needs_in_chinese)
-        elif col == "detail":
-            out[col] = out[col].map(lambda t: in_chinese(t) if isinstance(t, str) else t)
-        elif out[col].dtype == bool:
-            out[col] = _translate(out[col].astype(str), VALUES["bool"])
-        elif out[col].dtype == object:  # yes/no among blanks: a volunteer's own flags
-            out[col] = out[col].map(_yes_no)
-    return out.rename(columns=lambda c: header(c, "zh") if c not in VALUES["reason"]
-                      else VALUES["reason"][c])  # fmt: skip
-
-
-def _yes_no(x: Any) -> Any:
-    """是/否 for a yes/no value, anything else as it is."""
-    return VALUES["bool"][str(bool(x))] if isinstance(x, bool | np.bool_) else x
-
-
-def _needs_in_chinese(text: str) -> str:
-    need = VALUES["need"]
-    return ";".join(need.get(k, k) for k in text.split(";")) if text else text
-
-
-def _translate(column: pd.Series, words: Mapping[str, str]) -> pd.Series:
-    return column.map(lambda x: words.get(x, x) if isinstance(x, str) else x)
+    if "reason" in table.columns:
+        table = table.copy()
+        table.insert(list(table.columns).index("reason") + 1, "reason_code", table["reason"])
+    return in_words(table, lang)
 
 
 # ---------------------------------------------------------------- writing
