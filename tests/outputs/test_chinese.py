@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import pairmatch as pm
-from pairmatch.labels import PAIR_REASONS, LANG_VARIABLE, default_lang, in_chinese
+from pairmatch.labels import LANG_VARIABLE, PAIR_REASONS, default_lang, in_chinese
 from pairmatch.outputs.words import in_words
 from pairmatch.rematching.diff import MOVED_FOR_FIT, MOVED_FOR_RE_PAIRING, MOVED_FOR_UNPAIRED
 
@@ -151,7 +151,8 @@ def test_province_view_in_chinese(monkeypatch) -> None:
 def test_repairing_changes_and_history_in_chinese(repaired) -> None:
     matcher, r = repaired
     diff = r.diff_table(lang="zh")
-    assert diff is not None and list(diff.columns) == ["儿童编号", "爱心妈妈编号", "变动", "变动原因"]
+    assert diff is not None
+    assert list(diff.columns) == ["儿童编号", "爱心妈妈编号", "变动", "变动原因"]
     assert english(diff.to_string()) == []
     assert "爱心妈妈已退出项目" in set(diff["变动原因"])
     history = matcher.history_table(lang="zh")
@@ -180,11 +181,11 @@ def test_the_environment_sets_the_default(monkeypatch, result) -> None:
     assert english_report == result.report(lang="en")
     assert english_report.startswith("children 200  volunteers 120  candidate pairs")
     assert english_text.startswith(f"Child {cid} (priority ")
-    assert list(result.ledger_tables())[0] == "ledger"
+    assert next(iter(result.ledger_tables())) == "ledger"
     monkeypatch.setenv(LANG_VARIABLE, "zh")
     assert result.report() == result.report(lang="zh") != english_report
     assert str(result.explain(cid)) == str(result.explain(cid, lang="zh"))
-    assert list(result.ledger_tables())[0] == "结对台账"
+    assert next(iter(result.ledger_tables())) == "结对台账"
     assert result.report(lang="en") == english_report  # asked for: English, unchanged
 
 
