@@ -1,7 +1,10 @@
 """Chinese all the way out (issue 19): with ``lang="zh"`` (or ``PAIRMATCH_LANG=zh``) every
 text pairmatch writes for people (explanations, the report, the notebook views, the ledger,
 a re-pairing's changes and history) reads in Chinese, without an English fragment; with
-``lang="en"`` it is as it was."""
+``lang="en"`` it is as it was.
+
+Checked by mutation: without the words for OPTIMAL and for "the volunteer left the
+programme" in :mod:`pairmatch.labels`, five of these tests fail."""
 
 from __future__ import annotations
 
