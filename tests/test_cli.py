@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -133,6 +134,16 @@ def test_demo_in_chinese(tmp_path, capsys) -> None:
     book = pd.read_excel(out, sheet_name=None)
     assert next(iter(book)) == "结对台账" and len(book["结对台账"]) == 150
     assert "未结对原因" in book["结对台账"].columns
+
+
+def test_demo_in_chinese_says_no_english_word(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("PAIRMATCH_LANG", "zh")  # the default, when --lang is not given
+    out = tmp_path / "台账.csv"
+    assert main(["demo", "--children", "150", "--max-distance", "3", "-o", str(out)]) == EXIT_OK
+    printed = capsys.readouterr().out.replace(str(out), "")
+    assert "最优" in printed and "未结对原因" in printed
+    assert re.findall(r"[A-Za-z]{3,}", printed) == []
+    assert pd.read_csv(out, encoding="utf-8-sig").columns[0] == "儿童编号"
 
 
 def test_pseudonymised_ledger_needs_a_key(tmp_path, capsys, monkeypatch) -> None:

@@ -44,7 +44,7 @@ from pairmatch.errors import (
 )
 from pairmatch.files import reasons
 from pairmatch.io import read_table
-from pairmatch.labels import Lang, header, value
+from pairmatch.labels import Lang, default_lang, header, phrase, solver_name, status_name, value
 from pairmatch.match import match
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.outputs.ledger import KEY_VARIABLE, by_category, lead_distances, secret_key
@@ -155,8 +155,9 @@ def _policy_args(parser: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--lang",
         choices=["en", "zh"],
-        default="en",
-        help="language of the ledger and of the tables printed: en or zh (中文)",
+        default=None,
+        help="language of the ledger and of the tables printed: en or zh (中文); by default "
+        "the environment variable PAIRMATCH_LANG's, else en",
     )
     out.add_argument(
         "--no-personal",
@@ -267,6 +268,7 @@ _JSON_TYPES = {list: "a list", str: "a string", int: "a number", float: "a numbe
 
 
 def _run(args: argparse.Namespace) -> int:
+    args.lang = args.lang or default_lang()
     # every check that does not need the registers comes first: a mistake costs no work
     given = {role: getattr(args, role, None) for role in _ROLES}  # demo's --children is a count
     inputs = [(role, path) for role, path in given.items() if isinstance(path, Path)]
@@ -496,7 +498,11 @@ def show(
     status = result.status.value
     colour = {"OPTIMAL": "green", "FEASIBLE": "yellow"}.get(status, "red")
     rows += [
-        ("status", f"[{colour}]{status}[/] ({result.solution.solver})"),
+        (
+            "status",
+            f"[{colour}]{status_name(status, lang)}[/] "
+            f"({solver_name(result.solution.solver, lang)})",
+        ),
         ("objective", f"{result.objective:,.3f}"),
         ("bound", f"{result.bound:,.3f}"),
         ("gap", f"{result.gap:.3g}"),
@@ -533,38 +539,9 @@ def show(
         console.print(f"[yellow]{_word('note', lang)}:[/] {escape(note)}")
 
 
-#: The command's words in Chinese (English is the key itself).
-_ZH = {
-    "synthetic county": "模拟县",
-    "children": "儿童",
-    "volunteers": "爱心妈妈",
-    "candidate pairs": "候选结对",
-    "paired": "已结对",
-    "teams:": "帮扶小组:",
-    "children with 2 or more volunteers": "名儿童由2名以上爱心妈妈结对",
-    "distance km (to the lead)": "距离(公里,至主结对人)",
-    "status": "求解状态",
-    "objective": "总匹配度",
-    "bound": "上界",
-    "gap": "最优性差距",
-    "time s": "用时(秒)",
-    "pairing": "结对结果",
-    "paired by category": "各类儿童结对情况",
-    "category": "儿童类别",
-    "priority points": "优先级分",
-    "share": "结对率",
-    "unmatched by reason": "未结对原因",
-    "note": "说明",
-    "mean": "平均",
-    "p90": "90%分位",
-    "max": "最大",
-    "ledger written to": "结对台账已写入",
-    "notes withheld (they name records)": "条说明未显示（其中含有记录编号）",
-}
-
-
 def _word(text: str, lang: Lang) -> str:
-    return _ZH.get(text, text) if lang == "zh" else text
+    """The command's words in ``lang`` (:data:`pairmatch.labels.PHRASES`)."""
+    return phrase(text, lang)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ translated the same way everywhere.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from typing import Literal, TypeAlias
@@ -24,14 +25,26 @@ from pairmatch.errors import ArgumentError
 
 __all__ = [
     "HEADERS",
+    "INPUT_SUFFIX",
     "LANGS",
+    "LANG_VARIABLE",
+    "PAIR_REASONS",
+    "PHRASES",
     "POLICY_LABELS",
     "VALUES",
+    "VOLUNTEER_PREFIX",
     "Lang",
-    "LANG_VARIABLE",
     "default_lang",
     "detail_in_chinese",
+    "figure",
     "header",
+    "in_chinese",
+    "phrase",
+    "resolve",
+    "said",
+    "setting_text",
+    "solver_name",
+    "status_name",
     "value",
 ]
 
@@ -55,6 +68,20 @@ def default_lang() -> Lang:
     """
     said = os.environ.get(LANG_VARIABLE, "").strip().lower()
     return "zh" if said.startswith("zh") or said == "中文" else "en"
+
+
+def resolve(lang: str | None) -> Lang:
+    """The language a call asked for: ``lang``, or :func:`default_lang` when it is None; a
+    :class:`~pairmatch.ArgumentError` for anything but ``en`` and ``zh``.
+
+    >>> resolve("zh"), resolve(None) in LANGS
+    ('zh', True)
+    """
+    if lang is None:
+        return default_lang()
+    _check(lang)
+    return lang  # type: ignore[return-value]
+
 
 #: Chinese headers of every column pairmatch writes (English keeps the column names).
 HEADERS: dict[str, str] = {
@@ -102,6 +129,13 @@ HEADERS: dict[str, str] = {
     "team_children": "小组结对儿童数",
     "mean_distance_km": "平均距离(公里)",
     "p90_distance_km": "90%分位距离(公里)",
+    # the Matcher's history, its events and a re-pairing's changes
+    "start": "开始时间",
+    "end": "结束时间",
+    "end_reason": "结束原因",
+    "change": "变动",
+    "event": "事件",
+    "at": "时间",
     # the policy sheet
     "setting": "设置项",
     "setting_label": "说明",
@@ -110,7 +144,17 @@ HEADERS: dict[str, str] = {
 
 #: Chinese words for the codes in pairmatch's tables, by column.
 VALUES: dict[str, dict[str, str]] = {
-    "status": {"paired": "已结对", "unmatched": "未结对"},
+    # a child's status in the ledger, a pair's in the Matcher's history
+    "status": {"paired": "已结对", "unmatched": "未结对", "proposed": "待确认",
+               "active": "进行中", "ended": "已结束", "declined": "已婉拒"},
+    # what a re-pairing did to a pair (``result.diff["change"]``), and the history's events
+    "change": {"kept": "保持", "added": "新增", "ended": "解除", "reassigned": "改配"},
+    "event": {"started": "开始", "ended": "结束", "declined": "婉拒"},
+    # how good a solution is known to be (:class:`~pairmatch.Status`), and who found it
+    "result_status": {"OPTIMAL": "最优", "FEASIBLE": "可行(未证明最优)",
+                      "INFEASIBLE": "无可行解", "UNKNOWN": "未找到可行解"},
+    "solver": {"flow": "最小费用流", "cpsat": "约束规划", "none": "未求解"},
+    "stability": {"keep": "尽量保持现有结对", "strict": "严格保持在岗结对"},
     "role": {"lead": "主结对人", "support": "协助"},
     "category": {
         "left_behind": "留守儿童",
@@ -132,7 +176,7 @@ VALUES: dict[str, dict[str, str]] = {
         "not_paired_in_time": "时限内未完成结对",
     },
     "bool": {"True": "是", "False": "否"},
-}
+}  # fmt: skip
 
 #: Chinese names of the :class:`~pairmatch.Policy` settings and of the run's facts.
 POLICY_LABELS: dict[str, str] = {
@@ -170,11 +214,33 @@ POLICY_LABELS: dict[str, str] = {
 }
 
 
+#: What pairmatch adds to a register's own column names in its ledger: the lead
+#: volunteer's columns are prefixed ``volunteer_``, a name the ledger already uses gets
+#: the suffix ``_input``.
+VOLUNTEER_PREFIX, INPUT_SUFFIX = "volunteer_", "_input"
+
+
 def header(column: str, lang: Lang) -> str:
     """The header of ``column`` in ``lang``; columns pairmatch does not know keep their
-    name (a user's own columns, possibly already in Chinese)."""
+    name (a user's own columns, possibly already in Chinese), but pairmatch's own prefix
+    and suffix are translated.
+
+    >>> header("volunteer_手机号", "zh"), header("volunteer_shift", "zh")
+    ('爱心妈妈手机号', '爱心妈妈·shift')
+    >>> header("category_input", "zh")
+    '儿童类别(原表)'
+    """
     _check(lang)
-    return HEADERS.get(column, column) if lang == "zh" else column
+    if lang == "en":
+        return column
+    if column in HEADERS:
+        return HEADERS[column]
+    if column.endswith(INPUT_SUFFIX) and len(column) > len(INPUT_SUFFIX):
+        return header(column[: -len(INPUT_SUFFIX)], lang) + "(原表)"
+    if column.startswith(VOLUNTEER_PREFIX) and len(column) > len(VOLUNTEER_PREFIX):
+        own = header(column[len(VOLUNTEER_PREFIX) :], lang)
+        return "爱心妈妈" + ("" if own[:1] > "\x7f" else "·") + own
+    return column
 
 
 def value(kind: str, code: str, lang: Lang) -> str:
@@ -299,3 +365,200 @@ def detail_in_chinese(text: str) -> str:
             return text
         ranks.append(form.format(part.split(" ", 1)[0]))
     return out + "：" + "，".join(ranks)
+
+
+# ---------------------------------------------------------------- words of the views
+#: Short words of the reports, notebook views and command line, in Chinese (English: the
+#: key itself).
+PHRASES: dict[str, str] = {
+    "children": "儿童",
+    "volunteers": "爱心妈妈",
+    "candidate pairs": "候选结对",
+    "paired": "已结对",
+    "pairs": "结对",
+    "synthetic county": "模拟县",
+    "teams:": "帮扶小组:",
+    "children with 2 or more volunteers": "名儿童由2名以上爱心妈妈结对",
+    "distance km (to the lead)": "距离(公里,至主结对人)",
+    "status": "求解状态",
+    "objective": "总匹配度",
+    "bound": "上界",
+    "gap": "最优性差距",
+    "time s": "用时(秒)",
+    "pairing": "结对结果",
+    "paired by category": "各类儿童结对情况",
+    "category": "儿童类别",
+    "priority points": "优先级分",
+    "share": "结对率",
+    "unmatched by reason": "未结对原因",
+    "unmatched, by reason": "未结对原因",
+    "note": "说明",
+    "mean": "平均",
+    "p90": "90%分位",
+    "max": "最大",
+    "ledger written to": "结对台账已写入",
+    "notes withheld (they name records)": "条说明未显示（其中含有记录编号）",
+    "count": "数量",
+    "part": "分片",
+    "seconds": "用时(秒)",
+    "setting": "设置项",
+    "value": "值",
+    "meaning": "说明",
+    "change": "变动",
+    "pairs ended (history)": "已结束的结对(历史)",
+    "pairs forbidden": "禁止的结对",
+    "last re-pairing": "最近一次重新结对",
+}
+
+
+def phrase(text: str, lang: Lang) -> str:
+    """A short word of :data:`PHRASES` in ``lang`` (English: as it is)."""
+    _check(lang)
+    return PHRASES.get(text, text) if lang == "zh" else text
+
+
+def status_name(status: str, lang: Lang) -> str:
+    """A :class:`~pairmatch.Status` value for people: ``OPTIMAL`` or ``最优``."""
+    return value("result_status", status, lang)
+
+
+_PARTS = re.compile(r"by parts(?: \((\d+)\))?")
+
+
+def solver_name(solver: str, lang: Lang) -> str:
+    """The name of the back end that solved a result (``flow``, ``cpsat``, ``by parts (3)``)
+    in ``lang``.
+
+    >>> solver_name("by parts (3)", "zh"), solver_name("flow", "en")
+    ('分片求解(3片)', 'flow')
+    """
+    _check(lang)
+    if lang == "en":
+        return solver
+    m = _PARTS.fullmatch(solver)
+    if m:
+        return f"分片求解({m[1]}片)" if m[1] else "分片求解"
+    return VALUES["solver"].get(solver, solver)
+
+
+def figure(x: float) -> str:
+    """A number as people write it: whole numbers without decimals, others to at most three
+    decimals (``5``, ``0.5``, ``1264.041``)."""
+    text = f"{x:.3f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+_SETTING_KIND = {"category_priority": "category", "need_weights": "need"}
+
+
+def setting_text(name: str, setting: object, lang: Lang) -> str:
+    """A policy setting's or a run fact's value in words of ``lang``: 是/否, 无 for none,
+    ``学业:1, 生活:1`` for a dict of needs, ``1至3`` for a range, statuses and solvers in
+    words. English keeps pairmatch's JSON text (as the policy sheet has always written)."""
+    _check(lang)
+    if lang == "en":
+        return setting if isinstance(setting, str) else json.dumps(
+            setting, ensure_ascii=False, default=str)  # fmt: skip
+    if name == "status":
+        return status_name(str(setting), lang)
+    if name == "solver":
+        return solver_name(str(setting), lang)
+    return _zh_text(setting, VALUES.get(_SETTING_KIND.get(name, ""), {}))
+
+
+def _zh_text(x: object, words: dict[str, str]) -> str:
+    """Any setting value in Chinese words; ``words`` translates a dict's keys."""
+    if x is None:
+        return "无"
+    if isinstance(x, bool):
+        return "是" if x else "否"
+    if isinstance(x, int | float):
+        return figure(x)
+    if isinstance(x, dict):
+        if not x:
+            return "无"
+        return "；".join(f"{words.get(str(k), k)}:{_zh_text(v, {})}" for k, v in x.items())
+    if isinstance(x, list | tuple):
+        if len(x) == 2 and all(isinstance(i, int | float) for i in x):
+            return f"{figure(x[0])}至{figure(x[1])}"
+        return "、".join(_zh_text(i, words) for i in x) or "无"
+    return in_chinese(str(x))
+
+
+# ---------------------------------------------------------------- re-pairing reasons
+#: Why a pair ended or changed in a re-pairing (``diff["reason"]``,
+#: ``history["end_reason"]``), in Chinese; an office's own reasons keep their words.
+PAIR_REASONS: dict[str, str] = {
+    "new pair": "新结对",
+    "declined": "已婉拒",
+    "ended by the office": "由工作人员解除",
+    "the child left the programme": "儿童已退出项目",
+    "the volunteer left the programme": "爱心妈妈已退出项目",
+    "the volunteer went to pair a child who had none (neediest first)": (
+        "该爱心妈妈改为结对一名尚无结对的儿童（需求最迫切者优先）"
+    ),
+    "the volunteer went to re-pair a child whose pair had ended (neediest first)": (
+        "该爱心妈妈改为重新结对一名原结对已解除的儿童（需求最迫切者优先）"
+    ),
+    "replaced by a better overall pairing (a fit gain above the switching cost)": (
+        "由更优的整体结对方案取代（匹配度提升超过保持现有结对的分值）"
+    ),
+    "the volunteer's capacity no longer holds it": "爱心妈妈的名额已不足以保留该结对",
+    "role changed to lead": "角色改为主结对人",
+    "role changed to support": "角色改为协助",
+}
+#: The hard rules a carried pair may break (:func:`pairmatch.pipeline.broken_rules`).
+_RULES = {
+    "the guardian has not consented": "监护人未同意",
+    "the volunteer is not eligible": "爱心妈妈不符合条件",
+    "the volunteer is not active": "爱心妈妈不在岗",
+    "the volunteer has no capacity": "爱心妈妈没有名额",
+    "they are in different counties": "双方不在同一县",
+    "the pair is also forbidden": "该结对已被禁止",
+    "unknown": "原因不明",
+}
+_APART = re.compile(rf"they are {_KM} km apart, beyond the {_KM} km limit")
+_BROKEN = "a hard rule now breaks it: "
+#: The solver's notes on a result (``result.reasons``) that name no record.
+_NOTES = (
+    (re.compile(rf"{_N} children have more than one locked pair"),
+     lambda m: f"{m[1]}名儿童有多个锁定的结对"),
+    (re.compile(rf"{_N} volunteers have locked pairs beyond their capacity"),
+     lambda m: f"{m[1]}名爱心妈妈锁定的结对超出其名额"),
+    (re.compile(rf"{_N} children must be paired but have no allowed pair"),
+     lambda m: f"{m[1]}名儿童必须结对但没有允许的结对"),
+)  # fmt: skip
+
+
+def _rule(text: str) -> str:
+    m = _APART.fullmatch(text)
+    if m:
+        return f"双方相距{m[1]}公里，超过{m[2]}公里的上限"
+    return _RULES.get(text, text)
+
+
+def in_chinese(text: str) -> str:
+    """Any sentence pairmatch writes for people (a reason's detail, why a pair ended or
+    changed, a solver's note) in Chinese; a text it does not know (an office's own reason)
+    is returned as it is.
+
+    >>> in_chinese("a hard rule now breaks it: the volunteer is not active")
+    '现已违反硬性规则：爱心妈妈不在岗'
+    >>> in_chinese("the child moved away")  # an office's own words
+    'the child moved away'
+    """
+    if text in PAIR_REASONS:
+        return PAIR_REASONS[text]
+    if text.startswith(_BROKEN):
+        return "现已违反硬性规则：" + "；".join(_rule(r) for r in text[len(_BROKEN) :].split("; "))
+    for pattern, words in _NOTES:
+        m = pattern.fullmatch(text)
+        if m:
+            return words(m)
+    return detail_in_chinese(text)
+
+
+def said(text: str, lang: Lang) -> str:
+    """A sentence pairmatch wrote, in ``lang`` (see :func:`in_chinese`)."""
+    _check(lang)
+    return in_chinese(text) if lang == "zh" else text

@@ -28,7 +28,7 @@ from pairmatch import arguments
 from pairmatch.candidates import Candidates, find_candidates
 from pairmatch.errors import ArgumentTypeError, UnknownKeyError
 from pairmatch.io import Source, read_children, read_volunteers
-from pairmatch.labels import Lang
+from pairmatch.labels import Lang, resolve
 from pairmatch.match import match
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.outputs.ledger import ledger_tables, run_facts, summarise, write
@@ -155,7 +155,7 @@ class PartitionedResult:
     def ledger_tables(
         self,
         *,
-        lang: Lang = "en",
+        lang: Lang | None = None,
         personal: bool = True,
         pseudonymise: bool = False,
         key: str | bytes | None = None,
@@ -173,12 +173,13 @@ class PartitionedResult:
         self,
         path: str | os.PathLike[str],
         *,
-        lang: Lang = "en",
+        lang: Lang | None = None,
         personal: bool = True,
         pseudonymise: bool = False,
         key: str | bytes | None = None,
     ) -> Path:
         """Write the province's pairing ledger (结对台账), as :meth:`MatchResult.to_ledger`."""
+        lang = resolve(lang)
         tables = self.ledger_tables(lang=lang, personal=personal, pseudonymise=pseudonymise,
                                     key=key)  # fmt: skip
         return write(tables, path, lang)
@@ -193,9 +194,10 @@ class PartitionedResult:
 
     def _repr_html_(self) -> str:
         """The notebook view: headline figures, then the first rows (ids only)."""
+        from pairmatch.labels import default_lang
         from pairmatch.outputs.display import partitioned_html
 
-        return partitioned_html(self)
+        return partitioned_html(self, default_lang())
 
     def __repr__(self) -> str:
         return (

@@ -18,7 +18,7 @@ from pairmatch.errors import UnknownIdError
 from pairmatch.explain.credit import Members
 from pairmatch.explain.explanation import Explanation, explain_child
 from pairmatch.explain.reasons import unmatched_of
-from pairmatch.labels import Lang
+from pairmatch.labels import Lang, resolve
 from pairmatch.model.policy import Policy
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.outputs.ledger import CORE_COLUMNS, ledger_tables, run_facts, write
@@ -334,11 +334,26 @@ class MatchResult:
 
         return summarise(self.ledger(personal=False), by)
 
+    def diff_table(self, lang: Lang | None = None) -> pd.DataFrame | None:
+        """:attr:`diff` for people: changes, reasons and headers in ``lang`` (``"en"``: the
+        diff as it is; None: :func:`pairmatch.labels.default_lang`); None when this result
+        was not made by a :class:`~pairmatch.Matcher`. An office's own reasons keep their
+        words."""
+        from pairmatch.outputs.words import in_words
+
+        lang = resolve(lang)
+        if self.diff is None:
+            return None
+        return in_words(self.diff, lang, headers={"reason": "变动原因"})
+
     # ---------------------------------------------------------------- explanation
-    def explain(self, child_id: str) -> Explanation:
-        """Why this child has this volunteer, or none: in words (``str()``) and as a dict."""
+    def explain(self, child_id: str, lang: Lang | None = None) -> Explanation:
+        """Why this child has this volunteer, or none: in words (``str()``, in ``lang``:
+        ``"en"`` or ``"zh"``, by default :func:`pairmatch.labels.default_lang`) and as a
+        dict."""
+        lang = resolve(lang)
         return explain_child(self, child_id, self._members, self._edge_of_child,
-                             self._unmatched_arrays)  # fmt: skip
+                             self._unmatched_arrays, lang)  # fmt: skip
 
     # ---------------------------------------------------------------- what if
     def alternatives(
@@ -400,7 +415,7 @@ class MatchResult:
     def ledger_tables(
         self,
         *,
-        lang: Lang = "en",
+        lang: Lang | None = None,
         personal: bool = True,
         pseudonymise: bool = False,
         key: str | bytes | None = None,
@@ -420,7 +435,7 @@ class MatchResult:
         self,
         path: str | os.PathLike[str],
         *,
-        lang: Lang = "en",
+        lang: Lang | None = None,
         personal: bool = True,
         pseudonymise: bool = False,
         key: str | bytes | None = None,
@@ -445,53 +460,18 @@ class MatchResult:
         ...     sorted(pd.read_excel(path, sheet_name=None))[:2]
         ['乡镇汇总', '匹配规则']
         """
+        lang = resolve(lang)
         tables = self.ledger_tables(lang=lang, personal=personal, pseudonymise=pseudonymise,
                                     key=key)  # fmt: skip
         return write(tables, path, lang)
 
-    def report(self) -> str:
+    def report(self, lang: Lang | None = None) -> str:
         """A short plain-text summary (no personal data): paired, unmatched by reason,
-        distances, optimality and time."""
-        n = len(self.registry.children)
-        paired = self.n_paired
-        consent = int(self.registry.consent.sum())
-        lines = [
-            f"children {n:,}  volunteers {len(self.registry.volunteers):,}  "
-            f"candidate pairs {len(self.candidates):,}",
-            f"paired {paired:,} of {n:,} children ({paired / max(n, 1):.1%}); "
-            f"{consent:,} have guardian consent",
-        ]
-        if self.has_teams and len(self.pairs):
-            sizes = self.pairs.groupby("child_id").size()
-            lines.append(
-                f"teams: {int((sizes > 1).sum()):,} children have 2 or more volunteers "
-                f"({len(self.pairs):,} volunteer places in all)"
-            )
-        counts = self.unmatched["reason"].value_counts()
-        if len(counts):
-            lines.append("unmatched by reason:")
-            lines += [f"  {reason:<32} {k:>7,}" for reason, k in counts.items()]
-        from pairmatch.outputs.ledger import lead_distances
+        distances, optimality and time; in ``lang`` (``"en"`` or ``"zh"``; by default
+        :func:`pairmatch.labels.default_lang`)."""
+        from pairmatch.outputs.report import report_text
 
-        dist = lead_distances(self.pairs)
-        if len(dist):
-            lines.append(
-                f"distance km (to the lead): mean {dist.mean():.2f}, "
-                f"90th percentile {dist.quantile(0.9):.2f}, max {dist.max():.2f}"
-            )
-        if self.stability_bonus or self.fairness_penalty:
-            lines.append(
-                f"total fit {self.total_fit:,.3f} (objective adds {self.stability_bonus:,.3f} "
-                f"for pairs kept, subtracts {self.fairness_penalty:,.3f} for fairness)"
-            )
-        lines.append(
-            f"status {self.status.value} by {self.solution.solver}; "
-            f"objective {self.objective:,.3f}, "
-            f"bound {self.bound:,.3f}, gap {self.gap:.3g}; "
-            f"time {sum(self.timings.values()):.2f} s"
-        )
-        lines += [f"note: {r}" for r in self.reasons]
-        return "\n".join(lines)
+        return report_text(self, resolve(lang))
 
     @property
     def _headcount(self) -> tuple[int, str]:
@@ -500,9 +480,10 @@ class MatchResult:
 
     def _repr_html_(self) -> str:
         """The notebook view: headline figures, then the first rows (ids only)."""
+        from pairmatch.labels import default_lang
         from pairmatch.outputs.display import result_html
 
-        return result_html(self)
+        return result_html(self, default_lang())
 
     def __repr__(self) -> str:
         n, solver = self._headcount

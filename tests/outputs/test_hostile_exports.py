@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import pairmatch as pm
 from pairmatch.cli import main
 from pairmatch.io import FORMULA_STARTS, write_table
+from pairmatch.labels import header as header_in
 from pairmatch.outputs.ledger import CORE_COLUMNS
 from pairmatch.outputs.personal import Personal, personal_columns
 from registers import children, volunteers
@@ -184,21 +185,27 @@ def test_personal_false_drops_every_personal_column(tmp_path, personal_result, s
         ledger = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
     else:
         ledger = pd.read_parquet(path)
-    expected = _expected_left_out(personal_result)
+    expected = {header_in(c, lang) for c in _expected_left_out(personal_result)}
     assert not expected & set(ledger.columns)
-    assert {*INNOCENT, "volunteer_shift"} <= set(ledger.columns)  # innocent extras kept
+    innocent = {header_in(c, lang) for c in (*INNOCENT, "volunteer_shift")}
+    assert innocent <= set(ledger.columns)  # innocent extras kept
     text = ledger.astype(str).to_string()
     assert not [s for s in SECRETS if s in text]
     if suffix == ".xlsx":
         policy = next(reversed(book.values())).set_index(book[list(book)[-1]].columns[0])
-        said = json.loads(policy.iloc[:, -1][policy.index.str.contains("left_out")].iat[0])
+        cell = policy.iloc[:, -1][policy.index.str.contains("left_out")].iat[0]
+        said = json.loads(cell) if lang == "en" else _left_out_in_chinese(cell)
         assert set(said) == expected
         header, values = ("表头含", "内容含") if lang == "zh" else ("header word", "values look")
         assert {c for c, why in said.items() if why.startswith(values)} == {
-            *PERSONAL_BY_VALUES,
-            "volunteer_team_note",
+            header_in(c, lang) for c in (*PERSONAL_BY_VALUES, "volunteer_team_note")
         }
         assert all(why.startswith((header, values)) for why in said.values())
+
+
+def _left_out_in_chinese(cell: str) -> dict[str, str]:
+    """The Chinese policy sheet's columns left out, ``header:why；header:why``, as a dict."""
+    return dict(item.split(":", 1) for item in cell.split("；"))
 
 
 def test_the_ledger_table_and_its_exports_leave_out_the_same(personal_result) -> None:

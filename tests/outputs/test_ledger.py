@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pairmatch as pm
-from pairmatch.labels import HEADERS, POLICY_LABELS, VALUES, detail_in_chinese, header
+from pairmatch.labels import HEADERS, POLICY_LABELS, VALUES, detail_in_chinese, header, status_name
 from pairmatch.outputs.ledger import CORE_COLUMNS, KEY_VARIABLE, pseudonyms, summarise
 
 KEY = "county office secret, 2026"
@@ -81,7 +81,7 @@ def test_chinese_workbook(tmp_path, team_result) -> None:
     assert book["县级汇总"].iloc[-1]["儿童数"] == total["儿童数"]
     rules = book["匹配规则"].set_index("设置项")
     assert rules.loc["max_distance_km", "说明"] == "最远服务距离(公里)"
-    assert rules.loc["status", "值"] == team_result.status.value
+    assert rules.loc["status", "值"] == status_name(team_result.status.value, "zh")
     # the office can read it: frozen header, filters and widths that fit the header
     sheet = openpyxl.load_workbook(path)["结对台账"]
     assert sheet.freeze_panes == "A2"

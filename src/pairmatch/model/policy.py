@@ -53,6 +53,7 @@ import pydantic
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from pairmatch.errors import FieldError, InputIssue, ValidationError
+from pairmatch.labels import POLICY_LABELS, default_lang, setting_text
 from pairmatch.model.base import PairmatchModel
 from pairmatch.model.vocab import (
     LEVEL_MAX,
@@ -172,22 +173,31 @@ class Policy(PairmatchModel):
 
     def _repr_html_(self) -> str:
         """The notebook view: every setting, its value and meaning, the settings changed
-        from the defaults in bold."""
+        from the defaults in bold; in Chinese (each setting by its Chinese name, no
+        English meaning) when :func:`pairmatch.labels.default_lang` says so."""
+        lang = default_lang()
         default = type(self)()
         rows = []
         for name, field in type(self).model_fields.items():
             value = getattr(self, name)
-            label = f"<b>{escape(name)}</b>" if value != getattr(default, name) else escape(name)
+            shown = escape(POLICY_LABELS[name] if lang == "zh" else name)
+            label = f"<b>{shown}</b>" if value != getattr(default, name) else shown
+            if lang == "zh":
+                rows.append(f"<tr><td>{label}</td><td>{escape(setting_text(name, value, lang))}"
+                            "</td></tr>")  # fmt: skip
+                continue
             about = escape(" ".join((field.description or "").split()))
             rows.append(
                 f"<tr><td>{label}</td><td>{escape(html.text(value))}</td>"
                 f'<td style="text-align:left">{about}</td></tr>'
             )
-        table = (
-            "<table><thead><tr><th>setting</th><th>value</th><th>meaning</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
-        return html.box("Policy (settings changed from the defaults in bold)", table)
+        if lang == "zh":
+            head, title = "<th>设置项</th><th>值</th>", "匹配规则（加粗的设置已改动）"
+        else:
+            head = "<th>setting</th><th>value</th><th>meaning</th>"
+            title = "Policy (settings changed from the defaults in bold)"
+        table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        return html.box(title, table)
 
     @model_validator(mode="before")
     @classmethod

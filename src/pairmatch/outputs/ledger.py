@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -33,11 +32,18 @@ import pandas as pd
 from pairmatch import arguments
 from pairmatch.errors import ArgumentError, ArgumentTypeError, MissingFileError
 from pairmatch.explain.reasons import Reason
-from pairmatch.labels import POLICY_LABELS, VALUES, Lang, detail_in_chinese, header
+from pairmatch.labels import (
+    POLICY_LABELS,
+    Lang,
+    header,
+    resolve,
+    setting_text,
+)
 from pairmatch.model.policy import Policy
 from pairmatch.model.records import JURISDICTION_LEVELS
 from pairmatch.outputs.personal import personal_columns
 from pairmatch.outputs.schema import SCHEMAS, conform
+from pairmatch.outputs.words import in_words
 from pairmatch.version import __version__
 
 __all__ = [
@@ -241,12 +247,13 @@ def ledger_tables(
     policy: Policy,
     facts: Mapping[str, Any],
     *,
-    lang: Lang = "en",
+    lang: Lang | None = None,
     personal: bool = True,
     pseudonymise: bool = False,
     key: str | bytes | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The sheets of the ledger workbook, named in ``lang``: the ledger (one row per
+    """The sheets of the ledger workbook, named in ``lang`` (None: see
+    :func:`pairmatch.labels.default_lang`): the ledger (one row per
     child), pairs, unmatched children with reasons, summaries by county and by township
     (with a total row), and the policy with the run's facts (``facts``: solver, status,
     objective, bound, gap).
@@ -261,8 +268,7 @@ def ledger_tables(
     policy sheet's ``left_out`` lists every column left out and why, so nothing disappears
     unsaid.
     """
-    if not isinstance(lang, str) or lang not in SHEETS:
-        raise ArgumentError(f"unknown language; lang must be one of {', '.join(SHEETS)}")
+    lang = resolve(lang)
     personal = arguments.flag("personal", personal)
     pseudonymise = arguments.flag("pseudonymise", pseudonymise)
     left_out = _left_out(ledger, personal, pseudonymise, lang)
@@ -279,13 +285,16 @@ def ledger_tables(
         pairs["volunteer_id"] = pairs["volunteer_id"].map(volunteer)
         unmatched["child_id"] = unmatched["child_id"].map(child)
     policy_rows = [
-        (name, _setting_label(name, field.description, lang), _as_text(value))
+        (name, _setting_label(name, field.description, lang), setting_text(name, value, lang))
         for name, field in Policy.model_fields.items()
         for value in [getattr(policy, name)]
     ]
+    if lang == "zh":  # the columns left out, by their headers in the sheets
+        left_out = {header(column, lang): why for column, why in left_out.items()}
     facts = dict(facts) | {"pseudonymised": pseudonymise, "left_out": left_out}
     policy_rows += [
-        (k, POLICY_LABELS[k] if lang == "zh" else "", _as_text(v)) for k, v in facts.items()
+        (k, POLICY_LABELS[k] if lang == "zh" else "", setting_text(k, v, lang))
+        for k, v in facts.items()
     ]
     tables = {
         "ledger": ledger,
@@ -331,40 +340,15 @@ def _setting_label(name: str, description: str | None, lang: Lang) -> str:
     return " ".join((description or "").split())
 
 
-def _as_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
 def _in_words(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """``table`` with codes and headers in ``lang`` (English: as it is)."""
+    """``table`` with codes and headers in ``lang`` (English: as it is); Chinese keeps each
+    reason's code in a column of its own beside its words, for joins."""
     if lang == "en":
         return table
-    out = table.copy()
-    for col in out.columns:
-        kind = {"volunteer_gender": "gender"}.get(col, col)
-        if kind == "reason":
-            out.insert(list(out.columns).index(col) + 1, "reason_code", out[col])
-        if kind in VALUES:
-            out[col] = _translate(out[col], VALUES[kind])
-        elif col == "covers":
-            out[col] = out[col].map(_needs_in_chinese)
-        elif col == "detail":
-            out[col] = out[col].map(lambda t: detail_in_chinese(t) if isinstance(t, str) else t)
-        elif out[col].dtype == bool:
-            out[col] = _translate(out[col].astype(str), VALUES["bool"])
-    return out.rename(columns=lambda c: header(c, "zh") if c not in VALUES["reason"]
-                      else VALUES["reason"][c])  # fmt: skip
-
-
-def _needs_in_chinese(text: str) -> str:
-    need = VALUES["need"]
-    return ";".join(need.get(k, k) for k in text.split(";")) if text else text
-
-
-def _translate(column: pd.Series, words: Mapping[str, str]) -> pd.Series:
-    return column.map(lambda x: words.get(x, x) if isinstance(x, str) else x)
+    if "reason" in table.columns:
+        table = table.copy()
+        table.insert(list(table.columns).index("reason") + 1, "reason_code", table["reason"])
+    return in_words(table, lang)
 
 
 # ---------------------------------------------------------------- writing
@@ -385,9 +369,13 @@ def write(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], lang
     path = arguments.path("path", path)
     if not path.parent.is_dir():
         raise MissingFileError(f"no folder {path.parent}; create it first, or write elsewhere")
-    if format_of(str(path)) != "excel":
-        return write_table(next(iter(tables.values())), path)
     formats = {header(c, lang): fmt for fmt, cols in _NUMBER_FORMATS.items() for c in cols}
+    kind = format_of(str(path))
+    if kind != "excel":
+        table = next(iter(tables.values()))
+        if kind == "csv" and lang == "zh":  # the figures as the workbook shows them
+            table = _rounded(table, [c for c, fmt in formats.items() if fmt == "0.00"])
+        return write_table(table, path)
     # XlsxWriter directly, a column at a time: about 3x faster than pandas' to_excel over
     # openpyxl (a 20k-child county's workbook 19-20 s -> 6.4-7.3 s), column formats without
     # a loop over cells; and text stays text: a cell "=..." is never made a formula, nor
@@ -412,6 +400,12 @@ def write(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], lang
     finally:
         book.close()
     return path
+
+
+def _rounded(table: pd.DataFrame, columns: list[str], digits: int = 2) -> pd.DataFrame:
+    """``table`` with its ``columns`` (those present) rounded to ``digits`` decimals."""
+    present = [c for c in columns if c in table.columns]
+    return table.assign(**{c: table[c].round(digits) for c in present}) if present else table
 
 
 def _cells(column: pd.Series) -> list[Any]:

@@ -26,8 +26,10 @@ from pairmatch.candidates import Candidates, find_candidates, priorities
 from pairmatch.dates import read_date, utc_now
 from pairmatch.errors import ArgumentError, DateError, PairmatchError, ValidationError
 from pairmatch.io import Source, read_children, read_volunteers
+from pairmatch.labels import Lang, resolve
 from pairmatch.model.policy import Policy, read_policy
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
+from pairmatch.outputs.words import in_words
 from pairmatch.pipeline import NO_PAIRS, Prepared, broken_rules, prepare, solve_prepared
 from pairmatch.registry import Registry
 from pairmatch.rematching.carry import carry_candidates
@@ -160,15 +162,24 @@ class Matcher:
         end)."""
         return self._log.active()
 
-    def events(self, since: Any, until: Any) -> pd.DataFrame:
+    def history_table(self, lang: Lang | None = None) -> pd.DataFrame:
+        """:attr:`history` for people: statuses, roles, end reasons and headers in ``lang``
+        (``"en"``: the history as it is; None: :func:`pairmatch.labels.default_lang`). An
+        office's own end reasons keep their words."""
+        return in_words(self.history, lang)
+
+    def events(self, since: Any, until: Any, lang: Lang | None = None) -> pd.DataFrame:
         """Pairs started or ended in ``[since, until)``, one row per event (``event``:
         started, ended or declined), with the reason and the child's county and township:
         the period report the programmes send upward. Dates are read as for ``at`` (see
-        :func:`pairmatch.dates.read_date`); ``until`` before ``since`` is an error."""
+        :func:`pairmatch.dates.read_date`); ``until`` before ``since`` is an error. In
+        ``lang`` (None: :func:`pairmatch.labels.default_lang`); ``"en"`` gives the codes
+        (started, ended, declined) a program reads."""
+        lang = resolve(lang)
         lo, hi = read_date(since, "since"), read_date(until, "until")
         if hi < lo:
             raise DateError(f"until ({hi}) is before since ({lo}); give the period's start first")
-        return self._log.events(lo, hi)
+        return in_words(self._log.events(lo, hi), lang, headers={"reason": "原因"})
 
     def respond(
         self,
@@ -563,9 +574,10 @@ class Matcher:
 
     def _repr_html_(self) -> str:
         """The notebook view: headline figures, then the first rows (ids only)."""
+        from pairmatch.labels import default_lang
         from pairmatch.outputs.display import matcher_html
 
-        return matcher_html(self)
+        return matcher_html(self, default_lang())
 
     def __repr__(self) -> str:
         return (
