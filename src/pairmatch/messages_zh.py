@@ -15,8 +15,10 @@ Placeholders, by their name without trailing digits (``{n}``, ``{n2}``, ...):
     a rejected value as the register checks show it: a quoted near-miss or a number (kept),
     or their words for a value not shown (``the text given``, ``a large number``, ``a list``).
 ``{text}``
-    anything, kept as it is: a file's name, a header, a sheet's name, a list of them (only
-    what the English message already shows).
+    anything, kept as it is: a header, a sheet's name, a list of them (only what the
+    English message already shows).
+``{file}``
+    a file's name, kept, or the words for a file given without one (:data:`FILES`).
 ``{phrase}``
     one of the fixed pieces of :data:`PHRASES` (the help a field's message ends with).
 ``{clause}``
@@ -45,6 +47,7 @@ from pairmatch.words import HEADERS, POLICY_LABELS
 
 __all__ = [
     "FIELDS",
+    "FILES",
     "MESSAGES",
     "PHRASES",
     "TABLES",
@@ -107,6 +110,9 @@ FIELDS: dict[str, str] = {
     "eligible": "符合条件",
     "active": "在岗",
 }
+
+#: What the file reader calls a file or table it was given without a name.
+FILES: dict[str, str] = {"the file given": "所给的文件", "the table given": "所给的表格"}
 
 #: Python types a message may name (``must be a text id, not a list``), in Chinese.
 TYPES: dict[str, str] = {
@@ -222,72 +228,103 @@ MESSAGES: list[tuple[str, str]] = [
      "the copies",
      "第 {text} 列（从 0 起算）的表头相同；请重命名或删除重复的列"),
     # ------------------------------------------------ files (pairmatch.files, io)
-    ("cannot tell the format of {text} from its suffix {text2}; use one of {text3} or pass a "
+    ("cannot tell the format of {file} from its suffix {text2}; use one of {text3} or pass a "
      "DataFrame",
-     "无法从后缀 {text2} 判断 {text} 的格式；请使用以下后缀之一：{text3}，或直接传入 DataFrame"),
-    ("{text} could not be decoded with the encoding it was opened with; open it in binary "
+     "无法从后缀 {text2} 判断 {file} 的格式；请使用以下后缀之一：{text3}，或直接传入 DataFrame"),
+    ("{file} could not be decoded with the encoding it was opened with; open it in binary "
      "mode ('rb') and pairmatch reads UTF-8 or GB18030",
-     "{text} 无法按打开时指定的编码解码；请以二进制方式（'rb'）打开，pairmatch 会按 UTF-8 或 "
+     "{file} 无法按打开时指定的编码解码；请以二进制方式（'rb'）打开，pairmatch 会按 UTF-8 或 "
      "GB18030 读取"),
-    ("{text} gave {type}, not bytes or text", "{text} 读出的是{type}，不是字节或文本"),
-    ("{text} is empty: a register needs a header row naming its columns, then one row per "
+    ("{file} gave {type}, not bytes or text", "{file} 读出的是{type}，不是字节或文本"),
+    ("{file} is empty: a register needs a header row naming its columns, then one row per "
      "record",
-     "{text} 是空文件：登记表须先有一行表头写明各列名称，其后每条记录占一行"),
-    ("{text} is empty: it has no header row", "{text} 是空的：没有表头行"),
-    ("{text} holds no header row (only blank lines)", "{text} 没有表头行（只有空行）"),
-    ("{text} is an Excel 97-2003 workbook, or one locked with a password; open it in Excel or "
+     "{file} 是空文件：登记表须先有一行表头写明各列名称，其后每条记录占一行"),
+    ("{file} is empty: it has no header row", "{file} 是空的：没有表头行"),
+    ("{file} holds no header row (only blank lines)", "{file} 没有表头行（只有空行）"),
+    ("{file} is an Excel 97-2003 workbook, or one locked with a password; open it in Excel or "
      "WPS, remove any password, and save it as .xlsx",
-     "{text} 是 Excel 97-2003 工作簿，或设有密码；请用 Excel 或 WPS 打开，取消密码，另存为 .xlsx"),
-    ("{text} was opened as text; open Excel files in binary mode",
-     "{text} 是以文本方式打开的；Excel 文件须以二进制方式打开"),
-    ("{text} should be {phrase} but is {phrase2}; {clause}",
-     "{text} 应为{phrase}，实际却是{phrase2}；{clause}"),
+     "{file} 是 Excel 97-2003 工作簿，或设有密码；请用 Excel 或 WPS 打开，取消密码，另存为 .xlsx"),
+    ("{file} was opened as text; open Excel files in binary mode",
+     "{file} 是以文本方式打开的；Excel 文件须以二进制方式打开"),
+    ("{file} should be {phrase} but is {phrase2}; {clause}",
+     "{file} 应为{phrase}，实际却是{phrase2}；{clause}"),
     ("rename it to {text}", "请将其改名为 {text}"),
     ("save it as 'CSV UTF-8' or as .xlsx", "请另存为“CSV UTF-8”或 .xlsx 格式"),
     ("export the register again as .xlsx or as CSV UTF-8", _RESAVE),
-    ("{text} is neither UTF-8 text (line {n} holds a byte that is not UTF-8) nor GB18030 (GBK) "
+    ("{file} is neither UTF-8 text (line {n} holds a byte that is not UTF-8) nor GB18030 (GBK) "
      "text; save it as 'CSV UTF-8' (Excel, WPS: Save As) or as .xlsx",
-     "{text} 既不是 UTF-8 文本（第{n}行有不属于 UTF-8 的字节），也不是 GB18030（GBK）文本；"
+     "{file} 既不是 UTF-8 文本（第{n}行有不属于 UTF-8 的字节），也不是 GB18030（GBK）文本；"
      "请另存为“CSV UTF-8”（Excel、WPS：另存为）或 .xlsx 格式"),
-    ('{text}: a double quote (") in the row starting on line {n} is never closed, so the rest '
+    ('{file}: a double quote (") in the row starting on line {n} is never closed, so the rest '
      "of the file would be one cell; close the quote or remove it",
-     '{text}：从第{n}行开始的那一行中有一个双引号（"）没有闭合，文件其余部分会被读成一个单元格；'
+     '{file}：从第{n}行开始的那一行中有一个双引号（"）没有闭合，文件其余部分会被读成一个单元格；'
      "请补上或删去该引号"),
-    ("{text} could not be read as comma-separated text; {clause}",
-     "{text} 无法作为逗号分隔的文本读取；{clause}"),
-    ("line {n} of {text} has {n2} fields but the header has {n3}: a cell that holds a comma "
+    ("{file} could not be read as comma-separated text; {clause}",
+     "{file} 无法作为逗号分隔的文本读取；{clause}"),
+    ("line {n} of {file} has {n2} fields but the header has {n3}: a cell that holds a comma "
      "must be in double quotes, or the row has a cell too many",
-     "{text} 第{n}行有{n2}个字段，而表头只有{n3}个：含逗号的单元格须加双引号，"
+     "{file} 第{n}行有{n2}个字段，而表头只有{n3}个：含逗号的单元格须加双引号，"
      "否则就是该行多了单元格"),
-    ("{text} has no sheet {text2}; its sheets are {text3}",
-     "{text} 中没有工作表 {text2}；其工作表为 {text3}"),
+    ("{file} has no sheet {text2}; its sheets are {text3}",
+     "{file} 中没有工作表 {text2}；其工作表为 {text3}"),
     ("sheet= takes a sheet's name, its 0-based index or 'all', not {text}",
      "sheet= 须为工作表名称、从 0 起算的序号或 'all'，不能是 {text}"),
     ("sheet= is for workbooks; leave it out", "sheet= 只用于 Excel 工作簿；请去掉该参数"),
-    ("{text} is {phrase}, which has no sheets; leave sheet= out",
-     "{text} 是{phrase}，没有工作表；请去掉 sheet= 参数"),
-    ("no sheet of {text} looks like {phrase} (a header row with an id column or most of the "
+    ("{file} is {phrase}, which has no sheets; leave sheet= out",
+     "{file} 是{phrase}，没有工作表；请去掉 sheet= 参数"),
+    ("no sheet of {file} looks like {phrase} (a header row with an id column or most of the "
      "register's columns); its sheets are {text2}; choose one with sheet=..., or map the "
      "headers with columns={...}",
-     "{text} 中没有像{phrase}的工作表（表头含编号列，或含登记表的大部分列）；其工作表为 "
+     "{file} 中没有像{phrase}的工作表（表头含编号列，或含登记表的大部分列）；其工作表为 "
      "{text2}；请用 sheet=... 选择一个，或用 columns={...} 指定表头的对应关系"),
-    ("several sheets of {text} look like {phrase}: {text2}; pass sheet=<name> to read one, or "
+    ("several sheets of {file} look like {phrase}: {text2}; pass sheet=<name> to read one, or "
      "sheet='all' to read them together",
-     "{text} 中有多个工作表像{phrase}：{text2}；请用 sheet=<名称> 读取其中一个，"
+     "{file} 中有多个工作表像{phrase}：{text2}；请用 sheet=<名称> 读取其中一个，"
      "或用 sheet='all' 一并读取"),
-    ("sheets {text} and {text2} of {text3} have different columns (only in one: {text4}); give "
+    ("sheets {text} and {text2} of {file} have different columns (only in one: {text3}); give "
      "them the same header row, or read them one at a time with sheet=...",
-     "{text3} 的工作表 {text} 与 {text2} 的列不同（只在其中一个里有：{text4}）；"
+     "{file} 的工作表 {text} 与 {text2} 的列不同（只在其中一个里有：{text3}）；"
      "请使两者表头一致，或用 sheet=... 逐个读取"),
-    ("{text} holds no columns; {clause}", "{text} 中没有任何列；{clause}"),
-    ("{text} needs the optional package {text2} to be read; install it, or save the workbook "
+    ("{file} holds no columns; {clause}", "{file} 中没有任何列；{clause}"),
+    ("{file} needs the optional package {text2} to be read; install it, or save the workbook "
      "as .xlsx",
-     "读取 {text} 需要可选安装包 {text2}；请安装它，或将工作簿另存为 .xlsx"),
-    ("{text} could not be read as {phrase} ({text2}); {clause}",
-     "{text} 无法作为{phrase}读取（{text2}）；{clause}"),
-    ("the header of {text} names this column more than once (columns {text2}); rename or "
+     "读取 {file} 需要可选安装包 {text2}；请安装它，或将工作簿另存为 .xlsx"),
+    ("{file} could not be read as {phrase} ({text2}); {clause}",
+     "{file} 无法作为{phrase}读取（{text2}）；{clause}"),
+    ("the header of {file} names this column more than once (columns {text2}); rename or "
      "remove the copies",
-     "{text} 的表头中该列出现了不止一次（第 {text2} 列）；请重命名或删除重复的列"),
+     "{file} 的表头中该列出现了不止一次（第 {text2} 列）；请重命名或删除重复的列"),
+    # ------------------------------------------------ records and policy (pydantic's words)
+    ("{clause} (at {text})", "{clause}（位于 {text}）"),
+    ("Field required", "必须填写"),
+    ("Input should be greater than {n}", "须大于 {n}"),
+    ("Input should be greater than or equal to {n}", "须大于或等于 {n}"),
+    ("Input should be less than {n}", "须小于 {n}"),
+    ("Input should be less than or equal to {n}", "须小于或等于 {n}"),
+    ("Input should be a finite number", "须为有限的数"),
+    ("Input should be a valid number", "须为数"),
+    ("Input should be a valid number, unable to parse string as a number",
+     "须为数，所填文字无法读作数"),
+    ("Input should be a valid integer", "须为整数"),
+    ("Input should be a valid integer, got a number with a fractional part",
+     "须为整数，所填的数带有小数"),
+    ("Input should be a valid integer, unable to parse string as an integer",
+     "须为整数，所填文字无法读作整数"),
+    ("Input should be a valid boolean", "须为是/否值"),
+    ("Input should be a valid string", "须为文本"),
+    ("Input should be a valid dictionary", "须为字典"),
+    ("Input should be a valid tuple", "须为元组"),
+    ("Input should be a valid list", "须为列表"),
+    ("Extra inputs are not permitted", "不接受这一项"),
+    ("{n} {unknown}; use {text}", "有 {n} 个{unknown}；可用的有：{text}"),
+    ("unknown setting (did you mean {text}?)", "未知的设置项（是否应为 {text}？）"),
+    ("a key that is not a setting; the settings are {text}", "不是设置项；设置项有：{text}"),
+    ("must be a pm.Policy or a dict of its settings (a JSON object), not a {type}",
+     "须为 pm.Policy 或其设置项组成的字典（JSON 对象），不能是{type}"),
+    ("smallest team {n} is larger than largest {n2}", "帮扶小组最少 {n} 人，大于最多的 {n2} 人"),
+    ("must be a fraction with a denominator of at most 100 (such as 0.5 or 1/3); the nearest "
+     "is {text}",
+     "须为分母不超过 100 的分数（如 0.5 或 1/3）；最接近的是 {text}"),
     # ------------------------------------------------ pairs (pairmatch.registry)
     ("no child with this id", "没有这个编号的儿童"),
     ("no volunteer with this id", "没有这个编号的爱心妈妈"),
@@ -330,6 +367,26 @@ def _have(text: str) -> str | None:
     return f"{m[1]}，另有{m[2]}列" if m[1] else f"另有{m[2]}列"
 
 
+def _file(text: str) -> str:
+    """A file's name as the reader says it: kept, but for a sheet of a workbook
+    (``sheet 'A' of c.xlsx``) and a file given without a name."""
+    m = re.fullmatch(r"sheet ('.*') of (.+)", text, re.DOTALL)
+    if m:
+        return f"{m[2]} 的工作表 {m[1]}"
+    return FILES.get(text, text)
+
+
+def _unknown(text: str) -> str | None:
+    """``unknown settings: 'x' (did you mean 'y'?)`` (policy.py ``_unknown``), after the
+    count."""
+    m = re.fullmatch(r"unknown (setting|need category)s?(?:: (.+))?", text, re.DOTALL)
+    if m is None:
+        return None
+    what = {"setting": "设置项", "need category": "需求类别"}[m[1]]
+    named = re.sub(r" \(did you mean ('[^']*')\?\)", r"（是否应为 \1？）", m[2] or "")
+    return f"未知的{what}：{named}" if named else f"未知的{what}"
+
+
 def _phrase(text: str) -> str | None:
     return PHRASES.get(text)
 
@@ -338,8 +395,10 @@ _KINDS: dict[str, tuple[str, Callable[[str], str | None]]] = {
     "n": (_N, lambda s: s),
     "value": (r".+?", _value),
     "text": (r".+?", lambda s: s),
+    "file": (r".+?", lambda s: _file(s)),
     "type": (r"[A-Za-z_][\w.]*", _type),
     "have": (r".+", _have),
+    "unknown": (r"unknown .+?", _unknown),
     "clause": (r".+", lambda s: message_in_chinese(s)),
 }
 _HOLE = re.compile(r"\{([a-z]+)(\d*)\}")
@@ -363,6 +422,19 @@ def _compiled() -> list[tuple[re.Pattern[str], str, dict[str, Callable[[str], st
     return out
 
 
+def _spaced(a: str, b: str) -> bool:
+    """Whether a space goes between ``a`` and ``b``: a Chinese character beside a Latin
+    letter or digit (``应为 CSV 文件``)."""
+
+    def latin(c: str) -> bool:
+        return c.isascii() and c.isalnum()
+
+    def chinese(c: str) -> bool:
+        return "\u4e00" <= c <= "\u9fff"
+
+    return bool(a and b) and ((latin(a) and chinese(b)) or (chinese(a) and latin(b)))
+
+
 def message_in_chinese(message: str) -> str | None:
     """An input problem's message (:attr:`InputIssue.message`) in Chinese, or None when
     :data:`MESSAGES` has no entry for its form."""
@@ -374,8 +446,14 @@ def message_in_chinese(message: str) -> str | None:
         if None in parts.values():
             continue
         out = chinese
-        for name, text in parts.items():
-            out = out.replace("{" + name + "}", str(text))
+        for name, part in parts.items():
+            text, hole = str(part), "{" + name + "}"
+            if name.startswith("phrase"):
+                at = out.index(hole)
+                before, after = out[at - 1 : at], out[at + len(hole) : at + len(hole) + 1]
+                text = (" " if _spaced(before, text[0]) else "") + text
+                text += " " if _spaced(text[-1], after) else ""
+            out = out.replace(hole, text)
         return out
     return None
 
@@ -389,13 +467,17 @@ def table_in_chinese(table: str) -> str:
     parts = table.split(" and ")
     if len(parts) > 1 and all(p in TABLES for p in parts):
         return "和".join(TABLES[p] for p in parts)
-    return table
+    return _file(table)
+
+
+_NESTED = {"needs": "need_", "skills": "skill_", "location": "", "jurisdiction": ""}
 
 
 def field_in_chinese(field: str, table: str = "") -> str:
     """A field a problem names, in Chinese with its column name (``纬度（lat）``); a field
     this module does not know (a user's own header) is quoted as the English does."""
-    words = FIELDS.get(field) or HEADERS.get(field)
-    if words is None and table == "policy":
-        words = POLICY_LABELS.get(field)
+    group, _, part = field.partition(".")  # a record's nested field: needs.study
+    name = _NESTED.get(group, group) + part if part else field
+    words = POLICY_LABELS.get(field) if table == "policy" else None
+    words = words or FIELDS.get(name) or HEADERS.get(name)
     return f"{words}（{field}）" if words else repr(field)
