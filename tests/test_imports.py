@@ -13,8 +13,9 @@ from importgraph import Graph, build
 #: The layers, lowest first; a module may import its own layer or lower ones only.
 LAYERS: list[tuple[str, list[str]]] = [
     ("foundation", [
-        "errors", "arguments", "version", "arrays", "exact", "progress", "limits", "labels",
-        "dates", "outputs.html", "outputs.personal", "model", "office", "files", "io", "synth",
+        "words", "errors", "messages_zh", "arguments", "version", "arrays", "exact", "progress",
+        "limits", "labels", "dates", "outputs.html", "outputs.personal", "model", "office",
+        "files", "io", "synth",
     ]),
     ("county arrays", ["registry", "candidates", "problem", "team_rules"]),
     ("solvers", ["solvers"]),

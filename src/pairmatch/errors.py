@@ -40,9 +40,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pydantic_core
+
+if TYPE_CHECKING:
+    from pairmatch.words import Lang
 
 __all__ = [
     "ArgumentError",
@@ -87,6 +90,17 @@ class CountiesApartWarning(PairmatchWarning):
     line exits 3."""
 
 
+def _lang(lang: str | None) -> str:
+    """``lang``, or the language set by ``PAIRMATCH_LANG`` when it is None."""
+    if lang is None:
+        from pairmatch.words import default_lang
+
+        return default_lang()
+    if lang not in ("en", "zh"):
+        raise ArgumentError("unknown language; lang must be one of en, zh")
+    return lang
+
+
 @dataclass(frozen=True)
 class InputIssue:
     """One thing wrong with the input.
@@ -127,6 +141,22 @@ class InputIssue:
     header: str | None = None
 
     def __str__(self) -> str:
+        return self.said()
+
+    def said(self, lang: Lang | None = None) -> str:
+        """This problem in words of ``lang`` (``"en"`` or ``"zh"``; left out, the language
+        of :func:`pairmatch.labels.default_lang`): the table, row, id and field, then
+        the message. In Chinese the message is translated from the English one (see
+        :mod:`pairmatch.messages_zh`); a message of a form it does not know stays English.
+
+        >>> issue = InputIssue("children", 3, "C7", "lat", "95.0 must be a number from -90 to 90")
+        >>> issue.said("en")
+        "children, row 3, id 'C7', field 'lat': 95.0 must be a number from -90 to 90"
+        >>> issue.said("zh")
+        "儿童登记表，第3行，编号 'C7'，字段 纬度（lat）：95.0不符合要求：须为 -90 到 90 之间的数"
+        """
+        if _lang(lang) == "zh":
+            return self._in_chinese()
         where = [self.table]
         if self.row is not None:
             at = [f"sheet {self.sheet!r}"] if self.sheet is not None else []
@@ -139,6 +169,32 @@ class InputIssue:
             where.append(f"field {self.field!r}{shown}")
         return f"{', '.join(where)}: {self.message}"
 
+    def columns(self, lang: Lang = "en") -> tuple[str, int | None, str | None, str | None, str]:
+        """This problem as a row of :meth:`ValidationError.to_frame` in ``lang``: table,
+        row, record id, field and message (in Chinese: the table, field and message
+        translated; the row and id as they are)."""
+        if _lang(lang) != "zh":
+            return (self.table, self.row, self.record_id, self.field, self.message)
+        from pairmatch import messages_zh as zh
+
+        field = None if self.field is None else zh.field_in_chinese(self.field, self.table)
+        return (zh.table_in_chinese(self.table), self.row, self.record_id, field,
+                zh.message_in_chinese(self.message) or self.message)  # fmt: skip
+
+    def _in_chinese(self) -> str:
+        table, row, record_id, field, message = self.columns("zh")
+        where = [table]
+        if row is not None:
+            at = [f"工作表 {self.sheet!r}"] if self.sheet is not None else []
+            at += [f"表格第{self.sheet_row}行"] if self.sheet_row is not None else []
+            where.append(f"第{row}行" + (f"（{'，'.join(at)}）" if at else ""))
+        if record_id is not None:
+            where.append(f"编号 {record_id!r}")
+        if field is not None:
+            shown = f"（原表头 {self.header!r}）" if self.header is not None else ""
+            where.append(f"字段 {field}{shown}")
+        return f"{'，'.join(where)}：{message}"
+
 
 class ValidationError(PairmatchError, ValueError):
     """Input that cannot be accepted; lists every problem found, not just the first.
@@ -150,31 +206,58 @@ class ValidationError(PairmatchError, ValueError):
     """
 
     MAX_LINES = 50
+    #: The headers of :meth:`to_frame`, by language.
+    COLUMNS: ClassVar[dict[str, list[str]]] = {
+        "en": ["table", "row", "record_id", "field", "message"],
+        "zh": ["表", "行", "编号", "字段", "问题"],
+    }
 
     def __init__(self, problems: Sequence[InputIssue], *, what: str = "input") -> None:
         self.problems: tuple[InputIssue, ...] = tuple(problems)
         self.what = what
-        n = len(self.problems)
-        lines = [f"{n} problem{'s' if n != 1 else ''} in {what}; nothing was changed:"]
-        lines += [f"  - {p}" for p in self.problems[: self.MAX_LINES]]
-        if n > self.MAX_LINES:
-            lines.append(f"  ... and {n - self.MAX_LINES} more (see the error's .problems)")
-        super().__init__("\n".join(lines))
+        super().__init__(self.said("en"))
 
-    def to_frame(self):
-        """Every problem as a DataFrame with columns table, row, record_id, field, message,
-        and, when a problem has them, sheet_row, sheet and header (see
-        :class:`InputIssue`)."""
+    def __str__(self) -> str:
+        # in English, the message as made (pydantic's own text for a ModelValidationError)
+        return self.said("zh") if _lang(None) == "zh" else super().__str__()
+
+    def said(self, lang: Lang | None = None) -> str:
+        """Every problem, one a line (at most :attr:`MAX_LINES`), in words of ``lang``
+        (``"en"`` or ``"zh"``; left out, the language of
+        :func:`pairmatch.labels.default_lang`, which ``str(err)`` also follows)."""
+        zh = _lang(lang) == "zh"
+        n = len(self.problems)
+        if zh:
+            from pairmatch.messages_zh import table_in_chinese
+
+            lines = [f"{table_in_chinese(self.what)}中有{n}处问题，未作任何改动："]
+        else:
+            lines = [f"{n} problem{'s' if n != 1 else ''} in {self.what}; nothing was changed:"]
+        lines += [f"  - {p.said('zh' if zh else 'en')}" for p in self.problems[: self.MAX_LINES]]
+        if n > self.MAX_LINES:
+            more = n - self.MAX_LINES
+            lines.append(
+                f"  …… 另有{more}处问题（见该错误的 .problems）"
+                if zh
+                else f"  ... and {more} more (see the error's .problems)"
+            )
+        return "\n".join(lines)
+
+    def to_frame(self, lang: Lang = "en"):
+        """Every problem as a DataFrame with columns table, row, record_id, field, message
+        and, when a problem has them, sheet_row, sheet and header (see :class:`InputIssue`);
+        with ``lang="zh"``, headed 表, 行, 编号, 字段, 问题 (表格行, 工作表, 原表头) and with
+        the table, field and message in Chinese (see :meth:`InputIssue.said`)."""
         import pandas as pd
 
         frame = pd.DataFrame(
-            [(p.table, p.row, p.record_id, p.field, p.message) for p in self.problems],
-            columns=["table", "row", "record_id", "field", "message"],
+            [p.columns(lang) for p in self.problems], columns=self.COLUMNS[_lang(lang)]
         )
-        for extra in ("sheet_row", "sheet", "header"):
+        zh = _lang(lang) == "zh"
+        for extra, named in (("sheet_row", "表格行"), ("sheet", "工作表"), ("header", "原表头")):
             values = [getattr(p, extra) for p in self.problems]
             if any(v is not None for v in values):
-                frame[extra] = values
+                frame[named if zh else extra] = values
         return frame
 
 
