@@ -145,11 +145,16 @@ TYPES: dict[str, str] = {
 #: Fixed pieces said inside several messages (the help at the end of a field's message).
 PHRASES: dict[str, str] = {
     # pairmatch.model.vocab: BOOL_HELP, GENDER_HELP, CATEGORY_HELP, ID_HELP
-    "true/false (also yes/no, 1/0, 是/否)": "是/否（也可写 true/false、yes/no、1/0）",
+    "true/false (also yes/no, 1/0, 是/否, 同意/不同意, 有/无, √/×)": (
+        "是/否（也可写 同意/不同意、有/无、√/×、true/false、yes/no、1/0）"
+    ),
+    "、,; and white space (also full-width ，；)": "、,; 或空格（全角，；亦可）",
     "female or male (also f/m, 女/男), or empty": "女/男（也可写 female/male、f/m），或留空",
-    "one of left_behind, scattered_orphan, no_guardian_care, other_difficulty": (
-        "以下之一：left_behind（留守儿童）、scattered_orphan（散居孤儿）、"
-        "no_guardian_care（事实无人抚养儿童）、other_difficulty（困境儿童）"
+    "one of left_behind (留守儿童, 农村留守儿童), scattered_orphan (散居孤儿, 孤儿, 孤弃儿童), "
+    "no_guardian_care (事实无人抚养儿童), other_difficulty (困境儿童, 其他困境儿童)": (
+        "以下之一：留守儿童、农村留守儿童（left_behind），散居孤儿、孤儿、孤弃儿童"
+        "（scattered_orphan），事实无人抚养儿童（no_guardian_care），困境儿童、其他困境儿童"
+        "（other_difficulty）"
     ),
     "ids are text or whole numbers of at most 64 characters, without ';', control, "
     "zero-width or direction characters": (
@@ -181,6 +186,41 @@ _RESAVE = "请将登记表重新导出为 .xlsx 或 CSV UTF-8 格式"
 #: Every message form, English then Chinese: one entry per form, tried in order (the
 #: first whose English matches the whole message is used).
 MESSAGES: list[tuple[str, str]] = [
+    # ------------------------------------------------ an office's registers (office/)
+    ("the headers {text} all hold {text2}; keep one of them, or map the others elsewhere "
+     "with columns={...}",
+     "表头 {text} 都对应 {text2}；请只保留其中一列，或用 columns={...} 把其余列对应到别处"),
+    ("both {text} and {text2} are given; keep one", "{text} 与 {text2} 同时给出；请只保留一列"),
+    ("{text} and the level columns {text2} are both given; keep one",
+     "{text} 与分级列 {text2} 同时给出；请只保留一种"),
+    ("{text} names no need pairmatch knows; the words are {text2}; add yours with "
+     "OfficeVocabulary().extend(needs={...})",
+     "{text} 不是可识别的需求；可识别的词为 {text2}；如需增加，请用 "
+     "OfficeVocabulary().extend(needs={...})"),
+    ("{text} names no skill pairmatch knows; the words are {text2}; add yours with "
+     "OfficeVocabulary().extend(needs={...})",
+     "{text} 不是可识别的特长；可识别的词为 {text2}；如需增加，请用 "
+     "OfficeVocabulary().extend(needs={...})"),
+    ("{value} must be a number from {n} to {n2}; the latitude (纬度) and longitude (经度) look "
+     "swapped: in China latitude is 18 to 54 and longitude 73 to 135",
+     "{value}不符合要求：须为 {n} 到 {n2} 之间的数；纬度与经度似乎填反了：中国境内纬度为 18 到 "
+     "54，经度为 73 到 135"),
+    ("and lon are both 0, a point in the Atlantic Ocean: a blank coordinate saved as 0? give "
+     "the record's real place",
+     "与经度均为 0（大西洋中的一点）：是否把空白坐标存成了 0？请填写该记录的实际位置"),
+    ("was saved as a number in scientific notation and has lost its last digits; set the "
+     "column's format to text in Excel or WPS and type the ID numbers again",
+     "被存成了科学计数法的数字，末几位已丢失；请在 Excel 或 WPS 中把该列设为文本格式后重新录入"),
+    ("{file} is neither UTF-8 nor GB18030 (GBK) text: it looks like {text} text (line {n} "
+     "holds the first byte that is not UTF-8); save it as 'CSV UTF-8' (Excel, WPS: Save As) "
+     "or as .xlsx",
+     "{file} 既不是 UTF-8 也不是 GB18030（GBK）文本：看起来是 {text} 编码（第{n}行有第一个"
+     "非 UTF-8 字节）；请另存为“CSV UTF-8”（Excel、WPS：另存为）或 .xlsx"),
+    ("{file} is neither UTF-8 nor GB18030 (GBK) text: it is no text pairmatch knows (line {n} "
+     "holds the first byte that is not UTF-8); save it as 'CSV UTF-8' (Excel, WPS: Save As) "
+     "or as .xlsx",
+     "{file} 既不是 UTF-8 也不是 GB18030（GBK）文本，也不是 pairmatch 认得的文本（第{n}行有第一个"
+     "非 UTF-8 字节）；请另存为“CSV UTF-8”（Excel、WPS：另存为）或 .xlsx"),
     # ------------------------------------------------ a row's place in a workbook (io.py)
     ("{clause} (sheet {text}, spreadsheet row {n})", "{clause}（工作表 {text}，表格第{n}行）"),
     # ------------------------------------------------ ids (pairmatch.model.vocab)
@@ -215,7 +255,7 @@ MESSAGES: list[tuple[str, str]] = [
     ("is missing; the county that owns the record is required", "缺失；须填写该记录所属的县"),
     ("is larger than team_max", "大于帮扶小组最多人数(team_max)"),
     ("team_min is larger than team_max", "帮扶小组最少人数(team_min)大于最多人数(team_max)"),
-    ("must be text with tags separated by ';'", "须为文本，多个标签用“;”分隔"),
+    ("must be text with tags separated by {phrase}", "须为文本，多个标签用{phrase}分隔"),
     ("tags must be text", "标签须为文本"),
     # ------------------------------------------------ columns (pairmatch.model.tables)
     ("required column is missing (have: {have})", "缺少必需的列（现有列：{have}）"),
