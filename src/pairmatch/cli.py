@@ -43,7 +43,7 @@ from pairmatch.errors import (
     WriteError,
 )
 from pairmatch.files import reasons
-from pairmatch.io import read_table
+from pairmatch.io import read_children, read_columns, read_table, read_volunteers
 from pairmatch.labels import Lang, default_lang, header, phrase, solver_name, status_name, value
 from pairmatch.match import match
 from pairmatch.model.policy import Policy, read_policy
@@ -249,6 +249,12 @@ def _parser() -> argparse.ArgumentParser:
         help="table of pairs never to make (columns child_id, volunteer_id)",
     )
     run.add_argument("--locked", type=Path, help="table of pairs that must stay")
+    run.add_argument(
+        "--columns",
+        type=Path,
+        help="JSON file mapping the registers' own headers to pairmatch's fields, e.g. "
+        '{"孩子代码": "id"} (the usual Chinese headers need none)',
+    )
     _policy_args(run)
     return parser
 
@@ -297,7 +303,10 @@ def _run(args: argparse.Namespace) -> int:
         )
         result: MatchResult = match(children, volunteers, policy, **options)
     else:
-        tables = {role: _read(role, path) for role, path in inputs if role != "policy"}
+        columns = _columns(getattr(args, "columns", None))
+        tables = {
+            role: _read(role, path, columns) for role, path in inputs if role != "policy"
+        }
         result = match(
             tables["children"],
             tables["volunteers"],
@@ -417,9 +426,25 @@ def _policy_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _read(role: str, path: Path) -> Any:
-    """A file argument as a table, as it is (validated by the work)."""
+def _columns(path: Path | None) -> Any:
+    """The --columns file's mapping (a usage error naming the option when it is no such
+    file)."""
+    if path is None:
+        return None
     try:
+        return read_columns(path)
+    except PairmatchError as err:
+        raise UsageError(f"--columns: {err}") from None
+
+
+def _read(role: str, path: Path, columns: Any = None) -> Any:
+    """A file argument as a table: a register read as an office keeps it (its title rows,
+    headers and words, see pm.read_children), a list of pairs as it is."""
+    try:
+        if role == "children":
+            return read_children(path, columns=columns)
+        if role == "volunteers":
+            return read_volunteers(path, columns=columns)
         return read_table(path)
     except (FileReadError, FileAccessError) as err:  # the library names the file by its path
         raise UsageError(f"{_ROLES[role]} cannot be read as a table: {reasons(err, path)}"
