@@ -303,3 +303,9 @@ def test_hints_for_swapped_coordinates_and_zero(tmp_path) -> None:
     text = str(err.value)
     assert "look swapped" in text and "Atlantic" in text
     assert np.all([p.header in ("纬度", "经度") for p in err.value.problems])
+
+
+def test_the_docs_show_the_vocabulary_the_code_uses() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "office.md").read_text(encoding="utf-8")
+    shown = page.split("<!-- vocabulary:start -->\n")[1].split("<!-- vocabulary:end -->")[0]
+    assert shown == WORDS.markdown()

@@ -306,6 +306,35 @@ class OfficeVocabulary:
                 "words"
             ) from None
 
+    def markdown(self) -> str:
+        """The vocabulary as the Markdown tables of ``docs/office.md`` (a test checks the
+        page shows exactly these)."""
+        lines = ["| 登记表 | 表头 | 字段 |", "|---|---|---|"]
+        for kind, words in self.headers.items():
+            by_field: dict[str, list[str]] = {}
+            for word, target in words.items():
+                by_field.setdefault(target, []).append(word)
+            register = "儿童" if kind == "children" else "爱心妈妈"
+            lines += [f"| {register} | {'、'.join(ws)} | `{f}` |" for f, ws in by_field.items()]
+        lines += ["", "| 需求 | 关键词 |", "|---|---|"]
+        by_need: dict[str, list[str]] = {}
+        for word, need in self.needs.items():
+            by_need.setdefault(need, []).append(word)
+        lines += [f"| `{n}` | {'、'.join(ws)} |" for n, ws in by_need.items()]
+        for scale, title in (("needs", "需求程度"), ("skills", "特长水平")):
+            lines += ["", f"| {title} | 词 |", "|---|---|"]
+            by_level: dict[int, list[str]] = {}
+            for word, level in self.severity[scale].items():
+                by_level.setdefault(level, []).append(word)
+            lines += [f"| {lv} | {'、'.join(ws)} |" for lv, ws in sorted(by_level.items())]
+            lines.append(f"| {self.default_level[scale]}（未写程度时） | |")
+        cats: dict[str, list[str]] = {}
+        for word, cat in CATEGORY_ALIASES.items():
+            cats.setdefault(cat.value, []).append(word)
+        lines += ["", "| 儿童类别 | 写法 |", "|---|---|"]
+        lines += [f"| `{c}` | {'、'.join(ws)} |" for c, ws in cats.items()]
+        return "\n".join(lines) + "\n"
+
     # ------------------------------------------------------------ reading
     def field(self, kind: Kind, header: object) -> str | None:
         """The field an office's header holds, or None when the vocabulary does not know
