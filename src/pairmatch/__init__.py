@@ -39,8 +39,6 @@ from pairmatch.explain.explanation import Explanation
 from pairmatch.explain.reasons import Reason
 from pairmatch.io import read_children, read_volunteers, save_columns
 from pairmatch.match import match
-from pairmatch.office.locate import locate
-from pairmatch.office.vocabulary import OfficeVocabulary
 from pairmatch.model import (
     Child,
     ChildCategory,
@@ -52,6 +50,8 @@ from pairmatch.model import (
     Skills,
     Volunteer,
 )
+from pairmatch.office.locate import locate
+from pairmatch.office.vocabulary import OfficeVocabulary
 from pairmatch.partition import PartitionedResult, match_partitioned
 from pairmatch.problem import Problem
 from pairmatch.rematching.changes import Changes

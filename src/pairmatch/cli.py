@@ -304,9 +304,7 @@ def _run(args: argparse.Namespace) -> int:
         result: MatchResult = match(children, volunteers, policy, **options)
     else:
         columns = _columns(getattr(args, "columns", None))
-        tables = {
-            role: _read(role, path, columns) for role, path in inputs if role != "policy"
-        }
+        tables = {role: _read(role, path, columns) for role, path in inputs if role != "policy"}
         result = match(
             tables["children"],
             tables["volunteers"],

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
+    "CountiesApartWarning",
     "DateError",
     "FieldError",
     "FileAccessError",
@@ -60,6 +61,7 @@ __all__ = [
     "MissingFileError",
     "ModelValidationError",
     "PairmatchError",
+    "PairmatchWarning",
     "SchemaError",
     "SolverError",
     "SolverUnavailableError",
@@ -71,8 +73,6 @@ __all__ = [
     "ValidationError",
     "VerificationError",
     "WriteError",
-    "PairmatchWarning",
-    "CountiesApartWarning",
 ]
 
 

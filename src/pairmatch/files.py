@@ -36,9 +36,18 @@ import pandas as pd
 
 from pairmatch.errors import FileAccessError, FileReadError, InputIssue, MissingFileError
 from pairmatch.model.tables import header_key as column_key
-from pairmatch.office.vocabulary import GROUP_MARK, OfficeVocabulary, header_key
+from pairmatch.office.vocabulary import GROUP_MARK, OfficeVocabulary
 
-__all__ = ["HEADER_SEARCH_ROWS", "SUFFIXES", "Part", "Read", "Sheet", "Wanted", "format_of", "read_file"]
+__all__ = [
+    "HEADER_SEARCH_ROWS",
+    "SUFFIXES",
+    "Part",
+    "Read",
+    "Sheet",
+    "Wanted",
+    "format_of",
+    "read_file",
+]
 
 #: A sheet of a workbook: its name, its 0-based index, or ``"all"`` (every register sheet).
 Sheet: TypeAlias = str | int | None
@@ -585,7 +594,9 @@ def _header_at(rows: list[list[object]], wanted: Wanted) -> int:
 #: A row whose first filled cell starts so is a total, not a record (合计, 总计, 小计).
 _TOTAL = re.compile(r"^(?:合计|总计|小计|共计|总数|合\s+计|总\s+计)")
 #: A row of at most three filled cells starting so is a signature line under the register.
-_SIGNATURE = re.compile(r"^(?:填表人|填报人|审核人|负责人|制表人|联系人|填报单位|填表日期|填报日期|单位负责人|审核|说明|注[:：])")
+_SIGNATURE = re.compile(
+    r"^(?:填表人|填报人|审核人|负责人|制表人|联系人|填报单位|填表日期|填报日期|单位负责人|审核|说明|注[:：])"
+)
 
 
 def _headed(raw: pd.DataFrame, name: str, wanted: Wanted, first_row: int = 1) -> Read:
@@ -604,7 +615,7 @@ def _headed(raw: pd.DataFrame, name: str, wanted: Wanted, first_row: int = 1) ->
     named = [isinstance(h, str) and h.strip() != "" for h in cells]
     keep = [j for j in range(len(cells)) if named[j] or filled[:, j].any()]
     header = [
-        " ".join(cells[j].split()) if named[j] else f"Unnamed: {j}"  # type: ignore[union-attr]
+        " ".join(cells[j].split()) if named[j] else f"Unnamed: {j}"
         for j in keep
     ]
     repeated = pd.Index(header)
@@ -618,7 +629,7 @@ def _headed(raw: pd.DataFrame, name: str, wanted: Wanted, first_row: int = 1) ->
                     None,
                     h,
                     f"the header of {name} names this column more than once (columns "
-                    f"{', '.join(str(keep[i] + 1) for i in range(len(header)) if header[i] == h)}); "
+                    f"{', '.join(str(keep[i] + 1) for i, x in enumerate(header) if x == h)}); "
                     "rename or remove the copies",
                 )
                 for h in twice
@@ -646,7 +657,9 @@ def _sub_header(cells: list, below: list, wanted: Wanted) -> list | None:
     of those columns is called heading·name ("监护人情况·姓名")."""
     under: dict[int, str] = {}
     for j in range(1, len(cells)):
-        if not _named(cells[j]) and j - 1 in under or (not _named(cells[j]) and _named(cells[j - 1])):
+        if (not _named(cells[j]) and j - 1 in under) or (
+            not _named(cells[j]) and _named(cells[j - 1])
+        ):
             under[j] = under.get(j - 1, cells[j - 1])
     for j in list(under):
         if _named(cells[j - 1]):

@@ -8,6 +8,7 @@ fails early with every problem named.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -23,8 +24,8 @@ from pairmatch import arguments
 from pairmatch.errors import ArgumentTypeError, InputIssue, ValidationError
 from pairmatch.files import Read, Sheet, Wanted, format_of, read_file
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS, Child, Volunteer
-from pairmatch.model.vocab import parse_id
 from pairmatch.model.tables import OPTIONAL_DEFAULTS, Kind, validate_children, validate_volunteers
+from pairmatch.model.vocab import parse_id
 from pairmatch.office.locate import locate
 from pairmatch.office.translate import Translated, translate
 from pairmatch.office.vocabulary import OfficeVocabulary, read_json
@@ -100,7 +101,7 @@ def _validated(
     wanted: Wanted,
     columns: Mapping[str, str] | str | os.PathLike[str] | None,
     sheet: Sheet,
-    vocabulary: OfficeVocabulary | None,
+    vocabulary: OfficeVocabulary | str | os.PathLike[str] | None,
     county: str | None,
     placing: Mapping[str, Any],
 ) -> pd.DataFrame:
@@ -178,10 +179,8 @@ def _in_office_terms(issue: InputIssue, office: Translated, read: Read) -> Input
     header = office.headers.get(issue.field) if issue.field is not None else None
     changes: dict[str, Any] = {"header": header} if header is not None else {}
     if issue.record_id is None and issue.row is not None and "id" in office.table.columns:
-        try:
+        with contextlib.suppress(ValueError, IndexError):  # a bad id is a problem of its own
             changes["record_id"] = parse_id(office.table["id"].iat[issue.row])
-        except (ValueError, IndexError):
-            pass  # an id that cannot be read is a problem of its own
     if issue.row is not None and 0 <= issue.row < len(read.rows):
         changes["sheet_row"] = read.rows[issue.row]
         if read.parts:

@@ -55,6 +55,7 @@ __all__ = [
     "value",
 ]
 
+
 def resolve(lang: str | None) -> Lang:
     """The language a call asked for: ``lang``, or :func:`default_lang` when it is None; a
     :class:`~pairmatch.ArgumentError` for anything but ``en`` and ``zh``.
@@ -66,7 +67,6 @@ def resolve(lang: str | None) -> Lang:
         return default_lang()
     _check(lang)
     return lang  # type: ignore[return-value]
-
 
 
 #: What pairmatch adds to a register's own column names in its ledger: the lead

@@ -64,7 +64,12 @@ UNREADABLE = [
     ("blank csv", "c.csv", b"\xef\xbb\xbf \r\n\n  \n", "is empty"),
     ("empty xlsx", "c.xlsx", b"", "is empty"),
     ("empty parquet", "c.parquet", b"", "is empty"),
-    ("latin-1", "c.csv", "id,name\nC1,Zoé,\n".encode("latin-1"), "neither UTF-8 nor GB18030 (GBK) text: it looks like"),
+    (
+        "latin-1",
+        "c.csv",
+        "id,name\nC1,Zoé,\n".encode("latin-1"),
+        "neither UTF-8 nor GB18030 (GBK) text: it looks like",
+    ),
     ("utf-16", "c.csv", "id,name\nC1,x\n".encode("utf-16"), "UTF-16 text"),
     ("gbk, ragged", "c.csv", f"id,name\nC1,{SECRET},x\n".encode("gbk"), "line 2 of"),
     ("nul bytes", "c.csv", b"id,name\nC1,\x00\x01\x02\n", "binary data"),

@@ -92,7 +92,17 @@ def _book(sheets: dict[str, list[list[object]]], merge: str | None = None) -> by
     return out.getvalue()
 
 
-HEADER = ["儿童编号", "姓名", "县（区）", "经度", "纬度", "儿童类别", "监护人是否同意", "帮扶需求", "兴趣爱好"]
+HEADER = [
+    "儿童编号",
+    "姓名",
+    "县（区）",
+    "经度",
+    "纬度",
+    "儿童类别",
+    "监护人是否同意",
+    "帮扶需求",
+    "兴趣爱好",
+]
 ROW = ["C1", "测试名", "秭归县", 110.98, 30.82, "农村留守儿童", "是", "学业辅导（严重）", "象棋"]
 
 
@@ -102,15 +112,17 @@ def test_the_header_row_is_found_under_title_rows_and_a_notes_sheet(tmp_path, ti
     rows += [HEADER, ROW, [], ["合计", "1人"], ["填表人：某某", "日期"]]
     path = tmp_path / "c.xlsx"
     path.write_bytes(
-        _book({"填表说明": [["请按说明填写"], ["编号唯一"]], "登记表": rows},
-              merge="A1:I1" if titles else None)  # fmt: skip
+        _book(
+            {"填表说明": [["请按说明填写"], ["编号唯一"]], "登记表": rows},
+            merge="A1:I1" if titles else None,
+        )
     )
     children = pm.read_children(path)
     assert children["id"].tolist() == ["C1"] and children["need_study"].tolist() == [3]
     assert children["category"].tolist() == ["left_behind"]
     bad = tmp_path / "bad.xlsx"
     wrong = [*ROW[:6], "也许", *ROW[7:]]
-    bad.write_bytes(_book({"登记表": rows[:titles] + [HEADER, wrong]}))
+    bad.write_bytes(_book({"登记表": [*rows[:titles], HEADER, wrong]}))
     with pytest.raises(pm.ValidationError) as err:
         pm.read_children(bad)
     (problem,) = err.value.problems
@@ -135,7 +147,9 @@ def test_csv_encodings_offices_save_in_are_read(tmp_path, encoding) -> None:
 
 @pytest.mark.parametrize("encoding", ["big5", "latin-1"])
 def test_text_in_other_encodings_is_refused_not_read_garbled(tmp_path, encoding) -> None:
-    text = "id,name,county\nC1,張小明測試資料,秭歸縣\n" if encoding == "big5" else "id,name\nC1,Zoé\n"
+    text = (
+        "id,name,county\nC1,張小明測試資料,秭歸縣\n" if encoding == "big5" else "id,name\nC1,Zoé\n"
+    )
     path = tmp_path / "c.csv"
     path.write_bytes(text.encode(encoding))
     with pytest.raises(pm.FileReadError, match="neither UTF-8 nor GB18030"):
@@ -182,7 +196,9 @@ def test_every_keyword_and_severity_word_gives_its_level(scale) -> None:
                 assert WORDS.read_levels(text, scale) == ({need: level}, []), text
 
 
-_PHRASE = st.tuples(st.sampled_from(sorted(NEED_WORDS)), st.sampled_from([None, "一般", "较重", "严重"]))
+_PHRASE = st.tuples(
+    st.sampled_from(sorted(NEED_WORDS)), st.sampled_from([None, "一般", "较重", "严重"])
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -205,7 +221,8 @@ def test_text_needs_read_by_the_documented_rule(phrases, seps, unknown) -> None:
 def test_every_phrase_not_understood_is_reported_with_row_and_field() -> None:
     rows = {"儿童编号": ["C1", "C2", "C3"], "县": ["K"] * 3, "经度": [111] * 3, "纬度": [30] * 3,
             "姓名": ["王小明", "李红", "张三"], "儿童类别": ["孤儿"] * 3,
-            "监护人是否同意": ["是"] * 3, "帮扶需求": ["学习（严重）、陪伴", "李红", "心理"]}  # fmt: skip
+            "监护人是否同意": ["是"] * 3,
+            "帮扶需求": ["学习（严重）、陪伴", "李红", "心理"]}  # fmt: skip
     with pytest.raises(pm.ValidationError) as err:
         pm.read_children(pd.DataFrame(rows))
     problems = err.value.problems
@@ -236,7 +253,8 @@ def test_a_vocabulary_saves_and_loads(tmp_path) -> None:
 
 def test_columns_may_be_a_saved_mapping(tmp_path) -> None:
     rows = pd.DataFrame({"孩子代码": ["C1"], "县": ["K"], "经度": [111], "纬度": [30],
-                         "儿童类别": ["孤儿"], "监护人是否同意": ["是"], "帮扶需求": ["学习"]})  # fmt: skip
+                         "儿童类别": ["孤儿"], "监护人是否同意": ["是"],
+                         "帮扶需求": ["学习"]})  # fmt: skip
     path = pm.save_columns({"孩子代码": "id"}, tmp_path / "columns.json")
     assert pm.read_children(rows, columns=path)["id"].tolist() == ["C1"]
     assert pm.read_children(rows, columns={"孩子代码": "id"})["id"].tolist() == ["C1"]
@@ -245,8 +263,12 @@ def test_columns_may_be_a_saved_mapping(tmp_path) -> None:
 # ------------------------------------------------------------------ lists
 @settings(max_examples=100, deadline=None)
 @given(
-    tags=st.lists(st.sampled_from(["象棋", "绘画", "chess", "音乐", "书法"]), min_size=1, max_size=4),
-    seps=st.lists(st.sampled_from(["、", "，", ",", "；", ";", " ", "\u3000"]), min_size=4, max_size=4),
+    tags=st.lists(
+        st.sampled_from(["象棋", "绘画", "chess", "音乐", "书法"]), min_size=1, max_size=4
+    ),
+    seps=st.lists(
+        st.sampled_from(["、", "，", ",", "；", ";", " ", "\u3000"]), min_size=4, max_size=4
+    ),
 )
 def test_lists_split_by_one_rule(tags, seps) -> None:
     text = "".join(t + seps[i % len(seps)] for i, t in enumerate(tags))
@@ -256,7 +278,8 @@ def test_lists_split_by_one_rule(tags, seps) -> None:
 # ------------------------------------------------------------------ jurisdictions
 @pytest.mark.parametrize(
     ("a", "b", "level"),
-    [("秭归县", "秭归", "county"), ("长阳土家族自治县", "长阳", "county"), ("西陵区", "西陵", "county"),
+    [("秭归县", "秭归", "county"), ("长阳土家族自治县", "长阳", "county"),
+     ("西陵区", "西陵", "county"),
      ("宜都市", "宜都", "county"), ("湖北省", "湖北", "province"), ("宜昌市", "宜昌", "city"),
      ("恩施土家族苗族自治州", "恩施", "city"), ("广西壮族自治区", "广西", "province"),
      ("秭归 县", "秭归县", "county")],
@@ -269,7 +292,8 @@ def test_counties_written_with_and_without_suffix_pair_as_one() -> None:
     children, volunteers = pm.synth.county(120, seed=4)
     same = pm.match(children, volunteers)
     renamed = pm.match(
-        children.assign(county="秭归县", province="湖北省"), volunteers.assign(county="秭归", province="湖北")
+        children.assign(county="秭归县", province="湖北省"),
+        volunteers.assign(county="秭归", province="湖北"),
     )
     assert renamed.objective == same.objective and len(renamed.pairs) == len(same.pairs)
     assert pm.verify(renamed)
@@ -295,7 +319,8 @@ def test_a_single_county_register_may_leave_the_county_out() -> None:
 
 
 def test_hints_for_swapped_coordinates_and_zero(tmp_path) -> None:
-    rows = pd.DataFrame({"儿童编号": ["C1", "C2"], "县": ["K"] * 2, "经度": [30.8, 0], "纬度": [110.9, 0],
+    rows = pd.DataFrame({"儿童编号": ["C1", "C2"], "县": ["K"] * 2, "经度": [30.8, 0],
+                         "纬度": [110.9, 0],
                          "儿童类别": ["孤儿"] * 2, "监护人是否同意": ["是"] * 2,
                          "帮扶需求": ["学习"] * 2})  # fmt: skip
     with pytest.raises(pm.ValidationError) as err:

@@ -441,7 +441,7 @@ def _check_places(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
             ),
         )
         out[name] = num
-    at_zero = (out["lat"] == 0) & (out["lon"] == 0)  # type: ignore[operator]
+    at_zero = (out["lat"] == 0) & (out["lon"] == 0)
     c.rows(
         np.asarray(at_zero, bool),
         "lat",

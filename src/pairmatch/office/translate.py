@@ -63,7 +63,7 @@ def translate(
     for prefix, scale in (("need_", "needs"), ("skill_", "skills")):
         for need in NEEDS:
             if prefix + need in out.table.columns:
-                _level_words(out, vocabulary, prefix + need, scale)  # type: ignore[arg-type]
+                _level_words(out, vocabulary, prefix + need, scale)
     if "category" in out.table.columns and kind == "children":
         _categories(out, vocabulary)
     if county is not None:
@@ -215,7 +215,9 @@ def _phrase_shown(phrase: str, names: frozenset[str]) -> str:
     data (a name of the register in it, a long number, or a long text). Names are looked
     up by the phrase's pieces of 2 to 8 characters: a hash lookup each, whatever the size
     of the register."""
-    pieces = {phrase[i:j] for i in range(len(phrase)) for j in range(i + 2, min(i + 9, len(phrase) + 1))}
+    pieces = {
+        phrase[i:j] for i in range(len(phrase)) for j in range(i + 2, min(i + 9, len(phrase) + 1))
+    }
     personal = phrase in names or not pieces.isdisjoint(names)
     if personal or _LONG_NUMBER.search(phrase) or len(phrase) > 24:
         return f"a phrase of {len(phrase)} characters"

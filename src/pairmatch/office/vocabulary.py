@@ -8,7 +8,8 @@ from this module, and a test checks the two agree); an office adds its own words
 :meth:`OfficeVocabulary.extend`, and may save and reuse them as JSON.
 
 >>> import pairmatch as pm
->>> words = pm.OfficeVocabulary().extend(headers={"联系人": "name"}, needs={"陪伴": "psychological"})
+>>> words = pm.OfficeVocabulary().extend(headers={"联系人": "name"},
+...                                      needs={"陪伴": "psychological"})
 >>> words.field("children", "儿童编号"), words.field("children", "联系人")
 ('id', 'name')
 >>> words.read_levels("学业辅导（严重）、亲情陪伴", "needs")
@@ -35,7 +36,7 @@ __all__ = [
     "HEADERS",
     "INVERTED",
     "NEED_WORDS",
-    "SKILL_WORDS",
+    "SEVERITY_WORDS",
     "TEXT_FIELDS",
     "OfficeVocabulary",
     "header_key",
@@ -123,7 +124,7 @@ NEED_WORDS: Final[dict[str, str]] = {
 
 #: Severity words of a need, and level words of a skill, with the level each means;
 #: ``None``: the phrase's level is the default of its scale.
-SEVERITY_WORDS: Final[dict[Scale, dict[str, int]]] = {
+SEVERITY_WORDS: Final[dict[str, dict[str, int]]] = {
     "needs": {
         "一般": 1, "轻度": 1, "较轻": 1, "轻微": 1,
         "较重": 2, "中等": 2, "中度": 2, "比较严重": 2, "较严重": 2,
@@ -139,7 +140,7 @@ SEVERITY_WORDS: Final[dict[Scale, dict[str, int]]] = {
 }  # fmt: skip
 
 #: The level of a need, or a skill, named without a severity or level word.
-DEFAULT_LEVEL: Final[dict[Scale, int]] = {"needs": 2, "skills": 2}
+DEFAULT_LEVEL: Final[dict[str, int]] = {"needs": 2, "skills": 2}
 
 #: Words a whole needs or skills cell may say to mean none at all.
 NONE_WORDS: Final[frozenset[str]] = frozenset({"无", "没有", "暂无", "不需要", "/", "-", "—"})
@@ -233,11 +234,11 @@ class OfficeVocabulary:
             raise ArgumentError(
                 f"needs map to {', '.join(map(repr, bad))}; a need is one of {', '.join(NEEDS)}"
             )
-        for scale, words in (*self.severity.items(), ("default", self.default_level)):
+        for scale, levels in (*self.severity.items(), ("default", self.default_level)):
             if scale not in ("needs", "skills", "default"):
                 raise ArgumentError(f"levels are given for 'needs' or 'skills', not {scale!r}")
             if any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 3
-                   for v in dict(words).values()):  # fmt: skip
+                   for v in dict(levels).values()):  # fmt: skip
                 raise ArgumentError("a level is a whole number from 0 to 3")
 
     # ------------------------------------------------------------ building
@@ -257,15 +258,16 @@ class OfficeVocabulary:
         """
         merged = {k: dict(v) for k, v in self.headers.items()}
         if headers:
-            per_kind = all(isinstance(v, Mapping) for v in headers.values()) and set(
-                headers
-            ) <= {"children", "volunteers"}
+            per_kind = all(isinstance(v, Mapping) for v in headers.values()) and set(headers) <= {
+                "children",
+                "volunteers",
+            }
             given = headers if per_kind else {"children": headers, "volunteers": headers}
             for kind, words in given.items():
                 merged.setdefault(kind, {}).update(dict(words))  # type: ignore[arg-type]
         levels = {k: dict(v) for k, v in self.severity.items()}
-        for scale, words in (severity or {}).items():
-            levels.setdefault(scale, {}).update(words)
+        for scale, scaled in (severity or {}).items():
+            levels.setdefault(scale, {}).update(scaled)
         return replace(
             self,
             headers=merged,
@@ -302,8 +304,7 @@ class OfficeVocabulary:
             if isinstance(err, ArgumentError):
                 raise ArgumentError(f"{Path(path).name}: {err}") from None
             raise ArgumentError(
-                f"{Path(path).name} is not a saved vocabulary: its tables are not mappings of "
-                "words"
+                f"{Path(path).name} is not a saved vocabulary: its tables are not mappings of words"
             ) from None
 
     def markdown(self) -> str:
@@ -375,7 +376,8 @@ class OfficeVocabulary:
         understood (none is dropped: the caller reports them).
 
         The cell is split into phrases by the list rule (``、,;`` and spaces, outside
-        brackets), and after a bracket that closes a phrase ("学业辅导(严重)生活照料"); a phrase names its needs by keyword (:data:`NEED_WORDS`) and its level by a
+        brackets), and after a bracket that closes a phrase ("学业辅导(严重)生活照料"); a
+        phrase names its needs by keyword (:data:`NEED_WORDS`) and its level by a
         severity word or a digit 0–3 (in brackets, after a colon, or alone); a phrase with a
         level and no need gives its level to the phrase before it (``学业辅导 严重``). A need
         named twice keeps its highest level.
@@ -423,9 +425,7 @@ class OfficeVocabulary:
         if digit and not found:
             found.add(int(digit[1]))
             rest = rest[: rest.rfind(digit[1])]
-        needs = sorted(
-            {need for word, need in self.needs.items() if word in rest}, key=NEEDS.index
-        )
+        needs = sorted({need for word, need in self.needs.items() if word in rest}, key=NEEDS.index)
         if len(found) > 1 or (not needs and not found):
             return None, None
         return needs, (found.pop() if found else None)
@@ -459,7 +459,9 @@ def read_json(path: str | os.PathLike[str], form: str) -> dict:
     except FileNotFoundError:
         raise FileAccessError(f"no such file: {name}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ArgumentError(f"{name} could not be read as UTF-8 JSON ({type(err).__name__})") from None
+        raise ArgumentError(
+            f"{name} could not be read as UTF-8 JSON ({type(err).__name__})"
+        ) from None
     if not isinstance(data, dict) or data.get("format", form) != form:
         raise ArgumentError(f"{name} is not a {form} file")
     return data
