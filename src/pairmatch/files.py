@@ -614,10 +614,7 @@ def _headed(raw: pd.DataFrame, name: str, wanted: Wanted, first_row: int = 1) ->
     filled = body.notna().to_numpy()
     named = [isinstance(h, str) and h.strip() != "" for h in cells]
     keep = [j for j in range(len(cells)) if named[j] or filled[:, j].any()]
-    header = [
-        " ".join(cells[j].split()) if named[j] else f"Unnamed: {j}"
-        for j in keep
-    ]
+    header = [" ".join(cells[j].split()) if named[j] else f"Unnamed: {j}" for j in keep]
     repeated = pd.Index(header)
     twice = repeated[repeated.duplicated()].unique().tolist()
     if twice:
