@@ -86,8 +86,8 @@ def _rename(out: Translated, kind: Kind, vocabulary: OfficeVocabulary, columns: 
         if target is None and h in grouped:  # 监护人情况·是否同意结对: the name under it,
             sub = vocabulary.field(kind, text.partition(GROUP_MARK)[2])  # when unclaimed
             target = sub if sub is not None and sub not in claimed else None
-        if target is None:
-            continue
+        if target is None or (target != h and target in out.table.columns):
+            continue  # pairmatch's own column wins; the office's copy stays as it is
         claimed.setdefault(target, []).append(text)
         if target != h:
             renames[h] = target

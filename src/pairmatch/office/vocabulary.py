@@ -452,18 +452,19 @@ def _phrases(text: str) -> list[str]:
 
 def read_json(path: str | os.PathLike[str], form: str) -> dict:
     """A small JSON file pairmatch wrote (its ``format`` is ``form``, when it says one);
-    a clear error for a missing, unreadable or foreign file."""
-    name = Path(path).name
+    a clear error for a missing, unreadable or foreign file. The path is not repeated: a
+    wrong argument may hold anything."""
+    what = f"the {form.removeprefix('pairmatch.').replace('_', ' ')} file given"
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileAccessError(f"no such file: {name}") from None
+        raise FileAccessError(f"{what} does not exist; check the folder and the name") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ArgumentError(
-            f"{name} could not be read as UTF-8 JSON ({type(err).__name__})"
+            f"{what} could not be read as UTF-8 JSON ({type(err).__name__})"
         ) from None
     if not isinstance(data, dict) or data.get("format", form) != form:
-        raise ArgumentError(f"{name} is not a {form} file")
+        raise ArgumentError(f"{what} is not a {form} file")
     return data
 
 
