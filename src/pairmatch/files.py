@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from pairmatch.errors import FileAccessError, FileReadError, InputIssue, MissingFileError
+from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.model.tables import header_key as column_key
 from pairmatch.office.vocabulary import GROUP_MARK, OfficeVocabulary
 
@@ -129,6 +130,12 @@ class Wanted:
             3 if names & self.ids else 0
         )
 
+    def shown(self, header: object) -> str | None:
+        """A header as text when a message may show it: one that names a field pairmatch
+        knows (a header row missing, the 'headers' are a record's cells, even a name)."""
+        known = {*self.ids, *self.required} | _OFFICE_FIELDS | _FIELDS
+        return str(header) if self.fields([header]) & known else None
+
     def refuse(self, name: str, message: str, row: int | None = None) -> FileReadError:
         return FileReadError([InputIssue(self.table, row, None, None, message)], what=name)
 
@@ -138,6 +145,10 @@ _OFFICE_FIELDS = frozenset(
     {"name", "gender", "id_number", "address", "needs", "skills", "criminal_record", "phone",
      "birth_date", "interests", "specialities", "capacity", "active", "eligible"}
 )  # fmt: skip
+#: Every field of both registers, for :meth:`Wanted.shown`.
+_FIELDS = frozenset(
+    {*CHILD_COLUMNS, *VOLUNTEER_COLUMNS, "gender", *SENSITIVE_COLUMNS, "birth_date", "phone"}
+)
 #: Rows at most this far down are looked at for the header row (title rows above it).
 HEADER_SEARCH_ROWS = 30
 
@@ -546,10 +557,13 @@ def _same_columns(name: str, sheets: list[str], frames: list[pd.DataFrame], want
     for sheet, frame in zip(sheets[1:], frames[1:], strict=True):
         if set(frame.columns) != first:
             differ = sorted(map(str, first ^ set(frame.columns)))
+            named = [h for h in differ if wanted.shown(h)]
+            others = len(differ) - len(named)
+            listed = ", ".join(named + ([f"{others} other"] if others else []))
             raise wanted.refuse(
                 name,
                 f"sheets {sheets[0]!r} and {sheet!r} of {name} have different columns "
-                f"(only in one: {', '.join(differ)}); give them the same header row, or read "
+                f"(only in one: {listed}); give them the same header row, or read "
                 "them one at a time with sheet=...",
             )
 
@@ -624,10 +638,10 @@ def _headed(raw: pd.DataFrame, name: str, wanted: Wanted, first_row: int = 1) ->
                     wanted.table,
                     None,
                     None,
-                    h,
-                    f"the header of {name} names this column more than once (columns "
-                    f"{', '.join(str(keep[i] + 1) for i, x in enumerate(header) if x == h)}); "
-                    "rename or remove the copies",
+                    wanted.shown(h),
+                    f"the header of {name} names "
+                    f"{'this column' if wanted.shown(h) else 'one column'} more than once "
+                    f"(columns {_positions(keep, header, h)}); rename or remove the copies",
                 )
                 for h in twice
             ],
@@ -669,6 +683,11 @@ def _sub_header(cells: list, below: list, wanted: Wanted) -> list | None:
     for j in sub:
         out[j] = f"{' '.join(str(under[j]).split())}{GROUP_MARK}{' '.join(str(below[j]).split())}"
     return out
+
+
+def _positions(keep: list[int], header: list[str], h: str) -> str:
+    """The spreadsheet columns (from 1) that carry the header ``h``."""
+    return ", ".join(str(keep[i] + 1) for i, x in enumerate(header) if x == h)
 
 
 def _not_data(table: pd.DataFrame) -> np.ndarray:

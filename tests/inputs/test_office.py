@@ -334,3 +334,31 @@ def test_the_docs_show_the_vocabulary_the_code_uses() -> None:
     page = (Path(__file__).parents[2] / "docs" / "office.md").read_text(encoding="utf-8")
     shown = page.split("<!-- vocabulary:start -->\n")[1].split("<!-- vocabulary:end -->")[0]
     assert shown == WORDS.markdown()
+
+
+def test_a_repeated_header_is_named_only_when_it_names_a_field() -> None:
+    secret = "秘密名字"  # a register read without its header row: its "headers" are cells
+    with pytest.raises(pm.FileReadError) as err:
+        pm.read_children(io.BytesIO(f"id,name,{secret},{secret}\nC1,a,b,c\n".encode()))
+    assert secret not in str(err.value) and err.value.problems[0].field is None
+    with pytest.raises(pm.FileReadError) as err:
+        pm.read_children(io.BytesIO("编号,姓名,编号\nC1,a,b\n".encode()))
+    assert err.value.problems[0].field == "编号"
+
+
+def test_changes_read_an_office_table_and_columns() -> None:
+    children, volunteers = pm.synth.county(80, seed=5)
+    matcher = pm.Matcher(children, volunteers)
+    matcher.solve()
+    cid = str(children["id"].iloc[0])
+    edit = pd.DataFrame({"儿童编号": [cid], "帮扶需求": ["学业辅导（严重）、心理疏导"]})
+    matcher.update(pm.Changes(edit_children=edit))
+    row = matcher.children.set_index("id").loc[cid]
+    assert [row[f"need_{k}"] for k in ("study", "life", "psychological", "safety")] == [3, 0, 2, 0]
+    withdrawn = pd.DataFrame({"孩子代码": [cid], "监护人是否同意": ["不同意"]})
+    result = matcher.update(pm.Changes(edit_children=withdrawn, columns={"孩子代码": "id"}))
+    assert not matcher.children.set_index("id").loc[cid, "guardian_consent"]
+    assert cid not in set(result.pairs["child_id"])
+    with pytest.raises(pm.ValidationError) as err:
+        matcher.update(pm.Changes(edit_children=edit.assign(帮扶需求="陪伴")))
+    assert err.value.problems[0].table == "edit_children"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Container, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,9 +20,11 @@ from pairmatch.errors import (
     ValidationError,
 )
 from pairmatch.files import reasons
-from pairmatch.io import read_children, read_table, read_volunteers
+from pairmatch.io import read_children, read_columns, read_table, read_volunteers
 from pairmatch.model.tables import header_fixes, read_ids
 from pairmatch.model.vocab import near_miss, parse_id
+from pairmatch.office.translate import translate
+from pairmatch.office.vocabulary import OfficeVocabulary
 
 __all__ = ["Applied", "Changes", "apply_changes"]
 
@@ -43,6 +45,10 @@ class Changes:
     end_pairs:
         ``(child_id, volunteer_id, reason)`` pairs the office ends; such a pair is not
         made again.
+    columns:
+        The office's headers → pairmatch's fields for the added and edited tables (a
+        mapping or the path of one saved as JSON), as :func:`pairmatch.read_children`
+        takes it; the usual Chinese headers (儿童编号, 帮扶需求, ...) need none.
 
     Examples
     --------
@@ -58,8 +64,10 @@ class Changes:
     remove_volunteers: Iterable[str] | Mapping[str, str] = ()
     edit_volunteers: Any = None
     end_pairs: Iterable[tuple[str, str, str]] = field(default_factory=tuple)
+    columns: Any = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", read_columns(self.columns))
         # iterate once, here: a generator would otherwise be used up by the first look
         for name in ("remove_children", "remove_volunteers"):
             value = getattr(self, name)
@@ -153,6 +161,7 @@ def _register(
     issues: list[InputIssue],
     touched: set[str],
     edited: set[str],
+    columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One register after its changes; problems go to ``issues``, the ids of added and
     edited records to ``touched``. Added rows are validated here; edited rows are not yet
@@ -166,9 +175,9 @@ def _register(
     # a register nothing is removed from is not copied (edits and additions make new frames)
     out = table[~table["id"].isin(list(remove))] if remove else table
     if edit is not None:
-        out = _edited(kind, out, edit, remove, issues, touched, edited)
+        out = _edited(kind, out, edit, remove, issues, touched, edited, columns)
     if add is not None:
-        out = _added(kind, table, out, add, remove, known, issues, touched, edited)
+        out = _added(kind, table, out, add, remove, known, issues, touched, edited, columns)
     return out
 
 
@@ -180,10 +189,11 @@ def _edited(
     issues: list[InputIssue],
     touched: set[str],
     edited: set[str],
+    columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The register with its edits made (a missing cell keeps the old value); every edit
     that names no record, or a column the register does not have, is an issue."""
-    edits = _edit_table(kind, edit, out.columns, issues)
+    edits = _edit_table(kind, edit, out.columns, issues, columns)
     if edits is None:
         return out
     if "id" not in edits.columns:
@@ -237,6 +247,7 @@ def _added(
     issues: list[InputIssue],
     touched: set[str],
     edited: set[str],
+    columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The register with the added records validated and appended; an added id already in
     the register (or removed in the same batch) is an issue."""
@@ -252,7 +263,7 @@ def _added(
             elif rid in known:
                 issues.append(_issue(f"add_{kind}", i, rid, "id", "is already in the register"))
     try:
-        new = read(add)
+        new = read(add, columns=columns)
     except (FileReadError, FileAccessError) as err:  # a path: named by role, not path
         issues.append(InputIssue(f"add_{kind}", None, None, None, _say(err, add)))
         return out
@@ -276,17 +287,26 @@ def _added(
 
 
 def _edit_table(
-    kind: str, edit: Any, columns: pd.Index, issues: list[InputIssue]
+    kind: str,
+    edit: Any,
+    columns: pd.Index,
+    issues: list[InputIssue],
+    renames: Mapping[str, str] | None = None,
 ) -> pd.DataFrame | None:
-    """An edit as a table whose headers are read as a register's are (``"Need Study"``
-    is ``need_study``); None, with the problem in ``issues``, when it is not a table."""
+    """An edit as a table whose headers and words are read as a register's are
+    (``"Need Study"`` is ``need_study``, 帮扶需求 "学业辅导（严重）" the four need levels,
+    ``renames`` the caller's ``columns=``); None, with the problem in ``issues``, when it
+    is not a table."""
     try:
         edits = read_table(edit)
     except (TypeError, ValueError, OSError) as err:
         issues.append(InputIssue(f"edit_{kind}", None, None, None, _say(err, edit)))
         return None
+    office = translate(edits, kind, OfficeVocabulary(), renames)  # type: ignore[arg-type]
+    issues.extend(replace(p, table=f"edit_{kind}") for p in office.issues)
     known = tuple(str(c) for c in columns)
-    return edits.rename(columns=header_fixes(edits.columns, known)).reset_index(drop=True)
+    table = office.table
+    return table.rename(columns=header_fixes(table.columns, known)).reset_index(drop=True)
 
 
 def _say(err: BaseException, given: Any) -> str:
@@ -321,11 +341,11 @@ def apply_changes(
     edited_v: set[str] = set()
     new_children = _register(
         "children", children, changes.add_children, removed_c, changes.edit_children, issues,
-        touched_c, edited_c,
+        touched_c, edited_c, changes.columns,
     )  # fmt: skip
     new_volunteers = _register(
         "volunteers", volunteers, changes.add_volunteers, removed_v, changes.edit_volunteers,
-        issues, touched_v, edited_v,
+        issues, touched_v, edited_v, changes.columns,
     )  # fmt: skip
     ended: dict[tuple[str, str], str] = {}
     child_ids = pd.Index([])  # read when a pair is refused
