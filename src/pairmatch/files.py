@@ -692,16 +692,28 @@ def _positions(keep: list[int], header: list[str], h: str) -> str:
 
 def _not_data(table: pd.DataFrame) -> np.ndarray:
     """Why each row is no record: ``"blank"``, a total or a signature line; ``""`` for a
-    record. Vectorised: a province's register is read in one pass."""
-    text = table.apply(lambda col: col.str.strip() if col.dtype != float else col)
-    text = text.where(text.ne(""), None) if len(table) else text
-    count = text.notna().sum(axis=1).to_numpy()
-    first = text.bfill(axis=1).iloc[:, 0] if table.shape[1] else pd.Series([], dtype=object)
-    first = first.fillna("").astype(str)
-    out = np.full(len(table), "", dtype=object)
+    record. Column by column with pandas' string methods (no cell-by-cell Python): a
+    province's register is read in one pass."""
+    n, k = table.shape
+    out = np.full(n, "", dtype=object)
+    if n == 0:
+        return out
+    filled = np.zeros((n, k), bool)
+    for j in range(k):
+        col = table.iloc[:, j]
+        filled[:, j] = col.notna().to_numpy(bool)
+        if filled[:, j].any():
+            filled[:, j] &= col.astype("str").str.strip().ne("").to_numpy(bool, na_value=False)
+    count = filled.sum(axis=1)
+    first = filled.argmax(axis=1)  # each row's first filled cell: the only one looked at
+    total = np.zeros(n, bool)
+    signed = np.zeros(n, bool)
+    for j in np.unique(first[count > 0]).tolist():
+        at = np.flatnonzero((first == j) & (count > 0))
+        text = table.iloc[at, j].astype("str").str.strip()
+        total[at] = text.str.match(_TOTAL.pattern).to_numpy(bool, na_value=False)
+        signed[at] = text.str.match(_SIGNATURE.pattern).to_numpy(bool, na_value=False)
     out[count == 0] = "blank"
-    total = first.str.match(_TOTAL.pattern).to_numpy(bool) & (count > 0)
     out[total] = "a total row (合计)"
-    signed = first.str.match(_SIGNATURE.pattern).to_numpy(bool) & (count <= 3) & ~total
-    out[signed & (count > 0)] = "a signature or note line under the register"
+    out[signed & (count <= 3) & ~total] = "a signature or note line under the register"
     return out

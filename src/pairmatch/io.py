@@ -28,7 +28,7 @@ from pairmatch.model.tables import OPTIONAL_DEFAULTS, Kind, validate_children, v
 from pairmatch.model.vocab import parse_id
 from pairmatch.office.locate import locate
 from pairmatch.office.translate import Translated, translate
-from pairmatch.office.vocabulary import OfficeVocabulary, read_json
+from pairmatch.office.vocabulary import OfficeVocabulary, read_json, write_json
 
 __all__ = [
     "Source",
@@ -164,13 +164,9 @@ def read_columns(
 def save_columns(columns: Mapping[str, str], path: str | os.PathLike[str]) -> Path:
     """Write a renaming of headers as JSON (UTF-8), for ``columns=path`` and the command
     line's ``--columns``."""
-    import json
-
     mapping = arguments.renames("columns", columns) or {}
-    path = Path(path)
     data = {"format": "pairmatch.columns", "version": 1, "columns": dict(mapping)}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    return path
+    return write_json(path, data)
 
 
 def _in_office_terms(issue: InputIssue, office: Translated, read: Read) -> InputIssue:

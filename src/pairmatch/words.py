@@ -70,6 +70,8 @@ HEADERS: dict[str, str] = {
     "category": "儿童类别",
     "gender": "性别",
     "name": "姓名",
+    "phone": "手机号",
+    "birth_date": "出生日期",
     "id_number": "身份证号",
     "address": "住址",
     "province": "省",

@@ -191,10 +191,10 @@ def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Column as float64 plus a mask of cells that were present but are not numbers."""
     raw = col.astype(object).where(col.notna(), None)
     is_bool = raw.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(bool)
-    if col.dtype.kind in "Oc" or isinstance(col.dtype, pd.StringDtype):
-        # huge Python integers stop to_numeric; complex is no number; full-width digits
-        # (３, typed with a Chinese input method) are digits
+    if col.dtype.kind in "Oc":  # huge Python integers stop to_numeric; complex is no number
         raw = raw.map(_plain_number)
+    elif isinstance(col.dtype, pd.StringDtype) and not col.str.isascii().all():
+        raw = raw.map(_plain_number)  # full-width digits (３, from a Chinese input method)
     num = pd.to_numeric(raw.where(~is_bool, None), errors="coerce").to_numpy(np.float64)
     blank = _text(col).to_numpy(object) == ""
     not_number = (np.isnan(num) & ~blank) | is_bool
@@ -427,9 +427,10 @@ def _check_ids(c: _Collector, ids: pd.Series, id_problems: Mapping[int, str]) ->
 def _check_places(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
     """Coordinates in range, and the jurisdiction (the county required)."""
     out: dict[str, object] = {}
-    swapped = _swapped(df)
+    read = {name: _numbers(df[name]) for name in ("lat", "lon")}
+    swapped = _swapped(read["lat"][0], read["lon"][0])
     for name, low, high in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0)):
-        num, not_number = _numbers(df[name])
+        num, not_number = read[name]
         c.rows(np.isnan(num) & ~not_number, name, "is missing; coordinates are WGS84 degrees")
         out_of_range = ~np.isnan(num) & ((num < low) | (num > high) | ~np.isfinite(num))
         c.rows(
@@ -484,11 +485,9 @@ SWAPPED_HINT: Final[str] = (
 )
 
 
-def _swapped(df: pd.DataFrame) -> np.ndarray:
+def _swapped(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Rows whose latitude is out of range and whose coordinates, the other way round,
     are in China."""
-    lat, _ = _numbers(df["lat"])
-    lon, _ = _numbers(df["lon"])
     with np.errstate(invalid="ignore"):
         return (np.abs(lat) > 90) & (lat >= 73) & (lat <= 135) & (lon >= 18) & (lon <= 54)
 

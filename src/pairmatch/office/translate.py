@@ -241,16 +241,21 @@ def _level_words(out: Translated, vocabulary: OfficeVocabulary, name: str, scale
             return v
         return yes if key in TRUE_WORDS else "0" if key in FALSE_WORDS else v
 
-    out.table[name] = out.table[name].map(read)
+    col = out.table[name]
+    distinct = pd.unique(col.dropna().to_numpy(object)).tolist()  # a few values each
+    levels: dict[object, object] = {v: read(v) for v in distinct}
+    if any(levels[v] is not v for v in distinct):  # a column of numbers stays as it is
+        out.table[name] = col.map(levels)
 
 
 def _categories(out: Translated, vocabulary: OfficeVocabulary) -> None:
     """Category words as their codes (unknown words left for the checks to report)."""
     distinct = pd.unique(out.table["category"].dropna().to_numpy(object))
     codes = {w: vocabulary.category(w) for w in distinct.tolist() if isinstance(w, str)}
-    out.table["category"] = out.table["category"].map(
-        lambda v: codes.get(v) or v if isinstance(v, str) else v
-    )
+    if any(code is not None and code != w for w, code in codes.items()):
+        out.table["category"] = out.table["category"].map(
+            lambda v: codes.get(v) or v if isinstance(v, str) else v
+        )
 
 
 def _fill_county(out: Translated, county: str) -> None:

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final, Literal
 
-from pairmatch.errors import ArgumentError, FileAccessError
+from pairmatch import arguments
+from pairmatch.errors import ArgumentError, ArgumentTypeError, FileAccessError, WriteError
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
 from pairmatch.model.vocab import CATEGORY_ALIASES, NEEDS, ChildCategory
 
@@ -41,6 +42,7 @@ __all__ = [
     "OfficeVocabulary",
     "header_key",
     "read_json",
+    "write_json",
 ]
 
 Kind = Literal["children", "volunteers"]
@@ -210,6 +212,11 @@ class OfficeVocabulary:
     default_level: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LEVEL))
 
     def __post_init__(self) -> None:
+        _words("headers", self.headers, str, nested=True)
+        _words("categories", self.categories, str)
+        _words("needs", self.needs, str)
+        _words("severity", self.severity, int, nested=True)
+        _words("default_level", self.default_level, int)
         for kind, words in self.headers.items():
             if kind not in _CANONICAL:
                 raise ArgumentError(
@@ -256,6 +263,14 @@ class OfficeVocabulary:
         ``headers`` is either one mapping for both registers (``{"联系人": "name"}``) or
         one per register (``{"children": {...}, "volunteers": {...}}``).
         """
+        for name, plain in (("categories", categories), ("needs", needs),
+                            ("default_level", default_level)):  # fmt: skip
+            if plain is not None:
+                _words(name, plain, int if name == "default_level" else str)
+        if severity is not None:
+            _words("severity", severity, int, nested=True)
+        if headers is not None and not isinstance(headers, Mapping):
+            raise ArgumentTypeError("headers must be a dict of header to field")
         merged = {k: dict(v) for k, v in self.headers.items()}
         if headers:
             per_kind = all(isinstance(v, Mapping) for v in headers.values()) and set(headers) <= {
@@ -279,14 +294,12 @@ class OfficeVocabulary:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the office's vocabulary as JSON (UTF-8), to reuse with :meth:`load`."""
-        path = Path(path)
         data = {
             "format": "pairmatch.office_vocabulary", "version": 1,
             "headers": self.headers, "categories": self.categories, "needs": self.needs,
             "severity": self.severity, "default_level": self.default_level,
         }  # fmt: skip
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        return path
+        return write_json(path, data)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> OfficeVocabulary:
@@ -431,6 +444,24 @@ class OfficeVocabulary:
         return needs, (found.pop() if found else None)
 
 
+def _words(name: str, value: object, kind: type, nested: bool = False) -> None:
+    """``value`` a dict of words to ``kind`` (or, ``nested``, a dict of such dicts by
+    register or scale); an :class:`ArgumentTypeError` naming ``name`` otherwise."""
+    shape = "a dict of {'register': {word: ...}}" if nested else "a dict of words"
+    if not isinstance(value, Mapping):
+        raise ArgumentTypeError(f"{name} must be {shape}")
+    inner = list(value.values()) if nested else [value]
+    for words in inner:
+        if not isinstance(words, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, kind) and not isinstance(v, bool)
+            for k, v in words.items()
+        ):
+            raise ArgumentTypeError(
+                f"{name} must be {shape}, each word text and each value "
+                f"{'text' if kind is str else 'a whole number'}"
+            )
+
+
 def _phrases(text: str) -> list[str]:
     """A cell split by the list rule, outside brackets: "学业辅导（严重、急需）" is one."""
     text = unicodedata.normalize("NFKC", text)
@@ -455,8 +486,9 @@ def read_json(path: str | os.PathLike[str], form: str) -> dict:
     a clear error for a missing, unreadable or foreign file. The path is not repeated: a
     wrong argument may hold anything."""
     what = f"the {form.removeprefix('pairmatch.').replace('_', ' ')} file given"
+    path = arguments.path("path", path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileAccessError(f"{what} does not exist; check the folder and the name") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -466,6 +498,17 @@ def read_json(path: str | os.PathLike[str], form: str) -> dict:
     if not isinstance(data, dict) or data.get("format", form) != form:
         raise ArgumentError(f"{what} is not a {form} file")
     return data
+
+
+def write_json(path: str | os.PathLike[str], data: dict) -> Path:
+    """``data`` written as UTF-8 JSON at ``path``; a :class:`WriteError` when it cannot be
+    (the path is not repeated)."""
+    path = arguments.path("path", path)
+    try:
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as err:
+        raise WriteError(f"the file could not be written ({type(err).__name__})") from None
+    return path
 
 
 def _str_map(value: object, nested: bool = False) -> dict:
