@@ -172,6 +172,8 @@ def save_columns(columns: Mapping[str, str], path: str | os.PathLike[str]) -> Pa
 def _in_office_terms(issue: InputIssue, office: Translated, read: Read) -> InputIssue:
     """A problem with the office's header of its field, its record's spreadsheet row and
     its sheet."""
+    if issue.table != office.kind:  # a place table's problem: its own rows, not the register's
+        return issue
     header = office.headers.get(issue.field) if issue.field is not None else None
     changes: dict[str, Any] = {"header": header} if header is not None else {}
     if issue.record_id is None and issue.row is not None and "id" in office.table.columns:

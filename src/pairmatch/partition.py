@@ -407,9 +407,15 @@ def _counties(
     other register shares form parts of their own, so nothing is dropped."""
     ckey = place_keys(children["county"], "county")
     vkey = place_keys(volunteers["county"], "county")
+    # a part is named as the registers write its county most often (秭归县 over 秭归)
+    names = pd.concat([children["county"], volunteers["county"]], ignore_index=True).astype(str)
+    spelt = pd.DataFrame({"key": pd.concat([ckey, vkey], ignore_index=True), "name": names})
+    counts = spelt.value_counts(sort=False).reset_index(name="n")
+    counts = counts.sort_values(["key", "n", "name"], ascending=[True, False, True])
+    label = counts.drop_duplicates("key").set_index("key")["name"].to_dict()
     for key in sorted(set(ckey) | set(vkey)):
         yield (
-            key,
+            label.get(key, key),
             (
                 children[(ckey == key).to_numpy(bool)].reset_index(drop=True),
                 volunteers[(vkey == key).to_numpy(bool)].reset_index(drop=True),

@@ -150,7 +150,9 @@ _OWNER = ("province", "city", "county")
 def _names(table: pd.DataFrame, level: str) -> np.ndarray:
     """A level's names as :func:`~pairmatch.office.places.place_key` reads them (秭归县 and
     秭归 are one county), cell by cell: the verifier shares no code with the registry."""
-    return np.array([place_key(str(x), level) for x in table[level].tolist()], dtype=object)
+    names = table[level].astype(str).to_numpy(object)
+    distinct, inverse = np.unique(names, return_inverse=True)
+    return np.array([place_key(x, level) for x in distinct.tolist()], dtype=object)[inverse]
 
 
 def _same_county(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:

@@ -306,7 +306,7 @@ def test_registers_that_share_no_county_say_so_loudly() -> None:
     assert len(result.pairs) == 0 and any("share no county" in r for r in result.reasons)
     with warnings.catch_warnings():
         warnings.simplefilter("error", pm.CountiesApartWarning)
-        pm.match(children.assign(county="甲县"), volunteers.assign(county="甲"))
+        pm.match(children.assign(county="甲乙县"), volunteers.assign(county="甲乙"))
 
 
 def test_a_single_county_register_may_leave_the_county_out() -> None:
@@ -362,3 +362,38 @@ def test_changes_read_an_office_table_and_columns() -> None:
     with pytest.raises(pm.ValidationError) as err:
         matcher.update(pm.Changes(edit_children=edit.assign(帮扶需求="陪伴")))
     assert err.value.problems[0].table == "edit_children"
+
+
+SAME_PLACE = [
+    ("秭归县", "秭归", "county"), ("长阳土家族自治县", "长阳县", "county"),
+    ("黔东南苗族侗族自治州", "黔东南州", "city"), ("黔西南布依族苗族自治州", "黔西南", "city"),
+    ("西双版纳傣族自治州", "西双版纳州", "city"), ("杭州市", "杭州", "city"),
+    ("广州市", "广州", "city"), ("鄂温克族自治旗", "鄂温克旗", "county"),
+    ("内蒙古自治区", "内蒙古", "province"), ("新疆维吾尔自治区", "新疆", "province"),
+    ("宁夏回族自治区", "宁夏", "province"), ("沙市区", "沙市", "county"),
+    ("双江拉祜族佤族布朗族傣族自治县", "双江县", "county"),
+]  # fmt: skip
+OTHER_PLACE = [
+    ("和县", "和", "county"), ("城区", "城", "county"), ("杭州", "杭", "city"),
+    ("鼓楼区", "鼓楼县", "township"), ("城关镇", "城关乡", "township"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("a", "b", "level"), SAME_PLACE)
+def test_a_gazetteer_of_places_written_two_ways(a, b, level) -> None:
+    assert place_key(a, level) == place_key(b, level)
+
+
+@pytest.mark.parametrize(("a", "b", "level"), OTHER_PLACE)
+def test_names_that_are_not_one_place_stay_apart(a, b, level) -> None:
+    assert place_key(a, level) != place_key(b, level)
+
+
+def test_an_excel_97_2003_workbook_reads_in_one_call() -> None:
+    children = pm.read_children(DATA / "children_old_excel.xls")  # made with xlwt, once
+    assert children["id"].tolist() == ["C1", "C2"]
+    assert children[["need_study", "need_life", "need_psychological"]].values.tolist() == [
+        [3, 0, 0],
+        [0, 2, 1],
+    ]
+    assert children["category"].tolist() == ["left_behind", "scattered_orphan"]

@@ -444,8 +444,7 @@ def _checked(frame: pd.DataFrame) -> _Places:
         c: _column(frame.rename(columns={named[c]: c}) if c in named else frame, c, everything)
         for c in ("county", "township", "village")
     }
-    lat = pd.to_numeric(frame[named["lat"]], errors="coerce").to_numpy(dtype=float)
-    lon = pd.to_numeric(frame[named["lon"]], errors="coerce").to_numpy(dtype=float)
+    lat, lon = (_degrees(frame[named[k]]) for k in ("lat", "lon"))
     lat_blank = _blank(frame[named["lat"]])
     lon_blank = _blank(frame[named["lon"]])
     lat_h, lon_h = str(named["lat"]), str(named["lon"])
@@ -637,6 +636,15 @@ def _geocode(
         if cache_path is not None and learnt:
             _write_cache(cache_path, {**known, **learnt})
     return answers
+
+
+def _degrees(col: pd.Series) -> np.ndarray:
+    """A column of coordinates as numbers; a yes/no value is none (True is no latitude)."""
+    raw = col.astype(object)
+    is_bool = raw.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(bool)
+    out = pd.to_numeric(raw.where(~is_bool, None), errors="coerce").to_numpy(dtype=float, copy=True)
+    out[is_bool] = np.nan
+    return out
 
 
 def _coordinates(found: Any) -> tuple[float, float] | str | None:

@@ -2,8 +2,9 @@
 
 Registers kept by different hands write the same county with or without its suffix, and a
 province or city short or long. :func:`place_key` is the one rule that decides whether two
-names are the same place; pairmatch compares jurisdictions by it and shows names as the
-register wrote them.
+names are the same place; pairmatch compares jurisdictions by it (the registry, the
+verifier and the partition into counties all do) and shows names as the register wrote
+them.
 """
 
 from __future__ import annotations
@@ -13,45 +14,62 @@ import unicodedata
 from functools import lru_cache
 from typing import Final
 
-__all__ = ["SUFFIXES", "place_key"]
+__all__ = ["PEOPLES", "SUFFIXES", "place_key"]
 
 #: The suffixes a name may be written with or without, by jurisdiction level (longest
-#: first). An autonomous county, city or prefecture may also leave out its peoples
-#: (长阳土家族自治县, 长阳县 and 长阳 are one county).
+#: first). A suffix is left out only when at least two characters remain: 和县 stays 和县,
+#: 杭州 stays 杭州 (杭州市 → 杭州), 沙市 stays 沙市 (沙市区 → 沙市).
 SUFFIXES: Final[dict[str, tuple[str, ...]]] = {
     "province": ("特别行政区", "自治区", "省", "市"),
     "city": ("自治州", "地区", "市", "州", "盟"),
     "county": ("自治县", "自治旗", "林区", "特区", "县", "区", "市", "旗"),
 }
-_PEOPLES = re.compile(r"^(..+?)(?:[^族]{1,4}族)+(自治(?:县|旗|州|区))$")
-_ETHNIC_REGION = re.compile(r"^(..+?)(?:壮族|回族|维吾尔)$")
+
+#: China's 55 minority peoples, as an autonomous place names them (长阳土家族自治县 is
+#: 长阳, 黔东南苗族侗族自治州 is 黔东南); without 族 too (巴音郭楞蒙古自治州, 新疆维吾尔
+#: 自治区).
+PEOPLES: Final[tuple[str, ...]] = (
+    "壮", "回", "满", "维吾尔", "苗", "彝", "土家", "藏", "蒙古", "侗", "布依", "瑶", "白",
+    "朝鲜", "哈尼", "黎", "哈萨克", "傣", "畲", "傈僳", "东乡", "仡佬", "拉祜", "佤", "水",
+    "纳西", "羌", "土", "仫佬", "锡伯", "柯尔克孜", "景颇", "达斡尔", "撒拉", "布朗", "毛南",
+    "塔吉克", "普米", "阿昌", "怒", "鄂温克", "京", "基诺", "德昂", "保安", "俄罗斯", "裕固",
+    "乌孜别克", "门巴", "鄂伦春", "独龙", "赫哲", "高山", "珞巴", "塔塔尔", "各",
+)  # fmt: skip
+_PEOPLE = "|".join(sorted((re.escape(p) for p in PEOPLES), key=len, reverse=True))
+#: A name ending in its peoples before 自治县/旗/州/区 (族 may be left out).
+_AUTONOMOUS = re.compile(rf"^(.*?)((?:(?:{_PEOPLE})族?)+)(自治(?:县|旗|州|区))$")
 _SPACE = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=65536)
 def place_key(name: str, level: str = "county") -> str:
     """The key two names of one place share: NFKC-normalised, spaces removed, and for a
-    province, city or county the suffix of :data:`SUFFIXES` left out (never the whole
-    name). Townships and villages are compared as written, up to spaces and width.
+    province, city or county its peoples (before 自治…) and its suffix of
+    :data:`SUFFIXES` left out, never leaving fewer than two characters. Townships and
+    villages are compared as written, up to spaces and width.
 
     >>> place_key("秭归县"), place_key(" 秭归 "), place_key("长阳土家族自治县")
     ('秭归', '秭归', '长阳')
     >>> place_key("湖北省", "province"), place_key("湖北", "province")
     ('湖北', '湖北')
-    >>> place_key("广西壮族自治区", "province"), place_key("和县")
-    ('广西', '和')
-    >>> place_key("城关镇", "township")
-    '城关镇'
+    >>> place_key("广西壮族自治区", "province"), place_key("内蒙古自治区", "province")
+    ('广西', '内蒙古')
+    >>> place_key("杭州市", "city"), place_key("杭州", "city")
+    ('杭州', '杭州')
+    >>> place_key("黔东南苗族侗族自治州", "city"), place_key("鄂温克族自治旗")
+    ('黔东南', '鄂温克')
+    >>> place_key("和县"), place_key("城关镇", "township")
+    ('和县', '城关镇')
     """
     text = _SPACE.sub("", unicodedata.normalize("NFKC", name))
     if level not in SUFFIXES:
         return text
-    peoples = _PEOPLES.match(text)
-    if peoples:
-        text = peoples[1] + peoples[2]
+    autonomous = _AUTONOMOUS.match(text)
+    if autonomous and len(autonomous[1]) >= 2:
+        text = autonomous[1] + autonomous[3]
+    elif autonomous:  # 鄂温克族自治旗: the people is the name
+        text = autonomous[1] + autonomous[2].removesuffix("族") + autonomous[3]
     for suffix in SUFFIXES[level]:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)]
-            break
-    region = _ETHNIC_REGION.match(text) if level == "province" else None
-    return region[1] if region else text
+        if text.endswith(suffix) and len(text) - len(suffix) >= 2:
+            return text[: -len(suffix)]
+    return text

@@ -12,14 +12,16 @@ so that problems found later name the office's own header.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import InputIssue
+from pairmatch.errors import InputIssue, PairmatchWarning
 from pairmatch.model.vocab import FALSE_WORDS, NEEDS, TRUE_WORDS
+from pairmatch.office.places import place_key
 from pairmatch.office.vocabulary import (
     GROUP_MARK,
     INVERTED,
@@ -39,6 +41,7 @@ class Translated:
     the problems found while translating."""
 
     table: pd.DataFrame
+    kind: str = "children"
     headers: dict[str, str] = field(default_factory=dict)
     issues: list[InputIssue] = field(default_factory=list)
 
@@ -51,7 +54,7 @@ def translate(
     county: str | None = None,
 ) -> Translated:
     """``table`` (as read, every cell text) in pairmatch's columns; see the module."""
-    out = Translated(table.reset_index(drop=True))
+    out = Translated(table.reset_index(drop=True), kind)
     _rename(out, kind, vocabulary, dict(columns or {}))
     _need_columns(out, kind, vocabulary)
     for name, target in INVERTED.items():
@@ -265,4 +268,14 @@ def _fill_county(out: Translated, county: str) -> None:
         return
     col = out.table["county"]
     blank = col.isna() | col.map(lambda v: isinstance(v, str) and not v.strip())
+    others = {str(v).strip() for v in col[~blank].tolist()}
+    others = {v for v in others if place_key(v) != place_key(county)}
+    if others:  # one register, two counties: said, and the rows keep what they say
+        warnings.warn(
+            f"county={county!r} was given for the rows that leave it blank, but "
+            f"{int((~blank).sum())} rows name a county, and some another one "
+            f"({', '.join(sorted(others)[:5])}); those rows keep the county they name",
+            PairmatchWarning,
+            stacklevel=4,
+        )
     out.table["county"] = col.where(~blank, county)
