@@ -493,7 +493,12 @@ def _records(text: str, top: int = 0) -> list[tuple[int, int | None, int]]:
 
 # ---------------------------------------------------------------- Excel, Parquet
 def _read_workbook(name: str, data: bytes, wanted: Wanted, sheet: Sheet) -> Read:
-    book = _guarded(name, wanted, "an Excel workbook", lambda: pd.ExcelFile(io.BytesIO(data)))
+    # an Excel 97-2003 workbook (.xls) is read by calamine, a Rust reader pandas names as
+    # xlrd's successor; .xlsx by openpyxl
+    engine = "calamine" if data.startswith(b"\xd0\xcf\x11\xe0") else "openpyxl"
+    book = _guarded(
+        name, wanted, "an Excel workbook", lambda: pd.ExcelFile(io.BytesIO(data), engine=engine)
+    )
     with book:
         chosen = _choose(name, book, wanted, sheet)
         reads = []
@@ -606,7 +611,7 @@ def _guarded(name: str, wanted: Wanted, what: str, read: Any) -> Any:
     except ImportError as err:
         raise wanted.refuse(
             name,
-            f"{name} needs the optional package {err.name or 'xlrd'} to be read; install it, or "
+            f"{name} needs the package {err.name or 'python-calamine'} to be read; install it, or "
             "save the workbook as .xlsx",
         ) from None
     except FileReadError:

@@ -326,9 +326,9 @@ MESSAGES: list[tuple[str, str]] = [
      "{file} 的工作表 {text} 与 {text2} 的列不同（只在其中一个里有：{text3}）；"
      "请使两者表头一致，或用 sheet=... 逐个读取"),
     ("{file} holds no columns; {clause}", "{file} 中没有任何列；{clause}"),
-    ("{file} needs the optional package {text2} to be read; install it, or save the workbook "
+    ("{file} needs the package {text2} to be read; install it, or save the workbook "
      "as .xlsx",
-     "读取 {file} 需要可选安装包 {text2}；请安装它，或将工作簿另存为 .xlsx"),
+     "读取 {file} 需要安装包 {text2}；请安装它，或将工作簿另存为 .xlsx"),
     ("{file} could not be read as {phrase} ({text2}); {clause}",
      "{file} 无法作为{phrase}读取（{text2}）；{clause}"),
     ("the header of {file} names this column more than once (columns {text2}); rename or "

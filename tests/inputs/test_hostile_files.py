@@ -8,6 +8,7 @@ import importlib.util
 import io
 import os
 import re
+import sys
 import zipfile
 from pathlib import Path
 
@@ -135,10 +136,15 @@ def test_a_ragged_row_is_named_by_its_line_and_row(tmp_path) -> None:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("xlrd") is not None, reason="xlrd reads .xls")
-def test_an_old_workbook_without_xlrd_says_what_to_install(tmp_path) -> None:
+def test_an_old_workbook_damaged_or_without_its_reader_is_one_clear_error(
+    tmp_path, monkeypatch
+) -> None:
     path = tmp_path / "c.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
-    with pytest.raises(pm.FileReadError, match="needs the optional package xlrd"):
+    with pytest.raises(pm.FileReadError, match="could not be read as an Excel workbook"):
+        pm.read_children(path)
+    monkeypatch.setitem(sys.modules, "python_calamine", None)  # as if it were not installed
+    with pytest.raises(pm.FileReadError, match="needs the package python.calamine"):
         pm.read_children(path)
 
 
