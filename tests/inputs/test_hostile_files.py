@@ -144,7 +144,7 @@ def test_an_old_workbook_damaged_or_without_its_reader_is_one_clear_error(
     with pytest.raises(pm.FileReadError, match="could not be read as an Excel workbook"):
         pm.read_children(path)
     monkeypatch.setitem(sys.modules, "python_calamine", None)  # as if it were not installed
-    with pytest.raises(pm.FileReadError, match="needs the package python.calamine"):
+    with pytest.raises(pm.FileReadError, match=r"needs the package python.calamine"):
         pm.read_children(path)
 
 
