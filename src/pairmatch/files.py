@@ -50,6 +50,7 @@ __all__ = [
     "Wanted",
     "format_of",
     "read_file",
+    "rows_said",
 ]
 
 #: A sheet of a workbook: its name, its 0-based index, or ``"all"`` (every register sheet).
@@ -219,6 +220,19 @@ def unnamed(message: str, source: Any) -> str:
         rename = rf"rename it to {re.escape(path.stem)}\."
         message = re.sub(rename, "rename it to a name ending in .", message)
     return message
+
+
+def rows_said(rows: Sequence[int]) -> str:
+    """Spreadsheet rows in few words: ``12, 14-16``."""
+    out: list[str] = []
+    ordered = sorted(set(rows))
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
+            a, b = ordered[start], ordered[i - 1]
+            out.append(str(a) if a == b else f"{a}-{b}")
+            start = i
+    return ", ".join(out)
 
 
 def reasons(err: BaseException, source: Any) -> str:
