@@ -42,7 +42,7 @@ from pairmatch.errors import (
     ValidationError,
     WriteError,
 )
-from pairmatch.files import reasons
+from pairmatch.files import reasons, rows_said
 from pairmatch.io import read_children, read_columns, read_table, read_volunteers
 from pairmatch.labels import Lang, default_lang, header, phrase, solver_name, status_name, value
 from pairmatch.match import match
@@ -305,6 +305,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         columns = _columns(getattr(args, "columns", None))
         tables = {role: _read(role, path, columns) for role, path in inputs if role != "policy"}
+        for role in ("children", "volunteers"):
+            _say_skipped(console, role, tables[role].attrs.get("skipped_rows"), args.lang)
         result = match(
             tables["children"],
             tables["volunteers"],
@@ -452,6 +454,21 @@ def _read(role: str, path: Path, columns: Any = None) -> Any:
     except Exception as err:  # whatever a file's bytes make a reader raise is the file's
         raise UsageError(f"{_ROLES[role]} cannot be read as a table ({type(err).__name__}); "
                          "give a .csv (UTF-8), .xlsx or .parquet file") from None  # fmt: skip
+
+
+def _say_skipped(console: Console, role: str, skipped: Any, lang: Lang) -> None:
+    """One line for a register whose rows were left out as no records (合计 totals,
+    signature lines): how many, and which spreadsheet rows (never their cells)."""
+    if not skipped:
+        return
+    rows = rows_said([row for row, _ in skipped])
+    register = _word(f"{role} register", lang)
+    left = _word("rows left out as no records (totals, signature lines)", lang)
+    if lang == "zh":
+        line = f"[yellow]{register}：[/]{len(skipped)} {left}：表格第 {rows} 行"
+    else:
+        line = f"[yellow]{register}:[/] {len(skipped)} {left}: spreadsheet rows {rows}"
+    console.print(line, soft_wrap=True)
 
 
 def _write_ledger(result: MatchResult, target: Path, args: argparse.Namespace) -> None:

@@ -264,7 +264,10 @@ class ValidationError(PairmatchError, ValueError):
 class FileReadError(ValidationError):
     """A file that cannot be read as one table: empty, not the format its name says, not
     UTF-8 or GB18030 text, ragged, an unclosed quote, or a workbook whose register sheet is
-    not clear. Its problems name the file, the line or sheet, and what to do."""
+    not clear. Its problems name the file, the line or sheet, and what to do. ``sheets``
+    holds a workbook's sheet names (the command line hides those that may be a person's)."""
+
+    sheets: tuple[str, ...] = ()
 
 
 class ModelValidationError(ValidationError, pydantic_core.ValidationError):

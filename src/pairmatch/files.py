@@ -23,16 +23,18 @@ naming the file, the line or sheet, and what to do; a file that cannot be opened
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from pairmatch.errors import FileAccessError, FileReadError, InputIssue, MissingFileError
 from pairmatch.model.records import CHILD_COLUMNS, SENSITIVE_COLUMNS, VOLUNTEER_COLUMNS
@@ -48,6 +50,7 @@ __all__ = [
     "Wanted",
     "format_of",
     "read_file",
+    "rows_said",
 ]
 
 #: A sheet of a workbook: its name, its 0-based index, or ``"all"`` (every register sheet).
@@ -149,6 +152,8 @@ _OFFICE_FIELDS = frozenset(
 _FIELDS = frozenset(
     {*CHILD_COLUMNS, *VOLUNTEER_COLUMNS, "gender", *SENSITIVE_COLUMNS, "birth_date", "phone"}
 )
+#: Merged ranges of a sheet: (first row, first column, last row, last column), 0-based.
+Spans: TypeAlias = Sequence[tuple[int, int, int, int]]
 #: Rows at most this far down are looked at for the header row (title rows above it).
 HEADER_SEARCH_ROWS = 30
 
@@ -201,26 +206,41 @@ def read_file(source: Any, wanted: Wanted, sheet: Sheet = None) -> Read:
 
 def unnamed(message: str, source: Any) -> str:
     """A reader's message with the file's path and name taken out, for callers that name
-    the file by its role instead (a file may be named after a child)."""
+    the file by its role instead (a file may be named after a child). Only whole
+    occurrences of the path as the reader wrote it are replaced (and the name in "rename it
+    to <name>.xlsx"): a file called 2.csv leaves "line 2" alone."""
     if not isinstance(source, str | os.PathLike):
         return message
     path = Path(source)
-    for said, instead in [
-        (str(source), "it"),
-        (str(path), "it"),
-        (f"{path.stem}.", "a name ending in ."),  # "rename it to <stem>.csv"
-        (path.name, "the file"),
-        (path.stem, "the file"),
-    ]:
-        if said and said not in (".", "it"):
-            message = message.replace(said, instead)
+    for said in dict.fromkeys([str(source), str(path), path.name]):
+        if said:
+            whole = rf"(?<![^\s('\"]){re.escape(said)}(?=$|[\s:;,)'\"]|\.(?:\s|$))"
+            message = re.sub(whole, "it", message)
+    if path.stem:
+        rename = rf"rename it to {re.escape(path.stem)}\."
+        message = re.sub(rename, "rename it to a name ending in .", message)
     return message
 
 
+def rows_said(rows: Sequence[int]) -> str:
+    """Spreadsheet rows in few words: ``12, 14-16``."""
+    out: list[str] = []
+    ordered = sorted(set(rows))
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
+            a, b = ordered[start], ordered[i - 1]
+            out.append(str(a) if a == b else f"{a}-{b}")
+            start = i
+    return ", ".join(out)
+
+
 def reasons(err: BaseException, source: Any) -> str:
-    """Why a file could not be read, in one line and without its path (see :func:`unnamed`)."""
+    """Why a file could not be read, in one line, without its path (see :func:`unnamed`)
+    and without sheet names that may be a person's (see :func:`sheets_hidden`)."""
     said = [p.message for p in err.problems] if isinstance(err, FileReadError) else [str(err)]
-    return "; ".join(unnamed(text, source) for text in said)
+    sheets = getattr(err, "sheets", ())
+    return "; ".join(sheets_hidden(unnamed(text, source), sheets) for text in said)
 
 
 # ---------------------------------------------------------------- opening
@@ -407,35 +427,33 @@ def _first_bad_line(data: bytes) -> int:
 def _parsed(name: str, text: str, wanted: Wanted) -> Read:
     """The file parsed from its header row on (title rows above it are skipped), every
     record kept in place so that each data row knows its spreadsheet row."""
-    top, lines_before = _csv_header_row(text, wanted)
-    try:
+    top, above = _csv_header_row(text, wanted)
+    try:  # pandas skips records, as the csv module counts them (a title may hold a line break)
         raw = pd.read_csv(
             io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_values=[""],
-            skiprows=lines_before, skip_blank_lines=False,
+            skiprows=top, skip_blank_lines=False,
         )  # fmt: skip
     except pd.errors.EmptyDataError:
         raise wanted.refuse(name, f"{name} holds no header row (only blank lines)") from None
     except pd.errors.ParserError as err:
         raise _parse_error(name, text, str(err), wanted, top) from None
-    return _headed(raw, name, wanted, first_row=top + 1)
+    return _headed(raw, name, wanted, first_row=top + 1, above=above)
 
 
-def _csv_header_row(text: str, wanted: Wanted) -> tuple[int, int]:
-    """The header record among the first rows (see :func:`_header_at`), and the lines
-    before it (a title cell may hold a line break)."""
+def _csv_header_row(text: str, wanted: Wanted) -> tuple[int, list[object] | None]:
+    """The header record among the first rows (see :func:`_header_at`), counting blank
+    records, and the record above it (a group heading row, perhaps)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[object]] = []
-    ends: list[int] = []
     try:
         for fields in reader:
-            rows.append(list(fields))
-            ends.append(reader.line_num)
+            rows.append([f if f.strip() else None for f in fields])
             if len(rows) >= HEADER_SEARCH_ROWS:
                 break
     except csv.Error:
         pass
     top = _header_at(rows, wanted)
-    return top, (ends[top - 1] if top else 0)
+    return top, (rows[top - 1] if top else None)
 
 
 def _parse_error(name: str, text: str, said: str, wanted: Wanted, top: int = 0) -> FileReadError:
@@ -494,18 +512,34 @@ def _records(text: str, top: int = 0) -> list[tuple[int, int | None, int]]:
 # ---------------------------------------------------------------- Excel, Parquet
 def _read_workbook(name: str, data: bytes, wanted: Wanted, sheet: Sheet) -> Read:
     # an Excel 97-2003 workbook (.xls) is read by calamine, a Rust reader pandas names as
-    # xlrd's successor; .xlsx by openpyxl
-    engine = "calamine" if data.startswith(b"\xd0\xcf\x11\xe0") else "openpyxl"
+    # xlrd's successor; .xlsx by openpyxl (named: pandas warns its default will change)
+    engine: Literal["openpyxl", "calamine"] = "openpyxl" if data.startswith(b"PK") else "calamine"
     book = _guarded(
         name, wanted, "an Excel workbook", lambda: pd.ExcelFile(io.BytesIO(data), engine=engine)
     )
     with book:
-        chosen = _choose(name, book, wanted, sheet)
-        reads = []
-        for s in chosen:
-            raw = _sheet(name, book, s, wanted)
-            top = _header_at(raw.head(HEADER_SEARCH_ROWS).values.tolist(), wanted)
-            reads.append(_headed(raw.iloc[top:], f"sheet {s!r} of {name}", wanted, top + 1))
+        names = [str(s) for s in book.sheet_names]
+        try:
+            return _read_sheets(name, data, book, names, wanted, sheet)
+        except FileReadError as err:
+            err.sheets = tuple(names)  # for callers that hide them (see :func:`reasons`)
+            raise
+
+
+def _read_sheets(
+    name: str, data: bytes, book: pd.ExcelFile, names: list[str], wanted: Wanted, sheet: Sheet
+) -> Read:
+    chosen = _choose(name, book, wanted, sheet)
+    merged = _merged_ranges(data) if data.startswith(b"PK") else {}
+    reads = []
+    for s in chosen:
+        raw = _sheet(name, book, s, wanted)
+        top = _header_at(raw.head(HEADER_SEARCH_ROWS).values.tolist(), wanted)
+        spans = merged.get(s, [])
+        raw = _merges_filled(raw, spans, top)
+        at = [(r0 - top, c0, r1 - top, c1) for r0, c0, r1, c1 in spans if r0 <= top + 1]
+        above = raw.iloc[top - 1].tolist() if top > 0 else None
+        reads.append(_headed(raw.iloc[top:], f"sheet {s!r} of {name}", wanted, top + 1, above, at))
     if len(reads) == 1:
         return reads[0]
     frames = [r.table for r in reads]
@@ -520,19 +554,167 @@ def _read_workbook(name: str, data: bytes, wanted: Wanted, sheet: Sheet) -> Read
     )  # fmt: skip
 
 
+#: Words in a sheet's name that say what the sheet is (a register, notes, a place), not
+#: whose it is: such a name is shown by the command line, any other counted.
+_SHEET_WORDS = re.compile(
+    r"(?i)^(?:sheet|工作表|表|页)\s*\d*$|登记|名册|名单|台账|花名|统计|汇总|信息|说明|填表|备注|"
+    r"儿童|志愿|爱心|妈妈|帮扶|结对|需求|数据|注意|示例|模板|(?:乡|镇|村|县|区|街道|社区)$|"
+    r"register|child|volunteer|list|data|note|readme|instruction|template|example"
+)
+
+
+def sheets_hidden(message: str, sheets: Sequence[str]) -> str:
+    """A reader's message with each sheet name that may be a person's (一人一表: a sheet per
+    child, named after the child) replaced by the sheet's 0-based index; names that say what
+    the sheet is (登记表, Sheet1, 说明, 甲乡) stay. Only the names as the reader quotes
+    them ('...') are replaced."""
+    for i, sheet in enumerate(sheets):
+        if _SHEET_WORDS.search(sheet):
+            continue
+        message = message.replace(f"{i}: {sheet!r}", f"{i}")  # "its sheets are 0: ..."
+        message = message.replace(f"sheet {sheet!r}", f"sheet {i}")
+        message = message.replace(repr(sheet), f"sheet {i}")
+    return message
+
+
+def _merged_ranges(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Each sheet's merged ranges, (first row, first column, last row, last column) 0-based,
+    from the workbook's XML (xl/workbook.xml names the sheets, its rels their parts, each
+    part lists its <mergeCell ref="A2:A3"/>); a workbook that cannot be so read has none
+    (pandas then says what is wrong with it)."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    out: dict[str, list[tuple[int, int, int, int]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels if r.get("Id")}
+            parts = set(z.namelist())
+            for node in book.iter():
+                if node.tag.rsplit("}", 1)[-1] != "sheet" or node.get("name") is None:
+                    continue
+                rid = next((v for k, v in node.attrib.items() if k.endswith("}id")), None)
+                target = targets.get(rid, "")
+                part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                if part not in parts:
+                    continue
+                xml = z.read(part)
+                at = xml.find(b"mergeCell")
+                if at < 0:
+                    continue
+                out[str(node.get("name"))] = [
+                    _cell_range(ref.decode("ascii")) for ref in _MERGE.findall(xml, at)
+                ]
+    except Exception:
+        return {}
+    return out
+
+
+_MERGE = re.compile(
+    rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)\""
+)
+
+
+def _cell_range(ref: str) -> tuple[int, int, int, int]:
+    """'B2:C5' as (1, 1, 4, 2)."""
+    corners = []
+    for cell in ref.upper().split(":"):
+        letters = cell.rstrip("0123456789")
+        column = 0
+        for ch in letters:
+            column = column * 26 + ord(ch) - 64
+        corners.append((int(cell[len(letters) :]) - 1, column - 1))
+    (r0, c0), (r1, c1) = corners[0], corners[-1]
+    return min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)
+
+
+def _merges_filled(
+    raw: pd.DataFrame, spans: list[tuple[int, int, int, int]], top: int
+) -> pd.DataFrame:
+    """The sheet with each merged cell below the header spread down over the rows it
+    spans (是否在岗 = 否 merged over two volunteers is 否 for each): the value stays in its
+    column (a range across columns holds one cell's value, not one per column)."""
+    down = [(r0, c0, r1) for r0, c0, r1, _ in spans if r0 > top and r1 > r0 and r0 < len(raw)]
+    if not down:
+        return raw
+    raw = raw.copy()
+    by_column: dict[int, list[tuple[int, int]]] = {}
+    for r0, c0, r1 in down:
+        if c0 < raw.shape[1]:
+            by_column.setdefault(c0, []).append((r0, min(r1, len(raw) - 1)))
+    for j, ranges in by_column.items():
+        values = raw.iloc[:, j].to_numpy(object).copy()
+        for r0, r1 in ranges:
+            if not pd.isna(values[r0]):
+                values[r0 : r1 + 1] = values[r0]
+        raw.isetitem(j, values)
+    return raw
+
+
 def _sheet(
     name: str, book: pd.ExcelFile, sheet: str, wanted: Wanted, rows: int | None = None
 ) -> pd.DataFrame:
-    """A sheet as it is (every cell text, blank cells missing; the header is its first row)."""
-    return _guarded(
+    """A sheet as it is (every cell text, blank cells missing; the header is its first
+    row). Cells are read as Excel holds them and written as text here (see
+    :func:`_as_text`): an ID number typed into a number cell is not given invented digits."""
+    raw = _guarded(
         name,
         wanted,
         "an Excel workbook",
         lambda: pd.read_excel(
-            book, sheet_name=sheet, header=None, nrows=rows, dtype=str,
+            book, sheet_name=sheet, header=None, nrows=rows, dtype=object,
             keep_default_na=False, na_values=[""],
         ),
     )  # fmt: skip
+    for j in range(raw.shape[1]):
+        col = raw.iloc[:, j]
+        if infer_dtype(col, skipna=True) not in ("string", "empty"):
+            raw.isetitem(j, _as_text(col.to_numpy(object)))
+    return raw
+
+
+def _as_text(values: np.ndarray) -> np.ndarray:
+    """A column of cells as Excel shows them, as text: text as it is; a whole number below
+    10^15 as its digits; a number of 16 or more digits (Excel keeps 15 significant ones)
+    as Excel writes it, 4.20599201201197E+17, which no id or ID number check accepts;
+    other numbers as Python writes them; a date at midnight as 2017-05-15, another time
+    in ISO form; TRUE and FALSE as Excel shows them. Missing cells stay missing. By type,
+    over the column's cells of that type (the column's types are mapped once)."""
+    out = values.copy()
+    kinds = pd.Series(values, dtype=object).map(type)
+    missing = pd.isna(values)
+    number = kinds.isin([int, float, np.int64, np.float64]).to_numpy(bool) & ~missing
+    truth = kinds.isin([bool, np.bool_]).to_numpy(bool)
+    if number.any():
+        x = values[number].astype(float)
+        text = x.astype(str)
+        whole = np.isfinite(x) & (x == np.floor(x)) & (np.abs(x) < 1e15)
+        text[whole] = x[whole].astype(np.int64).astype(str)
+        big = np.isfinite(x) & (np.abs(x) >= 1e15)
+        text[big] = [_scientific(v) for v in x[big]]  # the few 16-digit numbers
+        out[number] = text.astype(object)
+    if truth.any():
+        out[truth] = np.where(values[truth].astype(bool), "TRUE", "FALSE").astype(object)
+    other = ~number & ~truth & ~kinds.isin([str]).to_numpy(bool) & ~missing
+    if other.any():
+        out[other] = [_date_text(v) for v in values[other]]  # dates, times: few columns
+    return out
+
+
+def _scientific(x: float) -> str:
+    mantissa, _, exponent = f"{x:.14E}".partition("E")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}E{'-' if exponent.startswith('-') else '+'}{abs(int(exponent)):02d}"
+
+
+def _date_text(value: object) -> str:
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.strftime("%Y-%m-%d")
+        return value.isoformat(sep=" ")
+    return str(value)
 
 
 def _choose(name: str, book: pd.ExcelFile, wanted: Wanted, sheet: Sheet) -> list[str]:
@@ -580,7 +762,7 @@ def _header(name: str, book: pd.ExcelFile, sheet: str, wanted: Wanted) -> list[o
     return list(first.iloc[_header_at(first.values.tolist(), wanted)].tolist())
 
 
-def _same_columns(name: str, sheets: list[str], frames: list[pd.DataFrame], wanted: Wanted):
+def _same_columns(name: str, sheets: list[str], frames: list[pd.DataFrame], wanted: Wanted) -> None:
     first = set(frames[0].columns)
     for sheet, frame in zip(sheets[1:], frames[1:], strict=True):
         if set(frame.columns) != first:
@@ -633,24 +815,49 @@ def _header_at(rows: list[list[object]], wanted: Wanted) -> int:
     return scores.index(best) if best > 0 else 0
 
 
-#: A row whose first filled cell starts so is a total, not a record (合计, 总计, 小计).
+#: A row whose first filled cell starts so is a total, not a record (合计, 总计, 小计), when
+#: its id cell is blank.
 _TOTAL = re.compile(r"^(?:合计|总计|小计|共计|总数|合\s+计|总\s+计)")
-#: A row of at most three filled cells starting so is a signature line under the register.
+#: A row of at most three filled cells starting so is a signature line under the register,
+#: when its id cell is blank.
 _SIGNATURE = re.compile(
     r"^(?:填表人|填报人|审核人|负责人|制表人|联系人|填报单位|填表日期|填报日期|单位负责人|审核|说明|注[:：])"
 )
+#: A total or signature written in the id column itself: the word alone, or followed by a
+#: colon, a space or a bracket ("合计", "合计：", "填表人：某某"; never "合计01").
+_IN_ID = re.compile(
+    r"^(?:合计|总计|小计|共计|总数|合\s+计|总\s+计|填表人|填报人|审核人|负责人|制表人|"
+    r"联系人|填报单位|填表日期|填报日期|单位负责人|审核|说明|注)(?:[:：\s(（].*)?$",
+    re.DOTALL,
+)
+#: A heading spanning the columns of a group: the guardian's name, phone, consent.
+_GUARDIAN = re.compile(r"^.{0,4}(?:监护人|情况).{0,6}$", re.DOTALL)
 
 
-def _headed(raw: pd.DataFrame, name: str, wanted: Wanted, first_row: int = 1) -> Read:
+def _headed(
+    raw: pd.DataFrame,
+    name: str,
+    wanted: Wanted,
+    first_row: int = 1,
+    above: list | None = None,
+    spans: Spans = (),
+) -> Read:
     """The first row of ``raw`` as the header (it is spreadsheet row ``first_row``), the
     rest as the table; blank rows, totals and signature lines left out and listed; empty
     columns with no header dropped. A repeated header is an error (pandas would rename the
-    copy 'id.1' and the rule in it would be lost)."""
+    copy 'id.1' and the rule in it would be lost).
+
+    ``spans`` are the workbook's merged ranges that cross the header's rows, as (first
+    row, first column, last row, last column) of ``raw`` (the header is row 0, a group
+    heading row ``above`` it row -1); a group heading, merged or one the vocabulary knows,
+    names the columns under it (see :func:`_sub_header`)."""
     if raw.shape[0] == 0 or raw.shape[1] == 0:
         raise wanted.refuse(name, f"{name} is empty: it has no header row")
     cells = raw.iloc[0].tolist()
     body = raw.iloc[1:]
-    combined = _sub_header(cells, raw.iloc[1].tolist(), wanted) if len(raw) > 1 else None
+    if above is not None:
+        cells = _grouped_above(cells, list(above), wanted, spans)
+    combined = _sub_header(cells, raw.iloc[1].tolist(), wanted, spans) if len(raw) > 1 else None
     if combined is not None:  # a two-row header: its second row is no record
         cells, body, first_row = combined, raw.iloc[2:], first_row + 1
     filled = body.notna().to_numpy()
@@ -677,7 +884,8 @@ def _headed(raw: pd.DataFrame, name: str, wanted: Wanted, first_row: int = 1) ->
         )
     table = body.iloc[:, keep].set_axis(header, axis=1)
     rows = np.arange(first_row + 1, first_row + 1 + len(table))
-    why = _not_data(table)
+    ids = [i for i, h in enumerate(header) if named[keep[i]] and wanted.fields([h]) & wanted.ids]
+    why = _not_data(table, ids[0] if ids else None)
     skipped = [(int(r), w) for r, w in zip(rows, why, strict=True) if w not in ("", "blank")]
     data = why == ""
     return Read(table[data].reset_index(drop=True), [], rows[data].tolist(), skipped)
@@ -687,30 +895,115 @@ def _named(cell: object) -> bool:
     return isinstance(cell, str) and cell.strip() != ""
 
 
-def _sub_header(cells: list, below: list, wanted: Wanted) -> list | None:
+def _group(heading: object, wanted: Wanted) -> bool:
+    """Whether a heading names a group of columns: 帮扶需求 (needs), 专长 or 特长 (skills),
+    or the guardian's (监护人情况)."""
+    if not _named(heading):
+        return False
+    fields = wanted.fields([heading]) | _VOCABULARY.fields(wanted, heading)
+    return bool(fields & {"needs", "skills"}) or _GUARDIAN.match(str(heading).strip()) is not None
+
+
+def _under_group(heading: object, cell: object, wanted: Wanted) -> bool:
+    """Whether a cell under a group heading reads as a header: a need (学业辅导) under
+    帮扶需求 or 专长, a field pairmatch knows (姓名, 联系电话) under 监护人情况."""
+    if not _named(cell):
+        return False
+    vocabulary = _VOCABULARY.get(wanted)
+    if vocabulary.need_of(cell) is not None and not _GUARDIAN.match(str(heading).strip()):
+        return True
+    known = {*wanted.ids, *wanted.required} | _OFFICE_FIELDS | _FIELDS
+    return bool((wanted.fields([cell]) | _VOCABULARY.fields(wanted, cell)) & known)
+
+
+def _spanned(cells: list, row: int, spans: Spans, wanted: Wanted) -> tuple[dict, set]:
+    """The columns under each heading of a header row that spans several: a merged range
+    (any heading), or a group heading the vocabulary knows followed by blank cells. The
+    second set holds the columns whose span is only the vocabulary's guess."""
+    under: dict[int, object] = {}
+    for r0, c0, r1, c1 in spans:
+        if r0 <= row <= r1 and c1 > c0 and c0 < len(cells) and _named(cells[c0]):
+            for j in range(c0, min(c1, len(cells) - 1) + 1):
+                under[j] = cells[c0]
+    guessed: set[int] = set()
+    for j, heading in enumerate(cells):
+        if j in under or not _group(heading, wanted):
+            continue
+        k = j + 1
+        while k < len(cells) and not _named(cells[k]) and k not in under:
+            k += 1
+        if k > j + 1:
+            for i in range(j, k):
+                under[i] = heading
+                guessed.add(i)
+    return under, guessed
+
+
+def _sub_header(cells: list, below: list, wanted: Wanted, spans: Spans = ()) -> list | None:
     """The header of a two-row heading, or None when the row below the header is a record.
 
     A heading may span several columns (帮扶需求 merged over 学业辅导, 生活照料, ...; 监护人
     情况 over 姓名, 联系电话): the row below then names the columns under it, and is no
-    record: its id cell is blank and its cells all sit under such spanning headings. Each
-    of those columns is called heading·name ("监护人情况·姓名")."""
-    under: dict[int, str] = {}
-    for j in range(1, len(cells)):
-        if (not _named(cells[j]) and j - 1 in under) or (
-            not _named(cells[j]) and _named(cells[j - 1])
-        ):
-            under[j] = under.get(j - 1, cells[j - 1])
-    for j in list(under):
-        if _named(cells[j - 1]):
-            under[j - 1] = cells[j - 1]
+    record. It is taken for one only when the heading really spans (the workbook merged
+    it), or names a group the vocabulary knows (帮扶需求, 专长, 监护人情况) and every cell
+    of the row below reads as a header of it; and never when the row below has a cell
+    outside the spanned columns or in the id column. Each of those columns is called
+    heading·name ("监护人情况·姓名")."""
+    under, guessed = _spanned(cells, 0, spans, wanted)
     sub = [j for j, c in enumerate(below) if _named(c)]
     ids = [j for j, c in enumerate(cells) if _named(c) and wanted.fields([c]) & wanted.ids]
     if not sub or not ids or _named(below[ids[0]]) or not all(j in under for j in sub):
         return None
+    if any(j in guessed and not _under_group(under[j], below[j], wanted) for j in sub):
+        return None
     out = list(cells)
     for j in sub:
-        out[j] = f"{' '.join(str(under[j]).split())}{GROUP_MARK}{' '.join(str(below[j]).split())}"
+        out[j] = _joined(under[j], below[j])
     return out
+
+
+def _grouped_above(cells: list, above: list, wanted: Wanted, spans: Spans = ()) -> list:
+    """The header with the group headings of the row above it (基本信息 over A:F, 帮扶需求
+    over 学业辅导 ... 安全保护): a column under a group the vocabulary knows, whose header
+    reads as one of that group, is called heading·name, as under a two-row heading."""
+    width = len(cells)
+    above = (above + [None] * width)[:width]
+    under, _ = _spanned(above, -1, spans, wanted)
+    out = list(cells)
+    for j, heading in under.items():
+        if _group(heading, wanted) and _named(cells[j]) and _under_group(heading, cells[j], wanted):
+            out[j] = (
+                f"{' '.join(str(heading).split())}{GROUP_MARK}{' '.join(str(cells[j]).split())}"
+            )
+    return out
+
+
+def _joined(heading: object, name: object) -> str:
+    """A column's header under a group heading: "监护人情况·姓名"."""
+    return f"{' '.join(str(heading).split())}{GROUP_MARK}{' '.join(str(name).split())}"
+
+
+class _Words:
+    """The vocabulary a header is read with: the caller's, else the built-in one."""
+
+    _default: OfficeVocabulary | None = None
+
+    def get(self, wanted: Wanted) -> OfficeVocabulary:
+        if wanted.vocabulary is not None:
+            return wanted.vocabulary
+        if _Words._default is None:
+            _Words._default = OfficeVocabulary()
+        return _Words._default
+
+    def fields(self, wanted: Wanted, header: object) -> set[str]:
+        """The fields a header names in either register's words (for reading group
+        headings when the register is not known, as by read_table)."""
+        vocabulary = self.get(wanted)
+        found = {vocabulary.field(kind, header) for kind in ("children", "volunteers")}
+        return {f for f in found if f is not None}
+
+
+_VOCABULARY = _Words()
 
 
 def _positions(keep: list[int], header: list[str], h: str) -> str:
@@ -718,9 +1011,11 @@ def _positions(keep: list[int], header: list[str], h: str) -> str:
     return ", ".join(str(keep[i] + 1) for i, x in enumerate(header) if x == h)
 
 
-def _not_data(table: pd.DataFrame) -> np.ndarray:
+def _not_data(table: pd.DataFrame, id_column: int | None = None) -> np.ndarray:
     """Why each row is no record: ``"blank"``, a total or a signature line; ``""`` for a
-    record. Column by column with pandas' string methods (no cell-by-cell Python): a
+    record. A row with an id is a record however its first cell reads (an id 合计01 is a
+    child's), unless the id cell is the word alone (合计, 填表人：...) on a row no more than
+    half filled. Column by column with pandas' string methods (no cell-by-cell Python): a
     province's register is read in one pass."""
     n, k = table.shape
     out = np.full(n, "", dtype=object)
@@ -741,6 +1036,15 @@ def _not_data(table: pd.DataFrame) -> np.ndarray:
         text = table.iloc[at, j].astype("str").str.strip()
         total[at] = text.str.match(_TOTAL.pattern).to_numpy(bool, na_value=False)
         signed[at] = text.str.match(_SIGNATURE.pattern).to_numpy(bool, na_value=False)
+        if j == id_column:  # the word in the id column: alone, on a sparse row
+            alone = text.str.match(_IN_ID.pattern, flags=re.DOTALL).to_numpy(bool, na_value=False)
+            alone = alone & (2 * count[at] <= k)
+            total[at] &= alone
+            signed[at] &= alone
+    if id_column is not None:  # an id before it: a record
+        late = filled[:, id_column] & (first != id_column)
+        total &= ~late
+        signed &= ~late
     out[count == 0] = "blank"
     out[total] = "a total row (合计)"
     out[signed & (count <= 3) & ~total] = "a signature or note line under the register"

@@ -9,6 +9,7 @@ fails early with every problem named.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -22,7 +23,7 @@ from pandas.api.types import infer_dtype
 
 from pairmatch import arguments
 from pairmatch.errors import ArgumentTypeError, InputIssue, ValidationError
-from pairmatch.files import Read, Sheet, Wanted, format_of, read_file
+from pairmatch.files import Read, Sheet, Wanted, format_of, read_file, rows_said
 from pairmatch.model.records import CHILD_COLUMNS, VOLUNTEER_COLUMNS, Child, Volunteer
 from pairmatch.model.tables import OPTIONAL_DEFAULTS, Kind, validate_children, validate_volunteers
 from pairmatch.model.vocab import parse_id
@@ -39,6 +40,8 @@ __all__ = [
     "save_columns",
     "write_table",
 ]
+
+log = logging.getLogger("pairmatch")
 
 Source: TypeAlias = (
     pd.DataFrame | str | os.PathLike[str] | IO[str] | IO[bytes] | Iterable[Child | Volunteer | dict]
@@ -127,7 +130,24 @@ def _validated(
     assert table is not None
     if read.skipped:
         table.attrs["skipped_rows"] = list(read.skipped)
+        _say_skipped(kind, read.skipped)
     return table
+
+
+def _say_skipped(kind: Kind, skipped: list[tuple[int, str]]) -> None:
+    """A warning through the ``pairmatch`` logger: which spreadsheet rows were left out as
+    no records, and why (rows and reasons only, never a cell)."""
+    by_reason: dict[str, list[int]] = {}
+    for row, why in skipped:
+        by_reason.setdefault(why, []).append(row)
+    said = "; ".join(f"{why}: spreadsheet rows {rows_said(r)}" for why, r in by_reason.items())
+    log.warning(
+        "%s register: %d rows left out as no records (%s); they are listed in "
+        "table.attrs['skipped_rows']",
+        "the children" if kind == "children" else "the volunteer",
+        len(skipped),
+        said,
+    )
 
 
 def _sorted(issues: list[InputIssue]) -> list[InputIssue]:
@@ -235,8 +255,9 @@ def read_children(
     -------
     pandas.DataFrame
         The table form, normalised; extra columns are kept. Rows of a file that are no
-        records (blank rows, 合计 totals, signature lines) are left out and listed, with
-        their spreadsheet rows, in ``.attrs["skipped_rows"]``.
+        records are left out: blank rows silently (they hold nothing), 合计 totals and
+        signature lines (their id cell blank) listed with their spreadsheet rows and why
+        in ``.attrs["skipped_rows"]`` and said in a warning of the ``pairmatch`` logger.
 
     Raises
     ------

@@ -263,6 +263,11 @@ PHRASES: dict[str, str] = {
     "pairs ended (history)": "已结束的结对(历史)",
     "pairs forbidden": "禁止的结对",
     "last re-pairing": "最近一次重新结对",
+    "children register": "儿童登记表",
+    "volunteers register": "爱心妈妈登记表",
+    "rows left out as no records (totals, signature lines)": (
+        "行不是记录，未读入（合计行、填表人等）"
+    ),
 }
 
 
