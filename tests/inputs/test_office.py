@@ -222,16 +222,18 @@ def test_every_phrase_not_understood_is_reported_with_row_and_field() -> None:
     rows = {"儿童编号": ["C1", "C2", "C3"], "县": ["K"] * 3, "经度": [111] * 3, "纬度": [30] * 3,
             "姓名": ["王小明", "李红", "张三"], "儿童类别": ["孤儿"] * 3,
             "监护人是否同意": ["是"] * 3,
-            "帮扶需求": ["学习（严重）、陪伴", "李红", "心理"]}  # fmt: skip
+            "帮扶需求": ["学习（严重）、陪伴", "李红", "心理、陪伴"]}  # fmt: skip
     with pytest.raises(pm.ValidationError) as err:
         pm.read_children(pd.DataFrame(rows))
     problems = err.value.problems
     assert [(p.row, p.record_id, p.field, p.header) for p in problems] == [
         (0, "C1", "needs", "帮扶需求"),
         (1, "C2", "needs", "帮扶需求"),
+        (2, "C3", "needs", "帮扶需求"),
     ]
-    assert "'陪伴'" in problems[0].message
+    assert "'陪伴'" in problems[0].message  # in two rows: the office's word, shown
     assert "李红" not in str(err.value)  # a name typed into the needs column is not shown
+    assert "a phrase of 2 characters" in problems[1].message
     words = WORDS.extend(needs={"陪伴": "psychological"})
     table = pm.read_children(pd.DataFrame(rows).assign(帮扶需求=["学习（严重）、陪伴", "", "心理"]),
                              vocabulary=words)  # fmt: skip
