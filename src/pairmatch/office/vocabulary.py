@@ -523,12 +523,14 @@ class OfficeVocabulary:
                 if needs and level is None and not _DIGIT.search(rest):
                     return needs, 0
                 # else read as any phrase: a negation left in it is not understood
+        digit = _DIGIT_LEVEL.search(text)  # at the phrase's end, not of what is left
+        if digit is not None:
+            text = text[: digit.start()]
         needs, level, rest = self._named(text, scale)
-        if level is None:
-            digit = _DIGIT_LEVEL.search(rest.replace(" ", ""))
-            if digit is not None:
-                level = int(next(d for d in digit.groups() if d is not None))
-                rest = rest.replace(" ", "")[: digit.start()]
+        if digit is not None:
+            if level is not None:  # 学业3（严重）: two levels
+                return None, None
+            level = int(next(d for d in digit.groups() if d is not None))
         if needs is None or _DIGIT.search(rest) or (not needs and level is None):
             return None, None
         return needs, level
