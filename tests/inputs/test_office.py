@@ -223,7 +223,7 @@ _FORMS: list[tuple[str, int | None]] = [
     unknown=st.lists(st.sampled_from(["陪伴", "其他", "待定"]), max_size=2),
     forms=st.lists(
         st.tuples(st.sampled_from(sorted(NEED_WORDS)), st.sampled_from(_FORMS)), max_size=4
-    ),  # fmt: skip
+    ),
 )
 def test_text_needs_read_by_the_documented_rule(phrases, seps, unknown, forms) -> None:
     """Any mix of phrases: each need keeps its highest level; digits count only as a lone
