@@ -5,8 +5,14 @@
 needs and skills written as text into levels, inverts the columns an office writes the other
 way round (是否有违法犯罪记录 → ``eligible``), reads category and level words, and fills a
 county given once for a single-county register. What it cannot read it does not drop: each
-phrase not understood is an :class:`~pairmatch.InputIssue`. The headers it renamed are kept
-so that problems found later name the office's own header.
+phrase not understood is an :class:`~pairmatch.InputIssue`, its phrase shown as written only
+when it cannot be personal data (the rule of :class:`_Shown`: short, fewer than 3 digits,
+nothing of a name, phone, ID or address column, and in 2 rows or beside vocabulary words).
+The headers it renamed are kept so that problems found later name the office's own header.
+
+pairmatch's own English ``needs``, ``skills`` and ``criminal_record`` beside the level
+columns (or ``eligible``) they would fill stay extra columns, as before the office readers;
+an office's header for them beside those columns is a problem ("keep one").
 """
 
 from __future__ import annotations
