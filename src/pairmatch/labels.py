@@ -387,7 +387,25 @@ _NOTES = (
      lambda m: f"{m[1]}名爱心妈妈锁定的结对超出其名额"),
     (re.compile(rf"{_N} children must be paired but have no allowed pair"),
      lambda m: f"{m[1]}名儿童必须结对但没有允许的结对"),
+    (re.compile(r"the registers share no county: the children are in (.+), the volunteers in "
+                r"(.+); no child can be paired inside her county\. Check how each register "
+                r"writes its counties, give a single-county register its county when reading "
+                r"it \(county=\.\.\.\), or allow cross-county pairs "
+                r"\(allow_cross_county=True\)", re.DOTALL),
+     lambda m: f"两张登记表没有相同的县：儿童在{_counties(m[1])}，爱心妈妈在{_counties(m[2])}；"
+               "没有儿童能在本县内结对。请检查两张表县名的写法；只有一个县的登记表，可在读表时"
+               "给出县名（county=...）；或允许跨县结对（allow_cross_county=True）"),
 )  # fmt: skip
+
+
+def _counties(text: str) -> str:
+    """A few counties as :meth:`~pairmatch.registry.Registry.counties_apart` lists them
+    (``甲县, 乙县 and 3 more``, ``no county``), in Chinese."""
+    if text == "no county":
+        return "（未填县名）"
+    m = re.fullmatch(r"(.*) and (\d+) more", text, re.DOTALL)
+    named, more = (m[1], m[2]) if m else (text, None)
+    return "、".join(named.split(", ")) + (f"等（另有{more}个县）" if more else "")
 
 
 def _rule(text: str) -> str:

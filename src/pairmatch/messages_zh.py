@@ -23,6 +23,11 @@ Placeholders, by their name without trailing digits (``{n}``, ``{n2}``, ...):
     one of the fixed pieces of :data:`PHRASES` (the help a field's message ends with).
 ``{clause}``
     another message, translated by this same table (``"...; {clause}"``).
+``{shown}``
+    a phrase of a needs or skills cell not understood, quoted (kept) or hidden
+    (``a phrase of 5 characters``, said in Chinese).
+``{needwords}``
+    the vocabulary's keywords by need (``学业/学习 → study; ...``), the needs in Chinese.
 ``{type}``
     a Python type's name (``list``, ``float``), said as in :data:`TYPES`.
 ``{have}``
@@ -43,7 +48,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from pairmatch.words import HEADERS, POLICY_LABELS
+from pairmatch.words import HEADERS, POLICY_LABELS, VALUES
 
 __all__ = [
     "FIELDS",
@@ -89,6 +94,8 @@ TABLES: dict[str, str] = {
 #: :data:`pairmatch.labels.POLICY_LABELS`).
 FIELDS: dict[str, str] = {
     "id": "编号",
+    "needs": "帮扶需求",
+    "skills": "特长",
     "lat": "纬度",
     "lon": "经度",
     "need_study": "学业需求",
@@ -193,13 +200,13 @@ MESSAGES: list[tuple[str, str]] = [
     ("both {text} and {text2} are given; keep one", "{text} 与 {text2} 同时给出；请只保留一列"),
     ("{text} and the level columns {text2} are both given; keep one",
      "{text} 与分级列 {text2} 同时给出；请只保留一种"),
-    ("{text} names no need pairmatch knows; the words are {text2}; add yours with "
+    ("{shown} names no need pairmatch knows; the words are {needwords}; add yours with "
      "OfficeVocabulary().extend(needs={...})",
-     "{text} 不是可识别的需求；可识别的词为 {text2}；如需增加，请用 "
+     "{shown}不是可识别的需求；可识别的词为 {needwords}；如需增加，请用 "
      "OfficeVocabulary().extend(needs={...})"),
-    ("{text} names no skill pairmatch knows; the words are {text2}; add yours with "
+    ("{shown} names no skill pairmatch knows; the words are {needwords}; add yours with "
      "OfficeVocabulary().extend(needs={...})",
-     "{text} 不是可识别的特长；可识别的词为 {text2}；如需增加，请用 "
+     "{shown}不是可识别的特长；可识别的词为 {needwords}；如需增加，请用 "
      "OfficeVocabulary().extend(needs={...})"),
     ("{value} must be a number from {n} to {n2}; the latitude (纬度) and longitude (经度) look "
      "swapped: in China latitude is 18 to 54 and longitude 73 to 135",
@@ -427,6 +434,25 @@ def _unknown(text: str) -> str | None:
     return f"未知的{what}：{named}" if named else f"未知的{what}"
 
 
+def _shown(text: str) -> str:
+    """A phrase not understood as the office readers show it: quoted, or hidden as
+    ``a phrase of 5 characters`` (translate._Shown)."""
+    m = re.fullmatch(r"a phrase of (\d+) characters", text)
+    return f"一个{m[1]}字的词语（可能含个人信息，未显示原文）" if m else text + " "
+
+
+def _need_words(text: str) -> str | None:
+    """The vocabulary's keywords as the office readers list them (``学业/学习 → study;
+    生活/照料 → life``), the needs said in Chinese."""
+    parts = []
+    for part in text.split("; "):
+        words, arrow, need = part.rpartition(" → ")
+        if not arrow:
+            return None
+        parts.append(f"{words} → {VALUES['need'].get(need, need)}")
+    return "；".join(parts)
+
+
 def _phrase(text: str) -> str | None:
     return PHRASES.get(text)
 
@@ -440,6 +466,8 @@ _KINDS: dict[str, tuple[str, Callable[[str], str | None]]] = {
     "have": (r".+", _have),
     "unknown": (r"unknown .+?", _unknown),
     "clause": (r".+", lambda s: message_in_chinese(s)),
+    "shown": (r"'.*?'|\".*?\"|a phrase of \d+ characters", _shown),
+    "needwords": (r".+?", _need_words),
 }
 _HOLE = re.compile(r"\{([a-z]+)(\d*)\}")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -199,6 +200,20 @@ def test_every_keyword_and_severity_word_gives_its_level(scale) -> None:
 _PHRASE = st.tuples(
     st.sampled_from(sorted(NEED_WORDS)), st.sampled_from([None, "一般", "较重", "严重"])
 )
+#: A phrase of a needs cell as an office writes it, and the level it reads as (None: not
+#: understood): a severity word, a lone digit, a negation, a note in brackets, a stray
+#: number.
+_FORMS: list[tuple[str, int | None]] = [
+    ("{k}辅导", DEFAULT_LEVEL["needs"]),
+    ("{k}辅导（一般）", 1), ("{k}辅导（严重）", 3), ("{k}辅导（较重）", 2),
+    ("{k}辅导（0）", 0), ("{k}辅导（1）", 1), ("{k}：2", 2), ("{k}辅导3", 3), ("{k}(3级)", 3),
+    ("{k}：无", 0), ("{k}辅导（否）", 0), ("{k}（×）", 0), ("没有{k}需求", 0),
+    ("暂无{k}需求", 0), ("无需{k}辅导", 0), ("不需要{k}辅导", 0), ("无{k}问题", 0),
+    ("{k}无困难", 0), ("{k}辅导（不严重）", 1), ("{k}辅导（不太严重）", 1),
+    ("{k}辅导（每周一次）", DEFAULT_LEVEL["needs"]), ("{k}辅导（待核实）", DEFAULT_LEVEL["needs"]),
+    ("{k}辅导（10）", None), ("{k}辅导12", None), ("{k}2.5", None), ("{k}：13", None),
+    ("{k}辅导（一般、严重）", None), ("没有严重{k}问题", None), ("{k}未落实", None),
+]  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None)
@@ -206,32 +221,48 @@ _PHRASE = st.tuples(
     phrases=st.lists(_PHRASE, min_size=1, max_size=5),
     seps=st.lists(st.sampled_from(["、", "，", ",", "；", ";", " ", "  "]), min_size=5, max_size=5),
     unknown=st.lists(st.sampled_from(["陪伴", "其他", "待定"]), max_size=2),
+    forms=st.lists(
+        st.tuples(st.sampled_from(sorted(NEED_WORDS)), st.sampled_from(_FORMS)), max_size=4
+    ),
 )
-def test_text_needs_read_by_the_documented_rule(phrases, seps, unknown) -> None:
-    parts = [f"{k}辅导" + (f"（{w}）" if w else "") for k, w in phrases] + unknown
+def test_text_needs_read_by_the_documented_rule(phrases, seps, unknown, forms) -> None:
+    """Any mix of phrases: each need keeps its highest level; digits count only as a lone
+    0-3; the negation forms read 0 and any other negation, or a stray number, is a
+    phrase not understood (never a level)."""
+    parts = [f"{k}辅导" + (f"（{w}）" if w else "") for k, w in phrases]
+    parts += [form.format(k=k) for k, (form, _) in forms] + unknown
     text = "".join(p + seps[i % len(seps)] for i, p in enumerate(parts))
     want: dict[str, int] = {}
     for keyword, word in phrases:
         level = SEVERITY_WORDS["needs"][word] if word else DEFAULT_LEVEL["needs"]
         need = NEED_WORDS[keyword]
         want[need] = max(want.get(need, 0), level)
-    assert WORDS.read_levels(text, "needs") == (want, unknown)
+    not_understood = []
+    for keyword, (form, level) in forms:
+        if level is None:
+            not_understood.append(unicodedata.normalize("NFKC", form.format(k=keyword)))
+        else:
+            need = NEED_WORDS[keyword]
+            want[need] = max(want.get(need, level), level)
+    assert WORDS.read_levels(text, "needs") == (want, not_understood + unknown), text
 
 
 def test_every_phrase_not_understood_is_reported_with_row_and_field() -> None:
     rows = {"儿童编号": ["C1", "C2", "C3"], "县": ["K"] * 3, "经度": [111] * 3, "纬度": [30] * 3,
             "姓名": ["王小明", "李红", "张三"], "儿童类别": ["孤儿"] * 3,
             "监护人是否同意": ["是"] * 3,
-            "帮扶需求": ["学习（严重）、陪伴", "李红", "心理"]}  # fmt: skip
+            "帮扶需求": ["学习（严重）、陪伴", "李红", "心理、陪伴"]}  # fmt: skip
     with pytest.raises(pm.ValidationError) as err:
         pm.read_children(pd.DataFrame(rows))
     problems = err.value.problems
     assert [(p.row, p.record_id, p.field, p.header) for p in problems] == [
         (0, "C1", "needs", "帮扶需求"),
         (1, "C2", "needs", "帮扶需求"),
+        (2, "C3", "needs", "帮扶需求"),
     ]
-    assert "'陪伴'" in problems[0].message
+    assert "'陪伴'" in problems[0].message  # in two rows: the office's word, shown
     assert "李红" not in str(err.value)  # a name typed into the needs column is not shown
+    assert "a phrase of 2 characters" in problems[1].message
     words = WORDS.extend(needs={"陪伴": "psychological"})
     table = pm.read_children(pd.DataFrame(rows).assign(帮扶需求=["学习（严重）、陪伴", "", "心理"]),
                              vocabulary=words)  # fmt: skip

@@ -215,3 +215,21 @@ def test_a_bad_language_is_an_argument_error(result, bad) -> None:
     for call in calls:
         with pytest.raises(pm.ArgumentError, match="unknown language"):
             call()
+
+
+def test_the_counties_apart_note_reads_in_chinese() -> None:
+    """Registers that share no county: the note in ``result.reasons`` (made in English by
+    Registry.counties_apart) is Chinese in the report, the counties kept as written."""
+    children, volunteers = pm.synth.county(60, seed=2)
+    many = [f"{n}县" for n in "甲乙丙丁戊己庚"]
+    with pytest.warns(pm.CountiesApartWarning):
+        r = pm.match(
+            children.assign(county=[many[i % 7] for i in range(len(children))]),
+            volunteers.assign(county="乙县甲"),
+        )
+    (note,) = [n for n in r.reasons if "share no county" in n]
+    text = r.report(lang="zh")
+    assert "两张登记表没有相同的县" in text and "乙县甲" in text and "另有2个县" in text
+    assert english(text, "allow_cross_county", "True", "county") == [], text
+    assert english(in_chinese(note), "allow_cross_county", "True", "county") == []
+    assert "share no county" in r.report(lang="en")

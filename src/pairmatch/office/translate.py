@@ -5,13 +5,20 @@
 needs and skills written as text into levels, inverts the columns an office writes the other
 way round (是否有违法犯罪记录 → ``eligible``), reads category and level words, and fills a
 county given once for a single-county register. What it cannot read it does not drop: each
-phrase not understood is an :class:`~pairmatch.InputIssue`. The headers it renamed are kept
-so that problems found later name the office's own header.
+phrase not understood is an :class:`~pairmatch.InputIssue`, its phrase shown as written only
+when it cannot be personal data (the rule of :class:`_Shown`: short, fewer than 3 digits,
+nothing of a name, phone, ID or address column, and in 2 rows or beside vocabulary words).
+The headers it renamed are kept so that problems found later name the office's own header.
+
+pairmatch's own English ``needs``, ``skills`` and ``criminal_record`` beside the level
+columns (or ``eligible``) they would fill stay extra columns, as before the office readers;
+an office's header for them beside those columns is a problem ("keep one").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +32,7 @@ from pairmatch.office.places import place_key
 from pairmatch.office.vocabulary import (
     GROUP_MARK,
     INVERTED,
+    NONE_MARKS,
     TEXT_FIELDS,
     Kind,
     OfficeVocabulary,
@@ -133,6 +141,8 @@ def _invert(out: Translated, kind: Kind, name: str, target: str) -> None:
     """A column written the other way round (有 a record → not eligible), yes and no
     swapped; every other cell left for the checks to report under the office's header."""
     if target in out.table.columns:
+        if name not in out.headers:  # pairmatch's own English name beside eligible: an
+            return  # extra column, as it always was
         out.issues.append(
             InputIssue(
                 kind, None, None, target,
@@ -154,10 +164,13 @@ def _levels_from_text(
     prefix: str,
 ) -> None:  # fmt: skip
     """Needs (or skills) written as text, into the four level columns; each phrase not
-    understood is a problem naming the row and the phrase."""
+    understood is a problem naming the row and the phrase (shown as :class:`_Shown` rules).
+    Each distinct cell is read once."""
     header = out.headers.get(name, name)
     have = [prefix + k for k in NEEDS if prefix + k in out.table.columns]
     if have:
+        if name not in out.headers:  # pairmatch's own English name beside its level
+            return  # columns: an extra column, as it always was
         out.issues.append(
             InputIssue(
                 kind, None, None, name,
@@ -165,32 +178,50 @@ def _levels_from_text(
             )
         )  # fmt: skip
         return
-    cells = out.table[name].tolist()
-    levels = np.zeros((len(cells), len(NEEDS)), np.int64)
-    read: dict[str, tuple[dict[str, int], list[str]]] = {}  # registers repeat their phrases
-    names = _names(out.table)
-    for i, cell in enumerate(cells):
-        if not isinstance(cell, str) or not cell.strip():
+    column = out.table[name]
+    codes, cells = pd.factorize(column.to_numpy(object), use_na_sentinel=True)
+    levels = np.zeros((len(cells) + 1, len(NEEDS)), np.int64)  # the last row: a blank cell
+    unknown: dict[int, list[str]] = {}
+    for k, cell in enumerate(cells.tolist()):
+        text = cell if isinstance(cell, str) else str(cell)  # a number is read, not skipped
+        if not text.strip():
             continue
-        if cell not in read:
-            read[cell] = vocabulary.read_levels(cell, scale)
-        found, unknown = read[cell]
+        found, phrases = vocabulary.read_levels(text, scale)
         for need, level in found.items():
-            levels[i, NEEDS.index(need)] = level
-        for phrase in unknown:
+            levels[k, NEEDS.index(need)] = level
+        if phrases:
+            unknown[k] = phrases
+    if unknown:
+        counts = np.bincount(codes[codes >= 0], minlength=len(cells))
+        order = np.argsort(codes, kind="stable")
+        starts = np.searchsorted(codes[order], np.arange(len(cells)))
+        rows_of = {k: order[starts[k] : starts[k] + counts[k]] for k in unknown}
+        in_rows: dict[str, int] = {}
+        for k, phrases in unknown.items():
+            for phrase in set(phrases):
+                in_rows[phrase] = in_rows.get(phrase, 0) + int(counts[k])
+        shown = _Shown(out, name, vocabulary, scale, in_rows)
+        found_at = sorted(
+            (int(row), j, phrase)
+            for k, phrases in unknown.items()
+            for row in rows_of[k]
+            for j, phrase in enumerate(phrases)
+        )
+        words = _words(vocabulary)
+        for row, _, phrase in found_at:
             out.issues.append(
                 InputIssue(
-                    kind, i, None, name,
-                    f"{_phrase_shown(phrase, names)} names no {scale[:-1]} pairmatch knows; "
-                    f"the words are {_words(vocabulary)}; add yours with "
+                    kind, row, None, name,
+                    f"{shown(phrase)} names no {scale[:-1]} pairmatch knows; "
+                    f"the words are {words}; add yours with "
                     f"OfficeVocabulary().extend(needs={{...}})",
                 )
             )  # fmt: skip
     out.table = out.table.drop(columns=[name]).assign(
-        **{prefix + k: levels[:, j] for j, k in enumerate(NEEDS)}
+        **{prefix + need: levels[codes, j] for j, need in enumerate(NEEDS)}
     )
-    for k in NEEDS:
-        out.headers[prefix + k] = header
+    for need in NEEDS:
+        out.headers[prefix + need] = header
 
 
 def _words(vocabulary: OfficeVocabulary) -> str:
@@ -200,31 +231,115 @@ def _words(vocabulary: OfficeVocabulary) -> str:
     return "; ".join(f"{'/'.join(words[:3])} → {need}" for need, words in by_need.items())
 
 
-_LONG_NUMBER = re.compile(r"\d{5,}")
+#: A column holds personal data when its header (as the office wrote it, or its field)
+#: holds one of these: its values are never shown back in a message.
+PERSONAL_HEADERS: tuple[str, ...] = (
+    "姓名", "名字", "电话", "手机", "身份证", "地址", "住址", "联系人", "监护人", "家长",
+    "name", "phone", "address", "id_number",
+)  # fmt: skip
+_PIECES = re.compile(r"[\s、,;，；/|]+")
+_SHORT = 8  # a value this long or shorter is looked up by its pieces, a longer one scanned
+_PUNCTUATION = re.compile(r"[()\[\]:·.\-/*#]")
 
 
-def _names(table: pd.DataFrame) -> frozenset[str]:
-    """Every name in the register's personal columns (a name typed into the needs column
-    must not be shown back)."""
-    out: set[str] = set()
-    for column in ("name", "address", "id_number"):
-        if column in table.columns:
-            out |= {v.strip() for v in table[column].tolist() if isinstance(v, str) and v.strip()}
-    return frozenset(out)
+class _Shown:
+    """How a phrase not understood is shown in its message: as written only when it
+    cannot be personal data, else as "a phrase of N characters". Shown as written when
+
+    1. it is at most 24 characters long and holds fewer than 3 digits (``-`` and spaces
+       aside: a phone number written 138-1234-5678 is hidden);
+    2. it is no value of a personal column (:data:`PERSONAL_HEADERS`), no piece of one
+       (any part of two characters or more: a name split in two by a space shows
+       neither half) and holds none; and
+    3. it is in at least 2 rows of the register (the office's own word, not one child's
+       data), or it holds a word of the vocabulary (a keyword, a level word, a negation)
+       with at most 4 other characters beside (学业陪伴, 学业(10)).
+
+    The personal values are gathered when the first phrase passes rules 1 and 3 (a
+    register whose needs are all understood costs nothing), each distinct piece once,
+    into a set of their parts: one hash lookup per phrase, whatever the register's size.
+    A phrase longer than 8 characters is hidden when each of its 8-character parts is
+    a part of a personal value."""
+
+    def __init__(
+        self, out: Translated, column: str, vocabulary: OfficeVocabulary, scale: Scale,
+        in_rows: dict[str, int],
+    ) -> None:  # fmt: skip
+        self.out, self.column, self.in_rows = out, column, in_rows
+        words = {*vocabulary.needs, *vocabulary.severity[scale], *NONE_MARKS}
+        self.vocabulary = sorted((header_key(w) for w in words), key=len, reverse=True)
+        self.said: dict[str, str] = {}
+        self.parts: set[str] | None = None
+        self.values: set[str] = set()
+
+    def __call__(self, phrase: str) -> str:
+        if phrase not in self.said:
+            shown = self._may_show(phrase)
+            self.said[phrase] = repr(phrase) if shown else f"a phrase of {len(phrase)} characters"
+        return self.said[phrase]
+
+    def _may_show(self, phrase: str) -> bool:
+        key = header_key(phrase)
+        if len(phrase) > 24 or len(_DIGITS.findall(key.replace("-", ""))) >= 3:
+            return False
+        if self.in_rows.get(phrase, 0) < 2:
+            rest = key
+            found = False
+            for word in self.vocabulary:
+                if word in rest:
+                    found, rest = True, rest.replace(word, "")
+            if not found or len(_PUNCTUATION.sub("", rest)) > 4:
+                return False
+        return not self._personal(key)
+
+    def _personal(self, key: str) -> bool:
+        if self.parts is None:
+            self._gather()
+        assert self.parts is not None
+        pieces = {key[i:j] for i in range(len(key)) for j in range(i + 2, len(key) + 1)}
+        if not pieces.isdisjoint(self.values):  # it holds a name, or a piece of an address
+            return True
+        if len(key) <= _SHORT:
+            return key in self.parts
+        windows = {key[i : i + _SHORT] for i in range(len(key) - _SHORT + 1)}
+        return windows <= self.parts  # every part of it is a part of personal values
+
+    def _gather(self) -> None:
+        """The personal columns' values split into pieces (at spaces, 、 and the like, and
+        after the place words of an address: 省 市 县 镇 村 组 路 号 ...), each distinct
+        piece once, and the parts (2 to 8 characters) of each piece; a piece mostly of
+        digits (a phone or an ID number) only whole: a phrase holding 3 digits is hidden
+        anyway."""
+        table, headers = self.out.table, self.out.headers
+        pieces: set[str] = set()  # split, each with its parts
+        for column in table.columns:
+            if column == self.column:
+                continue
+            said = header_key(f"{column} {headers.get(str(column), '')}")
+            if not any(word in said for word in PERSONAL_HEADERS):
+                continue
+            for cell in pd.unique(table[column].dropna().to_numpy(object)).tolist():
+                text = unicodedata.normalize("NFKC", str(cell))
+                self.values.add(header_key(text))  # whole (秘密名字 typed for 秘密 名字)
+                for piece in _PIECES.split(text):
+                    pieces.update(_PLACE_END.split(piece))  # 湖北省|秭归县|...
+                    if len(piece) <= _SHORT:  # a name, whatever it holds: 王村花
+                        pieces.add(piece)
+        parts: set[str] = set()
+        for piece in {header_key(p) for p in pieces}:
+            if len(piece) < 2:
+                continue
+            self.values.add(piece)
+            if 2 * len(_DIGITS.findall(piece)) >= len(piece):
+                continue
+            for i in range(len(piece) - 1):
+                parts.update(piece[i:j] for j in range(i + 2, min(i + _SHORT, len(piece)) + 1))
+        self.parts = parts
 
 
-def _phrase_shown(phrase: str, names: frozenset[str]) -> str:
-    """A phrase not understood, for the message: as written, unless it could be personal
-    data (a name of the register in it, a long number, or a long text). Names are looked
-    up by the phrase's pieces of 2 to 8 characters: a hash lookup each, whatever the size
-    of the register."""
-    pieces = {
-        phrase[i:j] for i in range(len(phrase)) for j in range(i + 2, min(i + 9, len(phrase) + 1))
-    }
-    personal = phrase in names or not pieces.isdisjoint(names)
-    if personal or _LONG_NUMBER.search(phrase) or len(phrase) > 24:
-        return f"a phrase of {len(phrase)} characters"
-    return repr(phrase)
+#: Where an address splits into pieces: after its place words.
+_PLACE_END = re.compile(r"(?<=[省市县区旗镇乡村组社路街道巷弄号栋幢楼室])")
+_DIGITS = re.compile(r"\d")
 
 
 def _level_words(out: Translated, vocabulary: OfficeVocabulary, name: str, scale: Scale) -> None:

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final, Literal
+from typing import ClassVar, Final, Literal
 
 from pairmatch import arguments
 from pairmatch.errors import ArgumentError, ArgumentTypeError, FileAccessError, WriteError
@@ -131,13 +131,13 @@ SEVERITY_WORDS: Final[dict[str, dict[str, int]]] = {
         "一般": 1, "轻度": 1, "较轻": 1, "轻微": 1,
         "较重": 2, "中等": 2, "中度": 2, "比较严重": 2, "较严重": 2,
         "严重": 3, "重度": 3, "非常严重": 3, "特别严重": 3, "急需": 3,
-        "不需要": 0,
+        "不需要": 0, "不严重": 1, "不太严重": 1, "不算严重": 1,
     },
     "skills": {
         "一般": 1, "了解": 1, "入门": 1,
         "熟练": 2, "良好": 2, "较好": 2, "较强": 2,
         "擅长": 3, "精通": 3, "专业": 3, "优秀": 3, "很强": 3,
-        "不会": 0,
+        "不会": 0, "不擅长": 1, "不太擅长": 1, "不熟练": 1, "不太熟练": 1,
     },
 }  # fmt: skip
 
@@ -145,13 +145,45 @@ SEVERITY_WORDS: Final[dict[str, dict[str, int]]] = {
 DEFAULT_LEVEL: Final[dict[str, int]] = {"needs": 2, "skills": 2}
 
 #: Words a whole needs or skills cell may say to mean none at all.
-NONE_WORDS: Final[frozenset[str]] = frozenset({"无", "没有", "暂无", "不需要", "/", "-", "—"})
+NONE_WORDS: Final[frozenset[str]] = frozenset(
+    {"无", "没有", "暂无", "不需要", "无需求", "暂无需求", "没有需求", "无需帮扶", "不需要帮扶",
+     "/", "-", "—"}
+)  # fmt: skip
+
+#: The negation rule of a phrase (see :meth:`OfficeVocabulary.read_levels`): a need said
+#: to be absent reads as 0, in one of these forms only (X names the needs):
+#: ``X：无`` and ``X（无）`` (or 没有, 暂无, 否, ×, 不需要, 无需, 不用); ``没有X需求``,
+#: ``暂无X问题``, ``无X困难`` (ending in 需求, 问题 or 困难); ``无需X``, ``不需要X``,
+#: ``不用X``; ``X无困难``, ``X没有问题``. A negated level is a word of
+#: :data:`SEVERITY_WORDS` (不严重 1, 不擅长 1). Any other phrase holding a negation
+#: (:data:`NEGATIONS`) is not understood, never guessed; but ``无人`` (nobody: 无人照料,
+#: 无人监护) names a need, as the words after it say.
+NEGATIONS: Final[str] = "无没不否×✗未"
+NONE_MARKS: Final[tuple[str, ...]] = (
+    "无", "没有", "暂无", "否", "×", "✗", "不需要", "无需", "不用",
+)  # fmt: skip
+_MARKS = "|".join(sorted(NONE_MARKS, key=len, reverse=True))
+_NONE_FORMS = (
+    re.compile(rf"(?P<x>.+?)(?::(?:{_MARKS})|\((?:{_MARKS})\))"),
+    re.compile(r"(?:无需|不需要|不需|不用)(?P<x>.+)"),
+    re.compile(r"(?:没有|暂无|无)(?P<x>.+?(?:需求|问题|困难))"),
+    re.compile(r"(?P<x>.+?)(?:没有|暂无|无)(?:需求|问题|困难)"),
+)
+_NOBODY = "无人"
+
+#: The largest vocabulary or columns file read (a hand-written one is a few KB).
+MAX_JSON_BYTES: Final[int] = 5_000_000
 
 #: Joins a heading spanning several columns and the header under it ("监护人情况·姓名").
 GROUP_MARK: Final[str] = "·"
 
 _SPACE = re.compile(r"\s+")
-_DIGIT_LEVEL = re.compile(r"[(:]?([0-3])(?:级|分)?\)?$")
+#: A level written as a digit: a lone 0–3 (not part of a longer number or a decimal) in
+#: brackets, after a colon, or at the end of the phrase.
+_DIGIT_LEVEL = re.compile(
+    r"(?:\(([0-3])(?:级|分)?\)|:([0-3])(?:级|分)?|(?<![\d.])([0-3])(?:级|分)?)$"
+)
+_DIGIT = re.compile(r"\d")
 
 
 def header_key(name: object) -> str:
@@ -211,12 +243,28 @@ class OfficeVocabulary:
     )
     default_level: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LEVEL))
 
+    # made by __post_init__ (not fields: neither compared nor saved)
+    _keyed_headers: ClassVar[dict[str, dict[str, str]]]
+    _keyed_categories: ClassVar[dict[str, str]]
+    _by_length: ClassVar[dict[str, list[str]]]
+
     def __post_init__(self) -> None:
         _words("headers", self.headers, str, nested=True)
         _words("categories", self.categories, str)
         _words("needs", self.needs, str)
         _words("severity", self.severity, int, nested=True)
         _words("default_level", self.default_level, int)
+        for name, table in (
+            ("headers", self.headers),
+            ("severity", self.severity),
+            ("categories", {"": self.categories}),
+            ("needs", {"": self.needs}),
+        ):
+            if any(not header_key(w) for words in table.values() for w in words):
+                raise ArgumentError(
+                    f"{name} holds an empty word (or one of spaces only); every word must say "
+                    "something, or an empty word would be found in every phrase"
+                )
         for kind, words in self.headers.items():
             if kind not in _CANONICAL:
                 raise ArgumentError(
@@ -247,6 +295,16 @@ class OfficeVocabulary:
             if any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 3
                    for v in dict(levels).values()):  # fmt: skip
                 raise ArgumentError("a level is a whole number from 0 to 3")
+        # a scale left out (a vocabulary file of one scale) is the built-in one
+        severity = {**SEVERITY_WORDS, **{k: dict(v) for k, v in self.severity.items()}}
+        object.__setattr__(self, "severity", severity)
+        object.__setattr__(self, "default_level", {**DEFAULT_LEVEL, **self.default_level})
+        # the tables as they are looked up, made once (a frozen vocabulary never changes)
+        object.__setattr__(self, "_keyed_headers", {k: _keyed(v) for k, v in self.headers.items()})
+        object.__setattr__(self, "_keyed_categories", _keyed(self.categories))
+        by_length = {k: sorted(v, key=len, reverse=True) for k, v in severity.items()}
+        by_length["keywords"] = sorted(self.needs, key=len, reverse=True)
+        object.__setattr__(self, "_by_length", by_length)
 
     # ------------------------------------------------------------ building
     def extend(
@@ -293,26 +351,47 @@ class OfficeVocabulary:
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the office's vocabulary as JSON (UTF-8), to reuse with :meth:`load`."""
+        """Write the office's vocabulary as JSON (UTF-8), to reuse with :meth:`load`: the
+        whole table, and ``"builtin": false`` when it left out some built-in word (so
+        that loading it does not bring that word back)."""
         data = {
             "format": "pairmatch.office_vocabulary", "version": 1,
+            "builtin": self._holds(OfficeVocabulary()),
             "headers": self.headers, "categories": self.categories, "needs": self.needs,
             "severity": self.severity, "default_level": self.default_level,
         }  # fmt: skip
         return write_json(path, data)
 
+    def _holds(self, other: OfficeVocabulary) -> bool:
+        """Whether every word of ``other`` is in this vocabulary, meaning the same."""
+        pairs: list[tuple[Mapping[str, object], Mapping[str, object]]]
+        pairs = [(self.headers.get(k, {}), v) for k, v in other.headers.items()]
+        pairs += [(self.severity.get(k, {}), v) for k, v in other.severity.items()]
+        pairs += [(self.categories, other.categories), (self.needs, other.needs)]
+        return all(dict(mine).items() >= dict(theirs).items() for mine, theirs in pairs)
+
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> OfficeVocabulary:
-        """A vocabulary written by :meth:`save` (a clear error for anything else)."""
+        """A vocabulary saved by :meth:`save`, or written by hand: the built-in tables
+        extended by the file's words (a word of the file wins; a table or scale the file
+        leaves out is the built-in one). Only a file saying ``"builtin": false`` replaces
+        the built-in tables it gives. A clear error for anything else."""
         data = read_json(path, "pairmatch.office_vocabulary")
+        builtin = data.get("builtin", True)
         try:
-            return cls(
-                headers=_str_map(data.get("headers", HEADERS), nested=True),
-                categories=_str_map(data.get("categories", {})),
-                needs=_str_map(data.get("needs", NEED_WORDS)),
-                severity=data.get("severity", SEVERITY_WORDS),
-                default_level=data.get("default_level", DEFAULT_LEVEL),
-            )
+            if not isinstance(builtin, bool):
+                raise ArgumentError('"builtin" is true or false')
+            tables = {
+                "headers": _str_map(data.get("headers", {}), nested=True),
+                "categories": _str_map(data.get("categories", {})),
+                "needs": _str_map(data.get("needs", {})),
+                "severity": data.get("severity", {}),
+                "default_level": data.get("default_level", {}),
+            }
+            if builtin:
+                return cls().extend(**tables)
+            given = {k: v for k, v in tables.items() if k in data}
+            return cls(**given)
         except (TypeError, AttributeError, ValueError) as err:
             if isinstance(err, ArgumentError):
                 raise ArgumentError(f"{Path(path).name}: {err}") from None
@@ -354,7 +433,7 @@ class OfficeVocabulary:
         """The field an office's header holds, or None when the vocabulary does not know
         it. pairmatch's own column names are known too."""
         key = header_key(header)
-        words = _keyed(self.headers.get(kind, {}))
+        words = self._keyed_headers.get(kind, {})
         own = words.get(key)
         if own is None and key.endswith(")"):  # 专长（填擅长/熟练/一般）: a note in brackets
             own = words.get(re.sub(r"\([^()]*\)$", "", key))
@@ -373,7 +452,7 @@ class OfficeVocabulary:
     def category(self, word: str) -> str | None:
         """The category code a word names, or None."""
         key = header_key(word)
-        extra = _keyed(self.categories)
+        extra = self._keyed_categories
         if key in extra:
             return extra[key]
         known = CATEGORY_ALIASES.get(key)
@@ -389,59 +468,88 @@ class OfficeVocabulary:
         understood (none is dropped: the caller reports them).
 
         The cell is split into phrases by the list rule (``、,;`` and spaces, outside
-        brackets), and after a bracket that closes a phrase ("学业辅导(严重)生活照料"); a
+        brackets), and after a bracket that closes a phrase ("学业辅导(严重)生活照料"). A
         phrase names its needs by keyword (:data:`NEED_WORDS`) and its level by a
-        severity word or a digit 0–3 (in brackets, after a colon, or alone); a phrase with a
-        level and no need gives its level to the phrase before it (``学业辅导 严重``). A need
-        named twice keeps its highest level.
+        severity word (:data:`SEVERITY_WORDS`, 不严重 and 不擅长 among them) or by a lone
+        digit 0–3 in brackets, after a colon or at its end (``学业(10)``, ``学业2.5``: any
+        other digit, and the phrase is not understood). A need said to be absent reads 0
+        in the forms of :data:`NEGATIONS` only (学业：无, 学业辅导（否）, 没有学业需求,
+        无需心理辅导, 生活无困难); any other phrase holding a negation is not understood.
+        A phrase with a level and no need gives its level to the phrase before it
+        (``学业辅导 严重``), when that one has none. A need named twice keeps its highest
+        level.
 
         >>> OfficeVocabulary().read_levels("学业辅导（严重）、心理疏导（一般）", "needs")
         ({'study': 3, 'psychological': 1}, [])
         >>> OfficeVocabulary().read_levels("生活照料:1；陪伴", "needs")
         ({'life': 1}, ['陪伴'])
+        >>> OfficeVocabulary().read_levels("学业：无、无人照料、无监护人", "needs")
+        ({'study': 0, 'life': 2}, ['无监护人'])
         """
         levels: dict[str, int] = {}
         unknown: list[str] = []
         if header_key(text) in NONE_WORDS:
             return levels, unknown
-        last: tuple[list[str], bool] | None = None
+        mentions: list[tuple[list[str], list[int | None]]] = []
+        last: list[int | None] | None = None  # the level of the phrase before, to fill
         for phrase in _phrases(text):
             needs, level = self._phrase(phrase, scale)
             if needs is None:
                 unknown.append(phrase)
                 last = None
-                continue
-            if not needs and level is not None and last is not None and not last[1]:
-                for need in last[0]:  # "学业辅导 严重": the level of the phrase before
-                    levels[need] = level
+            elif needs:
+                mentions.append((needs, [level]))
+                last = mentions[-1][1]
+            elif last is not None and last[0] is None:  # "学业辅导 严重": the phrase before's
+                last[0] = level
                 last = None
-                continue
-            if not needs:
+            else:
                 unknown.append(phrase)
-                continue
+        for needs, (level,) in mentions:
             value = self.default_level[scale] if level is None else level
             for need in needs:
-                levels[need] = max(levels.get(need, 0), value) if need in levels else value
-            last = (needs, level is not None)
+                levels[need] = max(levels.get(need, value), value)
         return levels, unknown
 
     def _phrase(self, phrase: str, scale: Scale) -> tuple[list[str] | None, int | None]:
         """The needs a phrase names and its level; needs None when it is not understood
-        (no keyword and no level, or two different levels)."""
-        rest = phrase
+        (no keyword and no level, two different levels, a digit that is no level, a
+        negation not of the forms of :data:`NEGATIONS`)."""
+        text = phrase.replace(_NOBODY, " ")  # 无人照料: nobody cares for the child, a need
+        for form in _NONE_FORMS:
+            none = form.fullmatch(text)
+            if none is not None:
+                needs, level, rest = self._named(none["x"], scale)
+                if needs and level is None and not _DIGIT.search(rest):
+                    return needs, 0
+                # else read as any phrase: a negation left in it is not understood
+        digit = _DIGIT_LEVEL.search(text)  # at the phrase's end, not of what is left
+        if digit is not None:
+            text = text[: digit.start()]
+        needs, level, rest = self._named(text, scale)
+        if digit is not None:
+            if level is not None:  # 学业3（严重）: two levels
+                return None, None
+            level = int(next(d for d in digit.groups() if d is not None))
+        if needs is None or _DIGIT.search(rest) or (not needs and level is None):
+            return None, None
+        return needs, level
+
+    def _named(self, text: str, scale: Scale) -> tuple[list[str] | None, int | None, str]:
+        """The needs ``text`` names by keyword, its level word's level, and what is left
+        of it without them; needs None when it holds two levels or a negation left."""
+        rest = text
         found: set[int] = set()
-        for word in sorted(self.severity[scale], key=len, reverse=True):
+        for word in self._by_length[scale]:
             if word in rest:
                 found.add(self.severity[scale][word])
                 rest = rest.replace(word, " ")
-        digit = _DIGIT_LEVEL.search(rest.replace(" ", ""))
-        if digit and not found:
-            found.add(int(digit[1]))
-            rest = rest[: rest.rfind(digit[1])]
         needs = sorted({need for word, need in self.needs.items() if word in rest}, key=NEEDS.index)
-        if len(found) > 1 or (not needs and not found):
-            return None, None
-        return needs, (found.pop() if found else None)
+        for word in self._by_length["keywords"]:
+            rest = rest.replace(word, " ")
+        if len(found) > 1 or any(c in NEGATIONS for c in rest):
+            return None, None, rest
+        return needs, (found.pop() if found else None), rest
 
 
 def _words(name: str, value: object, kind: type, nested: bool = False) -> None:
@@ -488,11 +596,19 @@ def read_json(path: str | os.PathLike[str], form: str) -> dict:
     what = f"the {form.removeprefix('pairmatch.').replace('_', ' ')} file given"
     path = arguments.path("path", path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise ArgumentError(
+                f"{what} is larger than {MAX_JSON_BYTES // 1_000_000} MB: it is not a "
+                "vocabulary or a mapping of headers pairmatch wrote"
+            )
+        # utf-8-sig: Windows Notepad saves UTF-8 with a byte-order mark
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise FileAccessError(f"{what} does not exist; check the folder and the name") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ArgumentError(
+    except ArgumentError:
+        raise
+    except (OSError, ValueError, RecursionError, MemoryError) as err:  # ValueError: bad
+        raise ArgumentError(  # JSON or UTF-8; RecursionError: brackets nested too deep
             f"{what} could not be read as UTF-8 JSON ({type(err).__name__})"
         ) from None
     if not isinstance(data, dict) or data.get("format", form) != form:
