@@ -381,8 +381,9 @@ def _chinese_text(name: str, data: bytes, wanted: Wanted) -> str:
         text = None
     found = list(from_bytes(data[: 1 << 20]))
     plausible = {e.replace("_", "").lower() for r in found for e in r.could_be_from_charset}
-    if text is not None and plausible & _GB and _common_chinese(text[: 1 << 18]) >= 0.5:
-        return text
+    common = _common_chinese(text[: 1 << 18]) if text is not None else 0.0
+    if text is not None and (common >= 0.9 or (plausible & _GB and common >= 0.5)):
+        return text  # a few characters of GBK may be too few for the detector
     looks = found[0].encoding if found else None
     what = f"looks like {looks} text" if looks else "is no text pairmatch knows"
     raise wanted.refuse(

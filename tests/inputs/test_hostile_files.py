@@ -406,6 +406,9 @@ def test_random_ragged_csv_reads_right_or_names_every_long_row(
     tmp_path_factory, width, cells, extra, encoding, dialect
 ) -> None:
     header = [f"h{i}张" for i in range(width)]
+    if dialect[0] == "\n":  # the writer leaves a lone \r unquoted: every reader ends a row there
+        cells = [[c.replace("\r", "") for c in r] for r in cells]
+        extra = [(at, [c.replace("\r", "") for c in more]) for at, more in extra]
     rows = [r[:width] for r in cells]
     longer = {at: more for at, more in extra if at < len(rows)}
     text, lines = io.StringIO(newline=""), []
