@@ -18,7 +18,7 @@ def test_demo_writes_a_ledger(tmp_path, capsys) -> None:
     assert main(["demo", "--children", "150", "-o", str(out)]) == EXIT_OK
     printed = capsys.readouterr().out
     assert "paired" in printed and "OPTIMAL" in printed and str(out) in printed
-    assert len(pd.read_excel(out, sheet_name="ledger")) == 150
+    assert len(pd.read_excel(out, engine="openpyxl", sheet_name="ledger")) == 150
 
 
 def test_match_files(tmp_path, county, capsys) -> None:
@@ -131,7 +131,7 @@ def test_demo_in_chinese(tmp_path, capsys) -> None:
     printed = capsys.readouterr().out
     assert "结对结果" in printed and "已结对" in printed and "结对台账已写入" in printed
     assert "留守儿童" in printed  # the category table, in Chinese
-    book = pd.read_excel(out, sheet_name=None)
+    book = pd.read_excel(out, engine="openpyxl", sheet_name=None)
     assert next(iter(book)) == "结对台账" and len(book["结对台账"]) == 150
     assert "未结对原因" in book["结对台账"].columns
 
@@ -220,3 +220,31 @@ def test_warmup_compiles_every_kernel_into_the_cache(tmp_path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "kernels compiled and cached" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["match", "{tmp}/nope.csv", "{tmp}/v.csv", "-o", "{tmp}/l.csv"],
+         "儿童登记表（第一个参数）不存在"),
+        (["match", "{tmp}/c.csv", "{tmp}/v.csv", "-o", "{tmp}/l.docx"],
+         "输出文件（-o/--output）须以"),
+        (["match", "{tmp}/c.csv", "{tmp}/v.csv", "--vocabulary", "{tmp}/no.json"],
+         "所给的词表文件不存在"),
+        (["match", "{tmp}/c.csv"], "缺少以下参数"),
+        (["match", "{tmp}/c.csv", "{tmp}/v.csv", "--bogus"], "无法识别的参数"),
+    ],
+)  # fmt: skip
+def test_errors_are_said_in_chinese_when_asked(tmp_path, capsys, monkeypatch, argv, said) -> None:
+    pd.DataFrame({"id": ["C1"]}).to_csv(tmp_path / "c.csv", index=False)
+    pd.DataFrame({"id": ["V1"]}).to_csv(tmp_path / "v.csv", index=False)
+    args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main([*args, "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and said in err, err
+    monkeypatch.setenv("PAIRMATCH_LANG", "zh")  # the environment's language, too
+    assert main(args) == 2
+    assert capsys.readouterr().err.startswith("错误：")
+    monkeypatch.setenv("PAIRMATCH_LANG", "en")
+    assert main(args) == 2
+    assert capsys.readouterr().err.startswith("error: ")

@@ -188,7 +188,7 @@ def test_ledger_lists_every_child(tmp_path, county, county_result, suffix) -> No
     children, _ = county
     path = county_result.to_ledger(tmp_path / f"ledger{suffix}")
     if suffix == ".xlsx":
-        book = pd.read_excel(path, sheet_name=None)
+        book = pd.read_excel(path, engine="openpyxl", sheet_name=None)
         assert list(book) == [
             "ledger", "pairs", "unmatched", "summary_county", "summary_township", "policy"
         ]  # fmt: skip

@@ -49,7 +49,7 @@ ALLOWED = {
     *pm.Policy.model_fields, *NEEDS, "True", "False", "CSV", "UTF-8", "UTF-16", "GBK",
     "WGS84", "xlsx", "xls", "csv", "txt", "parquet", "Parquet", "Excel", "WPS", "Unicode",
     "zip", "DataFrame", "pairmatch", "xlrd", "sheet", "columns", "all", "name", "problems",
-    "nan", "inf", "Policy", "JSON", "OfficeVocabulary", "extend", "needs",
+    "nan", "inf", "Policy", "JSON", "OfficeVocabulary", "extend", "needs", "vocabulary", "help",
 }  # fmt: skip
 #: User-written words of the inputs below (ids, headers, file and sheet names) that a
 #: message shows unquoted.

@@ -44,9 +44,20 @@ from pairmatch.errors import (
 )
 from pairmatch.files import reasons, rows_said
 from pairmatch.io import read_children, read_columns, read_table, read_volunteers
-from pairmatch.labels import Lang, default_lang, header, phrase, solver_name, status_name, value
+from pairmatch.labels import (
+    Lang,
+    default_lang,
+    header,
+    phrase,
+    said,
+    solver_name,
+    status_name,
+    value,
+)
 from pairmatch.match import match
+from pairmatch.messages_zh import message_in_chinese
 from pairmatch.model.policy import Policy, read_policy
+from pairmatch.office.vocabulary import OfficeVocabulary
 from pairmatch.outputs.ledger import KEY_VARIABLE, by_category, lead_distances, secret_key
 from pairmatch.result import MatchResult
 from pairmatch.solvers import BACKENDS
@@ -255,6 +266,16 @@ def _parser() -> argparse.ArgumentParser:
         help="JSON file mapping the registers' own headers to pairmatch's fields, e.g. "
         '{"孩子代码": "id"} (the usual Chinese headers need none)',
     )
+    run.add_argument(
+        "--vocabulary",
+        type=Path,
+        help="the office's own words (headers, categories, needs), saved as JSON by "
+        "pm.OfficeVocabulary().extend(...).save(path)",
+    )
+    run.add_argument(
+        "--county",
+        help="the county of single-county registers that leave it out (filled into blank rows)",
+    )
     _policy_args(run)
     return parser
 
@@ -303,8 +324,12 @@ def _run(args: argparse.Namespace) -> int:
         )
         result: MatchResult = match(children, volunteers, policy, **options)
     else:
-        columns = _columns(getattr(args, "columns", None))
-        tables = {role: _read(role, path, columns) for role, path in inputs if role != "policy"}
+        words = {
+            "columns": _columns(getattr(args, "columns", None)),
+            "vocabulary": _vocabulary(getattr(args, "vocabulary", None)),
+            "county": getattr(args, "county", None),
+        }
+        tables = {role: _read(role, path, words) for role, path in inputs if role != "policy"}
         for role in ("children", "volunteers"):
             _say_skipped(console, role, tables[role].attrs.get("skipped_rows"), args.lang)
         result = match(
@@ -437,14 +462,26 @@ def _columns(path: Path | None) -> Any:
         raise UsageError(f"--columns: {err}") from None
 
 
-def _read(role: str, path: Path, columns: Any = None) -> Any:
+def _vocabulary(path: Path | None) -> Any:
+    """The --vocabulary file's words (a usage error naming the option when it is no such
+    file)."""
+    if path is None:
+        return None
+    try:
+        return OfficeVocabulary.load(path)
+    except PairmatchError as err:
+        raise UsageError(f"--vocabulary: {err}") from None
+
+
+def _read(role: str, path: Path, words: dict[str, Any] | None = None) -> Any:
     """A file argument as a table: a register read as an office keeps it (its title rows,
-    headers and words, see pm.read_children), a list of pairs as it is."""
+    headers and words, see pm.read_children; ``words``: the --columns, --vocabulary and
+    --county given), a list of pairs as it is."""
     try:
         if role == "children":
-            return read_children(path, columns=columns)
+            return read_children(path, **(words or {}))
         if role == "volunteers":
-            return read_volunteers(path, columns=columns)
+            return read_volunteers(path, **(words or {}))
         return read_table(path)
     except (FileReadError, FileAccessError) as err:  # the library names the file by its path
         raise UsageError(f"{_ROLES[role]} cannot be read as a table: {reasons(err, path)}"
@@ -576,7 +613,7 @@ def show(
                       f"{_word('notes withheld (they name records)', lang)}")  # fmt: skip
         return
     for note in result.reasons:
-        console.print(f"[yellow]{_word('note', lang)}:[/] {escape(note)}")
+        console.print(f"[yellow]{_word('note', lang)}:[/] {escape(said(note, lang))}")
 
 
 def _word(text: str, lang: Lang) -> str:
@@ -587,6 +624,7 @@ def _word(text: str, lang: Lang) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (``--help`` exits with 0)."""
     verbose = False
+    lang = _lang_of(sys.argv[1:] if argv is None else list(argv))
     try:
         args = _parser().parse_args(argv)
         verbose = args.verbose
@@ -599,10 +637,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         return _run(args)
     except (UsageError, ValidationError, FileAccessError, TooLargeError) as err:
-        _error(str(err))  # bad input, a file not to be read, or a run too large to fit
+        _error(err, lang)  # bad input, a file not to be read, or a run too large to fit
         return EXIT_INPUT
     except PairmatchError as err:  # pairmatch's messages never hold personal data
-        _error(str(err))
+        _error(err, lang)
         return EXIT_INPUT if isinstance(err, ValueError) else EXIT_ERROR  # (a WriteError: 1)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -614,12 +652,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         if verbose:
             traceback.print_exc()
         _error(f"unexpected {type(err).__name__}; run again with -v for the details and "
-               "report it")  # fmt: skip
+               "report it", lang)  # fmt: skip
         return EXIT_ERROR
 
 
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+def _lang_of(argv: list[str]) -> Lang:
+    """The language errors are said in: the --lang given (read before the arguments are
+    parsed, so a mistake in them is said in it too), else the environment's."""
+    for i, word in enumerate(argv):
+        given = word.removeprefix("--lang=") if word.startswith("--lang=") else None
+        if word == "--lang" and i + 1 < len(argv):
+            given = argv[i + 1]
+        if given in ("en", "zh"):
+            return given  # type: ignore[return-value]
+    return default_lang()
+
+
+def _error(err: BaseException | str, lang: Lang = "en") -> None:
+    """One line (or a ValidationError's lines) on standard error, in ``lang``: Chinese from
+    the table of message forms (:mod:`pairmatch.messages_zh`), English where it has none."""
+    if lang != "zh":
+        print(f"error: {err}", file=sys.stderr)
+        return
+    if isinstance(err, ValidationError):
+        text = err.said("zh")
+    else:
+        text = message_in_chinese(str(err)) or str(err)
+    print(f"错误：{text}", file=sys.stderr)
 
 
 def _quiet_stdout() -> None:

@@ -119,7 +119,19 @@ FIELDS: dict[str, str] = {
 }
 
 #: What the file reader calls a file or table it was given without a name.
-FILES: dict[str, str] = {"the file given": "所给的文件", "the table given": "所给的表格"}
+FILES: dict[str, str] = {
+    "the file given": "所给的文件",
+    "the table given": "所给的表格",
+    # the command line's file arguments, named by their role
+    "the children register (first argument)": "儿童登记表（第一个参数）",
+    "the volunteer register (second argument)": "爱心妈妈登记表（第二个参数）",
+    "the --forbidden file": "--forbidden 文件",
+    "the --locked file": "--locked 文件",
+    "the --policy file": "--policy 文件",
+    "the output file (-o/--output)": "输出文件（-o/--output）",
+    "the office vocabulary file given": "所给的词表文件",
+    "the columns file given": "所给的表头对应文件",
+}
 
 #: Python types a message may name (``must be a text id, not a list``), in Chinese.
 TYPES: dict[str, str] = {
@@ -380,6 +392,30 @@ MESSAGES: list[tuple[str, str]] = [
     ("must be a list of (child_id, volunteer_id) pairs, or a table with the columns child_id "
      "and volunteer_id",
      "须为（child_id, volunteer_id）编号对的列表，或含 child_id 和 volunteer_id 两列的表格"),
+    # ------------------------------------------------ the command line (cli.py)
+    ("{file} does not exist; check its path", "{file}不存在；请检查路径"),
+    ("{file} is a folder; give the file in it", "{file}是一个文件夹；请给出其中的文件"),
+    ("{file} is not a regular file; give a .csv, .xlsx or .parquet file",
+     "{file}不是普通文件；请给出 .csv、.xlsx 或 .parquet 文件"),
+    ("{file} must end in .xlsx, .csv or .parquet (the ledger's format)",
+     "{file}须以 .xlsx、.csv 或 .parquet 结尾（台账的格式）"),
+    ("{file} is a folder; give a file name ending in .xlsx, .csv or .parquet",
+     "{file}是一个文件夹；请给出以 .xlsx、.csv 或 .parquet 结尾的文件名"),
+    ("{file} exists and is not a regular file; choose another name",
+     "{file}已存在且不是普通文件；请换一个文件名"),
+    ("{file} would be inside a file, not a folder; check its path",
+     "{file}的位置在一个文件里而不是文件夹里；请检查路径"),
+    ("{file} cannot be written there (no permission, or a read-only or special file system); "
+     "choose another folder",
+     "{file}无法写在那里（没有权限，或是只读、特殊的文件系统）；请换一个文件夹"),
+    ("{file} cannot be read as a table: {clause}", "{file}无法作为表格读取：{clause}"),
+    ("--columns: {clause}", "--columns：{clause}"),
+    ("--vocabulary: {clause}", "--vocabulary：{clause}"),
+    ("{file} does not exist; check the folder and the name", "{file}不存在；请检查文件夹和文件名"),
+    ("{clause}; see '{text} --help'", "{clause}；参见“{text} --help”"),
+    ("the following arguments are required: {text}", "缺少以下参数：{text}"),
+    ("unrecognized arguments: {text}", "无法识别的参数：{text}"),
+    ("unrecognized arguments", "无法识别的参数"),
 ]  # fmt: skip
 
 

@@ -457,7 +457,7 @@ class MatchResult:
         >>> result = pm.match(*pm.synth.county(100, seed=1), pm.Policy(max_distance_km=5))
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     path = result.to_ledger(pathlib.Path(tmp) / "台账.xlsx", lang="zh")
-        ...     sorted(pd.read_excel(path, sheet_name=None))[:2]
+        ...     sorted(pd.read_excel(path, engine="openpyxl", sheet_name=None))[:2]
         ['乡镇汇总', '匹配规则']
         """
         lang = resolve(lang)

@@ -179,7 +179,7 @@ def _expected_left_out(result: pm.MatchResult) -> set[str]:
 def test_personal_false_drops_every_personal_column(tmp_path, personal_result, suffix, lang):
     path = personal_result.to_ledger(tmp_path / f"l{suffix}", lang=lang, personal=False)
     if suffix == ".xlsx":
-        book = pd.read_excel(path, sheet_name=None, dtype=str)
+        book = pd.read_excel(path, engine="openpyxl", sheet_name=None, dtype=str)
         ledger = next(iter(book.values()))
     elif suffix == ".csv":
         ledger = pd.read_csv(path, encoding="utf-8-sig", dtype=str)

@@ -55,7 +55,7 @@ def test_every_code_and_column_has_chinese_words(team_result) -> None:
 
 def test_chinese_workbook(tmp_path, team_result) -> None:
     path = team_result.to_ledger(tmp_path / "台账.xlsx", lang="zh")
-    book = pd.read_excel(path, sheet_name=None, dtype={"儿童编号": str})
+    book = pd.read_excel(path, engine="openpyxl", sheet_name=None, dtype={"儿童编号": str})
     assert list(book) == ["结对台账", "结对明细", "未结对儿童", "县级汇总", "乡镇汇总", "匹配规则"]
     ledger = book["结对台账"]
     wanted = {"儿童编号", "爱心妈妈编号", "距离(公里)", "未结对原因", "原因代码"}
@@ -127,7 +127,7 @@ def test_pseudonymised_workbook_leaks_no_identifier(tmp_path, team_result) -> No
         for col in cols:
             leaked = [v for v in table[col].astype(str) if f">{v}<" in text]
             assert not leaked, (col, leaked[:3])
-    book = pd.read_excel(path, sheet_name=None)
+    book = pd.read_excel(path, engine="openpyxl", sheet_name=None)
     ledger = book["ledger"]
     assert set(ledger.columns) <= set(CORE_COLUMNS)
     # joins still work: the same child has the same pseudonym on every sheet
@@ -185,7 +185,7 @@ def test_province_ledger(tmp_path) -> None:
     children, volunteers = pm.synth.province(600, 3, seed=2)
     result = pm.match_partitioned(children, volunteers, pm.Policy(max_distance_km=5))
     path = result.to_ledger(tmp_path / "province.xlsx", lang="zh", pseudonymise=True, key=KEY)
-    book = pd.read_excel(path, sheet_name=None)
+    book = pd.read_excel(path, engine="openpyxl", sheet_name=None)
     counties = book["县级汇总"]
     assert len(counties) == children["county"].nunique() + 1
     assert counties["儿童数"].iat[-1] == len(children)
