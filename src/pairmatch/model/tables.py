@@ -151,9 +151,14 @@ class _Collector:
 
 
 def _text(col: pd.Series) -> pd.Series:
-    """Cells as stripped text, blanks and missing values as ""."""
+    """Cells as stripped text, blanks and missing values as "". Each distinct cell is read
+    once (a register repeats its counties, categories and levels)."""
     out = col.astype(object).where(col.notna(), "")
-    return out.map(lambda v: v.strip() if isinstance(v, str) else _cell_text(v)).astype(object)
+    codes, distinct = pd.factorize(out, use_na_sentinel=False)
+    said = np.array(
+        [v.strip() if isinstance(v, str) else _cell_text(v) for v in distinct], dtype=object
+    )
+    return pd.Series(said[codes] if len(codes) else said[:0], index=col.index, dtype=object)
 
 
 def _cell_text(value: object) -> str:
@@ -274,16 +279,24 @@ def _team_bound(c: _Collector, df: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _tags(c: _Collector, df: pd.DataFrame, name: str) -> np.ndarray:
-    out = np.empty(len(df), dtype=object)
-    bad = np.zeros(len(df), bool)
-    for i, value in enumerate(df[name].to_numpy(object)):
+    """Tags normalised (``"chess;music"``), each distinct cell parsed once."""
+    values = df[name].to_numpy(object)
+    hashable = all(isinstance(v, str | float | int | type(None)) for v in values)
+    codes, distinct = (
+        pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+        if hashable
+        else (np.arange(len(values)), values)
+    )
+    said = np.empty(len(distinct), dtype=object)
+    wrong = np.zeros(len(distinct), bool)
+    for k, value in enumerate(distinct):
         try:
-            out[i] = ";".join(parse_tags(value))
+            said[k] = ";".join(parse_tags(value))
         except ValueError:
-            bad[i] = True
-            out[i] = ""
-    c.rows(bad, name, f"must be text with tags separated by {LIST_SEPARATORS}")
-    return out
+            wrong[k] = True
+            said[k] = ""
+    c.rows(wrong[codes], name, f"must be text with tags separated by {LIST_SEPARATORS}")
+    return said[codes]
 
 
 def header_key(name: object) -> str:
