@@ -154,7 +154,10 @@ def _text(col: pd.Series) -> pd.Series:
     """Cells as stripped text, blanks and missing values as "". Each distinct cell is read
     once (a register repeats its counties, categories and levels)."""
     out = col.astype(object).where(col.notna(), "")
-    codes, distinct = pd.factorize(out, use_na_sentinel=False)
+    try:
+        codes, distinct = pd.factorize(out, use_na_sentinel=False)
+    except TypeError:  # a cell holding a list or a dict: each read on its own
+        codes, distinct = np.arange(len(out)), out.to_numpy(object)
     said = np.array(
         [v.strip() if isinstance(v, str) else _cell_text(v) for v in distinct], dtype=object
     )
