@@ -428,3 +428,14 @@ def test_an_excel_97_2003_workbook_reads_in_one_call() -> None:
         [0, 2, 1],
     ]
     assert children["category"].tolist() == ["left_behind", "scattered_orphan"]
+
+
+def test_coordinates_swapped_but_in_range_are_warned_about() -> None:
+    rows = pd.DataFrame({"儿童编号": ["C1", "C2"], "县": ["K"] * 2, "经度": [111.0, 39.47],
+                         "纬度": [30.8, 75.99], "儿童类别": ["孤儿"] * 2,
+                         "监护人是否同意": ["是"] * 2, "帮扶需求": ["学习"] * 2})  # fmt: skip
+    with pytest.warns(pm.PairmatchWarning, match=r"rows 1, counting from 0"):
+        pm.read_children(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pm.PairmatchWarning)
+        pm.read_children(rows.iloc[:1])

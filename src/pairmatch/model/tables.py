@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
 
-from pairmatch.errors import ArgumentTypeError, InputIssue, ValidationError
+from pairmatch.errors import ArgumentTypeError, InputIssue, PairmatchWarning, ValidationError
 from pairmatch.model.records import (
     CHILD_COLUMNS,
     JURISDICTION_LEVELS,
@@ -445,6 +446,7 @@ def _check_places(c: _Collector, df: pd.DataFrame) -> dict[str, object]:
     out: dict[str, object] = {}
     read = {name: _numbers(df[name]) for name in ("lat", "lon")}
     swapped = _swapped(read["lat"][0], read["lon"][0])
+    _warn_if_swapped_in_range(read["lat"][0], read["lon"][0])
     for name, low, high in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0)):
         num, not_number = read[name]
         c.rows(np.isnan(num) & ~not_number, name, "is missing; coordinates are WGS84 degrees")
@@ -499,6 +501,29 @@ SWAPPED_HINT: Final[str] = (
     "; the latitude (纬度) and longitude (经度) look swapped: in China latitude is 18 to 54 "
     "and longitude 73 to 135"
 )
+
+
+def _in_china(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return (lat >= 18) & (lat <= 54) & (lon >= 73) & (lon <= 135)
+
+
+def _warn_if_swapped_in_range(lat: np.ndarray, lon: np.ndarray) -> None:
+    """A warning (not an error: the coordinates are valid somewhere) for rows whose
+    coordinates are outside China but inside it the other way round (纬度 75.99, 经度 39.47
+    is in the Arctic; swapped, it is Kashgar), naming their rows."""
+    with np.errstate(invalid="ignore"):
+        in_range = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    rows = np.flatnonzero(in_range & ~_in_china(lat, lon) & _in_china(lon, lat))
+    if len(rows):
+        shown = ", ".join(str(int(r)) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+        warnings.warn(
+            f"{len(rows)} rows (rows {shown}, counting from 0) are outside China but inside "
+            "it with latitude (纬度) and longitude (经度) the other way round: check that the "
+            "two columns are not swapped",
+            PairmatchWarning,
+            stacklevel=6,
+        )
 
 
 def _swapped(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
