@@ -21,7 +21,7 @@ import difflib
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -155,6 +155,7 @@ def _text(col: pd.Series) -> pd.Series:
     """Cells as stripped text, blanks and missing values as "". Each distinct cell is read
     once (a register repeats its counties, categories and levels)."""
     out = col.astype(object).where(col.notna(), "")
+    distinct: Any
     try:
         codes, distinct = pd.factorize(out, use_na_sentinel=False)
     except TypeError:  # a cell holding a list or a dict: each read on its own
