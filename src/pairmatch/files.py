@@ -398,9 +398,9 @@ def _common_chinese(text: str) -> float:
     """The share of ``text``'s non-ASCII characters that are common Chinese: the 3,755
     characters of GB2312's first level (rows 0xB0-0xD7) and full-width punctuation (rows
     0xA1-0xA3). A register's names, places and needs are almost all such characters (89%
-    of a sample of rare given names like 梓萱, 昊然, 淼); GBK text decoded from another
-    encoding is almost none (0% for Shift-JIS, Big5 and Latin-1 names). 1.0 for text with
-    no such characters."""
+    of a sample of names with rare characters such as 梓萱, 昊然, 淼, with places and
+    needs); GBK text decoded from another encoding is almost none (0% for Shift-JIS, Big5
+    and Latin-1 names). 1.0 for text with no such characters."""
     common = other = 0
     for ch in text:
         if ord(ch) < 128:

@@ -53,6 +53,7 @@ from pairmatch.model.vocab import (
     parse_id,
     parse_tags,
 )
+from pairmatch.office.places import in_china
 
 __all__ = [
     "OPTIONAL_DEFAULTS",
@@ -504,18 +505,13 @@ SWAPPED_HINT: Final[str] = (
 )
 
 
-def _in_china(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return (lat >= 18) & (lat <= 54) & (lon >= 73) & (lon <= 135)
-
-
 def _warn_if_swapped_in_range(lat: np.ndarray, lon: np.ndarray) -> None:
     """A warning (not an error: the coordinates are valid somewhere) for rows whose
     coordinates are outside China but inside it the other way round (纬度 75.99, 经度 39.47
     is in the Arctic; swapped, it is Kashgar), naming their rows."""
     with np.errstate(invalid="ignore"):
         in_range = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
-    rows = np.flatnonzero(in_range & ~_in_china(lat, lon) & _in_china(lon, lat))
+    rows = np.flatnonzero(in_range & ~in_china(lat, lon) & in_china(lon, lat))
     if len(rows):
         shown = ", ".join(str(int(r)) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
         warnings.warn(
@@ -531,7 +527,7 @@ def _swapped(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Rows whose latitude is out of range and whose coordinates, the other way round,
     are in China."""
     with np.errstate(invalid="ignore"):
-        return (np.abs(lat) > 90) & (lat >= 73) & (lat <= 135) & (lon >= 18) & (lon <= 54)
+        return (np.abs(lat) > 90) & in_china(lon, lat)
 
 
 def _check_children(c: _Collector, df: pd.DataFrame) -> dict[str, object]:

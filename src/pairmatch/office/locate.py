@@ -54,7 +54,7 @@ from pairmatch.errors import (
     WriteError,
 )
 from pairmatch.files import Wanted, read_file
-from pairmatch.office.places import SUFFIXES
+from pairmatch.office.places import CHINA, SUFFIXES, in_china
 from pairmatch.office.places import place_key as county_key
 
 __all__ = ["CHINA", "COUNTY_SUFFIXES", "PLACE_HEADERS", "locate", "place_key"]
@@ -72,10 +72,6 @@ PLACE_HEADERS: dict[str, tuple[str, ...]] = {
 #: The suffixes :func:`place_key` takes off a county's name, longest first.
 COUNTY_SUFFIXES: tuple[str, ...] = SUFFIXES["county"]
 
-#: Where China is, roughly: (lat from, lat to), (lon from, lon to). A place table row
-#: outside it whose swapped coordinates are inside it has 经度 and 纬度 the wrong way
-#: round; a geocoder's answer outside it is refused as a wrong guess.
-CHINA: tuple[tuple[float, float], tuple[float, float]] = ((18.0, 54.0), (73.0, 135.0))
 
 #: After this many distinct queries in a row fail (an exception, not "not found"), the
 #: geocoder is not asked again in this run: the service is down or refusing us.
@@ -519,7 +515,7 @@ def _row_problem(
         return lat_h, f"{lat_h} and {lon_h} must be finite numbers"
     if lat == 0 and lon == 0:
         return lat_h, f"{lat_h} and {lon_h} are 0, 0: a blank cell filled with zeros?"
-    if _in_china(lon, lat) and not _in_china(lat, lon):
+    if in_china(lon, lat) and not in_china(lat, lon):
         return lat_h, (
             f"{lat_h} {lat:g} and {lon_h} {lon:g} look swapped: in China latitude is about "
             f"{CHINA[0][0]:g} to {CHINA[0][1]:g} and longitude {CHINA[1][0]:g} to "
@@ -530,11 +526,6 @@ def _row_problem(
     if not (-180 <= lon <= 180):
         return lon_h, f"{lon_h} {lon:g} is not a longitude (-180 to 180)"
     return None
-
-
-def _in_china(lat: float, lon: float) -> bool:
-    (lat0, lat1), (lon0, lon1) = CHINA
-    return lat0 <= lat <= lat1 and lon0 <= lon <= lon1
 
 
 def _match(places: _Places, keyed: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -663,7 +654,7 @@ def _coordinates(found: Any) -> tuple[float, float] | str | None:
 def _judged(answer: tuple[float, float] | None) -> _Answer:
     if answer is None:
         return _NOT_FOUND
-    if not _in_china(*answer):
+    if not in_china(*answer):
         return (
             f"the geocoder placed it at ({answer[0]:g}, {answer[1]:g}), outside China: a "
             "wrong guess; add the place to the place table"

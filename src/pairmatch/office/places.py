@@ -12,9 +12,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["PEOPLES", "SUFFIXES", "place_key"]
+import numpy as np
+
+__all__ = ["CHINA", "PEOPLES", "SUFFIXES", "in_china", "place_key"]
+
+#: Where China is, roughly: (lat from, lat to), (lon from, lon to). Coordinates outside it
+#: whose swap is inside it have 经度 and 纬度 the wrong way round; a geocoder's answer
+#: outside it is refused as a wrong guess.
+CHINA: Final[tuple[tuple[float, float], tuple[float, float]]] = ((18.0, 54.0), (73.0, 135.0))
 
 #: The suffixes a name may be written with or without, by jurisdiction level (longest
 #: first). A suffix is left out only when at least two characters remain: 和县 stays 和县,
@@ -39,6 +46,14 @@ _PEOPLE = "|".join(sorted((re.escape(p) for p in PEOPLES), key=len, reverse=True
 #: A name ending in its peoples before 自治县/旗/州/区 (族 may be left out).
 _AUTONOMOUS = re.compile(rf"^(.*?)((?:(?:{_PEOPLE})族?)+)(自治(?:县|旗|州|区))$")
 _SPACE = re.compile(r"\s+")
+
+
+def in_china(lat: Any, lon: Any) -> Any:
+    """Whether each point (numbers or arrays of WGS84 degrees) is inside :data:`CHINA`;
+    NaN is not."""
+    (lat0, lat1), (lon0, lon1) = CHINA
+    with np.errstate(invalid="ignore"):
+        return (lat >= lat0) & (lat <= lat1) & (lon >= lon0) & (lon <= lon1)
 
 
 @lru_cache(maxsize=65536)
