@@ -55,18 +55,17 @@ from pairmatch.errors import (
 )
 from pairmatch.files import Wanted, read_file
 from pairmatch.office.places import CHINA, SUFFIXES, in_china
+from pairmatch.office.vocabulary import HEADERS
 from pairmatch.office.places import place_key as county_key
 
 __all__ = ["CHINA", "COUNTY_SUFFIXES", "PLACE_HEADERS", "locate", "place_key"]
 
-#: The headers a place table may use for each column, compared after NFKC normalisation
-#: (full-width brackets read as ASCII ones), lower case, without spaces.
+#: The headers a place table may use for each column: the registers' place headers of the
+#: office vocabulary (one table for both), compared after NFKC normalisation (full-width
+#: brackets read as ASCII ones), lower case, without spaces.
 PLACE_HEADERS: dict[str, tuple[str, ...]] = {
-    "county": ("county", "县", "区", "县区", "区县", "县(区)", "县(市、区)", "县(市区)", "县市区"),
-    "township": ("township", "乡镇", "乡镇(街道)", "乡镇街道", "乡", "镇", "街道"),
-    "village": ("village", "村", "村(社区)", "村社区", "社区", "行政村"),
-    "lat": ("lat", "latitude", "纬度"),
-    "lon": ("lon", "lng", "longitude", "经度"),
+    field: (field, *(word for word, said in HEADERS["children"].items() if said == field))
+    for field in ("county", "township", "village", "lat", "lon")
 }
 
 #: The suffixes :func:`place_key` takes off a county's name, longest first.
