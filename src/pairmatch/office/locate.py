@@ -55,8 +55,8 @@ from pairmatch.errors import (
 )
 from pairmatch.files import Wanted, read_file
 from pairmatch.office.places import CHINA, SUFFIXES, in_china
-from pairmatch.office.vocabulary import HEADERS
 from pairmatch.office.places import place_key as county_key
+from pairmatch.office.vocabulary import HEADERS
 
 __all__ = ["CHINA", "COUNTY_SUFFIXES", "PLACE_HEADERS", "locate", "place_key"]
 
