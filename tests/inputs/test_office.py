@@ -154,7 +154,7 @@ def test_text_in_other_encodings_is_refused_not_read_garbled(tmp_path, encoding)
     path = tmp_path / "c.csv"
     path.write_bytes(text.encode(encoding))
     with pytest.raises(pm.FileReadError, match="neither UTF-8 nor GB18030"):
-        pm.read_table(path) if hasattr(pm, "read_table") else pm.read_children(path)
+        pm.read_children(path)
 
 
 # ------------------------------------------------------------------ the vocabulary
