@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import openpyxl
 import pandas as pd
 
 CHILD = {
@@ -27,3 +30,24 @@ def children(rows: list[dict]) -> pd.DataFrame:
 def volunteers(rows: list[dict]) -> pd.DataFrame:
     """A volunteers table: the base row updated by each of ``rows``."""
     return pd.DataFrame([VOLUNTEER | r for r in rows])
+
+
+def workbook(sheets: dict[str, list[list[object]]], merges: tuple[str, ...] = ()) -> bytes:
+    """An .xlsx file's bytes: one sheet per entry (its name → its rows), the ``merges``
+    (``"A1:I1"``) merged in every sheet."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        for at in merges:
+            sheet.merge_cells(at)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def rows_of(table: pd.DataFrame) -> list[list[object]]:
+    """A table as a sheet's rows: its header, then its cells."""
+    return [list(table.columns), *table.astype(object).values.tolist()]

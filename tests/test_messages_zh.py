@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -37,7 +36,7 @@ from pairmatch.model.vocab import (
     TRUE_WORDS,
 )
 from pairmatch.registry import locate_pairs
-from registers import children, volunteers
+from registers import children, rows_of, volunteers, workbook
 
 SECRET = "王小明"  # a child's name: never in a message, in any language
 
@@ -123,20 +122,7 @@ def _table_problems() -> list[tuple[pm.ValidationError, set[str]]]:
 
 
 # ---------------------------------------------------------------- bad files
-def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _rows(table: pd.DataFrame) -> list[list[object]]:
-    return [list(table.columns), *table.astype(object).values.tolist()]
+_xlsx, _rows = workbook, rows_of
 
 
 def _register(n: int = 2, **cells: Any) -> pd.DataFrame:

@@ -12,7 +12,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +20,7 @@ from hypothesis import strategies as st
 import pairmatch as pm
 from pairmatch.cli import EXIT_INPUT, main
 from pairmatch.io import read_table
-from registers import children, volunteers
+from registers import children, rows_of, volunteers, workbook
 
 SECRET = "秘密名字"  # a child's name: never in a message
 READERS = {"table": read_table, "children": pm.read_children, "volunteers": pm.read_volunteers}
@@ -32,20 +31,7 @@ def _register(n: int = 3) -> pd.DataFrame:
     return children([{"id": f"C{i}", "name": SECRET} for i in range(n)])
 
 
-def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _rows(table: pd.DataFrame) -> list[list[object]]:
-    return [list(table.columns), *table.astype(object).values.tolist()]
+_xlsx, _rows = workbook, rows_of
 
 
 def _csv(table: pd.DataFrame) -> bytes:

@@ -13,7 +13,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -29,6 +28,7 @@ from pairmatch.office.vocabulary import (
     SEVERITY_WORDS,
     OfficeVocabulary,
 )
+from registers import workbook
 
 DATA = Path(__file__).parent.parent / "data" / "office"
 MANIFEST = json.loads((DATA / "manifest.json").read_text(encoding="utf-8"))
@@ -80,17 +80,7 @@ def test_rows_that_are_no_records_are_left_out_and_listed() -> None:
 
 # ------------------------------------------------------------------ header detection
 def _book(sheets: dict[str, list[list[object]]], merge: str | None = None) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-        if merge:
-            sheet.merge_cells(merge)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook(sheets, (merge,) if merge else ())
 
 
 HEADER = [

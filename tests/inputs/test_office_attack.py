@@ -11,18 +11,17 @@ These tests are expected to FAIL until the findings are fixed.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import warnings
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
 import pairmatch as pm
 from pairmatch.cli import main
+from registers import workbook
 
 SECRET = "秘密名字"  # a made-up child's name: never in a message
 
@@ -51,17 +50,7 @@ def _volunteer(vid: str = "V1", active: object = "是", skills: object = "作业
 
 
 def _xlsx(path: Path, sheets: dict[str, list[list[object]]], merges: tuple = ()) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        for at in merges:
-            sheet.merge_cells(at)
-    out = io.BytesIO()
-    book.save(out)
-    path.write_bytes(out.getvalue())
+    path.write_bytes(workbook(sheets, merges))
     return path
 
 

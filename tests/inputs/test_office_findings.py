@@ -6,7 +6,6 @@ command line's file and sheet names."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pairmatch as pm
 from pairmatch.cli import main
 from pairmatch.files import reasons, sheets_hidden, unnamed
 from pairmatch.io import read_table
+from registers import workbook
 
 SECRET = "秘密名字"
 NEEDS = ["学业辅导", "生活照料", "心理疏导", "安全保护"]
@@ -35,16 +35,7 @@ def _volunteer(vid: str = "V1", active: object = "是", capacity: object = 2) ->
 
 
 def _xlsx(path: Path, rows: list[list[object]], merges: tuple[str, ...] = ()) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "登记表"
-    for row in rows:
-        sheet.append(row)
-    for at in merges:
-        sheet.merge_cells(at)
-    out = io.BytesIO()
-    book.save(out)
-    path.write_bytes(out.getvalue())
+    path.write_bytes(workbook({"登记表": rows}, merges))
     return path
 
 
