@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pairmatch as pm
+from pairmatch.io import read_table
 from pairmatch.model.vocab import CATEGORY_ALIASES, FALSE_WORDS, TRUE_WORDS, parse_tags
 from pairmatch.office.places import place_key
 from pairmatch.office.vocabulary import (
@@ -429,3 +430,10 @@ def test_coordinates_swapped_but_in_range_are_warned_about() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", pm.PairmatchWarning)
         pm.read_children(rows.iloc[:1])
+
+
+def test_a_few_gbk_characters_are_read_though_the_detector_cannot_tell(tmp_path) -> None:
+    path = tmp_path / "t.csv"  # charset-normalizer names cp932 for this; it is GBK
+    path.write_bytes("h0张,h1张\r\n,\r\n,aaa张\r\n".encode("gb18030"))
+    table = read_table(path)
+    assert table.columns.tolist() == ["h0张", "h1张"] and table.iloc[-1, 1] == "aaa张"
