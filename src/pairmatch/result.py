@@ -98,6 +98,13 @@ class MatchResult:
         return self.solution.gap
 
     @property
+    def gaps(self) -> dict[str, float]:
+        """The proven relative gap of each level, ``{"priority": ..., "fit": ...}``: level 1
+        (the neediest paired) and level 2 (fit) against their proven bounds; 0 where proven
+        optimal. :attr:`gap` is level 1's while level 1 is not proven, else level 2's."""
+        return self.solution.gaps
+
+    @property
     def fairness_penalty(self) -> float:
         """Fit points the objective loses to volunteers loaded beyond their fair load
         (``objective = pairs["fit"].sum() - fairness_penalty``)."""

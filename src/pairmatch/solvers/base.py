@@ -257,6 +257,21 @@ class Solution:
         return abs(self.score_bound - self.score_value) / max(1.0, abs(float(self.score_value)))
 
     @property
+    def gaps(self) -> dict[str, float]:
+        """The proven relative gap of each level: ``priority`` (level 1, the paired
+        children's priority against its bound) and ``fit`` (level 2 against its bound, which
+        holds for every pairing that pairs at least the priority found, so for the optimum
+        too); 0 where proven optimal, NaN without a solution."""
+        if not self.has_solution:
+            return {"priority": float("nan"), "fit": float("nan")}
+        level1 = self.priority_value
+        fit = self.score_value
+        return {
+            "priority": max(0, self.priority_bound - level1) / max(1.0, abs(float(level1))),
+            "fit": max(0, self.score_bound - fit) / max(1.0, abs(float(fit))),
+        }
+
+    @property
     def assignment(self) -> np.ndarray:
         """Volunteer (the lead, with teams) per child, ``-1`` where unpaired."""
         out = np.full(self.problem.n_children, -1, np.int64)

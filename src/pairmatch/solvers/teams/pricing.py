@@ -54,11 +54,13 @@ MAX_THREADS = 4
 
 @njit(cache=True, nogil=True)
 def _best_teams(
-    lo, hi, vol, score, lead_load, sup_load, cv, covers, required, size_min, size_max,
-    prio, must, lam, mu, best, pick,
+    lo, hi, vol, score, lead_cost, sup_cost, cv, covers, required, size_min, size_max,
+    prio, must, mu, best, pick,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Each child's most valuable team under the prices (``best``; 0 for no team unless the
-    child must be paired) and its edges (``pick``: lead, supporter, supporter; -1 none)."""
+    child must be paired) and its edges (``pick``: lead, supporter, supporter; -1 none).
+    ``lead_cost`` and ``sup_cost`` are what each edge's member costs under the prices as a
+    lead and as a supporter."""
     k_n = cv.shape[1]
     n_sets = 1 << k_n
     top_v = np.empty((2, n_sets, 3))
@@ -79,10 +81,10 @@ def _best_teams(
             if required[c, k]:
                 need |= 1 << k
         if size_max[c] == 1:  # one member: her own values, coverage as given
-            _best_single(c, a, b, vol, score, lead_load, cv, covers, required, prio, lam, mu,
-                         best, pick)  # fmt: skip
+            _best_single(c, a, b, score, lead_cost, cv, covers, required, prio, mu, best,
+                         pick)  # fmt: skip
         else:
-            _top_three(a, b, need, vol, score, lead_load, sup_load, cv, covers, lam, top_v,
+            _top_three(a, b, need, score, lead_cost, sup_cost, cv, covers, top_v,
                        top_e)  # fmt: skip
             _best_combination(c, need, k_n, total, vol, size_min, size_max, prio, mu, top_v,
                               top_e, best, pick)  # fmt: skip
@@ -93,7 +95,7 @@ def _best_teams(
 
 @njit(cache=True, nogil=True, inline="always")
 def _best_single(
-    c, a, b, vol, score, lead_load, cv, covers, required, prio, lam, mu, best, pick
+    c, a, b, score, lead_cost, cv, covers, required, prio, mu, best, pick
 ):  # fmt: skip  # pragma: no cover - compiled
     """Child ``c``'s best one-member team among her edges ``a:b`` (a volunteer who covers
     every required category alone, with all her own category values)."""
@@ -105,7 +107,7 @@ def _best_single(
                 ok = False
         if not ok:
             continue
-        val = mu * prio[c] + score[e] - lead_load[e] * lam[vol[e]]
+        val = mu * prio[c] + score[e] - lead_cost[e]
         for k in range(k_n):
             val += cv[e, k]
         if val > best[c]:
@@ -115,7 +117,7 @@ def _best_single(
 
 @njit(cache=True, nogil=True, inline="always")
 def _top_three(
-    a, b, need, vol, score, lead_load, sup_load, cv, covers, lam, top_v, top_e
+    a, b, need, score, lead_cost, sup_cost, cv, covers, top_v, top_e
 ):  # fmt: skip  # pragma: no cover - compiled
     """For each role (0 lead, 1 supporter) and set ``s`` of categories credited to the
     member, the three best members among the edges ``a:b`` (``top_v`` their values under
@@ -141,7 +143,7 @@ def _top_three(
                 if s >> k & 1:
                     base += cv[e, k]
             for r in range(2):
-                val = base - (lead_load[e] if r == 0 else sup_load[e]) * lam[vol[e]]
+                val = base - (lead_cost[e] if r == 0 else sup_cost[e])
                 if val > top_v[r, s, 2]:
                     j = 2
                     while j > 0 and val > top_v[r, s, j - 1]:
@@ -229,7 +231,7 @@ class Pricing:
         ``(m, 3)`` problem edges (lead, supporter, supporter; -1 none): distinct teams of two
         or more members that some child's subproblem chose at the best bound or in the
         second half of the run, where the prices are near their best: a restricted master
-        problem's columns (:mod:`pairmatch.solvers.teams.improve`).
+        problem's columns.
     """
 
     bound: int
@@ -406,11 +408,29 @@ class _Subproblems:
     ) -> None:
         """Every child's best team under the prices, into ``best`` and ``pick``."""
 
+        price = lam[self.v_local]
+        self.run(self.lead_load * price, self.sup_load * price, mu, slices, pool)
+
+    def run(
+        self,
+        lead_cost: np.ndarray,
+        sup_cost: np.ndarray,
+        mu: float,
+        slices: list[slice],
+        pool: ThreadPoolExecutor | None,
+        score: np.ndarray | None = None,
+        cv: np.ndarray | None = None,
+    ) -> None:
+        """Every child's best team when each edge's member costs ``lead_cost`` as a lead and
+        ``sup_cost`` as a supporter, into ``best`` and ``pick``; ``score`` and ``cv`` replace
+        the edges' own values when given."""
+        score = self.score if score is None else score
+        cv = self.cv if cv is None else cv
+
         def run(c: slice) -> None:
-            _best_teams(self.lo[c], self.hi[c], self.v_local, self.score, self.lead_load,
-                        self.sup_load, self.cv, self.covers, self.required[c], self.size_min[c],
-                        self.size_max[c], self.prio[c], self.must[c], lam, mu, self.best[c],
-                        self.pick[c])  # fmt: skip
+            _best_teams(self.lo[c], self.hi[c], self.v_local, score, lead_cost, sup_cost, cv,
+                        self.covers, self.required[c], self.size_min[c], self.size_max[c],
+                        self.prio[c], self.must[c], mu, self.best[c], self.pick[c])  # fmt: skip
 
         if pool is None:
             run(slices[0])
