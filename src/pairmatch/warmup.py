@@ -55,6 +55,15 @@ def warm_up() -> float:
     ).solution
     problem = teams.problem
     price_teams(problem, np.arange(problem.n_edges), teams.priority_value, 0, 1.0)
+    # column generation's listing of the columns within a gap (run when a gap is left)
+    from pairmatch.solvers.teams.colgen import ColumnGeneration, Stage, enumerate_columns
+    from pairmatch.solvers.teams.pricing import Subproblems
+
+    sub = Subproblems.of(problem, np.arange(problem.n_edges))
+    if sub is not None:
+        master = ColumnGeneration(problem, sub, Stage(1))
+        master.run(None)
+        enumerate_columns(master, 1.0, 1000)
     # the pruned flow of a time limit (every round, and the bound when the time runs out)
     from pairmatch.solvers.base import Options
     from pairmatch.solvers.flow.pruned import solve_pruned

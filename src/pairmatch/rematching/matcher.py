@@ -648,6 +648,23 @@ def _keep_leads(result: MatchResult, roles: dict[tuple[str, str], str]) -> Match
     led = np.bincount(p.volunteer[list(lead)], minlength=p.n_volunteers)
     cids, vids = reg.child_ids, reg.volunteer_ids
     lead_of = {int(p.child[e]): e for e in lead}
+    # every team back to its previous lead at once first: leads swapped between two full
+    # volunteers can only move back together (her previous roles fitted her capacity)
+    back = {c: e for e in chosen.tolist()
+            if (c := int(p.child[e])) in lead_of and lead_of[c] != e
+            and roles.get((cids[c], vids[int(p.volunteer[e])])) == "lead"}  # fmt: skip
+    if back:
+        new_lead = np.array(sorted({**lead_of, **back}.values()), np.int64)
+        now_lead = np.isin(chosen, new_lead)
+        now_load = np.where(now_lead, p.load[chosen], t.support_load[chosen])
+        used = np.bincount(p.volunteer[chosen], weights=now_load, minlength=p.n_volunteers)
+        leads_now = np.bincount(p.volunteer[new_lead], minlength=p.n_volunteers)
+        fits = np.all(used <= p.capacity)
+        if t.max_leads is not None:
+            fits = fits and np.all(leads_now <= t.max_leads)
+        if fits:
+            solution = replace(sol, lead=new_lead)
+            return replace(result, solution=solution)
     changed = False
     for e in chosen.tolist():
         c, v = int(p.child[e]), int(p.volunteer[e])

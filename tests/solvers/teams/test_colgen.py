@@ -157,12 +157,12 @@ def _half_slots() -> pm.Problem:
 
 def test_knapsack_cuts_close_the_half_slot_gap() -> None:
     from pairmatch.solvers.teams.colgen import ColumnGeneration, Stage
-    from pairmatch.solvers.teams.pricing import _Subproblems
+    from pairmatch.solvers.teams.pricing import Subproblems
 
     problem = _half_slots()
     assert brute_force_teams(problem)[0] == 10
     edges = np.arange(problem.n_edges)
-    sub = _Subproblems.of(problem, edges)
+    sub = Subproblems.of(problem, edges)
     assert sub is not None
     bounds = {}
     for cuts in (False, True):
@@ -204,14 +204,14 @@ def test_enumeration_lists_every_column_within_the_gap(
     """The columns listed for a gap are exactly the valid teams whose reduced cost at the
     bound's prices is within it, against a plain enumeration of every team."""
     from pairmatch.solvers.teams.colgen import ColumnGeneration, Stage, enumerate_columns
-    from pairmatch.solvers.teams.pricing import _Subproblems
+    from pairmatch.solvers.teams.pricing import Subproblems
 
     # (no start is given: nobody paired must be valid)
     problem = replace(
         _served(problem, threshold, False), must_pair=np.zeros(problem.n_children, bool)
     )
     edges = np.arange(problem.n_edges)
-    sub = _Subproblems.of(problem, edges)
+    sub = Subproblems.of(problem, edges)
     if sub is None or sub.lo.size == 0:
         return
     cg = ColumnGeneration(problem, sub, Stage(2, 10, 0))

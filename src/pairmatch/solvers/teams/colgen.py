@@ -56,7 +56,7 @@ from numba import njit
 
 from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
-from pairmatch.solvers.teams.pricing import _Subproblems
+from pairmatch.solvers.teams.pricing import Subproblems
 
 __all__ = ["EXACT", "SMOOTHING", "ColumnGeneration", "Stage", "enumerate_columns"]
 
@@ -119,7 +119,7 @@ class ColumnGeneration:
     """
 
     problem: Problem
-    sub: _Subproblems
+    sub: Subproblems
     stage: Stage
     cuts: bool = True
     bound: float = field(init=False, default=np.inf)

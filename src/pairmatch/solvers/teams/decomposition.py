@@ -31,7 +31,7 @@ from pairmatch.arrays import unique
 from pairmatch.problem import Problem
 from pairmatch.solvers.base import level2_value
 from pairmatch.solvers.teams.colgen import EXACT, ColumnGeneration, Stage, enumerate_columns
-from pairmatch.solvers.teams.pricing import _Subproblems
+from pairmatch.solvers.teams.pricing import Subproblems
 
 __all__ = ["Decomposed", "decompose"]
 
@@ -94,7 +94,7 @@ def decompose(
     p = problem
     if p.has_fairness or np.isin(p.locked, edges).any():
         return None
-    sub = _Subproblems.of(p, edges)
+    sub = Subproblems.of(p, edges)
     if sub is None:
         return None
     clock = _Clock(end)
@@ -242,7 +242,7 @@ class _Local:
     """Columns in the subproblems' local numbering, mapped to and from the problem's edges,
     with their exact levels and an exact check of every rule."""
 
-    def __init__(self, problem: Problem, sub: _Subproblems) -> None:
+    def __init__(self, problem: Problem, sub: Subproblems) -> None:
         self.p, self.sub = problem, sub
         self.pos = np.full(problem.n_edges, -1, np.int64)
         self.pos[sub.edges] = np.arange(sub.edges.size)

@@ -40,7 +40,7 @@ from numba import njit
 
 from pairmatch.problem import Problem
 
-__all__ = ["SECONDS_PER_EDGE", "Pricing", "price_teams", "team_fit_bound"]
+__all__ = ["SECONDS_PER_EDGE", "Pricing", "Subproblems", "price_teams", "team_fit_bound"]
 
 _NEG = -1e300
 
@@ -270,7 +270,7 @@ def price_teams(
         return Pricing(0, np.zeros(problem.n_volunteers), 0.0, np.empty((0, 3), np.int64))
     if budget_s < SECONDS_PER_EDGE * edges.size:
         return None
-    sub = _Subproblems.of(problem, edges)
+    sub = Subproblems.of(problem, edges)
     if sub is None:
         return None
     lam = np.zeros(sub.vols.size) if start is None else start.prices[sub.vols].copy()
@@ -323,7 +323,7 @@ def price_teams(
 
 
 @dataclass(eq=False)
-class _Subproblems:
+class Subproblems:
     """Each child's team subproblem over a component's edges, as :func:`_best_teams` reads
     them: edges sorted by child (child ``i``'s are ``lo[i]:hi[i]``), children and
     volunteers numbered locally (``vols`` the problem's), values and loads as floats;
@@ -349,7 +349,7 @@ class _Subproblems:
     pick: np.ndarray
 
     @classmethod
-    def of(cls, problem: Problem, edges: np.ndarray) -> _Subproblems | None:
+    def of(cls, problem: Problem, edges: np.ndarray) -> Subproblems | None:
         """The subproblems of ``edges``, or None when the exact subproblem does not apply
         (see the module)."""
         t = problem.teams
