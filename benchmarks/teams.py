@@ -132,6 +132,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(TARGETS))
     parser.add_argument("--out", default=None, help="folder for the CSV and JSON")
+    parser.add_argument(
+        "--give-up", type=float, default=1800, help="seconds after which a case is stopped"
+    )
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     rows = []
@@ -139,16 +142,20 @@ def main() -> None:
         queue = ctx.Queue()
         proc = ctx.Process(target=_one, args=(case, queue))
         proc.start()
-        rows.append(queue.get())
+        try:
+            rows.append(queue.get(timeout=args.give_up))
+        except Exception:  # queue.Empty: no answer in time
+            proc.kill()
+            rows.append({"case": case, "status": f"no answer in {args.give_up:g} s"})
         proc.join()
         print(rows[-1], flush=True)
-    cols = list(rows[0])
+    cols = list(max(rows, key=len))
     about = machine()
     print(f"# teams at county scale; {describe(about)}")
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for row in rows:
-        print("| " + " | ".join(_cell(row[c]) for c in cols) + " |")
+        print("| " + " | ".join(_cell(row.get(c, "")) for c in cols) + " |")
     extra = {} if args.out is None else {"folder": args.out}
     save("teams", rows, vars(args), about, **extra)
 

@@ -54,16 +54,22 @@ import highspy
 import numpy as np
 from numba import njit
 
-from pairmatch.errors import SolverError
 from pairmatch.problem import Problem
 from pairmatch.solvers.teams.pricing import Subproblems
 
-__all__ = ["EXACT", "SMOOTHING", "ColumnGeneration", "Stage", "enumerate_columns"]
+__all__ = [
+    "EXACT", "MAX_STEPS", "SMOOTHING", "ColumnGeneration", "LinearProgramFailed", "Prices",
+    "Stage", "enumerate_columns",
+]  # fmt: skip
 
 #: Stage values stay below this, so that doubles hold them and their sums exactly enough.
 EXACT = 2.0**50
 #: Wentges smoothing: the subproblems are priced at ``α·centre + (1 − α)·master duals``.
 SMOOTHING = 0.7
+
+
+class LinearProgramFailed(Exception):
+    """HiGHS could not solve the master (its status in the message)."""
 
 
 @dataclass
@@ -128,6 +134,7 @@ class ColumnGeneration:
     lp_value: float = field(init=False, default=-np.inf)
     rounds: int = field(init=False, default=0)
     n_cuts: int = field(init=False, default=0)
+    failed: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         s, t = self.sub, self.problem.teams
@@ -409,18 +416,20 @@ class ColumnGeneration:
         return rc
 
     def solve_lp(self) -> float:
-        """The master's value over the columns so far (0 with none)."""
+        """The master's value over the columns so far (0 with none). The start's columns
+        are a solution, so HiGHS should always solve it; when its simplex stalls on the
+        numbers (seen once in a 5,000-child county), it is solved again from scratch, and
+        :class:`LinearProgramFailed` ends the run if that fails too."""
         if self.kid.size == 0:
             return 0.0
-        self.h.run()
-        status = self.h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            # the start's columns are a solution: anything else is a bug
-            raise SolverError(
-                "column generation: HiGHS did not solve the master linear program "
-                f"({self.h.modelStatusToString(status)})"
-            )
-        return -float(self.h.getInfo().objective_function_value)
+        status = highspy.HighsModelStatus.kNotset
+        for _ in range(2):
+            self.h.run()
+            status = self.h.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                return -float(self.h.getInfo().objective_function_value)
+            self.h.clearSolver()
+        raise LinearProgramFailed(self.h.modelStatusToString(status))
 
     def indicator(self, kid: np.ndarray, teams: np.ndarray) -> np.ndarray:
         """0/1 per column: 1 for the columns of the pairing ``(kid, teams)``."""
@@ -441,7 +450,11 @@ class ColumnGeneration:
         try:
             while True:
                 self.rounds += 1
-                z = self.lp_value = self.solve_lp()
+                try:
+                    z = self.lp_value = self.solve_lp()
+                except LinearProgramFailed:
+                    self.failed = True
+                    break  # every bound found so far holds
                 pi, y = self.duals()
                 if self.centre is None:
                     self.centre = y
@@ -481,15 +494,27 @@ class ColumnGeneration:
     # -- integer master ------------------------------------------------------------------
 
     def integer(
-        self, time_limit: float | None, start: np.ndarray | None = None
+        self, time_limit: float | None, start: np.ndarray | None = None, fix: bool = False
     ) -> tuple[np.ndarray, float, bool]:
         """The best integer choice of columns (a 0/1 per column), its value, and whether it
-        is proven optimal over these columns."""
+        is proven optimal over these columns. With ``fix``, the columns the master's linear
+        program takes whole are fixed first, and only the children it pairs partly are
+        searched (a heuristic: never proven; nothing chosen when that is infeasible)."""
         h = self.h
         m = self.kid.size
         if m == 0:
             return np.zeros(0, np.int64), 0.0, True
         every = np.arange(m, dtype=np.int32)
+        fixed = np.empty(0, np.int32)
+        if fix:
+            try:
+                self.solve_lp()
+            except LinearProgramFailed:
+                return np.zeros(m, np.int64), 0.0, False
+            x = np.asarray(h.getSolution().col_value)
+            fixed = np.flatnonzero(x > 1 - 1e-7).astype(np.int32)
+            h.changeColsBounds(fixed.size, fixed, np.ones(fixed.size), np.ones(fixed.size))
+            start = None
         h.changeColsIntegrality(m, every, np.full(m, highspy.HighsVarType.kInteger))
         if time_limit is not None:
             h.setOptionValue("time_limit", max(0.01, float(time_limit)))
@@ -505,8 +530,12 @@ class ColumnGeneration:
         x = np.rint(np.asarray(h.getSolution().col_value)).astype(np.int64)
         if x.size != m:
             x = np.zeros(m, np.int64)
-        proven = status == highspy.HighsModelStatus.kOptimal
+        proven = status == highspy.HighsModelStatus.kOptimal and not fix
+        if status == highspy.HighsModelStatus.kInfeasible:
+            x = np.zeros(m, np.int64)
         # back to a linear program for further rounds
+        if fixed.size:
+            h.changeColsBounds(fixed.size, fixed, np.zeros(fixed.size), np.ones(fixed.size))
         h.changeColsIntegrality(m, every, np.full(m, highspy.HighsVarType.kContinuous))
         h.setOptionValue("time_limit", highspy.kHighsInf)
         return x, float(self.value @ x), proven
@@ -515,14 +544,17 @@ class ColumnGeneration:
 @njit(cache=True)
 def _enumerate(
     lo, hi, vol, score, lead_cost, sup_cost, cv, covers, required, size_min, size_max,
-    prio, mu, best, threshold, size_penalty, minimal, limit, out,
+    prio, mu, best, threshold, size_penalty, minimal, limit, steps, out,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Every valid team of every child whose priced value minus ``best`` is at least
     ``threshold`` (a negative number), into ``out`` (rows: child, e0, e1, e2); returns the
-    number found, or -1 past ``limit`` rows."""
+    number found, -1 past ``limit`` rows, or -2 past ``steps`` teams looked at."""
     k_n = cv.shape[1]
     n = 0
+    looked = 0
     for c in range(lo.size):
+        if looked > steps:
+            return -2
         a, b = lo[c], hi[c]
         if a == b:
             continue
@@ -564,6 +596,7 @@ def _enumerate(
                     e1 = a + order[i1]
                     if e1 == e0:
                         continue
+                    looked += 1
                     rest = 0.0
                     if size == 3:
                         if i1 + 1 >= b - a:
@@ -582,6 +615,7 @@ def _enumerate(
                         e2 = a + order[i2]
                         if e2 == e0:
                             continue
+                        looked += 1
                         if u0 + ub_sup[order[i1]] + ub_sup[order[i2]] < cut:
                             break
                         n = _emit(c, e0, e1, e2, need, score, lead_cost, sup_cost, cv, covers,
@@ -642,11 +676,18 @@ def _emit(
     return n + 1
 
 
+#: Teams the listing looks at, at most, in one call (about 1.5 s of the compiled loop);
+#: a listing that would look at more gives up (None): its columns would be too many for an
+#: integer master anyway.
+MAX_STEPS = 50_000_000
+
+
 def enumerate_columns(
-    cg: ColumnGeneration, gap: float, limit: int = 2_000_000
+    cg: ColumnGeneration, gap: float, limit: int = 2_000_000, steps: int = MAX_STEPS
 ) -> np.ndarray | None:
     """Every column whose reduced cost at the best bound's prices is at least ``-gap``
-    (rows: child, e0, e1, e2), or None when there are more than ``limit``."""
+    (rows: child, e0, e1, e2), or None when there are more than ``limit`` or the listing
+    would look at more than ``steps`` teams."""
     assert cg.centre is not None and cg.best_at_centre is not None
     s = cg.sub
     lead_cost, sup_cost = cg.costs(cg.centre)
@@ -658,9 +699,9 @@ def enumerate_columns(
         n = _enumerate(s.lo, s.hi, s.v_local, score, lead_cost, sup_cost, cg.cv_s, s.covers,
                        s.required, s.size_min, s.size_max, s.prio, cg.mu_of(cg.centre),
                        cg.best_at_centre, -gap - margin, cg.size_penalty, cg.stage.level == 1,
-                       out.shape[0], out)  # fmt: skip
+                       out.shape[0], steps, out)  # fmt: skip
         if n >= 0:
             return out[:n]
-        if out.shape[0] >= limit:
+        if n == -2 or out.shape[0] >= limit:
             return None
         out = np.empty((min(limit, 4 * out.shape[0]), 4), np.int64)

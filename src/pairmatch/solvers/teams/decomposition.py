@@ -32,9 +32,16 @@ from pairmatch.problem import Problem
 from pairmatch.solvers.base import level2_value
 from pairmatch.solvers.teams.colgen import EXACT, ColumnGeneration, Stage, enumerate_columns
 from pairmatch.solvers.teams.pricing import Subproblems
+from pairmatch.solvers.teams.start import polish
 
 __all__ = ["Decomposed", "decompose"]
 
+#: Shares of the time left for level 1's bound and then for level 2's.
+LEVEL1_SHARE = 0.2
+LEVEL2_SHARE = 0.5
+#: Without a time limit, what one heuristic integer master may take (the exact one, which
+#: proves, is not limited).
+HEURISTIC_SECONDS = 60.0
 #: Columns listed at most for an exact integer master (beyond it the gap stays open).
 MAX_EXACT_COLUMNS = 400_000
 #: Shares of the gap within which columns are added for the heuristic integer master.
@@ -108,24 +115,29 @@ def decompose(
     if p_bound > level1:
         cg1 = ColumnGeneration(p, sub, Stage(1))
         cg1.add(*best)
-        bound = cg1.run(clock.deadline(0.3 if end is not None else 1.0))
+        bound = cg1.run(clock.deadline(LEVEL1_SHARE))
         stats["colgen_rounds"] += cg1.rounds
         p_bound = min(p_bound, int(np.floor(bound + 1e-9 * abs(bound) + 1e-6)))
-        if p_bound > level1 and not clock.over():
-            better = _integer(cg1, local, best, clock.left(0.15), level1 + 1)
+        for fix in (True, False):
+            if p_bound <= level1 or clock.over():
+                break
+            better = _integer(cg1, local, best, clock.left(0.1), level1 + 1, fix)
             if better is not None:
-                best = better
+                # the integer master is blind to fit: the one-member children are paired
+                # again by exact flow over what the teams leave (same children paired)
+                best = _polished(p, edges, local, better)
                 level1, fit, size = local.levels(best)
         if p_bound > level1 and not clock.over():
             exact = _exact(cg1, local, best, level1, clock.left(0.3), level1 + 1)
             if exact is not None:
                 proven, better = exact
                 if better is not None:
-                    best = better
+                    best = _polished(p, edges, local, better)
                     level1, fit, size = local.levels(best)
                 if proven:
                     p_bound = level1
         stats["colgen_columns"] += cg1.kid.size
+        stats["colgen_cuts"] = cg1.n_cuts
         del cg1
     p_bound = max(p_bound, level1)
 
@@ -146,41 +158,44 @@ def decompose(
 
     found = combined((level1, fit, size))
     progress = (lambda b: report(fit, fit_bound(b))) if report is not None else None
-    bound = cg2.run(clock.deadline(0.5 if end is not None else 1.0), progress=progress)
+    bound = cg2.run(clock.deadline(LEVEL2_SHARE), progress=progress)
     stats["colgen_rounds"] += cg2.rounds
     s_bound = min(s_bound, fit_bound(bound))
-    gap = np.floor(bound + 1e-10 * abs(bound) + 1e-6) - found
-    if gap > 0 and not clock.over():
-        better = _integer(cg2, local, best, clock.left(0.3), level1)
+
+    def gap_left() -> float:
+        return float(np.floor(bound + 1e-10 * abs(bound) + 1e-6) - found)
+
+    def take(better: tuple[np.ndarray, np.ndarray] | None) -> None:
+        nonlocal best, level1, fit, size, found
         if better is not None and combined(local.levels(better)) > found:
             best = better
             level1, fit, size = local.levels(best)
             found = combined((level1, fit, size))
-            gap = np.floor(bound + 1e-10 * abs(bound) + 1e-6) - found
+
+    for fix in (True, False):
+        if gap_left() > 0 and not clock.over():
+            take(_integer(cg2, local, best, clock.left(0.3), level1, fix))
     for share in NEAR_SHARES:
-        if gap <= 0 or clock.over():
+        if gap_left() <= 0 or clock.over():
             break
-        near = enumerate_columns(cg2, share * gap, MAX_NEAR_COLUMNS)
+        near = enumerate_columns(cg2, share * gap_left(), MAX_NEAR_COLUMNS)
         if near is None:
             break
         if cg2.add(near[:, 0], near[:, 1:]) == 0:
             continue
-        better = _integer(cg2, local, best, clock.left(0.5), level1)
-        if better is not None and combined(local.levels(better)) > found:
-            best = better
-            level1, fit, size = local.levels(best)
-            found = combined((level1, fit, size))
-            gap = np.floor(bound + 1e-10 * abs(bound) + 1e-6) - found
-    proven2 = gap <= 0
+        take(_integer(cg2, local, best, clock.left(0.5), level1, False))
+    proven2 = gap_left() <= 0
     if not proven2 and not clock.over():
         exact = _exact(cg2, local, best, found, clock.left(), level1)
         if exact is not None:
             proven2, better = exact
-            if better is not None and combined(local.levels(better)) > found:
-                best = better
-                level1, fit, size = local.levels(best)
-                found = combined((level1, fit, size))
+            take(better)
+        elif end is not None and clock.left() > 1.0:
+            # no proof within reach: the rest of the time searches the columns found
+            take(_integer(cg2, local, best, clock.left(), level1, False))
+            proven2 = gap_left() <= 0
     stats["colgen_columns"] += cg2.kid.size
+    stats["colgen_cuts"] = stats.get("colgen_cuts", 0) + cg2.n_cuts
     if report is not None:
         report(fit, fit if proven2 else s_bound)
     if proven2:
@@ -188,11 +203,24 @@ def decompose(
     s_bound = max(s_bound, fit)
     optimal = proven2 and p_bound == level1 and weight > 1
     if p_bound == level1 and proven2 and not optimal:
-        notes.append(
-            "levels 1 and 2 are proven optimal by their bounds; fewer members is not proven"
-        )
+        notes.append("levels 1 and 2 are proven optimal by their bounds; fewer members is not proven")
     members, leads = local.masks(best, edges)
     return Decomposed(members, leads, p_bound, s_bound, optimal, tuple(notes), stats)
+
+
+def _polished(
+    problem: Problem, edges: np.ndarray, local: _Local, pick: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``pick`` with its one-member children paired again by flow, where that is valid and
+    raises the fit (:func:`~pairmatch.solvers.teams.start.polish`)."""
+    members, leads = local.masks(pick, edges)
+    polished = polish(problem, edges, members, leads)
+    if polished is None:
+        return pick
+    again = local.columns_of(edges[polished[0]], edges[polished[1]])
+    if not local.valid(again) or local.levels(again)[:2] <= local.levels(pick)[:2]:
+        return pick
+    return again
 
 
 def _integer(
@@ -201,11 +229,15 @@ def _integer(
     best: tuple[np.ndarray, np.ndarray],
     seconds: float | None,
     floor: int,
+    fix: bool = False,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The integer master over ``cg``'s columns from the pairing ``best``: its answer when it
+    """The integer master over ``cg``'s columns from the pairing ``best`` (with ``fix``,
+    over the children the linear program pairs partly, the rest fixed): its answer when it
     passes the exact check and reaches ``floor`` on level 1, else None."""
     start = cg.indicator(*best)
-    x, _, _ = cg.integer(seconds, start)
+    x, _, _ = cg.integer(HEURISTIC_SECONDS if seconds is None else seconds, start, fix)
+    if not x.any():
+        return None
     chosen = np.flatnonzero(x)
     pick = (cg.kid[chosen], cg.teams[chosen])
     if not local.valid(pick) or local.levels(pick)[0] < floor:
