@@ -231,7 +231,7 @@ class Pricing:
         ``(m, 3)`` problem edges (lead, supporter, supporter; -1 none): distinct teams of two
         or more members that some child's subproblem chose at the best bound or in the
         second half of the run, where the prices are near their best: a restricted master
-        problem's columns.
+        problem's columns (:mod:`pairmatch.solvers.teams.improve`).
     """
 
     bound: int
