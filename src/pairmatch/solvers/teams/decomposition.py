@@ -212,7 +212,9 @@ def decompose(
     s_bound = max(s_bound, fit)
     optimal = proven2 and p_bound == level1 and weight > 1
     if p_bound == level1 and proven2 and not optimal:
-        notes.append("levels 1 and 2 are proven optimal by their bounds; fewer members is not proven")
+        notes.append(
+            "levels 1 and 2 are proven optimal by their bounds; fewer members is not proven"
+        )
     members, leads = local.masks(best, edges)
     return Decomposed(members, leads, p_bound, s_bound, optimal, tuple(notes), stats)
 
