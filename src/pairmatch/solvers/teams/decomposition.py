@@ -183,7 +183,7 @@ def decompose(
 
     for fix in (True, False):
         if gap_left() > 0 and not clock.over():
-            take(_integer(cg2, local, best, clock.left(0.3), level1, fix))
+            take(_integer(cg2, local, best, clock.left(0.2 if fix else 0.5), level1, fix))
     for share in NEAR_SHARES:
         if gap_left() <= 0 or clock.over():
             break
@@ -195,14 +195,14 @@ def decompose(
         take(_integer(cg2, local, best, clock.left(0.5), level1, False))
     proven2 = gap_left() <= 0
     if not proven2 and not clock.over():
-        exact = _exact(cg2, local, best, found, clock.left(), level1)
+        exact = _exact(cg2, local, best, found, clock.left(0.7), level1)
         if exact is not None:
             proven2, better = exact
             take(better)
-        elif end is not None and clock.left() > 1.0:
-            # no proof within reach: the rest of the time searches the columns found
-            take(_integer(cg2, local, best, clock.left(), level1, False))
-            proven2 = gap_left() <= 0
+    if not proven2 and end is not None and clock.left() > 1.0:
+        # no proof within reach: the rest of the time searches the columns found
+        take(_integer(cg2, local, best, clock.left(), level1, False))
+        proven2 = gap_left() <= 0
     stats["colgen_columns"] += cg2.kid.size
     stats["colgen_cuts"] = stats.get("colgen_cuts", 0) + cg2.n_cuts
     if report is not None:
