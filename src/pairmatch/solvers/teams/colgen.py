@@ -58,7 +58,7 @@ from pairmatch.problem import Problem
 from pairmatch.solvers.teams.pricing import Subproblems
 
 __all__ = [
-    "EXACT", "MAX_STEPS", "SMOOTHING", "ColumnGeneration", "LinearProgramFailed", "Prices",
+    "EXACT", "MAX_STEPS", "SMOOTHING", "ColumnGeneration", "Prices",
     "Stage", "enumerate_columns",
 ]  # fmt: skip
 
@@ -68,7 +68,7 @@ EXACT = 2.0**50
 SMOOTHING = 0.7
 
 
-class LinearProgramFailed(Exception):
+class _LinearProgramFailed(Exception):
     """HiGHS could not solve the master (its status in the message)."""
 
 
@@ -419,7 +419,7 @@ class ColumnGeneration:
         """The master's value over the columns so far (0 with none). The start's columns
         are a solution, so HiGHS should always solve it; when its simplex stalls on the
         numbers (seen once in a 5,000-child county), it is solved again from scratch, and
-        :class:`LinearProgramFailed` ends the run if that fails too."""
+        :class:`_LinearProgramFailed` ends the run if that fails too."""
         if self.kid.size == 0:
             return 0.0
         status = highspy.HighsModelStatus.kNotset
@@ -429,7 +429,7 @@ class ColumnGeneration:
             if status == highspy.HighsModelStatus.kOptimal:
                 return -float(self.h.getInfo().objective_function_value)
             self.h.clearSolver()
-        raise LinearProgramFailed(self.h.modelStatusToString(status))
+        raise _LinearProgramFailed(self.h.modelStatusToString(status))
 
     def indicator(self, kid: np.ndarray, teams: np.ndarray) -> np.ndarray:
         """0/1 per column: 1 for the columns of the pairing ``(kid, teams)``."""
@@ -452,7 +452,7 @@ class ColumnGeneration:
                 self.rounds += 1
                 try:
                     z = self.lp_value = self.solve_lp()
-                except LinearProgramFailed:
+                except _LinearProgramFailed:
                     self.failed = True
                     break  # every bound found so far holds
                 pi, y = self.duals()
@@ -509,7 +509,7 @@ class ColumnGeneration:
         if fix:
             try:
                 self.solve_lp()
-            except LinearProgramFailed:
+            except _LinearProgramFailed:
                 return np.zeros(m, np.int64), 0.0, False
             x = np.asarray(h.getSolution().col_value)
             fixed = np.flatnonzero(x > 1 - 1e-7).astype(np.int32)
