@@ -239,3 +239,52 @@ def test_enumeration_lists_every_column_within_the_gap(
     sure = {k for k, r in zip(key, rc, strict=True) if r >= -gap + 1e-6}
     assert sure <= got <= want | sure
     assert all(len(set(g[1:])) == len(g) - 1 for g in got)
+
+
+def _odd_cycle() -> pm.Problem:
+    """Found by review: three children, each needing a team of exactly two, on a cycle of
+    three volunteers of one slot each (leads and supporters alike use it): one child can
+    be paired. The start is already optimal, so only the listing's proof can prove it."""
+    e = 6
+    teams = Teams(
+        size_min=np.full(3, 2), size_max=np.full(3, 2), support_load=np.full(e, 2),
+        cover_required=np.zeros((3, 2), bool), covers=np.zeros((e, 2), bool),
+        category_value=np.zeros((e, 2), np.int64),
+    )  # fmt: skip
+    return pm.Problem(
+        n_children=3, n_volunteers=3, child=[0, 0, 1, 1, 2, 2], volunteer=[0, 1, 1, 2, 2, 0],
+        score=np.zeros(e, np.int64), load=np.full(e, 2), capacity=[2, 2, 2],
+        priority=[2, 2, 2], teams=teams,
+    )  # fmt: skip
+
+
+def test_level_1_is_proven_when_the_start_is_already_optimal() -> None:
+    problem = _odd_cycle()
+    assert brute_force_teams(problem)[0] == 2
+    edges = np.arange(problem.n_edges)
+    start = greedy_start(problem)
+    assert start is not None
+    members, leads = np.isin(edges, start[0]), np.isin(edges, start[1])
+    out = decompose(problem, edges, members, leads, 6, 10**6, None)
+    assert out is not None
+    assert out.p_bound == 2  # the master's bound is 3: the listing proves 2
+
+
+def test_a_master_highs_cannot_solve_ends_with_the_bounds_given(monkeypatch) -> None:
+    """When HiGHS fails on the first round, no bound is made up and nothing crashes: the
+    start comes back with the bounds it came with."""
+    import pairmatch.solvers.teams.colgen as colgen
+
+    def fail(self):
+        raise colgen._LinearProgramFailed("numerical trouble")
+
+    problem = _trade()
+    edges = np.arange(problem.n_edges)
+    start = greedy_start(problem)
+    assert start is not None
+    monkeypatch.setattr(colgen.ColumnGeneration, "solve_lp", fail)
+    members, leads = np.isin(edges, start[0]), np.isin(edges, start[1])
+    out = decompose(problem, edges, members, leads, 2, 100, None)
+    assert out is not None and not out.optimal
+    _checked(problem, edges[out.members], edges[out.leads])
+    assert (out.p_bound, out.s_bound) == (2, 100)

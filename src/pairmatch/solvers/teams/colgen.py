@@ -688,7 +688,8 @@ def enumerate_columns(
     """Every column whose reduced cost at the best bound's prices is at least ``-gap``
     (rows: child, e0, e1, e2), or None when there are more than ``limit`` or the listing
     would look at more than ``steps`` teams."""
-    assert cg.centre is not None and cg.best_at_centre is not None
+    if cg.centre is None or cg.best_at_centre is None:
+        return None  # no prices yet (the master failed before any pricing)
     s = cg.sub
     lead_cost, sup_cost = cg.costs(cg.centre)
     # the scores passed carry the size penalty already (see __post_init__): take it out

@@ -51,6 +51,9 @@ HEURISTIC_SECONDS = 60.0
 #: Teams the listing looks at per second of the time it may take (measured: 50M in 1.5 s
 #: to 6 s, by how many teams each child has); a tenth of that time goes to it.
 STEPS_PER_SECOND = 1_000_000
+#: HiGHS's proof of an integer master is taken only when its bound and value are at most
+#: this (doubles and tolerances near 1e-9 cannot hide a unit below it).
+MIP_MAX_OBJECTIVE = 10**7
 #: Columns listed at most for an exact integer master (beyond it the gap stays open).
 MAX_EXACT_COLUMNS = 400_000
 #: Shares of the gap within which columns are added for the heuristic integer master.
@@ -72,6 +75,12 @@ class Decomposed:
     optimal: bool
     notes: tuple[str, ...]
     stats: dict[str, int]
+
+
+def _steps(clock: _Clock) -> int:
+    """The listing's work budget for the time left (a tenth of it)."""
+    left = clock.left()
+    return MAX_STEPS if left is None else min(MAX_STEPS, int(0.1 * STEPS_PER_SECOND * left))
 
 
 class _Clock:
@@ -126,7 +135,8 @@ def decompose(
         cg1.add(*best)
         bound = cg1.run(clock.deadline(LEVEL1_SHARE))
         stats["colgen_rounds"] += cg1.rounds
-        p_bound = min(p_bound, int(np.floor(bound + 1e-9 * abs(bound) + 1e-6)))
+        if np.isfinite(bound):
+            p_bound = min(p_bound, int(np.floor(bound + 1e-9 * abs(bound) + 1e-6)))
         for fix in (True, False):
             if p_bound <= level1 or clock.over():
                 break
@@ -136,8 +146,9 @@ def decompose(
                 # again by exact flow over what the teams leave (same children paired)
                 best = _polished(p, edges, local, better)
                 level1, fit, size = local.levels(best)
-        if p_bound > level1 and not clock.over():
-            exact = _exact(cg1, local, best, level1, clock.left(0.3), level1 + 1)
+        if p_bound > level1 and not clock.over() and cg1.centre is not None:
+            # (floor level1: a proof that the pairing found is optimal is a proof too)
+            exact = _exact(cg1, local, best, level1, clock.left(0.3), level1)
             if exact is not None:
                 proven, better = exact
                 if better is not None:
@@ -169,7 +180,10 @@ def decompose(
     progress = (lambda b: report(fit, fit_bound(b))) if report is not None else None
     bound = cg2.run(clock.deadline(LEVEL2_SHARE), progress=progress)
     stats["colgen_rounds"] += cg2.rounds
-    s_bound = min(s_bound, fit_bound(bound))
+    if np.isfinite(bound):
+        s_bound = min(s_bound, fit_bound(bound))
+    else:  # the master failed before any pricing: no bound, no listing
+        bound = float(found) + EXACT
 
     def gap_left() -> float:
         return float(np.floor(bound + 1e-10 * abs(bound) + 1e-6) - found)
@@ -185,16 +199,16 @@ def decompose(
         if gap_left() > 0 and not clock.over():
             take(_integer(cg2, local, best, clock.left(0.2 if fix else 0.5), level1, fix))
     for share in NEAR_SHARES:
-        if gap_left() <= 0 or clock.over():
+        if gap_left() <= 0 or clock.over() or cg2.centre is None:
             break
-        near = enumerate_columns(cg2, share * gap_left(), MAX_NEAR_COLUMNS)
+        near = enumerate_columns(cg2, share * gap_left(), MAX_NEAR_COLUMNS, _steps(clock))
         if near is None:
             break
         if cg2.add(near[:, 0], near[:, 1:]) == 0:
             continue
         take(_integer(cg2, local, best, clock.left(0.5), level1, False))
     proven2 = gap_left() <= 0
-    if not proven2 and not clock.over():
+    if not proven2 and not clock.over() and cg2.centre is not None:
         exact = _exact(cg2, local, best, found, clock.left(0.7), level1)
         if exact is not None:
             proven2, better = exact
@@ -275,6 +289,9 @@ def _exact(
     cg.add(columns[:, 0], columns[:, 1:])
     start = cg.indicator(*best)
     x, value, proven = cg.integer(seconds, start)
+    # HiGHS proves in doubles, with tolerances: its proof is taken only where they cannot
+    # hide a unit of the objective (as model.MIP_MAX_OBJECTIVE for level 1)
+    proven = proven and max(abs(cg.bound), abs(value)) <= MIP_MAX_OBJECTIVE
     chosen = np.flatnonzero(x)
     pick = (cg.kid[chosen], cg.teams[chosen])
     if not local.valid(pick) or local.levels(pick)[0] < floor:

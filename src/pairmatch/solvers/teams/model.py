@@ -330,7 +330,15 @@ def team_model(
     if found and kids.size <= COLGEN_MAX_CHILDREN:
         done = _decomposed(p, edges, found, p_bound, s_bound, end, hard)
         if done is not None:
+            levels = (
+                int(p.priority[unique(p.child[done.chosen])].sum()),
+                level2_value(p, done.chosen),
+            )
             if done.status == Status.OPTIMAL or time_limit is not None:
+                return done
+            if (done.priority_bound, done.score_bound) == levels:
+                # levels 1 and 2 are proven: a search for fewer members alone could run for
+                # hours on a county (it did at 1,500 children); the answer says so
                 return done
             # no time limit and no proof yet: the search goes on from the best pairing
             found.insert(0, (np.isin(edges, done.chosen), np.isin(edges, done.lead)))
@@ -372,7 +380,12 @@ def _decomposed(
         return None
     status = Status.OPTIMAL if out.optimal else Status.FEASIBLE
     notes = out.notes
-    if not out.optimal and not notes:
+    chosen = edges[out.members]
+    level1 = int(problem.priority[unique(problem.child[chosen])].sum())
+    if not out.optimal and (out.p_bound, out.s_bound) == (level1, level2_value(problem, chosen)):
+        # levels 1 and 2 are proven; level 3 (fewer members) is not, so not OPTIMAL
+        notes = ("levels 1 and 2 are proven optimal by their bounds; fewer members is not proven",)
+    elif not out.optimal and not notes:
         notes = ("the time limit stopped the search before a proof",) if end is not None else ()
     return CoreResult(
         edges[out.members], status, out.p_bound, out.s_bound, notes, 1, edges[out.leads],
