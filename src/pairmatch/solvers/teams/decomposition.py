@@ -37,7 +37,8 @@ from pairmatch.solvers.teams.colgen import (
     Stage,
     enumerate_columns,
 )
-from pairmatch.solvers.teams.pricing import Subproblems
+from pairmatch.solvers.teams.improve import improve
+from pairmatch.solvers.teams.pricing import Pricing, Subproblems
 from pairmatch.solvers.teams.start import polish
 
 __all__ = ["Decomposed", "decompose"]
@@ -213,8 +214,12 @@ def decompose(
         if exact is not None:
             proven2, better = exact
             take(better)
+    if not proven2 and end is not None and clock.left() > 1.0 and cg2.centre is not None:
+        # no proof within reach: the rest of the time improves the pairing window by
+        # window, over the teams found (pairmatch.solvers.teams.improve)
+        take(_windows(p, edges, local, best, cg2, end))
+        proven2 = gap_left() <= 0
     if not proven2 and end is not None and clock.left() > 1.0:
-        # no proof within reach: the rest of the time searches the columns found
         take(_integer(cg2, local, best, clock.left(), level1, False))
         proven2 = gap_left() <= 0
     stats["colgen_columns"] += cg2.kid.size
@@ -231,6 +236,30 @@ def decompose(
         )
     members, leads = local.masks(best, edges)
     return Decomposed(members, leads, p_bound, s_bound, optimal, tuple(notes), stats)
+
+
+def _windows(
+    problem: Problem,
+    edges: np.ndarray,
+    local: _Local,
+    best: tuple[np.ndarray, np.ndarray],
+    cg: ColumnGeneration,
+    end: float,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``best`` improved window by window (:func:`pairmatch.solvers.teams.improve.improve`),
+    offered the teams of two or more the master holds and priced at its best bound."""
+    assert cg.centre is not None
+    members, leads = local.masks(best, edges)
+    prices = np.zeros(problem.n_volunteers)
+    prices[cg.sub.vols] = cg.centre.lam
+    several = cg.teams[(cg.teams[:, 1] >= 0)]
+    teams = np.where(several >= 0, cg.sub.edges[np.maximum(several, 0)], -1)
+    pricing = Pricing(0, prices, cg.centre.mu, teams)
+    better = improve(problem, edges, members, leads, pricing, end)
+    if better is None:
+        return None
+    pick = local.columns_of(edges[better[0]], edges[better[1]])
+    return pick if local.valid(pick) else None
 
 
 def _polished(
