@@ -70,3 +70,12 @@ def save(
     )
     print(f"written: {folder / name}.csv, .json")
     return folder / f"{name}.csv"
+
+
+def cell(value: object) -> str:
+    """A value as a Markdown table shows it: thousands separated, two decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}" if abs(value) >= 0.005 or value == 0 else f"{value:.2g}"

@@ -27,7 +27,7 @@ import multiprocessing as mp
 import resource
 import time
 
-from report import RESULTS, describe, machine, save
+from report import RESULTS, cell, describe, machine, save
 
 
 def _policy(radius: float, teams: bool):
@@ -83,14 +83,6 @@ def _one(
     )
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.2f}" if abs(value) >= 0.005 or value == 0 else f"{value:.2g}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000")
@@ -135,7 +127,7 @@ def main() -> None:
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for row in rows:
-        print("| " + " | ".join(_cell(row[c]) for c in cols) + " |")
+        print("| " + " | ".join(cell(row[c]) for c in cols) + " |")
     name = f"run{'-teams' if args.teams else ''}-{args.sizes.replace(',', '-')}"
     settings = {k: v for k, v in vars(args).items() if k != "out"}
     save(name, [{c: row[c] for c in cols} for row in rows], settings, about, args.out)

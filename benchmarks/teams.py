@@ -31,7 +31,7 @@ import multiprocessing as mp
 import resource
 import time
 
-from report import describe, machine, save
+from report import cell, describe, machine, save
 
 TARGETS = (
     "synth:300:10:none",
@@ -120,14 +120,6 @@ def _one(case: str, queue: mp.Queue) -> None:
     )
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.2f}" if abs(value) >= 0.005 or value == 0 else f"{value:.2g}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(TARGETS))
@@ -155,7 +147,7 @@ def main() -> None:
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for row in rows:
-        print("| " + " | ".join(_cell(row.get(c, "")) for c in cols) + " |")
+        print("| " + " | ".join(cell(row.get(c, "")) for c in cols) + " |")
     extra = {} if args.out is None else {"folder": args.out}
     save("teams", rows, vars(args), about, **extra)
 

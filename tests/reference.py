@@ -14,6 +14,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 import pairmatch as pm
+from pairmatch.problem import Teams
 
 __all__ = ["MAX_ASSIGNMENTS", "brute_force", "max_cardinality", "n_assignments"]
 
@@ -155,3 +156,25 @@ def brute_force_teams(p: pm.Problem, key=lambda *levels: levels) -> tuple[int, .
         value = key(level1, level2, -len(members))
         best = value if best is None or value > best else best
     return best
+
+
+def trade_problem() -> pm.Problem:
+    """Child 0 needs category 0 covered and may have a supporter; only volunteer 0 covers
+    it. Volunteer 1 is worth 10 in category 1 but has room for one lead or one supporter,
+    and child 1 (one member) prefers her (score 5) to volunteer 2 (score 4).
+
+    The greedy start pairs child 1 with volunteer 1 (the one-member optimum), which leaves
+    her no room to support child 0: fit 2 + 5 = 7. The optimum sends child 1 to volunteer
+    2 and makes volunteer 1 child 0's supporter: 2 + 10 + 4 = 16."""
+    teams = Teams(
+        size_min=np.array([1, 1]), size_max=np.array([2, 1]),
+        support_load=np.ones(4, np.int64),
+        cover_required=np.array([[True, False], [False, False]]),
+        covers=np.array([[True, False], [False, True], [False, True], [False, False]]),
+        category_value=np.array([[2, 0], [0, 10], [0, 0], [0, 0]]),
+    )  # fmt: skip
+    return pm.Problem(
+        n_children=2, n_volunteers=3, child=[0, 0, 1, 1], volunteer=[0, 1, 1, 2],
+        score=[0, 0, 5, 4], load=np.full(4, 2), capacity=[2, 2, 2], priority=[1, 1],
+        teams=teams,
+    )  # fmt: skip

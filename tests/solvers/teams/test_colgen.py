@@ -15,7 +15,7 @@ from pairmatch.problem import Teams
 from pairmatch.solvers.base import level2_value
 from pairmatch.solvers.teams.decomposition import decompose
 from pairmatch.solvers.teams.start import greedy_start
-from reference import brute_force_teams
+from reference import brute_force_teams, trade_problem
 from strategies import team_problems
 
 
@@ -95,30 +95,8 @@ def test_decomposition_bounds_hold_and_optimal_means_optimal(
         assert after[0] == best[0]
 
 
-def _trade() -> pm.Problem:
-    """Child 0 needs category 0 covered and may have a supporter; only volunteer 0 covers
-    it. Volunteer 1 is worth 10 in category 1 but has room for one lead or one supporter,
-    and child 1 (one member) prefers her (score 5) to volunteer 2 (score 4).
-
-    The greedy start pairs child 1 with volunteer 1 (the one-member optimum), which leaves
-    her no room to support child 0: fit 2 + 5 = 7. The optimum sends child 1 to volunteer
-    2 and makes volunteer 1 child 0's supporter: 2 + 10 + 4 = 16."""
-    teams = Teams(
-        size_min=np.array([1, 1]), size_max=np.array([2, 1]),
-        support_load=np.ones(4, np.int64),
-        cover_required=np.array([[True, False], [False, False]]),
-        covers=np.array([[True, False], [False, True], [False, True], [False, False]]),
-        category_value=np.array([[2, 0], [0, 10], [0, 0], [0, 0]]),
-    )  # fmt: skip
-    return pm.Problem(
-        n_children=2, n_volunteers=3, child=[0, 0, 1, 1], volunteer=[0, 1, 1, 2],
-        score=[0, 0, 5, 4], load=np.full(4, 2), capacity=[2, 2, 2], priority=[1, 1],
-        teams=teams,
-    )  # fmt: skip
-
-
 def test_column_generation_makes_the_trade_the_greedy_start_cannot() -> None:
-    problem = _trade()
+    problem = trade_problem()
     start = greedy_start(problem)
     assert start is not None
     assert _levels(problem, start[0])[:2] == (2, 7)
@@ -278,7 +256,7 @@ def test_a_master_highs_cannot_solve_ends_with_the_bounds_given(monkeypatch) -> 
     def fail(self):
         raise colgen._LinearProgramFailed("numerical trouble")
 
-    problem = _trade()
+    problem = trade_problem()
     edges = np.arange(problem.n_edges)
     start = greedy_start(problem)
     assert start is not None

@@ -78,10 +78,9 @@ class Decomposed:
     stats: dict[str, int]
 
 
-def _steps(clock: _Clock) -> int:
-    """The listing's work budget for the time left (a tenth of it)."""
-    left = clock.left()
-    return MAX_STEPS if left is None else min(MAX_STEPS, int(0.1 * STEPS_PER_SECOND * left))
+def _steps(seconds: float | None) -> int:
+    """The listing's work budget for ``seconds`` (None: no limit but :data:`MAX_STEPS`)."""
+    return MAX_STEPS if seconds is None else min(MAX_STEPS, int(STEPS_PER_SECOND * seconds))
 
 
 class _Clock:
@@ -202,7 +201,7 @@ def decompose(
     for share in NEAR_SHARES:
         if gap_left() <= 0 or clock.over() or cg2.centre is None:
             break
-        near = enumerate_columns(cg2, share * gap_left(), MAX_NEAR_COLUMNS, _steps(clock))
+        near = enumerate_columns(cg2, share * gap_left(), MAX_NEAR_COLUMNS, _steps(clock.left(0.1)))
         if near is None:
             break
         if cg2.add(near[:, 0], near[:, 1:]) == 0:
@@ -290,8 +289,13 @@ def _integer(
     passes the exact check and reaches ``floor`` on level 1, else None."""
     start = cg.indicator(*best)
     x, _, _ = cg.integer(HEURISTIC_SECONDS if seconds is None else seconds, start, fix)
-    if not x.any():
-        return None
+    return _checked(cg, local, x, floor) if x.any() else None
+
+
+def _checked(
+    cg: ColumnGeneration, local: _Local, x: np.ndarray, floor: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The columns ``x`` chooses, when they pass the exact check and reach ``floor``."""
     chosen = np.flatnonzero(x)
     pick = (cg.kid[chosen], cg.teams[chosen])
     if not local.valid(pick) or local.levels(pick)[0] < floor:
@@ -311,8 +315,7 @@ def _exact(
     value of ``best``) and solve the integer master over them: (proven, a better pairing or
     None); None when the columns are too many."""
     gap = cg.bound - found
-    steps = MAX_STEPS if seconds is None else min(MAX_STEPS, int(STEPS_PER_SECOND * seconds))
-    columns = enumerate_columns(cg, gap - 1, MAX_EXACT_COLUMNS, steps)
+    columns = enumerate_columns(cg, gap - 1, MAX_EXACT_COLUMNS, _steps(seconds))
     if columns is None:
         return None
     cg.add(columns[:, 0], columns[:, 1:])
@@ -321,9 +324,8 @@ def _exact(
     # HiGHS proves in doubles, with tolerances: its proof is taken only where they cannot
     # hide a unit of the objective (as model.MIP_MAX_OBJECTIVE for level 1)
     proven = proven and max(abs(cg.bound), abs(value)) <= MIP_MAX_OBJECTIVE
-    chosen = np.flatnonzero(x)
-    pick = (cg.kid[chosen], cg.teams[chosen])
-    if not local.valid(pick) or local.levels(pick)[0] < floor:
+    pick = _checked(cg, local, x, floor)
+    if pick is None:
         return False, None
     return proven, pick if value > found else None
 
