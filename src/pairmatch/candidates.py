@@ -1,10 +1,11 @@
 """The pairs that are allowed at all, and how well each fits.
 
-A KD-tree over 3-D unit vectors finds, for every volunteer, the children within the
-policy's radius (a chord on the unit sphere is a monotone function of great-circle
-distance, so the query is exact); vectorised filters then apply the volunteer's own radius,
-availability, consent, county and forbidden pairs, and the fit of every surviving pair is
-computed over whole arrays. No Python code runs per pair.
+One compiled pass (:mod:`pairmatch.reach`) finds, for every consenting child, the
+available volunteers within the policy's radius from a grid over the unit sphere, applies
+the volunteer's own radius, the county rule and forbidden pairs, and scores each surviving
+pair; nothing as long as the pairs is built before they are known to be allowed. A KD-tree
+only counts the pairs first, so that a county too large for memory is refused before any
+work. :func:`fit_parts` recomputes the fit of a few pairs with the same compiled formula.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pairmatch.limits import BYTES_PER_PAIR, TEAM_BYTES_PER_PAIR, check_pairs
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import ChildCategory
 from pairmatch.progress import current
+from pairmatch.reach import FitTerms, Scan, fits, great_circle_km
 from pairmatch.registry import CATEGORIES, EARTH_RADIUS_KM, Registry
 
 __all__ = [
@@ -34,7 +36,6 @@ __all__ = [
     "fit_parts",
     "great_circle_km",
     "pair_positions",
-    "preference_points",
     "priorities",
 ]
 
@@ -42,12 +43,6 @@ __all__ = [
 def chord_for_km(km: np.ndarray | float) -> np.ndarray:
     """Chord length on the unit sphere for a great-circle distance in km."""
     return 2.0 * np.sin(np.minimum(np.asarray(km, float) / EARTH_RADIUS_KM, np.pi) / 2.0)
-
-
-def great_circle_km(a_xyz: np.ndarray, b_xyz: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km between rows of two unit-vector arrays (pairwise rows)."""
-    chord = np.linalg.norm(a_xyz - b_xyz, axis=1)
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,53 +112,6 @@ def _lower_bound(child, volunteer, c, v):
 PROGRESS_BLOCK = 20_000
 
 
-def _pairs_within(
-    registry: Registry,
-    child_ok: np.ndarray,
-    vol_ok: np.ndarray,
-    radius_km: float,
-    per_pair: int = BYTES_PER_PAIR,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All (child, volunteer) index pairs closer than ``radius_km`` among the allowed rows,
-    with their great-circle distance in km."""
-    ci = np.flatnonzero(child_ok)
-    vi = np.flatnonzero(vol_ok)
-    if len(ci) == 0 or len(vi) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
-    tree_v = cKDTree(registry.volunteer_xyz[vi])
-    # a hair wider than the radius so that no boundary pair is lost to rounding; the exact
-    # distance filter that follows decides
-    chord = float(chord_for_km(radius_km)) * (1 + 1e-9) + 1e-12
-    tree_c = cKDTree(registry.child_xyz[ci])
-    # counted before anything the size of the pairs is built: refuse what cannot fit
-    check_pairs(
-        lambda km: tree_c.count_neighbors(tree_v, chord_for_km(km) * (1 + 1e-9) + 1e-12),
-        ci.size, vi.size, radius_km, per_pair,
-    )  # fmt: skip
-    reporter = current()
-    if reporter is None or ci.size <= PROGRESS_BLOCK:
-        hits = tree_c.sparse_distance_matrix(tree_v, chord, output_type="ndarray")
-        c, v = ci[hits["i"]], vi[hits["j"]]
-    else:  # the same pairs, found block by block so that a bar can show the way
-        bar = reporter.steps("candidate pairs", ci.size, unit="child")
-        cs, vs = [], []
-        try:
-            for lo in range(0, ci.size, PROGRESS_BLOCK):
-                block = ci[lo : lo + PROGRESS_BLOCK]
-                hits = cKDTree(registry.child_xyz[block]).sparse_distance_matrix(
-                    tree_v, chord, output_type="ndarray"
-                )
-                cs.append(block[hits["i"]])
-                vs.append(vi[hits["j"]])
-                bar.update(block.size)
-        finally:
-            bar.close()
-        c, v = np.concatenate(cs), np.concatenate(vs)
-    # one formula for every distance, so that pairs found here and by candidates_near agree
-    # to the last bit
-    return c, v, great_circle_km(registry.child_xyz[c], registry.volunteer_xyz[v])
-
-
 def _need_fit_table(weights: np.ndarray) -> np.ndarray:
     """need·skill·weight summed over the four categories, for every pair of level vectors.
 
@@ -191,8 +139,80 @@ def find_candidates(
     # a team problem takes about twice the memory per pair (its model and bounds)
     teams = policy.may_form_teams or bool(np.any(registry.team_max > 1))
     per_pair = TEAM_BYTES_PER_PAIR if teams else BYTES_PER_PAIR
-    c, v, dist = _pairs_within(registry, registry.consent, vol_ok, policy.max_distance_km, per_pair)
-    return candidates_of(registry, policy, c, v, dist, forbidden)
+    ci, vi = np.flatnonzero(registry.consent), np.flatnonzero(vol_ok)
+    if ci.size and vi.size:
+        # counted before anything the size of the pairs is built: refuse what cannot fit
+        tree_v, tree_c = cKDTree(registry.volunteer_xyz[vi]), cKDTree(registry.child_xyz[ci])
+        check_pairs(
+            lambda km: tree_c.count_neighbors(tree_v, chord_for_km(km) * (1 + 1e-9) + 1e-12),
+            ci.size, vi.size, policy.max_distance_km, per_pair,
+        )  # fmt: skip
+        del tree_v, tree_c
+    scan = scan_of(registry, policy, vi, forbidden)
+    reporter = current()
+    if reporter is None or ci.size <= PROGRESS_BLOCK:
+        c, v, score, reach = scan.pairs(ci)
+    else:  # the same pairs, found block by block so that a bar can show the way
+        bar = reporter.steps("candidate pairs", ci.size, unit="child")
+        parts = []
+        try:
+            for lo in range(0, ci.size, PROGRESS_BLOCK):
+                parts.append(scan.pairs(ci[lo : lo + PROGRESS_BLOCK]))
+                bar.update(min(PROGRESS_BLOCK, ci.size - lo))
+        finally:
+            bar.close()
+        c, v, score = (np.concatenate([p[j] for p in parts]) for j in range(3))
+        reach = np.sum([p[3] for p in parts], axis=0)
+    return Candidates(child=c, volunteer=v, score=score, reach=reach)
+
+
+def scan_of(
+    registry: Registry,
+    policy: Policy,
+    volunteers: np.ndarray,
+    forbidden: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Scan:
+    """The compiled pass over the pairs in reach of ``volunteers`` (indices) under
+    ``policy`` (:class:`pairmatch.reach.Scan`)."""
+    m = len(registry.volunteers)
+    banned = np.empty(0, np.int64)
+    if forbidden is not None and len(forbidden[0]):
+        banned = unique(np.asarray(forbidden[0], np.int64) * max(m, 1) + forbidden[1])
+    return Scan(
+        child_xyz=np.ascontiguousarray(registry.child_xyz, np.float64),
+        volunteer_xyz=np.ascontiguousarray(registry.volunteer_xyz, np.float64),
+        volunteers=np.asarray(volunteers, np.int64),
+        radius_km=float(policy.max_distance_km),
+        own_km=np.asarray(registry.radius_km, np.float64),
+        child_owner=np.ascontiguousarray(registry.child_owner, np.int64),
+        volunteer_owner=np.ascontiguousarray(registry.volunteer_owner, np.int64),
+        same_county=not policy.allow_cross_county,
+        banned=banned,
+        terms=fit_terms(registry, policy),
+        resolution=float(policy.score_resolution),
+    )
+
+
+def fit_terms(registry: Registry, policy: Policy) -> FitTerms:
+    """The arrays and numbers of the fit formula (:class:`pairmatch.reach.FitTerms`)."""
+    wanted = registry.preferred_gender
+    return FitTerms(
+        table=_need_fit_table(np.asarray(policy.need_weight_vector(), float)),
+        need_code=level_codes(registry.need),
+        skill_code=level_codes(registry.skill),
+        interest_bits=np.ascontiguousarray(registry.interest_bits, np.uint64),
+        speciality_bits=np.ascontiguousarray(registry.speciality_bits, np.uint64),
+        preferred_gender=np.asarray(wanted, np.int64),
+        volunteer_gender=np.asarray(registry.volunteer_gender, np.int64),
+        child_place=np.ascontiguousarray(registry.child_place, np.int64),
+        volunteer_place=np.ascontiguousarray(registry.volunteer_place, np.int64),
+        tag_bonus=float(policy.tag_bonus),
+        gender_bonus=float(policy.gender_bonus),
+        township_bonus=float(policy.same_township_bonus),
+        village_bonus=float(policy.same_village_bonus),
+        distance_penalty=float(policy.distance_penalty_per_km),
+        use_gender=bool(policy.gender_bonus) and bool(np.any(wanted >= 0)),
+    )
 
 
 def candidates_near(
@@ -289,34 +309,8 @@ def fit_parts(
 def _fit_parts(
     registry: Registry, policy: Policy, c: np.ndarray, v: np.ndarray, dist: np.ndarray
 ) -> FitParts:
-    table = _need_fit_table(np.asarray(policy.need_weight_vector(), float))
-    need_fit = table[level_codes(registry.need)[c], level_codes(registry.skill)[v]]
-    shared = np.bitwise_count(registry.interest_bits[c] & registry.speciality_bits[v])
-    shared_tags = shared.sum(axis=1).astype(np.int64)
-    preference = preference_points(registry, policy, c, v)
-    fit = (
-        need_fit
-        + policy.tag_bonus * shared_tags
-        + preference
-        - policy.distance_penalty_per_km * dist
-    )
-    return FitParts(dist, need_fit, shared_tags, preference, fit)
-
-
-def preference_points(
-    registry: Registry, policy: Policy, c: np.ndarray, v: np.ndarray
-) -> np.ndarray:
-    """Soft-preference fit points of pairs (c, v): the family's preferred volunteer gender,
-    and living in the same township or village."""
-    points = np.zeros(c.size)
-    wanted = registry.preferred_gender[c]
-    if policy.gender_bonus and np.any(wanted >= 0):
-        points += policy.gender_bonus * ((wanted >= 0) & (wanted == registry.volunteer_gender[v]))
-    for j, bonus in enumerate((policy.same_township_bonus, policy.same_village_bonus)):
-        if bonus:
-            here = registry.child_place[c, j]
-            points += bonus * ((here >= 0) & (here == registry.volunteer_place[v, j]))
-    return points
+    fit, need_fit, shared_tags, preference = fits(fit_terms(registry, policy), c, v, dist)
+    return FitParts(np.asarray(dist, float), need_fit, shared_tags, preference, fit)
 
 
 def priorities(registry: Registry, policy: Policy) -> np.ndarray:

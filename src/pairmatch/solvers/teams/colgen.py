@@ -49,6 +49,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import highspy
 import numpy as np
@@ -103,7 +104,7 @@ class Prices:
         )  # fmt: skip
 
 
-def _quiet_highs() -> highspy.Highs:
+def _quiet_highs() -> Any:
     """A HiGHS instance that prints nothing (highspy's ``Highs()`` prints its banner before
     any option can be set; its base class does not)."""
     try:
@@ -323,7 +324,7 @@ class ColumnGeneration:
             over = total - rhs
             k = int(np.argmax(over))
             if over[k] > 1e-4:
-                found.append((over[k], v, mine[:k], rhs[k]))
+                found.append((float(over[k]), int(v), mine[:k], float(rhs[k])))
         found.sort(key=lambda f: (-f[0], f[1]))
         found = found[:most]
         if not found:

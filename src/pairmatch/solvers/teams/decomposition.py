@@ -213,12 +213,12 @@ def decompose(
         if exact is not None:
             proven2, better = exact
             take(better)
-    if not proven2 and end is not None and clock.left() > 1.0 and cg2.centre is not None:
+    if not proven2 and end is not None and (clock.left() or 0.0) > 1.0 and cg2.centre is not None:
         # no proof within reach: the rest of the time improves the pairing window by
         # window, over the teams found (pairmatch.solvers.teams.improve)
         take(_windows(p, edges, local, best, cg2, end))
         proven2 = gap_left() <= 0
-    if not proven2 and end is not None and clock.left() > 1.0:
+    if not proven2 and end is not None and (clock.left() or 0.0) > 1.0:
         take(_integer(cg2, local, best, clock.left(), level1, False))
         proven2 = gap_left() <= 0
     stats["colgen_columns"] += cg2.kid.size

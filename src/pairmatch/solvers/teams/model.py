@@ -341,7 +341,8 @@ def team_model(
                 # hours on a county (it did at 1,500 children); the answer says so
                 return done
             # no time limit and no proof yet: the search goes on from the best pairing
-            found.insert(0, (np.isin(edges, done.chosen), np.isin(edges, done.lead)))
+            lead = done.lead if done.lead is not None else np.empty(0, np.int64)
+            found.insert(0, (np.isin(edges, done.chosen), np.isin(edges, lead)))
             p_bound, s_bound = done.priority_bound, done.score_bound
     size = _model_elements(p, edges)
     if time_limit is not None and size > MAX_MODEL_ELEMENTS:
