@@ -76,6 +76,22 @@ def test_a_county_solved_pruned_equals_the_full_flow(always_pruned) -> None:
         exact.solution.priority_value, exact.solution.score_value)  # fmt: skip
 
 
+def test_without_a_time_limit_many_pairs_are_solved_pruned(monkeypatch) -> None:
+    """From PRUNE_FROM_EDGES pairs the flow is pruned without a time limit too, and proven
+    over every pair: the same optimum as the full flow."""
+    children, volunteers = pm.synth.county(400, seed=7)
+    policy = pm.Policy(max_distance_km=10)
+    exact = pm.match(children, volunteers, policy, solver="flow")
+    assert "rounds" not in exact.solution.stats  # (below the threshold: solved in full)
+    monkeypatch.setattr(pruned, "PRUNE_FROM_EDGES", 1)
+    monkeypatch.setattr(pruned, "FIRST_K", 1)
+    run = pm.match(children, volunteers, policy, solver="flow")
+    assert run.solution.stats["rounds"] > 1
+    assert run.status is pm.Status.OPTIMAL and pm.verify(run).ok
+    assert (run.solution.priority_value, run.solution.score_value) == (
+        exact.solution.priority_value, exact.solution.score_value)  # fmt: skip
+
+
 def test_a_county_out_of_time_is_feasible_with_a_proven_gap(monkeypatch) -> None:
     children, volunteers = pm.synth.county(400, seed=5)
     policy = pm.Policy(max_distance_km=10)

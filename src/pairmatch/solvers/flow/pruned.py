@@ -51,15 +51,20 @@ SECONDS_PER_EDGE = 2e-6
 FIRST_K = 8
 
 
+#: Pairs from which the flow is solved on a pruned set even without a time limit (each
+#: child's best pairs, the rest proven unneeded): measured on a 20,000-child county at
+#: 10 km, 25.5M pairs.
+PRUNE_FROM_EDGES = 200_000
+
+
 def worth_pruning(problem: Problem, options: Options) -> bool:
-    """Whether a flow problem should be solved on a pruned set of pairs: a time limit that
-    the flow over every pair would overrun, and a network the certificate can hold."""
+    """Whether a flow problem should be solved on a pruned set of pairs: many pairs, or a
+    time limit that the flow over every pair would overrun, and a network the certificate
+    can hold."""
     limit = options.time_limit
-    return (
-        limit is not None
-        and problem.n_edges * SECONDS_PER_EDGE > 0.5 * limit
-        and repair_unsupported(problem) is None
-    )
+    many = problem.n_edges >= PRUNE_FROM_EDGES
+    overrun = limit is not None and problem.n_edges * SECONDS_PER_EDGE > 0.5 * limit
+    return (many or overrun) and repair_unsupported(problem) is None
 
 
 def solve_pruned(problem: Problem, options: Options, k: int | None = None) -> CoreResult | None:
