@@ -1,4 +1,4 @@
-"""Candidates: the KD-tree search equals brute force, and distances agree with geopy."""
+"""Candidates: the compiled search equals brute force, and distances agree with geopy."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def _brute_force(
 
 
 @pytest.mark.parametrize("cross", [False, True])
-def test_kdtree_candidates_equal_brute_force(cross: bool) -> None:
+def test_candidates_equal_brute_force(cross: bool) -> None:
     a_children, a_vols = pm.synth.county(150, seed=5, county_name="A", center=(30.0, 111.0))
     b_children, b_vols = pm.synth.county(150, seed=6, county_name="B", center=(30.0, 111.3))
     children = pd.concat([a_children, b_children.assign(id="B" + b_children["id"])])

@@ -5,10 +5,13 @@ radius (cell edges, the poles, the antimeridian, a radius wider than the Earth).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import pairmatch.reach as reach
 from pairmatch.candidates import fit_terms, scan_of
+from pairmatch.errors import PairmatchError
 from pairmatch.reach import fits, great_circle_km
 from pairmatch.registry import unit_vectors
 
@@ -132,3 +135,20 @@ def test_fits_equal_the_scan_to_the_last_bit() -> None:
     fit, need_fit, shared, preference = fits(fit_terms(reg, policy), c, v, km)
     assert np.array_equal(score, np.rint(fit / policy.score_resolution).astype(np.int64))
     assert (shared > 0).any() and (preference > 0).any() and (need_fit > 0).any()
+
+
+def test_a_fill_that_disagrees_with_the_count_is_an_error(monkeypatch) -> None:
+    """The filling pass never writes past a child's slice, and says so when the counting
+    pass sized it otherwise (a bug, never a silently wrong pair list)."""
+    rng = np.random.default_rng(5)
+    reg = _Registry(rng, 50, 40, 0.05)
+    policy = _Policy(rng, 20.0, True)
+    count = reach._count
+
+    def miscount(*args):
+        count(*args)
+        args[-1][::3] += 1  # every third child's slice one too long
+
+    monkeypatch.setattr(reach, "_count", miscount)
+    with pytest.raises(PairmatchError, match="disagree"):
+        scan_of(reg, policy, np.arange(40)).pairs(np.arange(50))

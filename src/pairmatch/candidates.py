@@ -155,14 +155,16 @@ def find_candidates(
     else:  # the same pairs, found block by block so that a bar can show the way
         bar = reporter.steps("candidate pairs", ci.size, unit="child")
         parts = []
+        reach = np.zeros(len(registry.children), np.int64)
         try:
             for lo in range(0, ci.size, PROGRESS_BLOCK):
-                parts.append(scan.pairs(ci[lo : lo + PROGRESS_BLOCK]))
+                part = scan.pairs(ci[lo : lo + PROGRESS_BLOCK])
+                parts.append(part[:3])
+                reach += part[3]
                 bar.update(min(PROGRESS_BLOCK, ci.size - lo))
         finally:
             bar.close()
         c, v, score = (np.concatenate([p[j] for p in parts]) for j in range(3))
-        reach = np.sum([p[3] for p in parts], axis=0)
     return Candidates(child=c, volunteer=v, score=score, reach=reach)
 
 

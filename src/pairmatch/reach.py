@@ -16,14 +16,22 @@ agree to the last bit.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numba import njit, prange
 
+from pairmatch.errors import PairmatchError
 from pairmatch.registry import EARTH_RADIUS_KM
 
 __all__ = ["FitTerms", "Scan", "great_circle_km", "pair_fit", "pair_km"]
+
+#: The parallel passes run one at a time in a process: numba's fallback threading layer
+#: (workqueue, when neither OpenMP nor TBB is installed) aborts the process when two
+#: threads enter a parallel region at once (pm.match from two threads, a Dask worker).
+_PARALLEL = threading.Lock()
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -175,6 +183,11 @@ class Scan:
     terms: FitTerms
     resolution: float
 
+    @cached_property
+    def grid(self) -> _Grid:
+        """The volunteers bucketed once for every block of children."""
+        return _Grid.of(self.volunteer_xyz, self.volunteers, self.radius_km)
+
     def pairs(self, children: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every allowed pair of ``children`` (sorted indices), sorted by (child,
         volunteer): (child, volunteer, score), and ``reach`` (per child of the registry,
@@ -185,16 +198,17 @@ class Scan:
         children = np.asarray(children, np.int64)
         if children.size == 0 or self.volunteers.size == 0:
             return empty, empty, empty, reach
-        grid = _Grid.of(self.volunteer_xyz, self.volunteers, self.radius_km)
+        grid = self.grid
         args = (
             self.child_xyz, self.volunteer_xyz, children, grid.order, grid.keys,
-            grid.side, grid.width, grid.limit, self.radius_km, self.own_km, self.child_owner,
+            grid.side, grid.width, self.radius_km, self.own_km, self.child_owner,
             self.volunteer_owner, self.same_county, self.banned,
             self.volunteer_xyz.shape[0],
         )  # fmt: skip
         count = np.zeros(children.size, np.int64)
         kept = np.zeros(children.size, np.int64)
-        _count(*args, count, kept)
+        with _PARALLEL:
+            _count(*args, count, kept)
         reach[children] = count
         offsets = np.zeros(children.size + 1, np.int64)
         np.cumsum(kept, out=offsets[1:])
@@ -203,21 +217,25 @@ class Scan:
         volunteer = np.empty(total, np.int64)
         score = np.empty(total, np.int64)
         terms = self.terms.arrays()
-        _fill(*args, offsets, *terms, self.resolution, child, volunteer, score)  # type: ignore[call-arg]
+        with _PARALLEL:
+            short = _fill(*args, offsets, *terms, self.resolution, child, volunteer, score)  # type: ignore[call-arg]
+        if short:  # the passes disagree: a bug, never a silently wrong pair list
+            raise PairmatchError(
+                f"internal error: the pair scan's two passes disagree on {short} children"
+            )
         return child, volunteer, score, reach
 
 
 @dataclass(frozen=True, eq=False)
 class _Grid:
     """Volunteers bucketed by grid cell: ``order`` the volunteers sorted by cell key,
-    ``keys`` their keys, ``side`` the cell width, ``width`` the cells per axis, ``limit``
-    the chord (a hair wide: the distance in km decides)."""
+    ``keys`` their keys, ``side`` the cell width (at least the radius's chord, a hair
+    wide: the distance in km decides), ``width`` the cells per axis."""
 
     order: np.ndarray
     keys: np.ndarray
     side: float
     width: int
-    limit: float
 
     @classmethod
     def of(cls, xyz: np.ndarray, volunteers: np.ndarray, radius_km: float) -> _Grid:
@@ -228,12 +246,13 @@ class _Grid:
         cells = np.floor((xyz[volunteers] + 1.0) / side).astype(np.int64)
         keys = (cells[:, 0] * width + cells[:, 1]) * width + cells[:, 2]
         order = np.argsort(keys, kind="stable")
-        return cls(volunteers[order].astype(np.int64), keys[order], side, width, limit)
+        return cls(volunteers[order].astype(np.int64), keys[order], side, width)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _allowed(c, v, km, radius_km, own_km, child_owner, volunteer_owner, same_county):
-    # pragma: no cover - compiled
+def _allowed(
+    c, v, km, radius_km, own_km, child_owner, volunteer_owner, same_county
+):  # pragma: no cover - compiled
     own = own_km[v]
     limit = radius_km if np.isnan(own) else min(own, radius_km)
     if not km <= limit:
@@ -263,7 +282,7 @@ def _cell_range(keys, key):  # pragma: no cover - compiled
 
 @njit(cache=True, parallel=True)
 def _count(
-    cxyz, vxyz, children, order, keys, side, width, limit, radius_km, own_km, child_owner,
+    cxyz, vxyz, children, order, keys, side, width, radius_km, own_km, child_owner,
     volunteer_owner, same_county, banned, m, count, kept,
 ):  # fmt: skip  # pragma: no cover - compiled
     for i in prange(children.size):
@@ -293,11 +312,14 @@ def _count(
 
 @njit(cache=True, parallel=True)
 def _fill(
-    cxyz, vxyz, children, order, keys, side, width, limit, radius_km, own_km, child_owner,
+    cxyz, vxyz, children, order, keys, side, width, radius_km, own_km, child_owner,
     volunteer_owner, same_county, banned, m, offsets, table, need_code, skill_code,
     interest, speciality, pref_gender, vol_gender, child_place, vol_place, numbers,
     resolution, out_child, out_volunteer, out_score,
 ):  # fmt: skip  # pragma: no cover - compiled
+    """Fill each child's slice; returns how many children's pairs did not fill their slice
+    exactly (0: a disagreement with :func:`_count` would be a bug)."""
+    short = np.zeros(children.size, np.int64)
     for i in prange(children.size):
         c = children[i]
         at = offsets[i]
@@ -320,6 +342,9 @@ def _fill(
                             continue
                         if _banned(banned, c * m + v):
                             continue
+                        if at >= offsets[i + 1]:  # (never: counted alike; see below)
+                            at += 1
+                            continue
                         fit = pair_fit(c, v, km, table, need_code, skill_code, interest,
                                        speciality, pref_gender, vol_gender, child_place,
                                        vol_place, numbers, parts)  # fmt: skip
@@ -329,7 +354,11 @@ def _fill(
                         at += 1
         # the child's pairs by volunteer (cells come in grid order)
         a, b = offsets[i], offsets[i + 1]
+        if at != b:
+            short[i] = 1
+            continue
         if b - a > 1:
             perm = np.argsort(out_volunteer[a:b])
             out_volunteer[a:b] = out_volunteer[a:b][perm]
             out_score[a:b] = out_score[a:b][perm]
+    return short.sum()

@@ -44,7 +44,7 @@ def run(
         spent = time.perf_counter() - start
         options = replace(options, time_limit=max(0.05, time_limit - spent))
     core: CoreResult | None = None
-    if backend.name == "flow" and worth_pruning(rest, options):  # would overrun the limit
+    if backend.name == "flow" and worth_pruning(rest, options):  # very many pairs, or a limit
         core = solve_pruned(rest, options)
     if core is None:
         core = backend.solve(rest, options)

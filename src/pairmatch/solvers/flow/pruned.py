@@ -1,8 +1,10 @@
-"""Exact flow under a time limit: solve on each child's best pairs, prove the rest unneeded.
+"""Exact flow on each child's best pairs, the rest proven unneeded: for very many pairs, or
+a time limit the full flow would overrun.
 
 Min-cost flow cannot be stopped part way, and on every pair in reach it takes about
 :data:`SECONDS_PER_EDGE` a pair (44 s for the 25.5M pairs of a 20,000-child county at
-10 km). When that would overrun a time limit, the flow is solved on a small set of pairs
+10 km). From :data:`PRUNE_FROM_EDGES` pairs, or when the full flow would overrun a time
+limit, the flow is solved on a small set of pairs
 instead, each child's :data:`FIRST_K` (or more, as the limit allows) best-fitting ones,
 and the rest are checked with the reduced costs of that flow's node potentials (the
 certificate of :mod:`pairmatch.solvers.flow.repair`): a pair left out with a negative reduced
