@@ -13,7 +13,7 @@ import pairmatch.reach as reach
 from pairmatch.candidates import fit_terms, scan_of
 from pairmatch.errors import PairmatchError
 from pairmatch.reach import fits, great_circle_km
-from pairmatch.registry import unit_vectors
+from pairmatch.registry import Registry, unit_vectors
 
 
 class _Registry:
@@ -68,10 +68,8 @@ def _reference(reg, policy, volunteers, banned):
     km = great_circle_km(reg.child_xyz[c], reg.volunteer_xyz[v])
     own = reg.radius_km[v]
     ok = km <= np.where(np.isnan(own), policy.max_distance_km, np.fmin(own, policy.max_distance_km))
-    if not policy.allow_cross_county:
-        a, b = reg.child_owner[c], reg.volunteer_owner[v]
-        fits_level = (a == b) | (a < 0) | (b < 0)
-        ok &= (a[:, 2] == b[:, 2]) & fits_level[:, 0] & fits_level[:, 1]
+    if not policy.allow_cross_county:  # the registry's own rule, which the pass compiles
+        ok &= Registry.same_county(reg, c, v)
     c, v, km = c[ok], v[ok], km[ok]
     reach = np.bincount(c, minlength=n)
     allowed = ~np.isin(c * m + v, banned)

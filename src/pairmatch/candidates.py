@@ -225,27 +225,14 @@ def candidates_near(
     forbidden: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Candidates:
     """The allowed pairs between the given children and the given volunteers (index
-    arrays), by direct distance computation: for the few records a change touches."""
-    children = children[registry.consent[children]]
+    arrays): for the few records a change touches. ``reach`` counts each child's pairs
+    among these volunteers."""
+    children = np.asarray(children, np.int64)
+    volunteers = np.asarray(volunteers, np.int64)
+    children = np.sort(children[registry.consent[children]])
     volunteers = volunteers[registry.available[volunteers] & (registry.capacity[volunteers] > 0)]
-    chord = float(chord_for_km(policy.max_distance_km)) * (1 + 1e-9) + 1e-12
-    cs, vs, ds = [], [], []
-    step = max(1, 4_000_000 // max(volunteers.size, 1))  # bound the block's memory
-    for lo in range(0, children.size, step):
-        block = children[lo : lo + step]
-        gap = registry.child_xyz[block][:, None, :] - registry.volunteer_xyz[volunteers][None]
-        norm = np.sqrt(np.einsum("ijk,ijk->ij", gap, gap))
-        i, j = np.nonzero(norm <= chord)
-        cs.append(block[i])
-        vs.append(volunteers[j])
-        ds.append(
-            great_circle_km(registry.child_xyz[block[i]], registry.volunteer_xyz[volunteers[j]])
-        )
-    empty = np.empty(0, np.int64)
-    c = np.concatenate(cs) if cs else empty
-    v = np.concatenate(vs) if vs else empty
-    dist = np.concatenate(ds) if ds else np.empty(0)
-    return candidates_of(registry, policy, c, v, dist, forbidden)
+    c, v, score, reach = scan_of(registry, policy, volunteers, forbidden).pairs(children)
+    return Candidates(child=c, volunteer=v, score=score, reach=reach)
 
 
 def candidates_of(
