@@ -49,7 +49,16 @@ def _one(
     children, volunteers = pm.synth.county(n, seed=1)
     load_s = time.perf_counter() - t
     t = time.perf_counter()
-    result = pm.match(children, volunteers, _policy(radius, teams), solver=solver, time_limit=limit)
+    try:
+        result = pm.match(
+            children, volunteers, _policy(radius, teams), solver=solver, time_limit=limit
+        )
+    except pm.PairmatchError as error:  # a refusal (too large for memory) is an answer too
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        queue.put({"children": n, "radius_km": radius, "volunteers": len(volunteers),
+                   "load": load_s, "total": time.perf_counter() - t, "peak_MB": peak,
+                   "status": f"{type(error).__name__}: {str(error)[:160]}"})  # fmt: skip
+        return
     total = time.perf_counter() - t
     t = time.perf_counter()
     ok = pm.verify(result).ok
@@ -83,6 +92,20 @@ def _one(
     )
 
 
+def _answer(proc: mp.Process, queue: mp.Queue, n: int, radius: float) -> dict:
+    """The row the case's process sends, or one that says how it died (killed for memory,
+    a crash) instead of waiting for ever."""
+    import queue as queues
+
+    while True:
+        try:
+            return queue.get(timeout=1.0)
+        except queues.Empty:
+            if not proc.is_alive():
+                return {"children": n, "radius_km": radius,
+                        "status": f"died (exit code {proc.exitcode})"}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000")
@@ -108,7 +131,7 @@ def main() -> None:
             target=_one, args=(n, radius, args.solver, args.teams, args.time_limit, queue)
         )
         proc.start()
-        rows.append(queue.get())
+        rows.append(_answer(proc, queue, n, radius))
         proc.join()
     cols = [
         "children",
@@ -127,10 +150,10 @@ def main() -> None:
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for row in rows:
-        print("| " + " | ".join(cell(row[c]) for c in cols) + " |")
+        print("| " + " | ".join(cell(row.get(c, "")) for c in cols) + " |")
     name = f"run{'-teams' if args.teams else ''}-{args.sizes.replace(',', '-')}"
     settings = {k: v for k, v in vars(args).items() if k != "out"}
-    save(name, [{c: row[c] for c in cols} for row in rows], settings, about, args.out)
+    save(name, [{c: row.get(c, "") for c in cols} for row in rows], settings, about, args.out)
 
 
 if __name__ == "__main__":
