@@ -17,7 +17,9 @@ LAYERS: list[tuple[str, list[str]]] = [
         "limits", "labels", "dates", "outputs.html", "outputs.personal", "model", "office",
         "files", "io", "synth",
     ]),
-    ("county arrays", ["registry", "reach", "candidates", "problem", "team_rules"]),
+    ("county arrays", [
+        "registry", "distance", "fit", "reach", "candidates", "problem", "team_rules",
+    ]),
     ("solvers", ["solvers"]),
     ("what a run gives", ["views", "explain", "outputs"]),
     ("result", ["result"]),

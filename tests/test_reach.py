@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 import pairmatch.reach as reach
 from pairmatch.candidates import fit_terms, scan_of
+from pairmatch.distance import great_circle_km
 from pairmatch.errors import PairmatchError
-from pairmatch.reach import fits, great_circle_km
+from pairmatch.fit import fits
 from pairmatch.registry import Registry, unit_vectors
 
 

@@ -18,12 +18,14 @@ from scipy.spatial import cKDTree
 
 from pairmatch import arguments
 from pairmatch.arrays import unique
+from pairmatch.distance import great_circle_km
 from pairmatch.errors import ArgumentError
+from pairmatch.fit import FitTerms, fits
 from pairmatch.limits import BYTES_PER_PAIR, TEAM_BYTES_PER_PAIR, check_pairs
 from pairmatch.model.policy import Policy
 from pairmatch.model.vocab import ChildCategory
 from pairmatch.progress import current
-from pairmatch.reach import FitTerms, Scan, fits, great_circle_km
+from pairmatch.reach import Scan
 from pairmatch.registry import CATEGORIES, EARTH_RADIUS_KM, Registry
 
 __all__ = [

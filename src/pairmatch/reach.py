@@ -9,9 +9,8 @@ pairs) and scores the pair, in two passes over the children: one counts, so that
 is allocated once at its size, and one fills it (children split between the cores; each
 writes only her own slice, so the result does not depend on the threads).
 
-The fit of a pair is computed by one scalar function, :func:`pair_fit`, used by the pass
-and by :func:`fit_parts` alike, so that a pair scored here and a pair a result explains
-agree to the last bit.
+The distance and the fit of a pair are the compiled formulas of
+:mod:`pairmatch.distance` and :mod:`pairmatch.fit`, which every later use of a pair shares.
 """
 
 from __future__ import annotations
@@ -23,146 +22,17 @@ from functools import cached_property
 import numpy as np
 from numba import njit, prange
 
+from pairmatch.distance import pair_km
 from pairmatch.errors import PairmatchError
+from pairmatch.fit import FitTerms, pair_fit
 from pairmatch.registry import EARTH_RADIUS_KM
 
-__all__ = ["FitTerms", "Scan", "great_circle_km", "pair_fit", "pair_km"]
+__all__ = ["Scan"]
 
 #: The parallel passes run one at a time in a process: numba's fallback threading layer
 #: (workqueue, when neither OpenMP nor TBB is installed) aborts the process when two
 #: threads enter a parallel region at once (pm.match from two threads, a Dask worker).
 _PARALLEL = threading.Lock()
-
-
-@njit(cache=True, nogil=True, inline="always")
-def pair_km(a, i, b, j):  # pragma: no cover - compiled
-    """Great-circle km between row ``i`` of the unit vectors ``a`` and row ``j`` of ``b``
-    (the chord, then the arc: the one formula every distance in pairmatch uses)."""
-    dx = a[i, 0] - b[j, 0]
-    dy = a[i, 1] - b[j, 1]
-    dz = a[i, 2] - b[j, 2]
-    chord = np.sqrt(dx * dx + dy * dy + dz * dz)
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(min(chord / 2.0, 1.0))
-
-
-@njit(cache=True, nogil=True)
-def _km_rows(a, b):  # pragma: no cover - compiled
-    out = np.empty(a.shape[0])
-    for i in range(a.shape[0]):
-        out[i] = pair_km(a, i, b, i)
-    return out
-
-
-def great_circle_km(a_xyz: np.ndarray, b_xyz: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km between rows of two unit-vector arrays (pairwise rows,
-    broadcast: one row against many).
-
-    >>> from pairmatch.registry import unit_vectors
-    >>> a = unit_vectors(np.array([30.0]), np.array([114.0]))
-    >>> b = unit_vectors(np.array([30.0]), np.array([114.01]))
-    >>> round(float(great_circle_km(a, b)[0]), 3)
-    0.963
-    """
-    a, b = np.broadcast_arrays(np.asarray(a_xyz, np.float64), np.asarray(b_xyz, np.float64))
-    a = np.ascontiguousarray(a).reshape(-1, 3)
-    b = np.ascontiguousarray(b).reshape(-1, 3)
-    return _km_rows(a, b)
-
-
-@dataclass(frozen=True, eq=False)
-class FitTerms:
-    """The arrays and policy numbers the fit of a pair is made of (see
-    :class:`pairmatch.Policy` for the formula): level codes of needs and skills and their
-    fit table, tag bitsets, places and genders, and the bonuses."""
-
-    table: np.ndarray  # 256 x 256 need-skill fit
-    need_code: np.ndarray
-    skill_code: np.ndarray
-    interest_bits: np.ndarray  # children x words, uint64
-    speciality_bits: np.ndarray
-    preferred_gender: np.ndarray
-    volunteer_gender: np.ndarray
-    child_place: np.ndarray  # children x 2 (township, village); -1 unknown
-    volunteer_place: np.ndarray
-    tag_bonus: float
-    gender_bonus: float
-    township_bonus: float
-    village_bonus: float
-    distance_penalty: float
-    use_gender: bool
-
-    def arrays(self) -> tuple:
-        return (
-            self.table, self.need_code, self.skill_code, self.interest_bits,
-            self.speciality_bits, self.preferred_gender, self.volunteer_gender,
-            self.child_place, self.volunteer_place,
-            np.array([self.tag_bonus, self.gender_bonus, self.township_bonus,
-                      self.village_bonus, self.distance_penalty, float(self.use_gender)]),
-        )  # fmt: skip
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _popcount(x):  # pragma: no cover - compiled
-    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def pair_fit(
-    c, v, km, table, need_code, skill_code, interest, speciality, pref_gender, vol_gender,
-    child_place, vol_place, numbers, parts,
-):  # fmt: skip  # pragma: no cover - compiled
-    """The fit of the pair (c, v) at ``km``; its parts go in ``parts`` (need fit, shared
-    tags, preference points). ``numbers``: tag, gender, township and village bonuses, the
-    penalty per km, whether genders are read."""
-    need_fit = table[need_code[c], skill_code[v]]
-    shared = 0
-    for w in range(interest.shape[1]):
-        shared += _popcount(interest[c, w] & speciality[v, w])
-    preference = 0.0
-    if numbers[5] != 0.0:
-        wanted = pref_gender[c]
-        if wanted >= 0 and wanted == vol_gender[v]:
-            preference += numbers[1]
-    for j in range(2):
-        bonus = numbers[2 + j]
-        if bonus != 0.0:
-            here = child_place[c, j]
-            if here >= 0 and here == vol_place[v, j]:
-                preference += bonus
-    parts[0] = need_fit
-    parts[1] = shared
-    parts[2] = preference
-    return need_fit + numbers[0] * shared + preference - numbers[4] * km
-
-
-@njit(cache=True, nogil=True)
-def _fits(c, v, km, table, need_code, skill_code, interest, speciality, pref_gender,
-          vol_gender, child_place, vol_place, numbers):  # fmt: skip  # pragma: no cover
-    n = c.size
-    fit = np.empty(n)
-    need_fit = np.empty(n)
-    shared = np.empty(n, np.int64)
-    preference = np.empty(n)
-    parts = np.empty(3)
-    for i in range(n):
-        fit[i] = pair_fit(c[i], v[i], km[i], table, need_code, skill_code, interest,
-                          speciality, pref_gender, vol_gender, child_place, vol_place,
-                          numbers, parts)  # fmt: skip
-        need_fit[i] = parts[0]
-        shared[i] = np.int64(parts[1])
-        preference[i] = parts[2]
-    return fit, need_fit, shared, preference
-
-
-def fits(terms: FitTerms, c: np.ndarray, v: np.ndarray, km: np.ndarray) -> tuple:
-    """(fit, need fit, shared tags, preference points) of the pairs (c, v) at ``km``."""
-    c = np.ascontiguousarray(c, np.int64)
-    v = np.ascontiguousarray(v, np.int64)
-    km = np.ascontiguousarray(km, np.float64)
-    return _fits(c, v, km, *terms.arrays())
 
 
 @dataclass(frozen=True, eq=False)
