@@ -146,8 +146,25 @@ def _banned(banned, key):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _cell_range(keys, key):  # pragma: no cover - compiled
-    return np.searchsorted(keys, key), np.searchsorted(keys, key, side="right")
+def _cells(cxyz, c, side, width, keys):  # pragma: no cover - compiled
+    """The volunteers of the (up to) 27 grid cells around child ``c``: ranges ``[lo, hi)``
+    into the volunteers sorted by cell, one row per cell (the one walk both passes take)."""
+    cx = int(np.floor((cxyz[c, 0] + 1.0) / side))
+    cy = int(np.floor((cxyz[c, 1] + 1.0) / side))
+    cz = int(np.floor((cxyz[c, 2] + 1.0) / side))
+    out = np.zeros((27, 2), np.int64)
+    n = 0
+    for dx in range(-1, 2):
+        for dy in range(-1, 2):
+            for dz in range(-1, 2):
+                x, y, z = cx + dx, cy + dy, cz + dz
+                if x < 0 or y < 0 or z < 0 or x >= width or y >= width or z >= width:
+                    continue
+                key = (x * width + y) * width + z
+                out[n, 0] = np.searchsorted(keys, key)
+                out[n, 1] = np.searchsorted(keys, key, side="right")
+                n += 1
+    return out[:n]
 
 
 @njit(cache=True, parallel=True)
@@ -158,24 +175,16 @@ def _count(
     for i in prange(children.size):
         c = children[i]
         n_all, n_kept = 0, 0
-        cx = int(np.floor((cxyz[c, 0] + 1.0) / side))
-        cy = int(np.floor((cxyz[c, 1] + 1.0) / side))
-        cz = int(np.floor((cxyz[c, 2] + 1.0) / side))
-        for dx in range(-1, 2):
-            for dy in range(-1, 2):
-                for dz in range(-1, 2):
-                    x, y, z = cx + dx, cy + dy, cz + dz
-                    if x < 0 or y < 0 or z < 0 or x >= width or y >= width or z >= width:
-                        continue
-                    lo, hi = _cell_range(keys, (x * width + y) * width + z)
-                    for q in range(lo, hi):
-                        v = order[q]
-                        km = pair_km(cxyz, c, vxyz, v)
-                        if _allowed(c, v, km, radius_km, own_km, child_owner,
-                                    volunteer_owner, same_county):  # fmt: skip
-                            n_all += 1
-                            if not _banned(banned, c * m + v):
-                                n_kept += 1
+        cells = _cells(cxyz, c, side, width, keys)
+        for r in range(cells.shape[0]):
+            for q in range(cells[r, 0], cells[r, 1]):
+                v = order[q]
+                km = pair_km(cxyz, c, vxyz, v)
+                if _allowed(c, v, km, radius_km, own_km, child_owner, volunteer_owner,
+                            same_county):  # fmt: skip
+                    n_all += 1
+                    if not _banned(banned, c * m + v):
+                        n_kept += 1
         count[i] = n_all
         kept[i] = n_kept
 
@@ -194,34 +203,24 @@ def _fill(
         c = children[i]
         at = offsets[i]
         parts = np.empty(3)
-        cx = int(np.floor((cxyz[c, 0] + 1.0) / side))
-        cy = int(np.floor((cxyz[c, 1] + 1.0) / side))
-        cz = int(np.floor((cxyz[c, 2] + 1.0) / side))
-        for dx in range(-1, 2):
-            for dy in range(-1, 2):
-                for dz in range(-1, 2):
-                    x, y, z = cx + dx, cy + dy, cz + dz
-                    if x < 0 or y < 0 or z < 0 or x >= width or y >= width or z >= width:
-                        continue
-                    lo, hi = _cell_range(keys, (x * width + y) * width + z)
-                    for q in range(lo, hi):
-                        v = order[q]
-                        km = pair_km(cxyz, c, vxyz, v)
-                        if not _allowed(c, v, km, radius_km, own_km, child_owner,
-                                        volunteer_owner, same_county):  # fmt: skip
-                            continue
-                        if _banned(banned, c * m + v):
-                            continue
-                        if at >= offsets[i + 1]:  # (never: counted alike; see below)
-                            at += 1
-                            continue
-                        fit = pair_fit(c, v, km, table, need_code, skill_code, interest,
-                                       speciality, pref_gender, vol_gender, child_place,
-                                       vol_place, numbers, parts)  # fmt: skip
-                        out_child[at] = c
-                        out_volunteer[at] = v
-                        out_score[at] = np.int64(np.rint(fit / resolution))
-                        at += 1
+        cells = _cells(cxyz, c, side, width, keys)
+        for r in range(cells.shape[0]):
+            for q in range(cells[r, 0], cells[r, 1]):
+                v = order[q]
+                km = pair_km(cxyz, c, vxyz, v)
+                if not _allowed(c, v, km, radius_km, own_km, child_owner, volunteer_owner,
+                                same_county) or _banned(banned, c * m + v):  # fmt: skip
+                    continue
+                if at >= offsets[i + 1]:  # (never: counted alike; see below)
+                    at += 1
+                    continue
+                fit = pair_fit(c, v, km, table, need_code, skill_code, interest, speciality,
+                               pref_gender, vol_gender, child_place, vol_place, numbers,
+                               parts)  # fmt: skip
+                out_child[at] = c
+                out_volunteer[at] = v
+                out_score[at] = np.int64(np.rint(fit / resolution))
+                at += 1
         # the child's pairs by volunteer (cells come in grid order)
         a, b = offsets[i], offsets[i + 1]
         if at != b:
