@@ -249,11 +249,8 @@ def candidates_of(
     allows, sorted by (child, volunteer), with their fit. ``reach`` counts each child's
     pairs before forbidden ones are removed."""
     n, m = len(registry.children), len(registry.volunteers)
-    own = registry.radius_km[v]
-    limit = np.where(np.isnan(own), policy.max_distance_km, np.minimum(own, policy.max_distance_km))
-    keep = dist <= limit
-    if not policy.allow_cross_county:
-        keep &= registry.same_county(c, v)
+    scan = scan_of(registry, policy, np.empty(0, np.int64), forbidden)
+    keep = scan.allowed(c, v, dist)  # the rules the pass applies, compiled once
     c, v, dist = c[keep], v[keep], dist[keep]
 
     key = c * max(m, 1) + v
@@ -261,14 +258,13 @@ def candidates_of(
     key, c, v, dist = key[order], c[order], v[order], dist[order]
     reach = np.bincount(c, minlength=n).astype(np.int64)
 
-    if forbidden is not None and len(forbidden[0]):
-        banned = unique(forbidden[0] * max(m, 1) + forbidden[1])
-        allowed = ~np.isin(key, banned)
+    if scan.banned.size:
+        allowed = ~np.isin(key, scan.banned)
         c, v, dist = c[allowed], v[allowed], dist[allowed]
     del key
 
-    parts = _fit_parts(registry, policy, c, v, dist)
-    score = np.rint(parts.fit / policy.score_resolution).astype(np.int64)
+    fit = fits(scan.terms, c, v, dist)[0]
+    score = np.rint(fit / policy.score_resolution).astype(np.int64)
     return Candidates(
         child=c.astype(np.int64), volunteer=v.astype(np.int64), score=score, reach=reach
     )

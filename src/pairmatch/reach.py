@@ -95,6 +95,15 @@ class Scan:
             )
         return child, volunteer, score, reach
 
+    def allowed(self, c: np.ndarray, v: np.ndarray, km: np.ndarray) -> np.ndarray:
+        """Whether each given pair (c, v) at ``km`` passes the radius and county rules (the
+        pass's own rule, for pairs found another way); forbidden pairs are not looked at."""
+        c = np.ascontiguousarray(c, np.int64)
+        v = np.ascontiguousarray(v, np.int64)
+        km = np.ascontiguousarray(km, np.float64)
+        return _allowed_each(c, v, km, self.radius_km, self.own_km, self.child_owner,
+                             self.volunteer_owner, self.same_county)  # fmt: skip
+
 
 @dataclass(frozen=True, eq=False)
 class _Grid:
@@ -135,6 +144,17 @@ def _allowed(
             if a != b and a >= 0 and b >= 0:
                 return False
     return True
+
+
+@njit(cache=True, nogil=True)
+def _allowed_each(
+    c, v, km, radius_km, own_km, child_owner, volunteer_owner, same_county
+):  # pragma: no cover - compiled
+    out = np.empty(c.size, np.bool_)
+    for i in range(c.size):
+        out[i] = _allowed(c[i], v[i], km[i], radius_km, own_km, child_owner, volunteer_owner,
+                          same_county)  # fmt: skip
+    return out
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -49,6 +49,16 @@ def warm_up() -> float:
     fair.solve(at="2026-01-01")
     fair.update(Changes(edit_children=children.iloc[[1]][["id"]].assign(need_life=3)),
                 at="2026-01-02")  # fmt: skip
+    # the rules checked on pairs found another way (a carried pair, a moved record)
+    from pairmatch.candidates import candidates_of
+    from pairmatch.distance import great_circle_km
+    from pairmatch.io import read_children, read_volunteers
+    from pairmatch.registry import Registry
+
+    registry = Registry.build(read_children(children), read_volunteers(volunteers))
+    c, v = np.arange(3), np.arange(3)
+    km = great_circle_km(registry.child_xyz[c], registry.volunteer_xyz[v])
+    candidates_of(registry, Policy(max_distance_km=10), c, v, km)
     # the team pricing (run when a search stops short of a proof)
     teams = match(
         children, volunteers, Policy(max_distance_km=10, severe_team_size=(1, 2))
